@@ -1,0 +1,1 @@
+"""A static site generator for news-digest sites fed by a crawler's Markdown files."""

@@ -1,0 +1,107 @@
+"""Pure cleaning of untrusted crawler values: text, URLs and slugs.
+
+Every function here is total: it returns a cleaned value (or ``None``) and
+never raises on odd input, so callers decide what to report.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import ftfy
+
+_TAG = re.compile(r"<(?:[A-Za-z!/?][^<>]*)>", re.S)
+_WHITESPACE = re.compile(r"\s+")
+# C0/C1 control characters other than whitespace, and the unassigned XML-illegal ones.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Browsers ignore tabs and newlines inside URLs ("java\tscript:"), so we must too.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,  # the default straightens correct curly quotes
+    fix_character_width=False,  # keep full-width CJK punctuation as written
+    unescape_html=False,  # done before, with the stdlib
+    explain=False,
+)
+
+MAX_SLUG_LENGTH = 80
+
+
+def clean_text(value: object) -> tuple[str, bool]:
+    """Plain text from a feed field: tags stripped, entities decoded, mojibake repaired.
+
+    Returns the text and whether a mojibake repair changed it.
+    """
+    text = "" if value is None else str(value)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    repaired = False
+    if not text.isascii():
+        fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+        repaired = fixed != text
+        text = fixed
+    text = _CONTROL.sub("", text)
+    return _WHITESPACE.sub(" ", text).strip(), repaired
+
+
+def clean_url(value: object, allow_relative: bool = True) -> str | None:
+    """An http(s) URL or a site-relative path ("/x"), else ``None``.
+
+    Protocol-relative URLs ("//host/x") are upgraded to https. Everything else
+    (``javascript:``, ``data:``, relative paths, unparseable URLs) is refused.
+    """
+    if not isinstance(value, str):
+        return None
+    url = _URL_IGNORED.sub("", html.unescape(value))
+    if not url:
+        return None
+    if url.startswith("//"):
+        url = "https:" + url
+    if "\\" in url:
+        return None  # browsers read "\" as "/", which hides schemes and hosts
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if _SCHEME.match(url):
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        try:
+            parts.port  # raises on a malformed port
+        except ValueError:
+            return None
+        return url
+    if allow_relative and url.startswith("/"):
+        return url
+    return None
+
+
+def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
+    """Lower-case words joined by "-": Latin accents folded, other scripts kept.
+
+    The result never contains "/", "." or other path syntax, so it is safe as
+    a folder name. It may be empty (e.g. for text that is only punctuation).
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = unicodedata.normalize("NFC", folded)
+    words = re.findall(r"[^\W_]+", folded)
+    slug = "-".join(words)
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug
+
+
+def normalize_domain(value: str) -> str:
+    """"www.Example.com" -> "example.com"; keeps only host characters."""
+    host = value.strip().lower()
+    if "//" in host:
+        host = urlsplit(host).hostname or ""
+    host = host.split("/")[0]
+    if host.startswith("www."):
+        host = host[4:]
+    return re.sub(r"[^a-z0-9.\-]", "", host).strip(".-")

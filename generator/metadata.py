@@ -1,0 +1,123 @@
+"""Optional taxonomy metadata: ``_data/topics/*.yaml`` and ``_data/organizations/*``.
+
+Both layouts come from the system the crawler format comes from: topic files
+are (multi-document) YAML, organisation files are front-matter blocks, some
+without a ``.md`` ending. A topic is matched to articles by the slug of its
+name, an organisation by its normalised domain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .clean import clean_text, clean_url, normalize_domain, slugify
+from .frontmatter import load_yaml_documents
+from .markup import render_markdown
+from .models import Image, Problem, ProviderMeta, TopicMeta
+from .read import pick_logo
+
+TOPICS_DIR = Path("_data") / "topics"
+ORGANIZATIONS_DIR = Path("_data") / "organizations"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    topics: dict[str, TopicMeta]  # by topic slug
+    providers: dict[str, ProviderMeta]  # by provider key (domain)
+    problems: tuple[Problem, ...]
+
+
+def load_metadata(content_dir: Path) -> Metadata:
+    problems: list[Problem] = []
+    topics: dict[str, TopicMeta] = {}
+    for path in _files(content_dir / TOPICS_DIR):
+        data = _first_mapping(path, content_dir, problems)
+        if data is not None and (meta := _topic(data, _rel(path, content_dir), problems)):
+            topics.setdefault(meta.slug, meta)
+    providers: dict[str, ProviderMeta] = {}
+    for path in _files(content_dir / ORGANIZATIONS_DIR):
+        data = _first_mapping(path, content_dir, problems)
+        if data is not None and (org := _organization(data, _rel(path, content_dir), problems)):
+            providers.setdefault(org.key, org)
+    return Metadata(topics, providers, tuple(problems))
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _first_mapping(path: Path, root: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        docs = load_yaml_documents(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(_rel(path, root), 1, f"cannot read metadata: {exc}", "warning"))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(_rel(path, root), (mark.line + 1) if mark else 1,
+                                f"invalid YAML in metadata: {getattr(exc, 'problem', exc)}", "warning"))
+        return None
+    for doc in docs:
+        if isinstance(doc, dict):
+            return doc
+    problems.append(Problem(_rel(path, root), 1, "metadata file holds no mapping", "warning"))
+    return None
+
+
+def _topic(data: dict[str, Any], source: str, problems: list[Problem]) -> TopicMeta | None:
+    name, _ = clean_text(data.get("name") or data.get("_id"))
+    slug = slugify(name)
+    if not slug:
+        problems.append(Problem(source, 1, "topic metadata has no 'name'", "warning"))
+        return None
+    description = data.get("description")
+    keywords = data.get("keywords") if isinstance(data.get("keywords"), list) else []
+    return TopicMeta(
+        slug=slug,
+        name=name,
+        description_html=render_markdown(str(description)) if description else "",
+        keywords=tuple(clean_text(k)[0] for k in keywords if isinstance(k, str)),
+        image=_first_sized_image(data.get("images")),
+        source=source,
+    )
+
+
+def _organization(data: dict[str, Any], source: str, problems: list[Problem]) -> ProviderMeta | None:
+    domain = normalize_domain(str(data.get("domain") or data.get("_id") or ""))
+    if not domain:
+        problems.append(Problem(source, 1, "organization metadata has no 'domain'", "warning"))
+        return None
+    name, _ = clean_text(data.get("name"))
+    images = data.get("images") if isinstance(data.get("images"), list) else []
+    logos = [img for item in images if (img := _sized_image(item))]
+    return ProviderMeta(key=domain, name=name or domain, domain=domain, logo=pick_logo(logos), source=source)
+
+
+def _sized_image(item: Any) -> Image | None:
+    """Metadata images count only with a safe URL and both sides, as in articles."""
+    if not isinstance(item, dict):
+        return None
+    url = clean_url(item.get("url"))
+    try:
+        width, height = int(item.get("width")), int(item.get("height"))
+    except (TypeError, ValueError):
+        return None
+    if url is None or not (0 < width <= 20_000 and 0 < height <= 20_000):
+        return None
+    return Image(url=url, width=width, height=height)
+
+
+def _first_sized_image(value: Any) -> Image | None:
+    for item in value if isinstance(value, list) else []:
+        if image := _sized_image(item):
+            return image
+    return None

@@ -1,0 +1,176 @@
+"""Plain, frozen data shared by every step of the pipeline.
+
+Nothing here does I/O or knows about templates. Objects refer to each other
+by key (article slug, topic slug, provider key), never by mutual references,
+so each step can be rebuilt on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, Literal, Mapping
+
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an input file. An ``error`` means the file was skipped."""
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str  # absolute http(s) or site-relative ("/assets/...")
+    width: int
+    height: int
+    title: str = ""
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A news outlet. ``key`` is its normalised domain (or a slug of its name)."""
+
+    key: str
+    name: str
+    domain: str
+    logo: Image | None = None
+
+
+@dataclass(frozen=True)
+class TopicRef:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RelatedStory:
+    """Another outlet's coverage of the same story (the "Also covered by" list)."""
+
+    title: str
+    url: str | None
+    excerpt: str = ""
+    published: datetime | None = None
+    provider: Provider | None = None
+    image: Image | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path relative to the content folder, POSIX separators
+    slug: str
+    title: str
+    excerpt: str
+    published: datetime  # timezone-aware
+    updated: datetime | None
+    link: str | None  # where the full story lives: webUrl, else originalUrl
+    original_url: str | None
+    type: str
+    category: str
+    quality: int
+    heat: int
+    is_published: bool
+    provider: Provider | None
+    topics: tuple[TopicRef, ...]
+    images: tuple[Image, ...]
+    related: tuple[RelatedStory, ...]
+    body_html: str  # sanitised HTML, "" when the file has no body
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def lead_image(self) -> Image | None:
+        return self.images[0] if self.images else None
+
+
+@dataclass(frozen=True)
+class TopicMeta:
+    """Optional metadata from ``_data/topics/*.yaml``."""
+
+    slug: str
+    name: str
+    description_html: str = ""
+    keywords: tuple[str, ...] = ()
+    image: Image | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderMeta:
+    """Optional metadata from ``_data/organizations/*``."""
+
+    key: str
+    name: str
+    domain: str
+    logo: Image | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "News Digest"
+    description: str = ""
+    base_url: str = "http://127.0.0.1:8000/"
+    language: str = "en"
+    timezone: tzinfo | None = None  # None means UTC
+    timezone_name: str = "UTC"
+    page_size: int = 20
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always with a trailing slash ("/ai/")."""
+        from urllib.parse import urlsplit
+
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    name: str
+    articles: tuple[str, ...]  # article slugs, newest first
+    meta: TopicMeta | None = None
+
+
+@dataclass(frozen=True)
+class ProviderGroup:
+    key: str
+    name: str
+    domain: str
+    logo: Image | None
+    articles: tuple[str, ...]  # article slugs, newest first
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    articles: Mapping[str, Article]  # by slug
+    newest: tuple[str, ...]  # every article slug, newest first
+    topics: Mapping[str, Topic]  # by topic slug, sorted by name
+    providers: Mapping[str, ProviderGroup]  # by provider key, sorted by name
+    more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs
+    top_stories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutputPage:
+    """One file the build will produce, before rendering.
+
+    ``sources`` are the content files whose data the page shows; ``stamp`` is
+    every other value it shows that can change with content (counts, page
+    numbers, names). A page whose template, sources and stamp are unchanged
+    renders to the same bytes.
+    """
+
+    path: str  # relative output path, e.g. "news/some-slug/index.html"
+    template: str
+    context: Mapping[str, Any] = field(compare=False)
+    sources: frozenset[str] = frozenset()
+    stamp: tuple[Any, ...] = ()

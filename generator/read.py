@@ -1,0 +1,330 @@
+"""One content file -> an :class:`Article`, or the problems that kept it out.
+
+Every problem names the file and the line of the offending key. Values are
+untrusted: text is cleaned, URLs are filtered to http(s)/site-relative, the
+Markdown body is sanitised, and ``secured`` is dropped here, so no later step
+can ever see it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Iterable
+
+from .clean import clean_text, clean_url, normalize_domain, slugify
+from .frontmatter import Document, FrontMatterError, split_document
+from .markup import render_markdown
+from .models import Article, Image, Problem, Provider, RelatedStory, TopicRef
+
+# Fields we turn into typed attributes; anything else is kept in ``extra``.
+KNOWN_FIELDS = {
+    "title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl", "webUrl",
+    "type", "quality", "heat", "published", "category", "provider", "topics", "images",
+    "related", "slug", "secured",
+}
+NEVER_KEPT = {"secured"}
+MAX_IMAGE_SIDE = 20_000
+_DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    article: Article | None
+    problems: tuple[Problem, ...]
+
+
+class _Reporter:
+    """Collects problems for one file, locating them by top-level key."""
+
+    def __init__(self, path: str, doc: Document | None = None) -> None:
+        self.path = path
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, message: str, severity: str = "warning") -> None:
+        line = self.doc.line_of(key) if self.doc else 1
+        self.problems.append(Problem(self.path, line, message, severity))  # type: ignore[arg-type]
+
+
+def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None) -> ReadResult:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(None, (Problem(source, 1, f"cannot read file: {exc.strerror}"),))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return ReadResult(None, (Problem(source, line, f"not valid UTF-8 (byte {exc.start})"),))
+    return parse_article(text, source, tz, now)
+
+
+def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None) -> ReadResult:
+    try:
+        doc = split_document(text)
+    except FrontMatterError as exc:
+        return ReadResult(None, (Problem(source, exc.line, exc.message),))
+    report = _Reporter(source, doc)
+    data = doc.data
+
+    title, _ = _text_field(data, "title", report)
+    if not title:
+        report.add("title", "missing or empty 'title'", "error")
+    published = _datetime_field(data, "publishedDateTime", report, tz, required=True)
+    if published and now and published > now + timedelta(days=2):
+        report.add("publishedDateTime", f"publishedDateTime {published.isoformat()} is in the future")
+    if not title or published is None:
+        return ReadResult(None, tuple(report.problems))
+
+    excerpt, _ = _text_field(data, "excerpt", report)
+    web_url = _url_field(data, "webUrl", report)
+    original_url = _url_field(data, "originalUrl", report)
+    article = Article(
+        source=source,
+        slug=_wanted_slug(data, source, title, published, report),
+        title=title,
+        excerpt=excerpt,
+        published=published,
+        updated=_datetime_field(data, "updatedDateTime", report, tz, required=False),
+        link=web_url or original_url,
+        original_url=original_url,
+        type=_text_field(data, "type", report)[0] or "article",
+        category=_text_field(data, "category", report)[0],
+        quality=_int_field(data, "quality", report),
+        heat=_int_field(data, "heat", report),
+        is_published=_published_flag(data, report),
+        provider=_provider(data.get("provider"), "provider", report),
+        topics=_topics(data.get("topics"), report),
+        images=tuple(_images(data.get("images"), "images", report)),
+        related=tuple(_related(data.get("related"), report)),
+        body_html=render_markdown(doc.body) if doc.body.strip() else "",
+        extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
+    )
+    return ReadResult(article, tuple(report.problems))
+
+
+def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article], list[Problem]]:
+    """Give every article a unique slug: the first by source path keeps it, others get -2, -3..."""
+    taken: set[str] = set()
+    result: list[Article] = []
+    problems: list[Problem] = []
+    ordered = sorted(articles, key=lambda a: a.source)
+    wanted = {a.slug for a in ordered}
+    for article in ordered:
+        slug = article.slug
+        if slug in taken:
+            n = 2
+            while f"{slug}-{n}" in taken or f"{slug}-{n}" in wanted:
+                n += 1
+            problems.append(Problem(article.source, 1, f"slug {slug!r} is already used; this article gets {slug}-{n!s}", "warning"))
+            slug = f"{slug}-{n}"
+            article = replace(article, slug=slug)
+        taken.add(slug)
+        result.append(article)
+    return result, problems
+
+
+# --- fields -------------------------------------------------------------------------
+
+
+def _text_field(data: dict[str, Any], key: str, report: _Reporter) -> tuple[str, bool]:
+    value = data.get(key)
+    if isinstance(value, (dict, list)):
+        report.add(key, f"'{key}' should be text, not a {type(value).__name__}")
+        return "", False
+    text, repaired = clean_text(value)
+    if repaired:
+        report.add(key, f"repaired mis-decoded characters (mojibake) in '{key}'", "note")
+    return text, repaired
+
+
+def _url_field(data: dict[str, Any], key: str, report: _Reporter, where: str | None = None) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    url = clean_url(value, allow_relative=False)
+    if url is None:
+        report.add(where or key, f"dropped unsafe or malformed URL in '{key}': {str(value)[:80]!r}")
+    return url
+
+
+def _datetime_field(data: dict[str, Any], key: str, report: _Reporter, tz: tzinfo, required: bool) -> datetime | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            report.add(key, f"missing '{key}'", "error")
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            report.add(key, f"'{key}' is not an ISO 8601 date-time: {str(value)[:60]!r}", "error" if required else "warning")
+            return None
+    if moment.tzinfo is None:
+        report.add(key, f"'{key}' has no time zone; assuming the site's")
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(timezone.utc)
+
+
+def _int_field(data: dict[str, Any], key: str, report: _Reporter) -> int:
+    value = data.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        report.add(key, f"'{key}' should be a number, got {value!r:.40}")
+        return 0
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        report.add(key, f"'{key}' should be a number, got {value!r:.40}")
+        return 0
+
+
+def _published_flag(data: dict[str, Any], report: _Reporter) -> bool:
+    value = data.get("published", True)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    report.add("published", f"'published' should be true or false, got {value!r:.40}; treating as unpublished")
+    return False
+
+
+def _wanted_slug(data: dict[str, Any], source: str, title: str, published: datetime, report: _Reporter) -> str:
+    explicit = data.get("slug")
+    if explicit is not None:
+        slug = slugify(str(explicit))
+        if slug:
+            return slug
+        report.add("slug", f"'slug' {str(explicit)[:40]!r} has no usable characters; deriving one")
+    stem = Path(source).stem
+    if _DATED_FILE_NAME.match(stem) and slugify(stem):
+        return slugify(stem)
+    # The UTC date keeps URLs stable even if the site's display time zone changes.
+    return f"{published:%Y-%m-%d}-{slugify(title) or 'article'}"
+
+
+def _provider(value: Any, key: str, report: _Reporter) -> Provider | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        report.add(key, f"'{key}' should be a mapping with name and domain")
+        return None
+    name, _ = clean_text(value.get("name"))
+    domain = normalize_domain(str(value.get("domain") or ""))
+    provider_key = domain or slugify(name)
+    if not provider_key:
+        report.add(key, f"'{key}' has neither a usable name nor a domain")
+        return None
+    logos = _images(value.get("images"), key, report)
+    return Provider(key=provider_key, name=name or domain, domain=domain, logo=pick_logo(logos))
+
+
+def pick_logo(images: list[Image]) -> Image | None:
+    """The smallest logo that is still at least 40 px wide, else the first."""
+    usable = sorted((i for i in images if i.width >= 40), key=lambda i: i.width)
+    return usable[0] if usable else (images[0] if images else None)
+
+
+def _topics(value: Any, report: _Reporter) -> tuple[TopicRef, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        report.add("topics", "'topics' should be a list; reading it as one topic")
+        value = [value]
+    if not isinstance(value, list):
+        report.add("topics", f"'topics' should be a list, not a {type(value).__name__}")
+        return ()
+    refs: dict[str, TopicRef] = {}
+    for item in value:
+        name, _ = clean_text(item) if isinstance(item, (str, int, float)) else ("", False)
+        slug = slugify(name)
+        if not slug:
+            report.add("topics", f"ignored topic {str(item)[:40]!r}: no usable name")
+        elif slug in refs:
+            report.add("topics", f"topic {name!r} repeats {refs[slug].name!r}", "note")
+        else:
+            refs[slug] = TopicRef(slug=slug, name=name)
+    return tuple(refs.values())
+
+
+def _images(value: Any, key: str, report: _Reporter) -> list[Image]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        report.add(key, f"'{key}' should be a list; reading it as one image")
+        value = [value]
+    if not isinstance(value, list):
+        report.add(key, f"'{key}' should be a list of images")
+        return []
+    images = []
+    for item in value:
+        image = _image(item, key, report)
+        if image:
+            images.append(image)
+    return images
+
+
+def _image(item: Any, key: str, report: _Reporter) -> Image | None:
+    if not isinstance(item, dict):
+        report.add(key, f"ignored an image in '{key}': expected a mapping with url, width, height")
+        return None
+    url = clean_url(item.get("url"))
+    if url is None:
+        report.add(key, f"dropped an image in '{key}' with an unsafe or malformed URL: {str(item.get('url'))[:80]!r}")
+        return None
+    width, height = _side(item.get("width")), _side(item.get("height"))
+    if width is None or height is None:
+        # Without both sides the page would shift while loading, so the image is left out.
+        report.add(key, f"dropped image {url[:80]!r} in '{key}': width and height must be whole numbers from 1 to {MAX_IMAGE_SIDE}")
+        return None
+    return Image(url=url, width=width, height=height, title=clean_text(item.get("title"))[0],
+                 attribution=clean_text(item.get("attribution"))[0])
+
+
+def _side(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_IMAGE_SIDE else None
+
+
+def _related(value: Any, report: _Reporter) -> list[RelatedStory]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        report.add("related", "'related' should be a list of stories")
+        return []
+    stories = []
+    for item in value:
+        if not isinstance(item, dict):
+            report.add("related", "ignored a 'related' entry that is not a mapping")
+            continue
+        title, repaired = clean_text(item.get("title"))
+        excerpt, excerpt_repaired = clean_text(item.get("excerpt"))
+        if repaired or excerpt_repaired:
+            report.add("related", "repaired mis-decoded characters (mojibake) in a 'related' entry", "note")
+        if not title:
+            report.add("related", "ignored a 'related' entry without a title")
+            continue
+        url = _url_field(item, "webUrl", report, "related") or _url_field(item, "originalUrl", report, "related")
+        images = _images(item.get("images"), "related", report)
+        stories.append(RelatedStory(
+            title=title, url=url, excerpt=excerpt,
+            published=_datetime_field(item, "publishedDateTime", report, timezone.utc, required=False),
+            provider=_provider(item.get("provider"), "related", report),
+            image=images[0] if images else None,
+        ))
+    return stories

@@ -1,0 +1,74 @@
+"""The only module that knows Jinja: environment, filters, template search path.
+
+Templates are looked up first in the site's own ``templates/`` folder, then in
+the built-in theme, so a user overrides any template (or partial) by placing
+a file with the same name in their folder.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import jinja2
+
+from .models import Image, OutputPage, SiteConfig
+from .urls import site_url
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class RenderError(Exception):
+    """A template failed; the message names the template file and line."""
+
+
+def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False) -> jinja2.Environment:
+    search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    tz = config.timezone or timezone.utc
+    base_path = config.base_path
+    origin = config.base_url[: len(config.base_url) - len(base_path)]
+    env.globals.update(
+        site=config,
+        preview=preview,
+        url=lambda target: site_url(base_path, target),
+        absolute_url=lambda target: origin + site_url(base_path, target),
+    )
+    env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
+    env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
+    env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
+    env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
+    return env
+
+
+def _local(moment: datetime, tz: Any) -> datetime:
+    return moment.astimezone(tz)
+
+
+def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
+    try:
+        template = env.get_template(page.template)
+        return template.render(page.context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{_template_location(exc, page.template)}: template error while rendering {page.path}: {exc}") from exc
+
+
+def _template_location(exc: BaseException, fallback: str) -> str:
+    """The innermost template frame of a rendering error, as "file:line"."""
+    tb = exc.__traceback__
+    location = fallback
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".json")):
+            location = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return location

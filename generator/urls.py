@@ -1,0 +1,38 @@
+"""The URL map, in one place. Paths are relative to the site root ("news/x/")."""
+from __future__ import annotations
+
+
+def home_path(page: int = 1) -> str:
+    return "" if page == 1 else f"page/{page}/"
+
+
+def article_path(slug: str) -> str:
+    return f"news/{slug}/"
+
+
+def topics_path() -> str:
+    return "topics/"
+
+
+def topic_path(slug: str, page: int = 1) -> str:
+    return f"topics/{slug}/" + ("" if page == 1 else f"page/{page}/")
+
+
+def providers_path() -> str:
+    return "providers/"
+
+
+def provider_path(key: str, page: int = 1) -> str:
+    return f"providers/{key}/" + ("" if page == 1 else f"page/{page}/")
+
+
+def output_file(path: str) -> str:
+    """The file that serves a URL path: "news/x/" -> "news/x/index.html"."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def site_url(base_path: str, target: str) -> str:
+    """Link target for a page path or a site-relative asset ("/assets/x.png")."""
+    if target.startswith(("http://", "https://")):
+        return target
+    return base_path + target.lstrip("/")
