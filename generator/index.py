@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Iterable
 
@@ -18,7 +19,7 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> SiteIndex:
-    ordered = sorted(articles, key=newest_first_key)
+    ordered = sorted((_with_provider_meta(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
 
     topic_members: dict[str, list[str]] = defaultdict(list)
@@ -39,13 +40,11 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> 
 
     providers = {}
     for key, slugs in provider_members.items():
-        meta = metadata.providers.get(key)
         newest = by_slug[slugs[0]].provider
         assert newest is not None
-        logo = (meta.logo if meta else None) or next(
-            (p.logo for s in slugs if (p := by_slug[s].provider) and p.logo), None)
-        providers[key] = ProviderGroup(key=key, name=meta.name if meta else newest.name,
-                                       domain=newest.domain, logo=logo, articles=tuple(slugs))
+        logo = next((p.logo for s in slugs if (p := by_slug[s].provider) and p.logo), None)
+        providers[key] = ProviderGroup(key=key, name=newest.name, domain=newest.domain, logo=logo,
+                                       articles=tuple(slugs))
     providers = dict(sorted(providers.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))
 
     return SiteIndex(
@@ -56,6 +55,15 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> 
         more_on_topic=more_on_topic(by_slug, topic_members),
         top_stories=top_stories(ordered, tz),
     )
+
+
+def _with_provider_meta(article: Article, metadata: Metadata) -> Article:
+    """Organisation metadata names the outlet and supplies its logo everywhere it appears."""
+    meta = metadata.providers.get(article.provider.key) if article.provider else None
+    if meta is None or article.provider is None:
+        return article
+    provider = replace(article.provider, name=meta.name, logo=meta.logo or article.provider.logo)
+    return replace(article, provider=provider)
 
 
 def _name_of_topic(slug: str, names: dict[str, str], metadata: Metadata) -> str:
