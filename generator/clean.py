@@ -39,12 +39,12 @@ def clean_text(value: object) -> tuple[str, bool]:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    text = _CONTROL.sub("", text)  # before ftfy, so that "repaired" means mojibake only
     repaired = False
     if not text.isascii():
         fixed = ftfy.fix_text(text, _FTFY_CONFIG)
         repaired = fixed != text
         text = fixed
-    text = _CONTROL.sub("", text)
     return _WHITESPACE.sub(" ", text).strip(), repaired
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .frontmatter import describe_yaml_error
 from .models import SiteConfig
 
 KNOWN_KEYS = {"title", "description", "base_url", "language", "timezone", "page_size"}
@@ -24,9 +25,8 @@ def load_config(path: Path | None) -> SiteConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        line, message = describe_yaml_error(exc)
+        raise ConfigError(f"{path}:{line}: {message}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1: expected a mapping of settings")
     return parse_config(raw, str(path))

@@ -62,15 +62,24 @@ def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
     try:
         data = yaml.load(yaml_text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = first_line + (mark.line if mark else 0)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FrontMatterError(line, f"invalid YAML: {problem}") from None
+        raise FrontMatterError(*describe_yaml_error(exc, first_line)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise FrontMatterError(first_line, f"front matter must be a mapping of fields, not a {type(data).__name__}")
     return {str(k): v for k, v in data.items()}
+
+
+def describe_yaml_error(exc: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:
+    """(file line, message) for a YAML error; the line is where the broken construct starts."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    mark = context_mark or problem_mark
+    line = first_line + (mark.line if mark else 0)
+    message = f"invalid YAML: {getattr(exc, 'problem', None) or exc}"
+    if context_mark and problem_mark and problem_mark.line != context_mark.line:
+        message += f" (noticed on line {first_line + problem_mark.line}, {getattr(exc, 'context', '')})"
+    return line, message
 
 
 def load_yaml_documents(text: str) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .clean import clean_text, clean_url, normalize_domain, slugify
-from .frontmatter import load_yaml_documents
+from .frontmatter import describe_yaml_error, load_yaml_documents
 from .markup import render_markdown
 from .models import Image, Problem, ProviderMeta, TopicMeta
 from .read import pick_logo
@@ -62,9 +62,8 @@ def _first_mapping(path: Path, root: Path, problems: list[Problem]) -> dict[str,
         problems.append(Problem(_rel(path, root), 1, f"cannot read metadata: {exc}", "warning"))
         return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(_rel(path, root), (mark.line + 1) if mark else 1,
-                                f"invalid YAML in metadata: {getattr(exc, 'problem', exc)}", "warning"))
+        line, message = describe_yaml_error(exc)
+        problems.append(Problem(_rel(path, root), line, message, "warning"))
         return None
     for doc in docs:
         if isinstance(doc, dict):

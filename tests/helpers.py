@@ -1,0 +1,69 @@
+"""Helpers for writing article files in the crawler's format and building sites."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from bs4 import BeautifulSoup
+
+from generator.build import BuildOptions, BuildResult, build
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+def article_fields(n: int = 0, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid article's front matter; ``overrides`` replace or (with None) remove fields."""
+    fields: dict[str, Any] = {
+        "title": f"Story number {n}",
+        "excerpt": f"Summary of story {n}.",
+        "publishedDateTime": f"2026-11-{(n % 20) + 1:02d}T{n % 24:02d}:00:00Z",
+        "webUrl": f"https://outlet{n % 3}.example/story-{n}",
+        "type": "article",
+        "quality": n,
+        "heat": n % 7,
+        "provider": {"name": f"Outlet {n % 3}", "domain": f"outlet{n % 3}.example"},
+        "topics": ["AI"],
+        "images": [{"url": f"https://img.example/{n}.jpg", "width": 800, "height": 450}],
+        "secured": f"SECRET-BLOB-{n}",
+    }
+    for key, value in overrides.items():
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
+    return fields
+
+
+def write_article(content: Path, name: str, fields: dict[str, Any], body: str = "") -> Path:
+    path = content / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    return path
+
+
+def write_config(site: Path, **settings: Any) -> Path:
+    path = site / "site.yaml"
+    path.write_text(yaml.safe_dump({"title": "Test Digest", "base_url": "https://news.example/", **settings}))
+    return path
+
+
+def build_site(site: Path, **options: Any) -> BuildResult:
+    config = site / "site.yaml"
+    return build(BuildOptions(
+        content_dir=site / "content",
+        output_dir=site / "public",
+        config_path=config if config.exists() else None,
+        now=NOW,
+        **options,
+    ))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

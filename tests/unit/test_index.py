@@ -1,0 +1,61 @@
+from datetime import datetime, timedelta, timezone
+
+from generator.index import build_index
+from generator.metadata import Metadata
+from generator.models import Article, Provider, ProviderMeta, TopicRef
+from generator.similar import more_on_topic
+
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NO_META = Metadata({}, {}, ())
+
+
+def make(slug: str, hours: float, topics: list[str], heat: int = 0, quality: int = 0, provider: str | None = "p.example") -> Article:
+    return Article(
+        source=f"{slug}.md", slug=slug, title=slug, excerpt="", published=T0 + timedelta(hours=hours), updated=None,
+        link=None, original_url=None, type="article", category="news", quality=quality, heat=heat, is_published=True,
+        provider=Provider(provider, provider.upper(), provider) if provider else None,
+        topics=tuple(TopicRef(t, t.title()) for t in topics), images=(), related=(), body_html="")
+
+
+def test_rarer_shared_topic_ranks_first_then_closeness_in_time():
+    articles = [
+        make("me", 100, ["ai", "robotics"]),
+        make("common-near", 101, ["ai"]),
+        make("rare-far", 90, ["ai", "robotics"]),
+        make("rare-only", 80, ["robotics"]),
+        *[make(f"filler{i}", 50 + i, ["ai"]) for i in range(5)],
+    ]
+    index = build_index(articles, NO_META, timezone.utc)
+    assert index.more_on_topic["me"][:3] == ("rare-far", "rare-only", "common-near")
+    assert "me" not in index.more_on_topic["me"]
+
+
+def test_more_on_topic_looks_only_at_a_bounded_window():
+    # One topic holding every article: each article may only consider its nearest neighbours.
+    articles = {f"a{i:04d}": make(f"a{i:04d}", i, ["ai"]) for i in range(2000)}
+    members = {"ai": sorted(articles, key=lambda s: -articles[s].published.timestamp())}
+    result = more_on_topic(articles, members, limit=5, window=8)
+    assert result["a1000"] == ("a0999", "a1001", "a0998", "a1002", "a0997")
+    assert all(len(v) == 5 for v in result.values())
+
+
+def test_newest_first_and_groups():
+    articles = [make("old", 1, ["ai"]), make("new", 5, ["ai", "vision"], provider="q.example"), make("mid", 3, ["vision"], provider=None)]
+    index = build_index(articles, NO_META, timezone.utc)
+    assert index.newest == ("new", "mid", "old")
+    assert index.topics["vision"].articles == ("new", "mid")
+    assert set(index.providers) == {"p.example", "q.example"}
+
+
+def test_top_stories_are_the_hottest_of_the_newest_day():
+    articles = [make("yesterday-hot", -20, ["ai"], heat=99), make("today-a", 10, ["ai"], heat=5),
+                make("today-b", 11, ["ai"], heat=50), make("today-c", 12, ["ai"], heat=5, quality=9)]
+    index = build_index(articles, NO_META, timezone.utc)
+    assert index.top_stories == ("today-b", "today-c", "today-a")
+
+
+def test_provider_metadata_names_the_outlet_everywhere():
+    meta = Metadata({}, {"p.example": ProviderMeta("p.example", "Proper Name", "p.example")}, ())
+    index = build_index([make("x", 1, ["ai"])], meta, timezone.utc)
+    assert index.articles["x"].provider.name == "Proper Name"
+    assert index.providers["p.example"].name == "Proper Name"
