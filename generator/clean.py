@@ -27,6 +27,7 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(
 )
 
 MAX_SLUG_LENGTH = 80
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room for "-2" suffixes
 
 
 def clean_text(value: object) -> tuple[str, bool]:
@@ -91,9 +92,11 @@ def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     folded = unicodedata.normalize("NFC", folded)
     words = re.findall(r"[^\W_]+", folded)
     slug = "-".join(words)
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug
+    while len(slug) > max_length or len(slug.encode("utf-8")) > MAX_NAME_BYTES:
+        cut = slug[: min(max_length, len(slug) - 1)]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+        max_length = len(slug)
+    return slug.strip("-")
 
 
 def normalize_domain(value: str) -> str:

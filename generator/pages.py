@@ -28,6 +28,19 @@ class Pagination:
     def next_path(self) -> str | None:
         return self.paths[self.page] if self.page < self.total else None
 
+    def window(self, around: int = 2) -> list[tuple[int, str] | None]:
+        """Numbered links to show: first, last and ``around`` pages either side; None marks a gap.
+
+        Listing every page would make a 500-page topic cost 500 links per page.
+        """
+        shown = sorted({1, self.total, *range(max(1, self.page - around), min(self.total, self.page + around) + 1)})
+        links: list[tuple[int, str] | None] = []
+        for number in shown:
+            if links and links[-1] is not None and number - links[-1][0] > 1:
+                links.append(None)
+            links.append((number, self.paths[number - 1]))
+        return links
+
 
 def plan_pages(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
     pages: list[OutputPage] = []

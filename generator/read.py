@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Iterable
 
-from .clean import clean_text, clean_url, normalize_domain, slugify
+from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, slugify
 from .frontmatter import Document, FrontMatterError, split_document
 from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, TopicRef
@@ -207,8 +207,8 @@ def _wanted_slug(data: dict[str, Any], source: str, title: str, published: datet
             return slug
         report.add("slug", f"'slug' {str(explicit)[:40]!r} has no usable characters; deriving one")
     stem = Path(source).stem
-    if _DATED_FILE_NAME.match(stem) and slugify(stem):
-        return slugify(stem)
+    if _DATED_FILE_NAME.match(stem) and (from_name := slugify(stem, max_length=MAX_NAME_BYTES)):
+        return from_name
     # The UTC date keeps URLs stable even if the site's display time zone changes.
     return f"{published:%Y-%m-%d}-{slugify(title) or 'article'}"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import jinja2
+from markupsafe import Markup
 
 from .models import Image, OutputPage, SiteConfig
 from .urls import site_url
@@ -41,11 +42,34 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         url=lambda target: site_url(base_path, target),
         absolute_url=lambda target: origin + site_url(base_path, target),
     )
+    env.globals["article_card"] = _memoized_card(env)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
     return env
+
+
+def _memoized_card(env: jinja2.Environment):
+    """``article_card(article, heading)`` from partials/article_card.html, rendered once per article.
+
+    An article's card shows up on the home, topic and provider lists; rendering
+    the macro once and reusing the markup makes list pages several times cheaper.
+    The cache keeps the Article it was made from, so a re-read article misses.
+    """
+    cache: dict[tuple[str, str], tuple[Any, Markup]] = {}
+
+    def article_card(article: Any, heading: str = "h2") -> Markup:
+        key = (article.slug, heading)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is article:
+            return hit[1]
+        macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
+        html = Markup(macro(article, heading))
+        cache[key] = (article, html)
+        return html
+
+    return article_card
 
 
 def _local(moment: datetime, tz: Any) -> datetime:

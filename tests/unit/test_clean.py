@@ -53,3 +53,8 @@ def test_clean_text_keeps_curly_quotes_and_strips_controls():
 @pytest.mark.parametrize("raw, domain", [("www.Example.COM", "example.com"), ("https://news.example/path", "news.example"), ("", "")])
 def test_normalize_domain(raw, domain):
     assert normalize_domain(raw) == domain
+
+
+def test_slugify_keeps_names_within_file_system_limits():
+    slug = slugify("日本語 " * 200, max_length=500)
+    assert 0 < len(slug.encode("utf-8")) <= 200

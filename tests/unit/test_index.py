@@ -59,3 +59,11 @@ def test_provider_metadata_names_the_outlet_everywhere():
     index = build_index([make("x", 1, ["ai"])], meta, timezone.utc)
     assert index.articles["x"].provider.name == "Proper Name"
     assert index.providers["p.example"].name == "Proper Name"
+
+
+def test_pagination_window_shows_ends_and_neighbours():
+    from generator.pages import Pagination
+    p = Pagination(page=10, total=40, paths=tuple(f"p{n}/" for n in range(1, 41)))
+    numbers = [link[0] if link else None for link in p.window()]
+    assert numbers == [1, None, 8, 9, 10, 11, 12, None, 40]
+    assert [link[0] for link in Pagination(1, 3, ("a", "b", "c")).window()] == [1, 2, 3]

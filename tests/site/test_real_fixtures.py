@@ -1,0 +1,62 @@
+"""Build the real crawler examples from ../shared/fixtures (present in CI)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+from helpers import NOW, snapshot, soup
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"shared fixtures not found at {FIXTURES}")
+
+
+def build_fixture(content: Path, out: Path, unpublished: bool = True):
+    return build(BuildOptions(content_dir=content, output_dir=out, include_unpublished=unpublished, now=NOW))
+
+
+def test_real_ai_site_builds_completely(tmp_path):
+    source = FIXTURES / "real-ai"
+    result = build_fixture(source, tmp_path / "out")
+    out = tmp_path / "out"
+    article_files = list((source / "_news").glob("*.md"))
+    assert result.errors == [] and result.skipped == 0
+    assert result.articles == len(article_files) == 150
+    for path in article_files:
+        assert (out / "news" / path.stem / "index.html").is_file(), path.stem
+    # Topic pages are named from the metadata files.
+    nlp = soup(out / "topics/natural-language-processing/index.html")
+    assert nlp.h1.get_text() == "Natural Language Processing"
+    topics = soup(out / "topics/index.html")
+    counts = {a.get_text(): int(a.find_next(class_="count").get_text()) for a in topics.select(".term-list a")}
+    assert counts["AI"] == 150
+    # Providers: metadata names and site-relative logos.
+    forbes = soup(out / "providers/forbes.com/index.html")
+    assert forbes.h1.get_text() == "Forbes"
+    assert forbes.select_one(".provider-logo-large")["src"] == "/assets/images/organizations/forbes.com-50x50.jpg"
+    # 43 articles carry related coverage: each gets an "Also covered by" block with every entry.
+    with_related = [p for p in (out / "news").glob("*/index.html") if soup(p).select_one(".also-covered")]
+    assert len(with_related) == 43
+    for data in snapshot(out).values():
+        assert b"secured" not in data
+
+
+def test_real_ai_public_build_leaves_out_unpublished(tmp_path):
+    result = build_fixture(FIXTURES / "real-ai", tmp_path / "out", unpublished=False)
+    assert result.unpublished_left_out == 66 and result.articles == 150 - 66
+
+
+def test_single_real_articles(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "articles", content)
+    result = build_fixture(content, tmp_path / "out")
+    assert result.errors == [] and result.articles == 2
+    page = soup(tmp_path / "out/news/2023-07-12-nvidia-invests-50-million-in-recursion-to-train-ai-models-for-drug-discovery/index.html")
+    entries = page.select(".also-covered li")
+    assert [e.select_one(".mini-source").get_text() for e in entries] == ["Bloomberg L.P.", "GEN"]
+    # The mojibake in the related excerpt is repaired and reported as a note, never shown broken.
+    assert any(p.severity == "note" and "mojibake" in p.message for p in result.problems)
+    assert "â€" not in (tmp_path / "out").joinpath("news").rglob("*.html").__next__().read_text()
+    assert build_fixture(content, tmp_path / "out2", unpublished=False).articles == 0
