@@ -1,28 +1,34 @@
-"""``build()``: the one place where the order of the pipeline lives.
+"""The build: the one place where the order of the pipeline lives.
 
-read every file -> resolve slugs -> index -> plan pages -> render all pages
-(staged beside the output) -> commit to the output in link-safe order.
-Nothing in the output changes until every page has rendered.
+    read changed files -> resolve slugs -> index -> plan pages
+    -> render the pages whose inputs changed (staged beside the output)
+    -> commit to the output in link-safe order.
+
+Nothing in the output changes until every page has rendered. A
+:class:`Builder` keeps what it read and rendered, so that ``serve`` can
+rebuild after a change by re-reading only the changed files and re-rendering
+only the pages that show them. A one-off build is a Builder used once.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Any, Iterable, Iterator, TypeVar
 
 from tqdm import tqdm
 
 from .config import load_config
-from .index import build_index
-from .metadata import load_metadata
-from .models import Article, Problem, SiteConfig
-from .pages import plan_pages
-from .read import read_article, resolve_slug_collisions
+from .index import apply_metadata, build_index
+from .metadata import Metadata, load_metadata
+from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
+from .pages import page_context, plan_pages
+from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
-from .sources import scan_content, scan_static
+from .sources import DATA_DIR, scan_content, scan_static
 from .write import Publisher, WriteReport
 
 BUILTIN_STATIC = BUILTIN_TEMPLATES.parent / "static"
@@ -38,6 +44,7 @@ class BuildOptions:
     strict: bool = False
     quiet: bool = False
     now: datetime | None = None  # "today" for date checks; defaults to the clock
+    base_url: str | None = None  # overrides site.yaml's (serve uses its own address)
 
     @property
     def site_dir(self) -> Path:
@@ -45,12 +52,23 @@ class BuildOptions:
         return self.config_path.parent if self.config_path else Path.cwd()
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last build, as the file watcher classified it."""
+
+    content: frozenset[str] = frozenset()  # paths relative to the content folder
+    templates: bool = False
+    static: bool = False
+    config: bool = False
+
+
 @dataclass
 class BuildResult:
     articles: int = 0  # articles published into the output
-    skipped: int = 0  # files left out because of errors
+    skipped: int = 0  # files with errors (left out, or kept at their last good version by serve)
     unpublished_left_out: int = 0
     pages: int = 0
+    rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
     report: WriteReport = field(default_factory=WriteReport)
     seconds: float = 0.0
@@ -75,61 +93,257 @@ class BuildResult:
                 f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)")
 
 
+@dataclass
+class _Source:
+    """One article file as last read: its (mtime, size), the result, and a revision number."""
+
+    stat: tuple[int, int]
+    result: ReadResult
+    revision: int
+    article: Article | None  # what the site uses: the read article, or in serve the last good one
+
+
+def _file_stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _structure(article: Article) -> tuple[Any, ...]:
+    """Everything about an article that the index and the page plan depend on."""
+    return (article.slug, article.published, article.topics, article.provider, article.heat,
+            article.quality, article.is_published)
+
+
 def build(options: BuildOptions) -> BuildResult:
-    started = time.perf_counter()
-    result = BuildResult()
-    config = load_config(options.config_path)
-    tz = config.timezone or timezone.utc
-    now = options.now or datetime.now(timezone.utc)
-    files = scan_content(options.content_dir)
+    return Builder(options).build()
 
-    articles: list[Article] = []
-    for source in _progress(files.articles, "Reading", options):
-        read = read_article(options.content_dir / source, source, tz, now)
-        result.problems.extend(read.problems)
-        if read.article is None:
-            result.skipped += 1
-        elif read.article.is_published or options.include_unpublished:
-            articles.append(read.article)
+
+class Builder:
+    def __init__(self, options: BuildOptions, keep_last_good: bool = False) -> None:
+        self.options = options
+        # In serve, a file that breaks keeps its last good version on the site.
+        self.keep_last_good = keep_last_good
+        self._sources: dict[str, _Source] = {}
+        self._assets: set[str] = set()
+        self._revision = 0
+        self._config: SiteConfig | None = None
+        self._metadata: Metadata | None = None
+        self._env: Any = None
+        self._index: SiteIndex | None = None
+        self._pages: list[OutputPage] = []
+        self._pages_by_source: dict[str, list[OutputPage]] = {}
+        self._slugs: dict[str, str] = {}  # source -> resolved slug
+        self._structure_as_read: dict[str, tuple[Any, ...]] = {}  # source -> _structure() before slug resolution
+        self._slug_problems: list[Problem] = []
+        self._rendered: dict[str, tuple[Any, ...]] = {}  # output path -> fingerprint of its last render
+        self._copied: dict[str, tuple[Path, tuple[int, int] | None]] = {}
+        self._planned: set[str] | None = None  # what the last build produced
+        self._stale = True  # index and plan must be rebuilt from scratch
+
+    # --- the steps, in order ----------------------------------------------------------
+
+    def build(self, changes: Changes | None = None) -> BuildResult:
+        started = time.perf_counter()
+        result = BuildResult()
+        if changes is None or changes.config or self._config is None:
+            self._reset()
+        elif changes.templates:
+            self._env = None
+            self._rendered.clear()
+
+        if changes is None or self._index is None:
+            changed, metadata_changed = self._rescan(), True
         else:
-            result.unpublished_left_out += 1
-    metadata = load_metadata(options.content_dir)
-    result.problems.extend(metadata.problems)
-    articles, slug_problems = resolve_slug_collisions(articles)
-    result.problems.extend(slug_problems)
+            changed, metadata_changed = self._update(changes.content)
+        if metadata_changed:
+            self._metadata = load_metadata(self.options.content_dir)
+            self._stale = True
+            self._rendered.clear()  # names and logos may change on any page
+        assert self._config is not None and self._metadata is not None
 
-    if options.strict and result.errors:
-        result.failed = f"{len(result.errors)} content errors with --strict"
+        result.problems = [p for s in self._sources.values() for p in s.result.problems]
+        result.problems += self._metadata.problems
+        result.skipped = sum(1 for s in self._sources.values() if s.result.article is None)
+        if self.options.strict and result.errors:
+            result.failed = f"{len(result.errors)} content errors with --strict"
+            result.seconds = time.perf_counter() - started
+            return result
+
+        if self._stale or not self._patch_index(changed):
+            to_render = self._rebuild_index_and_plan()
+        elif not self._rendered:  # templates changed: same plan, every page re-rendered
+            to_render = {p.path: p for p in self._pages}
+        else:
+            to_render = {p.path: p for s in changed for p in self._pages_by_source.get(s, ())}
+        result.problems += self._slug_problems
+        result.unpublished_left_out = sum(1 for s in self._sources.values() if s.article and not self._included(s.article))
+
+        publisher = Publisher(self.options.output_dir)
+        fingerprints: dict[str, tuple[Any, ...]] = {}
+        try:
+            env = self._environment()
+            for page in self._progress(self._pages, "Rendering"):
+                if page.path in to_render:
+                    publisher.put(page.path, render_page(env, page, page_context(self._index, self._config, page)))
+                    fingerprints[page.path] = self._fingerprint(page)
+                else:
+                    publisher.keep(page.path)
+            copied = self._copy_files(publisher)
+        except BaseException:
+            publisher.abort()
+            self._stale = True  # what is planned was not published: start over next time
+            raise
+        result.report = publisher.commit(self._planned)
+        self._planned = set(publisher.planned)
+        # A page that left the plan must not count as rendered if it ever comes back.
+        self._rendered = {path: fp for path, fp in {**self._rendered, **fingerprints}.items() if path in self._planned}
+        self._copied = copied
+        result.articles = len(self._index.articles)
+        result.pages = len(self._pages)
+        result.rendered = len(fingerprints)
         result.seconds = time.perf_counter() - started
         return result
 
-    index = build_index(articles, metadata, tz)
-    pages = plan_pages(index, config)
-    env = make_environment(config, [options.site_dir / "templates"], preview=options.include_unpublished)
-    publisher = Publisher(options.output_dir)
-    try:
-        for page in _progress(pages, "Rendering", options):
-            publisher.put(page.path, render_page(env, page))
-        for path, file in _copies(options, files.assets).items():
-            publisher.put_file(path, file)
-    except BaseException:
-        publisher.abort()
-        raise
-    result.report = publisher.commit()
-    result.articles = len(articles)
-    result.pages = len(pages)
-    result.seconds = time.perf_counter() - started
-    return result
+    def _reset(self) -> None:
+        config = load_config(self.options.config_path)
+        if self.options.base_url:
+            config = replace(config, base_url=self.options.base_url)
+        self._config = config
+        self._env = None
+        self._rendered.clear()
+        self._copied.clear()
+        self._stale = True
 
+    # --- reading ---------------------------------------------------------------------
 
-def _copies(options: BuildOptions, assets: Iterable[str]) -> dict[str, Path]:
-    """Static files (theme, then the site's own) and content assets, by output path."""
-    copies = scan_static([BUILTIN_STATIC, options.site_dir / "static"])
-    copies.update({path: options.content_dir / path for path in assets})
-    return copies
+    def _rescan(self) -> set[str]:
+        """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
+        files = scan_content(self.options.content_dir)
+        self._assets = set(files.assets)
+        changed = {s for s in self._sources if s not in set(files.articles)}
+        for source in changed:
+            del self._sources[source]
+        for source in self._progress(files.articles, "Reading"):
+            if self._refresh(source):
+                changed.add(source)
+        return changed
 
+    def _update(self, paths: Iterable[str]) -> tuple[set[str], bool]:
+        """Apply the watcher's list of changed content paths. Returns (changed sources, metadata changed)."""
+        changed: set[str] = set()
+        metadata_changed = False
+        for rel in paths:
+            full = self.options.content_dir / rel
+            if rel == DATA_DIR or rel.startswith(DATA_DIR + "/"):
+                metadata_changed = True
+            elif full.is_dir() or (not full.exists() and any(s.startswith(rel + "/") for s in self._sources)):
+                # A folder appeared, vanished or moved: walking is simplest and still re-reads only what changed.
+                return self._rescan(), True
+            elif rel.endswith(".md"):
+                if self._refresh(rel):
+                    changed.add(rel)
+            elif full.is_file():
+                self._assets.add(rel)
+            else:
+                self._assets.discard(rel)
+        return changed, metadata_changed
 
-def _progress(items: list[T] | tuple[T, ...], label: str, options: BuildOptions) -> Iterator[T]:
-    """A progress bar on a terminal, shown only once a step has taken a second."""
-    show = not options.quiet and sys.stderr.isatty()
-    return iter(tqdm(items, desc=label, unit="file", delay=1.0, disable=not show, leave=False))
+    def _refresh(self, source: str) -> bool:
+        """Re-read one article file if it changed on disk. Returns whether anything changed."""
+        path = self.options.content_dir / source
+        stat = _file_stat(path)
+        previous = self._sources.get(source)
+        if stat is None:
+            return self._sources.pop(source, None) is not None
+        if previous is not None and previous.stat == stat:
+            return False
+        assert self._config is not None
+        tz = self._config.timezone or timezone.utc
+        read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc))
+        if read.article is None and self.keep_last_good and previous is not None and previous.article is not None:
+            self._sources[source] = replace(previous, stat=stat, result=read)
+            return False  # the site keeps showing the last good version
+        self._revision += 1
+        self._sources[source] = _Source(stat, read, self._revision, read.article)
+        return True
+
+    def _included(self, article: Article) -> bool:
+        return article.is_published or self.options.include_unpublished
+
+    # --- index and plan --------------------------------------------------------------
+
+    def _patch_index(self, changed: set[str]) -> bool:
+        """Swap re-read articles into the current index when nothing structural changed.
+
+        An edited title or excerpt changes no list, order or sidebar membership,
+        so the index and the page plan stay valid; only pages showing the file
+        need rendering. Returns False when a full re-index is needed.
+        """
+        assert self._index is not None and self._metadata is not None
+        articles = dict(self._index.articles)
+        for source in changed:
+            entry = self._sources.get(source)
+            new = entry.article if entry else None
+            before = self._structure_as_read.get(source)
+            if new is None or not self._included(new):
+                if before is not None:
+                    return False  # it left the site
+                continue
+            if before != _structure(new):
+                return False
+            slug = self._slugs[source]
+            articles[slug] = apply_metadata(replace(new, slug=slug), self._metadata)
+        self._index = replace(self._index, articles=articles)
+        return True
+
+    def _rebuild_index_and_plan(self) -> dict[str, OutputPage]:
+        """Index and plan from scratch; return the pages whose fingerprint changed."""
+        assert self._config is not None and self._metadata is not None
+        included = [s.article for s in self._sources.values() if s.article and self._included(s.article)]
+        self._structure_as_read = {a.source: _structure(a) for a in included}
+        articles, self._slug_problems = resolve_slug_collisions(included)
+        self._slugs = {a.source: a.slug for a in articles}
+        self._index = build_index(articles, self._metadata, self._config.timezone or timezone.utc)
+        self._pages = plan_pages(self._index, self._config)
+        by_source: dict[str, list[OutputPage]] = {}
+        for page in self._pages:
+            for source in page.sources:
+                by_source.setdefault(source, []).append(page)
+        self._pages_by_source = by_source
+        self._stale = False
+        return {p.path: p for p in self._pages if self._rendered.get(p.path) != self._fingerprint(p)}
+
+    def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
+        sources = tuple((s, self._sources[s].revision, self._slugs[s]) for s in page.sources)
+        return (page.template, page.kind, page.key, page.stamp, sources)
+
+    # --- rendering and copying ------------------------------------------------------
+
+    def _environment(self) -> Any:
+        if self._env is None:
+            assert self._config is not None
+            self._env = make_environment(self._config, [self.options.site_dir / "templates"],
+                                         preview=self.options.include_unpublished)
+        return self._env
+
+    def _copy_files(self, publisher: Publisher) -> dict[str, tuple[Path, tuple[int, int] | None]]:
+        """Theme and site static files, then content assets; unchanged ones are only stat'ed."""
+        copies = scan_static([BUILTIN_STATIC, self.options.site_dir / "static"])
+        copies.update({path: self.options.content_dir / path for path in self._assets})
+        state = {}
+        for path, source in copies.items():
+            stat = _file_stat(source)
+            if self._copied.get(path) == (source, stat) and stat is not None:
+                publisher.keep(path)
+            else:
+                publisher.put_file(path, source)
+            state[path] = (source, stat)
+        return state
+
+    def _progress(self, items: list[T] | tuple[T, ...], label: str) -> Iterator[T]:
+        """A progress bar on a terminal, shown only once a step has taken a second."""
+        show = not self.options.quiet and sys.stderr.isatty()
+        return iter(tqdm(items, desc=label, unit="file", delay=1.0, disable=not show, leave=False))

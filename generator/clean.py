@@ -18,6 +18,7 @@ _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # Browsers ignore tabs and newlines inside URLs ("java\tscript:"), so we must too.
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+_WORD = re.compile(r"[^\W_]+")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     uncurl_quotes=False,  # the default straightens correct curly quotes
@@ -87,10 +88,11 @@ def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     The result never contains "/", "." or other path syntax, so it is safe as
     a folder name. It may be empty (e.g. for text that is only punctuation).
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = unicodedata.normalize("NFC", folded)
-    words = re.findall(r"[^\W_]+", folded)
+    folded = text.lower()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        folded = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    words = _WORD.findall(folded)
     slug = "-".join(words)
     while len(slug) > max_length or len(slug.encode("utf-8")) > MAX_NAME_BYTES:
         cut = slug[: min(max_length, len(slug) - 1)]

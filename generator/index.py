@@ -19,7 +19,7 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> SiteIndex:
-    ordered = sorted((_with_provider_meta(a, metadata) for a in articles), key=newest_first_key)
+    ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
 
     topic_members: dict[str, list[str]] = defaultdict(list)
@@ -57,7 +57,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> 
     )
 
 
-def _with_provider_meta(article: Article, metadata: Metadata) -> Article:
+def apply_metadata(article: Article, metadata: Metadata) -> Article:
     """Organisation metadata names the outlet and supplies its logo everywhere it appears."""
     meta = metadata.providers.get(article.provider.key) if article.provider else None
     if meta is None or article.provider is None:

@@ -161,16 +161,19 @@ class SiteIndex:
 
 @dataclass(frozen=True)
 class OutputPage:
-    """One file the build will produce, before rendering.
+    """One file the build will produce, planned but not yet rendered.
 
-    ``sources`` are the content files whose data the page shows; ``stamp`` is
-    every other value it shows that can change with content (counts, page
-    numbers, names). A page whose template, sources and stamp are unchanged
-    renders to the same bytes.
+    ``kind``/``key``/``number`` say what the page shows (e.g. "topic", "robotics",
+    page 2). ``sources`` are the content files whose data it shows, in order; ``stamp`` is
+    every other value it shows that can change with content (counts, names).
+    Two plans with equal template, sources (at equal revisions) and stamp render
+    to the same bytes.
     """
 
     path: str  # relative output path, e.g. "news/some-slug/index.html"
     template: str
-    context: Mapping[str, Any] = field(compare=False)
-    sources: frozenset[str] = frozenset()
+    kind: str
+    key: str | None = None
+    number: int = 1
+    sources: tuple[str, ...] = ()  # in the order the page shows them: order is content too
     stamp: tuple[Any, ...] = ()

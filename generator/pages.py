@@ -1,17 +1,19 @@
-"""Pure: index -> the list of pages to render. Pagination lives here.
+"""Pure: index -> the pages to render, and each page's template context.
 
-Each page gets an explicit context (documented in its template's header) and
-the set of content files it shows, so an incremental build knows which pages
-a changed file touches. ``stamp`` holds the few other values a page shows
-(counts, page numbers, names) so that a change to them is noticed too.
+Planning is cheap: a page is its output path, template, what it shows (a
+``kind`` and ``key``), the content files it shows (``sources``) and the other
+values that can change what it shows (``stamp``). The context, with its
+Article objects, is built only for pages that are actually rendered, so an
+incremental build re-renders a handful of pages without rebuilding 10,000
+contexts. Pagination lives here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Sequence
 
-from .models import Article, OutputPage, SiteConfig, SiteIndex
 from . import urls
+from .models import Article, OutputPage, SiteConfig, SiteIndex
 
 
 @dataclass(frozen=True)
@@ -42,75 +44,108 @@ class Pagination:
         return links
 
 
+# --- planning -----------------------------------------------------------------------
+
+
 def plan_pages(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
+    size = config.page_size
     pages: list[OutputPage] = []
-    pages += _article_pages(index)
-    pages += _paginated(index, index.newest, config.page_size, urls.home_path, "home.html",
-                        extra=lambda page: {"top_stories": _articles(index, index.top_stories) if page == 1 else ()},
-                        extra_sources=lambda page: index.top_stories if page == 1 else ())
+    counts = {slug: len(t.articles) for slug, t in index.topics.items()}
+    for slug, article in index.articles.items():
+        focus = _focus_topic(article, counts)
+        more = index.more_on_topic.get(slug, ())
+        pages.append(OutputPage(
+            path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
+            sources=(article.source, *(index.articles[m].source for m in more)),
+            stamp=(focus,),
+        ))
+    home_chunks = _chunks(index.newest, size)
+    for n, shown in home_chunks:
+        also = index.top_stories if n == 1 else ()
+        pages.append(_list_page(index, "home", None, n, urls.home_path(n), "home.html", (*shown, *also),
+                                (len(home_chunks),)))
     for topic in index.topics.values():
-        pages += _paginated(index, topic.articles, config.page_size,
-                            lambda n, slug=topic.slug: urls.topic_path(slug, n), "topic.html",
-                            extra=lambda page, t=topic: {"topic": t}, stamp=(topic.name, len(topic.articles)))
+        for n, shown in _chunks(topic.articles, size):
+            pages.append(_list_page(index, "topic", topic.slug, n, urls.topic_path(topic.slug, n), "topic.html",
+                                    shown, (topic.name, len(topic.articles))))
     for provider in index.providers.values():
-        pages += _paginated(index, provider.articles, config.page_size,
-                            lambda n, key=provider.key: urls.provider_path(key, n), "provider.html",
-                            extra=lambda page, p=provider: {"provider": p},
-                            stamp=(provider.name, provider.logo, len(provider.articles)))
-    topic_rows = tuple((t.slug, t.name, len(t.articles)) for t in index.topics.values())
-    pages.append(OutputPage(urls.output_file(urls.topics_path()), "topics.html",
-                            {"page_path": urls.topics_path(), "topics": topic_rows}, stamp=topic_rows))
-    provider_rows = tuple((p.key, p.name, p.logo, len(p.articles)) for p in index.providers.values())
-    pages.append(OutputPage(urls.output_file(urls.providers_path()), "providers.html",
-                            {"page_path": urls.providers_path(), "providers": provider_rows}, stamp=provider_rows))
-    pages.append(OutputPage("404.html", "404.html", {"page_path": "404.html"}))
+        for n, shown in _chunks(provider.articles, size):
+            pages.append(_list_page(index, "provider", provider.key, n, urls.provider_path(provider.key, n),
+                                    "provider.html", shown, (provider.name, provider.logo, len(provider.articles))))
+    topic_rows = _topic_rows(index)
+    pages.append(OutputPage(urls.output_file(urls.topics_path()), "topics.html", "topics", stamp=topic_rows))
+    provider_rows = _provider_rows(index)
+    pages.append(OutputPage(urls.output_file(urls.providers_path()), "providers.html", "providers", stamp=provider_rows))
+    pages.append(OutputPage("404.html", "404.html", "404"))
     return pages
+
+
+def _list_page(index: SiteIndex, kind: str, key: str | None, n: int, path: str, template: str,
+               shown: Sequence[str], stamp: tuple[Any, ...]) -> OutputPage:
+    """A page of a paginated list; ``stamp`` must determine the number of pages."""
+    return OutputPage(
+        path=urls.output_file(path), template=template, kind=kind, key=key, number=n,
+        sources=tuple(index.articles[s].source for s in shown),
+        stamp=(*stamp, n),
+    )
+
+
+def _chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
+    """(page number, slugs) for each page; an empty list still has a page 1."""
+    total = max(1, -(-len(slugs) // size))
+    return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
+
+
+def _focus_topic(article: Article, counts: dict[str, int]):
+    """The article's most specific (rarest) topic names its "More on" sidebar."""
+    return min(article.topics, key=lambda t: (counts[t.slug], t.slug), default=None)
+
+
+def _topic_rows(index: SiteIndex) -> tuple[tuple[str, str, int], ...]:
+    return tuple((t.slug, t.name, len(t.articles)) for t in index.topics.values())
+
+
+def _provider_rows(index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
+    return tuple((p.key, p.name, p.logo, len(p.articles)) for p in index.providers.values())
+
+
+# --- contexts -----------------------------------------------------------------------
+
+
+def page_context(index: SiteIndex, config: SiteConfig, page: OutputPage) -> dict[str, Any]:
+    """The template context of one planned page (documented in each template's header)."""
+    path = page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path
+    context: dict[str, Any] = {"page_path": path}
+    if page.kind == "article":
+        article = index.articles[page.key]
+        counts = {slug: len(t.articles) for slug, t in ((t.slug, index.topics[t.slug]) for t in article.topics)}
+        context.update(article=article, more=_articles(index, index.more_on_topic.get(page.key, ())),
+                       focus_topic=_focus_topic(article, counts))
+    elif page.kind == "home":
+        context.update(_list_context(index, index.newest, config.page_size, page.number, urls.home_path),
+                       top_stories=_articles(index, index.top_stories) if page.number == 1 else ())
+    elif page.kind == "topic":
+        topic = index.topics[page.key]
+        context.update(_list_context(index, topic.articles, config.page_size, page.number,
+                                     lambda n: urls.topic_path(topic.slug, n)), topic=topic)
+    elif page.kind == "provider":
+        provider = index.providers[page.key]
+        context.update(_list_context(index, provider.articles, config.page_size, page.number,
+                                     lambda n: urls.provider_path(provider.key, n)), provider=provider)
+    elif page.kind == "topics":
+        context["topics"] = _topic_rows(index)
+    elif page.kind == "providers":
+        context["providers"] = _provider_rows(index)
+    return context
 
 
 def _articles(index: SiteIndex, slugs: Sequence[str]) -> tuple[Article, ...]:
     return tuple(index.articles[s] for s in slugs)
 
 
-def _article_pages(index: SiteIndex) -> list[OutputPage]:
-    pages = []
-    counts = {slug: len(t.articles) for slug, t in index.topics.items()}
-    for slug, article in index.articles.items():
-        more = _articles(index, index.more_on_topic.get(slug, ()))
-        # The sidebar is named after the article's most specific (rarest) topic.
-        focus = min(article.topics, key=lambda t: (counts[t.slug], t.slug), default=None)
-        path = urls.article_path(slug)
-        pages.append(OutputPage(
-            path=urls.output_file(path),
-            template="article.html",
-            context={"page_path": path, "article": article, "more": more, "focus_topic": focus},
-            sources=frozenset([article.source, *(m.source for m in more)]),
-            stamp=(focus,),
-        ))
-    return pages
-
-
-def _paginated(
-    index: SiteIndex,
-    slugs: Sequence[str],
-    page_size: int,
-    path_of: Callable[[int], str],
-    template: str,
-    extra: Callable[[int], dict],
-    extra_sources: Callable[[int], Sequence[str]] = lambda page: (),
-    stamp: tuple = (),
-) -> list[OutputPage]:
-    total = max(1, -(-len(slugs) // page_size))
-    paths = tuple(path_of(n) for n in range(1, total + 1))
-    pages = []
-    for n in range(1, total + 1):
-        shown = _articles(index, slugs[(n - 1) * page_size : n * page_size])
-        also = _articles(index, extra_sources(n))
-        pagination = Pagination(page=n, total=total, paths=paths)
-        pages.append(OutputPage(
-            path=urls.output_file(paths[n - 1]),
-            template=template,
-            context={"page_path": paths[n - 1], "articles": shown, "pagination": pagination, **extra(n)},
-            sources=frozenset(a.source for a in shown + also),
-            stamp=(*stamp, n, total),
-        ))
-    return pages
+def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int, path_of) -> dict[str, Any]:
+    chunks = _chunks(slugs, size)
+    return {
+        "articles": _articles(index, chunks[n - 1][1]),
+        "pagination": Pagination(page=n, total=len(chunks), paths=tuple(path_of(k) for k, _ in chunks)),
+    }

@@ -76,10 +76,10 @@ def _local(moment: datetime, tz: Any) -> datetime:
     return moment.astimezone(tz)
 
 
-def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
+def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, Any]) -> bytes:
     try:
         template = env.get_template(page.template)
-        return template.render(page.context).encode("utf-8")
+        return template.render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.TemplateError as exc:

@@ -66,7 +66,17 @@ class Publisher:
     def put_file(self, path: str, source: Path) -> bool:
         return self.put(path, source.read_bytes())
 
-    def commit(self, remove_unplanned: bool = True) -> WriteReport:
+    def keep(self, path: str) -> None:
+        """Plan ``path`` as it already is in the output (known unchanged, not re-rendered)."""
+        self.planned.add(path)
+        self._unchanged += 1
+
+    def commit(self, previously_planned: set[str] | None = None) -> WriteReport:
+        """Move staged files in, then remove what is no longer planned.
+
+        With ``previously_planned`` (what the last build produced) only those
+        files are candidates for removal; without it the whole output is scanned.
+        """
         report = WriteReport(unchanged=self._unchanged)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted(self._staged, key=publish_order):
@@ -74,8 +84,10 @@ class Publisher:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self._stage_dir() / path, target)
             report.written.append(path)
-        if remove_unplanned:
+        if previously_planned is None:
             report.removed = self._remove_unplanned()
+        else:
+            report.removed = self._remove(sorted(previously_planned - self.planned))
         self.abort()
         return report
 
@@ -85,6 +97,21 @@ class Publisher:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
         self._staged = []
+
+    def _remove(self, paths: list[str]) -> list[str]:
+        removed = []
+        for rel in paths:
+            target = self.output_dir / rel
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(rel)
+            folder = target.parent
+            while folder != self.output_dir and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        return removed
 
     def _remove_unplanned(self) -> list[str]:
         removed = []

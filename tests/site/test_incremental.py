@@ -1,0 +1,143 @@
+"""Incremental rebuilds must leave exactly what a clean full build produces."""
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from generator.build import BuildOptions, Builder, Changes
+from helpers import NOW, article_fields, snapshot, write_article, write_config
+
+TOPICS = ["AI", "Robotics", "Vision", "Chips", "Policy"]
+
+
+def options(site, out="public", unpublished=True):
+    return BuildOptions(content_dir=site / "content", output_dir=site / out, config_path=site / "site.yaml",
+                        include_unpublished=unpublished, now=NOW)
+
+
+def fields_for(n, rng):
+    return article_fields(n, topics=rng.sample(TOPICS, rng.randint(1, 3)), heat=rng.randint(0, 9),
+                          provider={"name": f"Outlet {n % 4}", "domain": f"o{n % 4}.example"})
+
+
+def touch_later(path):
+    """Editors save within the same mtime tick; make sure (mtime, size) differs as on a real save."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture
+def site(tmp_path):
+    write_config(tmp_path, page_size=4)
+    rng = random.Random(3)
+    for n in range(24):
+        write_article(tmp_path / "content", f"2026-11-{n % 28 + 1:02d}-s{n}.md", fields_for(n, rng))
+    return tmp_path
+
+
+def assert_equals_clean_build(site, unpublished=True):
+    clean = Builder(options(site, "clean", unpublished)).build()
+    assert not clean.failed
+    assert snapshot(site / "public") == snapshot(site / "clean")
+
+
+def test_title_edit_rerenders_only_pages_that_show_the_article(site):
+    builder = Builder(options(site))
+    first = builder.build()
+    path = site / "content/2026-11-05-s4.md"
+    write_article(site / "content", path.name, article_fields(4, title="A brand new headline", topics=["Policy"]))
+    touch_later(path)
+    # A structural change (topics) first: full re-index, but only changed pages are rendered.
+    second = builder.build(Changes(content=frozenset([path.name])))
+    assert 0 < second.rendered < first.rendered
+    text = path.read_text().replace("A brand new headline", "An edited headline")
+    path.write_text(text)
+    touch_later(path)
+    third = builder.build(Changes(content=frozenset([path.name])))
+    pages_showing = {p for p in snapshot(site / "public") if b"An edited headline" in (site / "public" / p).read_bytes()}
+    assert set(third.report.written) == pages_showing
+    assert third.rendered <= len(pages_showing) + 1 and third.report.removed == []
+    assert_equals_clean_build(site)
+
+
+@pytest.mark.parametrize("seed", [11, 23])
+def test_random_edit_sequence_matches_clean_build(site, seed):
+    rng = random.Random(seed)
+    builder = Builder(options(site))
+    builder.build()
+    content = site / "content"
+    next_n = 100
+    for step in range(40):
+        files = sorted(p.name for p in content.glob("*.md"))
+        name = rng.choice(files)
+        action = rng.choice(["title", "topics", "date", "publish", "delete", "create", "rename", "provider", "body", "break"])
+        changed = {name}
+        fields = fields_for(int(name.split("-s")[1][:-3]) if "-s" in name else 0, rng)
+        if action == "title":
+            fields["title"] = f"Retitled {step}"
+        elif action == "date":
+            fields["publishedDateTime"] = f"2026-10-{rng.randint(1, 28):02d}T08:00:00Z"
+        elif action == "publish":
+            fields["published"] = rng.choice([True, False])
+        elif action == "provider":
+            fields["provider"] = {"name": "Switched", "domain": "switched.example"}
+        elif action == "delete":
+            (content / name).unlink()
+        elif action == "create":
+            name = f"2026-11-{rng.randint(1, 28):02d}-s{next_n}.md"
+            next_n += 1
+            changed = {name}
+        elif action == "rename":
+            new_name = name.replace(".md", "-moved.md")
+            os.replace(content / name, content / new_name)
+            changed.add(new_name)
+        if action == "break":
+            (content / name).write_text("---\ntitle: [broken\n---\n")
+        elif action not in ("delete", "rename"):
+            write_article(content, name, fields, body=f"Body {step}" if action == "body" else "")
+        if (content / name).exists():
+            touch_later(content / name)
+        result = builder.build(Changes(content=frozenset(changed)))
+        assert not result.failed
+        assert_equals_clean_build(site)
+
+
+def test_template_and_metadata_changes(site):
+    builder = Builder(options(site))
+    builder.build()
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text("{% extends 'base.html' %}{% block content %}Custom missing page{% endblock %}")
+    result = builder.build(Changes(templates=True))
+    assert "404.html" in result.report.written and len(result.report.written) == 1
+    (site / "content/_data/topics").mkdir(parents=True)
+    (site / "content/_data/topics/ai.yaml").write_text("name: AI\ndescription: All of it.\n")
+    builder.build(Changes(content=frozenset(["_data/topics/ai.yaml"])))
+    assert "All of it." in (site / "public/topics/ai/index.html").read_text()
+    assert_equals_clean_build(site)
+
+
+def test_public_build_publishing_and_unpublishing(site):
+    builder = Builder(options(site, unpublished=False))
+    builder.build()
+    path = site / "content/2026-11-03-s2.md"
+    rng = random.Random(5)
+    for published in (False, True, False):
+        write_article(site / "content", path.name, fields_for(2, rng) | {"published": published})
+        touch_later(path)
+        builder.build(Changes(content=frozenset([path.name])))
+        assert (site / "public/news/2026-11-03-s2/index.html").exists() is published
+        assert_equals_clean_build(site, unpublished=False)
+
+
+def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
+    builder = Builder(options(site), keep_last_good=True)
+    builder.build()
+    page = site / "public/news/2026-11-02-s1/index.html"
+    before = page.read_bytes()
+    path = site / "content/2026-11-02-s1.md"
+    path.write_text("---\ntitle: [broken\n---\n")
+    result = builder.build(Changes(content=frozenset([path.name])))
+    assert page.read_bytes() == before
+    assert [str(p) for p in result.errors] == [f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' (noticed on line 3, while parsing a flow sequence)"]
