@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_random_edit_sequence_matches_clean_build(site, seed):
         name = rng.choice(files)
         action = rng.choice(["title", "topics", "date", "publish", "delete", "create", "rename", "provider", "body", "break"])
         changed = {name}
-        fields = fields_for(int(name.split("-s")[1][:-3]) if "-s" in name else 0, rng)
+        fields = fields_for(int(re.search(r"-s(\d+)", name).group(1)), rng)
         if action == "title":
             fields["title"] = f"Retitled {step}"
         elif action == "date":
