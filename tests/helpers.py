@@ -46,6 +46,7 @@ def write_article(content: Path, name: str, fields: dict[str, Any], body: str = 
 
 def write_config(site: Path, **settings: Any) -> Path:
     path = site / "site.yaml"
+    site.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"title": "Test Digest", "base_url": "https://news.example/", **settings}))
     return path
 

@@ -1,0 +1,212 @@
+"""``serve``: build, serve the output on 127.0.0.1, rebuild on changes, reload open pages.
+
+The HTTP server only ever reads files inside the output folder: request paths
+are decoded, rejected if they contain "..", dot-files or NUL, and the resolved
+file must still lie inside the folder.
+"""
+from __future__ import annotations
+
+import json
+import mimetypes
+import signal
+import sys
+import threading
+from dataclasses import replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .build import BUILTIN_STATIC, BuildOptions, BuildResult, Builder, Changes
+from .config import ConfigError, load_config
+from .livereload import ENDPOINT, BuildEvents, format_event, inject, problem_lines
+from .render import BUILTIN_TEMPLATES, RenderError
+from .watch import Watcher, WatchedPaths
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8", ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
+}
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
+    """The file inside ``root`` that a request path names, or None (never anything outside)."""
+    path = unquote(urlsplit(raw_path).path, errors="strict") if "%" in raw_path else urlsplit(raw_path).path
+    if not path.startswith(base_path) and path + "/" != base_path:
+        return None
+    parts = path[len(base_path):].split("/")
+    if any(p in (".", "..") or p.startswith(".") or "\x00" in p or "\\" in p for p in parts if p):
+        return None
+    target = root.joinpath(*[p for p in parts if p])
+    if target.is_dir():
+        target = target / "index.html"
+    try:
+        resolved = target.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    root_resolved = root.resolve()
+    if resolved != root_resolved and root_resolved not in resolved.parents:
+        return None
+    return resolved if resolved.is_file() else None
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server_version = "NewsDigestPreview"
+    root: Path
+    base_path: str
+    events: BuildEvents | None
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the terminal is for build output
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def do_GET(self) -> None:
+        if self.events is not None and urlsplit(self.path).path == ENDPOINT:
+            self._stream_events()
+        else:
+            self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        try:
+            target = resolve_request(self.root, self.base_path, self.path)
+        except UnicodeDecodeError:
+            target = None
+        raw = urlsplit(self.path).path
+        if target is not None and target.name == "index.html" and not raw.endswith("/") and not raw.endswith("index.html"):
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", raw + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status = HTTPStatus.OK
+        if target is None:
+            status, target = HTTPStatus.NOT_FOUND, self.root / "404.html"
+        try:
+            body = target.read_bytes()
+        except OSError:
+            body, target = b"Not found", Path("404.txt")
+        if self.events is not None and target.suffix == ".html":
+            body = inject(body)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type(target))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _stream_events(self) -> None:
+        assert self.events is not None
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        sequence, problems = self.events.current()
+        try:
+            self.wfile.write(b"retry: 1000\n\n" + format_event("problems", json.dumps(problems)))
+            self.wfile.flush()
+            while not self.events.closed:
+                fresh = self.events.wait(sequence, timeout=15)
+                if not fresh:
+                    self.wfile.write(b": keep-alive\n\n")
+                for sequence, event, data in fresh:
+                    self.wfile.write(format_event(event, data))
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> ThreadingHTTPServer:
+    handler = type("Handler", (PreviewHandler,), {"root": root, "base_path": base_path, "events": events})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True) -> int:
+    try:
+        config = load_config(options.config_path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    server = make_server(options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None)
+    actual_port = server.server_address[1]
+    url = f"http://{host}:{actual_port}{config.base_path}"
+    options = replace(options, base_url=url)
+    builder = Builder(options, keep_last_good=True)
+    events = server.RequestHandlerClass.events  # type: ignore[attr-defined]
+    _run_build(builder, None, events, options.quiet)
+
+    site = options.site_dir
+    watcher = Watcher(WatchedPaths(
+        content=options.content_dir.resolve(),
+        templates=tuple({(site / "templates").resolve(), BUILTIN_TEMPLATES}),
+        static=tuple({(site / "static").resolve(), BUILTIN_STATIC}),
+        config=options.config_path.resolve() if options.config_path else None,
+        ignore=(options.output_dir.resolve(),),
+    ))
+    stop = threading.Event()
+    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options.quiet), daemon=True)
+    watcher.start()
+    rebuild_loop.start()
+    print(f"Serving on {url}", flush=True)
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if events is not None:
+            events.close()
+        watcher.stop()
+        server.server_close()
+        print("Stopped.", flush=True)
+    return 0
+
+
+def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event, quiet: bool) -> None:
+    while not stop.is_set():
+        changes = watcher.next_changes(timeout=0.5)
+        if changes is not None and not stop.is_set():
+            _run_build(builder, changes, events, quiet)
+
+
+def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None, quiet: bool) -> BuildResult | None:
+    """Build; on any failure keep serving the last good output and tell open pages why."""
+    try:
+        result = builder.build(changes)
+    except (RenderError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        if events is not None:
+            events.publish("problems", [str(exc)])
+        return None
+    except Exception as exc:  # noqa: BLE001 - the preview must survive anything a file can do
+        print(f"error: build crashed: {exc!r}", file=sys.stderr, flush=True)
+        if events is not None:
+            events.publish("problems", [f"build crashed: {exc!r}"])
+        return None
+    for problem in result.problems:
+        if not quiet or problem.severity == "error":
+            print(problem, file=sys.stderr)
+    print(result.summary(), flush=True)
+    if events is not None:
+        events.publish("problems", problem_lines(result.errors))
+        written, removed = result.report.written, result.report.removed
+        if written or removed:
+            css_only = not removed and all(path.endswith(".css") for path in written)
+            events.publish("css" if css_only else "reload")
+    return result

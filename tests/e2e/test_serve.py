@@ -1,0 +1,170 @@
+"""End to end: the real serve process on 127.0.0.1, real file edits, checked over HTTP."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import time
+
+import pytest
+
+from generator.build import BuildOptions, Builder
+from helpers import article_fields, snapshot, write_article, write_config
+from serving import ServeProcess, wait_until
+
+
+def touch_later(path):
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "site"
+    write_config(root, page_size=5)
+    for n in range(12):
+        write_article(root / "content", f"2026-11-{n + 1:02d}-story-{n}.md",
+                      article_fields(n, topics=["AI", ["Robotics", "Vision", "Chips"][n % 3]]))
+    (tmp_path / "secret.txt").write_text("TOP-SECRET-OUTSIDE")
+    return root
+
+
+@pytest.fixture
+def server(site):
+    process = ServeProcess(site)
+    yield process
+    assert process.stop() == 0
+    assert "Stopped." in process.lines
+
+
+def test_serves_pages_with_types_and_404(server):
+    status, headers, body = server.request("/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"EventSource" in body and b"Story number 11" in body
+    status, headers, _ = server.request("/css/site.css")
+    assert status == 200 and headers["content-type"].startswith("text/css")
+    status, headers, body = server.request("/news/no-such-story/")
+    assert status == 404 and b"Page not found" in body
+    status, headers, _ = server.request("/news/2026-11-01-story-0")
+    assert status == 301 and headers["location"] == "/news/2026-11-01-story-0/"
+    assert server.request("/", method="HEAD")[0] == 200
+    # The reload script is added only to served responses, never to files on disk.
+    assert b"EventSource" not in (server.site / "public/index.html").read_bytes()
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt",
+    "/%2e%2e%2f%2e%2e%2fsecret.txt", "//etc/passwd", "/etc/passwd", "/news/../../secret.txt", "/..\\secret.txt",
+    "/%00", "/.git/config", "http://127.0.0.1/../secret.txt", "/%c0%ae%c0%ae/secret.txt",
+])
+def test_path_traversal_gets_404(server, path):
+    status, _headers, body = server.request(path)
+    assert status in (404, 400)
+    assert b"TOP-SECRET" not in body and b"root:" not in body
+
+
+def test_edits_creates_deletes_and_renames(server, site):
+    content = site / "content"
+    path = content / "2026-11-03-story-2.md"
+    write_article(content, path.name, article_fields(2, title="Fresh headline"))
+    wait_until(lambda: b"Fresh headline" in server.get("news/2026-11-03-story-2/")[1], what="edited title")
+
+    write_article(content, "2026-11-20-brand-new.md", article_fields(30, title="Brand new story", publishedDateTime="2026-11-30T00:00:00Z"))
+    wait_until(lambda: server.get("news/2026-11-20-brand-new/")[0] == 200, what="new page")
+    wait_until(lambda: b"Brand new story" in server.get("")[1], what="home lists the new story")
+
+    (content / "2026-11-01-story-0.md").unlink()
+    wait_until(lambda: server.get("news/2026-11-01-story-0/")[0] == 404, what="deleted page gone")
+
+    os.replace(content / "2026-11-02-story-1.md", content / "2026-11-02-renamed-story.md")
+    wait_until(lambda: server.get("news/2026-11-02-renamed-story/")[0] == 200, what="renamed page")
+    assert server.get("news/2026-11-02-story-1/")[0] == 404
+
+    # Editor-style save: write a temp file, then rename it over the original.
+    temp = content / ".2026-11-04-story-3.md.swp"
+    write_article(content, temp.name, article_fields(3, title="Saved via rename"))
+    os.replace(temp, content / "2026-11-04-story-3.md")
+    wait_until(lambda: b"Saved via rename" in server.get("news/2026-11-04-story-3/")[1], what="atomic save")
+
+
+def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
+    rng = random.Random(5)
+    content = site / "content"
+    for step in range(25):
+        names = sorted(p.name for p in content.glob("*.md"))
+        name = rng.choice(names)
+        action = rng.choice(["title", "topic", "publish", "delete", "create"])
+        if action == "delete" and len(names) > 3:
+            (content / name).unlink()
+        elif action == "create":
+            write_article(content, f"2026-10-{step + 1:02d}-created-{step}.md", article_fields(step, title=f"Created {step}"))
+        else:
+            fields = article_fields(step, title=f"Step {step} {action}",
+                                    topics=["AI", rng.choice(["Robotics", "Policy", "Chips"])] if action == "topic" else ["AI"],
+                                    published=rng.choice([True, False]) if action == "publish" else None)
+            write_article(content, name, fields)
+            touch_later(content / name)
+        time.sleep(rng.choice([0, 0.05, 0.4]))
+    marker = content / "2026-09-01-final-marker.md"
+    write_article(content, marker.name, article_fields(99, title="Final marker"))
+    wait_until(lambda: server.get("news/2026-09-01-final-marker/")[0] == 200, what="final build")
+    time.sleep(0.6)  # let any trailing burst finish
+    builds_before = server.builds()
+    time.sleep(0.5)
+    assert server.builds() == builds_before
+    clean = Builder(BuildOptions(content_dir=content, output_dir=site.parent / "clean", config_path=site / "site.yaml",
+                                 include_unpublished=True, base_url=server.url)).build()
+    assert not clean.failed
+    assert snapshot(site / "public") == snapshot(site.parent / "clean")
+
+
+def test_burst_of_files_causes_few_rebuilds(server, site):
+    before = server.builds()
+    for n in range(300):
+        write_article(site / "content", f"2026-10-{n % 28 + 1:02d}-burst-{n}.md", article_fields(n, title=f"Burst {n}"))
+    last = f"2026-10-{299 % 28 + 1:02d}-burst-299"
+    wait_until(lambda: server.get(f"news/{last}/")[0] == 200, what="burst built", timeout=60)
+    time.sleep(0.5)
+    assert 1 <= server.builds() - before <= 3
+
+
+def read_events(server, count, timeout=15):
+    """The first ``count`` server-sent events as (event, data)."""
+    sock = socket.create_connection((server.host, server.port), timeout=timeout)
+    sock.sendall(f"GET /__livereload HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode())
+    buffer, events, deadline = b"", [], time.monotonic() + timeout
+    while len(events) < count and time.monotonic() < deadline:
+        buffer += sock.recv(65536)
+        while b"\n\n" in buffer:
+            block, buffer = buffer.split(b"\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in block.decode().splitlines() if ": " in line and not line.startswith(":"))
+            if "event" in fields:
+                events.append((fields["event"], json.loads(fields["data"])))
+    sock.close()
+    return events
+
+
+def test_broken_file_keeps_old_page_and_reports_then_recovers(server, site):
+    path = site / "content/2026-11-05-story-4.md"
+    _, good = server.get("news/2026-11-05-story-4/")
+    path.write_text("---\ntitle: ok\nexcerpt: [unclosed\n---\n")
+    wait_until(lambda: any("2026-11-05-story-4.md:3: error: invalid YAML" in l for l in server.lines), what="error printed")
+    status, body = server.get("news/2026-11-05-story-4/")
+    assert status == 200 and b"Story number 4" in body
+    [(event, problems)] = read_events(server, 1)
+    assert event == "problems" and problems[0].startswith("2026-11-05-story-4.md:3: error: invalid YAML")
+
+    write_article(site / "content", path.name, article_fields(4, title="Repaired story"))
+    wait_until(lambda: b"Repaired story" in server.get("news/2026-11-05-story-4/")[1], what="recovery")
+    assert read_events(server, 1) == [("problems", [])]
+
+
+def test_template_error_keeps_serving_last_good_site(server, site):
+    (site / "templates").mkdir()
+    (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}{{ missing.value }}{% endblock %}")
+    wait_until(lambda: any("topic.html:1: template error" in l for l in server.lines), what="template error")
+    status, body = server.get("topics/ai/")
+    assert status == 200 and b"Story number" in body
+    (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}<p class='mine'>Custom topic</p>{% endblock %}")
+    wait_until(lambda: b"Custom topic" in server.get("topics/ai/")[1], what="fixed template")
