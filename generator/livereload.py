@@ -14,7 +14,7 @@ from typing import Iterable
 ENDPOINT = "/__livereload"
 
 SCRIPT = """<script>(function () {
-  var source = new EventSource("%s");
+  var source = new EventSource("%s?since=__SINCE__");
   source.addEventListener("reload", function () { location.reload(); });
   source.addEventListener("css", function () {
     document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
@@ -37,9 +37,14 @@ SCRIPT = """<script>(function () {
 })();</script>""" % ENDPOINT
 
 
-def inject(html: bytes) -> bytes:
-    """Add the reload script before the last </body> (or at the end)."""
-    script = SCRIPT.encode("utf-8")
+def inject(html: bytes, since: int) -> bytes:
+    """Add the reload script before the last </body> (or at the end).
+
+    ``since`` is the event sequence the page was served at: events after it
+    are replayed when the script connects, so an edit made while the page was
+    loading is not missed.
+    """
+    script = SCRIPT.replace("__SINCE__", str(since)).encode("utf-8")
     at = html.lower().rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]
 

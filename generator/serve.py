@@ -16,7 +16,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .build import BUILTIN_STATIC, BuildOptions, BuildResult, Builder, Changes
 from .config import ConfigError, load_config
@@ -95,7 +95,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except OSError:
             body, target = b"Not found", Path("404.txt")
         if self.events is not None and target.suffix == ".html":
-            body = inject(body)
+            body = inject(body, since=self.events.current()[0])
         self.send_response(status)
         self.send_header("Content-Type", content_type(target))
         self.send_header("Content-Length", str(len(body)))
@@ -111,6 +111,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         sequence, problems = self.events.current()
+        since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
+        if since.isdigit():
+            sequence = min(sequence, int(since))
         try:
             self.wfile.write(b"retry: 1000\n\n" + format_event("problems", json.dumps(problems)))
             self.wfile.flush()

@@ -1,0 +1,102 @@
+"""A real headless Chromium driven over the DevTools protocol (websocket-client only)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import websocket
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+class Browser:
+    def __init__(self) -> None:
+        self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+        self.process = subprocess.Popen(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("Chromium did not start its DevTools endpoint")
+            time.sleep(0.05)
+        self.port = int(port_file.read_text().split()[0])
+
+    def new_page(self) -> "Page":
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            target = json.load(response)
+        return Page(target["webSocketDebuggerUrl"])
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class Page:
+    def __init__(self, ws_url: str) -> None:
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self._id = 0
+        self.events: list[dict[str, Any]] = []
+        self.send("Runtime.enable")
+        self.send("Page.enable")
+        self.send("Log.enable")
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def navigate(self, url: str, timeout: float = 20) -> None:
+        self.send("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete' && location.href !== 'about:blank'", timeout)
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:
+                value = None  # the page is between documents
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for: {expression}")
+
+    def console_errors(self) -> list[str]:
+        self.evaluate("0")  # drain pending events
+        errors = []
+        for event in self.events:
+            if event.get("method") == "Runtime.consoleAPICalled" and event["params"]["type"] == "error":
+                errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in event["params"]["args"]))
+            elif event.get("method") == "Runtime.exceptionThrown":
+                errors.append(event["params"]["exceptionDetails"].get("text", "exception"))
+            elif event.get("method") == "Log.entryAdded" and event["params"]["entry"]["level"] == "error":
+                errors.append(event["params"]["entry"].get("text", ""))
+        return errors
+
+    def close(self) -> None:
+        self.ws.close()
