@@ -28,7 +28,7 @@ from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .pages import page_context, plan_pages
 from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
-from .sources import DATA_DIR, scan_content, scan_static
+from .sources import DATA_DIR, scan_content, scan_layered
 from .write import Publisher, WriteReport
 
 BUILTIN_STATIC = BUILTIN_TEMPLATES.parent / "static"
@@ -142,6 +142,7 @@ class Builder:
         self._copied: dict[str, tuple[Path, tuple[int, int] | None]] = {}
         self._planned: set[str] | None = None  # what the last build produced
         self._stale = True  # index and plan must be rebuilt from scratch
+        self._template_stats: dict[str, Any] = {}
 
     # --- the steps, in order ----------------------------------------------------------
 
@@ -149,19 +150,20 @@ class Builder:
         started = time.perf_counter()
         result = BuildResult()
         if changes is None or changes.config or self._config is None:
-            self._reset()
-        elif changes.templates:
-            self._env = None
-            self._rendered.clear()
+            self._load_config()
+        if changes is None or changes.templates:
+            self._check_templates()
 
         if changes is None or self._index is None:
             changed, metadata_changed = self._rescan(), True
         else:
             changed, metadata_changed = self._update(changes.content)
         if metadata_changed:
-            self._metadata = load_metadata(self.options.content_dir)
-            self._stale = True
-            self._rendered.clear()  # names and logos may change on any page
+            metadata = load_metadata(self.options.content_dir)
+            if metadata != self._metadata:
+                self._metadata = metadata
+                self._stale = True
+                self._rendered.clear()  # names and logos may change on any page
         assert self._config is not None and self._metadata is not None
 
         result.problems = [p for s in self._sources.values() for p in s.result.problems]
@@ -207,15 +209,26 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _reset(self) -> None:
+    def _load_config(self) -> None:
         config = load_config(self.options.config_path)
         if self.options.base_url:
             config = replace(config, base_url=self.options.base_url)
-        self._config = config
+        if config != self._config:
+            self._config = config
+            self._forget_rendering()
+            self._stale = True
+
+    def _check_templates(self) -> None:
+        """Start rendering afresh if any template file was added, removed or changed."""
+        files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
+        stats = {path: (source, _file_stat(source)) for path, source in files.items()}
+        if stats != self._template_stats:
+            self._template_stats = stats
+            self._forget_rendering()
+
+    def _forget_rendering(self) -> None:
         self._env = None
         self._rendered.clear()
-        self._copied.clear()
-        self._stale = True
 
     # --- reading ---------------------------------------------------------------------
 
@@ -223,7 +236,8 @@ class Builder:
         """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
         files = scan_content(self.options.content_dir)
         self._assets = set(files.assets)
-        changed = {s for s in self._sources if s not in set(files.articles)}
+        present = set(files.articles)
+        changed = {s for s in self._sources if s not in present}
         for source in changed:
             del self._sources[source]
         for source in self._progress(files.articles, "Reading"):
@@ -331,7 +345,7 @@ class Builder:
 
     def _copy_files(self, publisher: Publisher) -> dict[str, tuple[Path, tuple[int, int] | None]]:
         """Theme and site static files, then content assets; unchanged ones are only stat'ed."""
-        copies = scan_static([BUILTIN_STATIC, self.options.site_dir / "static"])
+        copies = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
         copies.update({path: self.options.content_dir / path for path in self._assets})
         state = {}
         for path, source in copies.items():

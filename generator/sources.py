@@ -28,8 +28,8 @@ def scan_content(content_dir: Path) -> SourceFiles:
     return SourceFiles(tuple(articles), tuple(assets))
 
 
-def scan_static(static_dirs: list[Path]) -> dict[str, Path]:
-    """Output path -> file; later folders override earlier ones (site over theme)."""
+def scan_layered(static_dirs: list[Path]) -> dict[str, Path]:
+    """Relative path -> file across layered folders; later folders override earlier ones (site over theme)."""
     files: dict[str, Path] = {}
     for folder in static_dirs:
         if not folder.is_dir():

@@ -12,8 +12,13 @@ from watchdog.observers import Observer
 
 from .build import Changes
 
-QUIET_SECONDS = 0.15  # a burst ends after this long without events
-MAX_BURST_SECONDS = 2.0  # ... or after this long, so a steady stream still gets builds
+# A single save (often several events within a millisecond) builds after 50 ms of
+# quiet; once a burst shows (more events keep coming) the quiet needed grows to
+# 200 ms, so a crawler dropping 500 files causes one or two builds, not 500.
+SAVE_QUIET_SECONDS = 0.05
+BURST_QUIET_SECONDS = 0.2
+BURST_EVENTS = 20
+MAX_BURST_SECONDS = 3.0  # a steady stream still gets a build this often
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,13 @@ class Watcher:
         except queue.Empty:
             return None
         paths = {first}
+        events = 1
         burst_ends = time.monotonic() + MAX_BURST_SECONDS
         while time.monotonic() < burst_ends:
+            quiet = SAVE_QUIET_SECONDS if events < BURST_EVENTS else BURST_QUIET_SECONDS
             try:
-                paths.add(self._events.get(timeout=QUIET_SECONDS))
+                paths.add(self._events.get(timeout=quiet))
+                events += 1
             except queue.Empty:
                 break
         self._watch_new_folders()

@@ -1,5 +1,7 @@
 """Write a synthetic corpus of N crawler-format articles, for benchmarks and scale tests.
 
+File names are dated (``YYYY-MM-DD-story-N.md``) like the real site's.
+
     python tests/make_corpus.py 10000 /dev/shm/corpus
 
 Text is generated from a small vocabulary; topics follow a skewed distribution
@@ -46,7 +48,10 @@ def write_corpus(count: int, folder: Path, seed: int = 1) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 11, 22, tzinfo=timezone.utc)
     for n in range(count):
-        (folder / f"{n:06d}_{rng.getrandbits(48):012x}.md").write_text(article_text(n, rng, start), encoding="utf-8")
+        text = article_text(n, rng, start)
+        when = text.split("publishedDateTime: ", 1)[1][:10]
+        # Dated names, as on the real sites, keep URLs stable when a title is edited.
+        (folder / f"{when}-story-{n:06d}.md").write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

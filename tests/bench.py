@@ -1,0 +1,144 @@
+"""Benchmark: full builds, and the edit -> HTML-on-disk latency of the live preview.
+
+    make bench                      # 1,000 and 10,000 articles, 5 edits each
+    python tests/bench.py --sizes 1000 --runs 7
+
+Builds go to a tmpfs folder (/dev/shm) to measure the generator rather than
+this machine's disk; one on-disk full build is reported separately. Figures
+are medians of several runs: these machines are shared and noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "e2e"))
+
+from make_corpus import write_corpus  # noqa: E402
+from serving import ServeProcess, wait_until  # noqa: E402
+
+from generator.build import BuildOptions, Builder, Changes  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed_command(args: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak memory (MiB) of a child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed: {' '.join(args)}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def full_builds(content: Path, output: Path, runs: int, config: Path | None = None) -> tuple[float, int, float]:
+    """Median clean-build time, its peak memory, and the median no-change rebuild time."""
+    args = [sys.executable, "-m", "generator", "build", "--quiet", "--content", str(content), "--output", str(output)]
+    if config:
+        args += ["--config", str(config)]
+    clean, memory, again = [], [], []
+    for _ in range(runs):
+        shutil.rmtree(output, ignore_errors=True)
+        seconds, mib = timed_command(args, REPO)
+        clean.append(seconds)
+        memory.append(mib)
+        again.append(timed_command(args, REPO)[0])
+    return statistics.median(clean), max(memory), statistics.median(again)
+
+
+def edit_title(path: Path, title: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'^title: .*$', f'title: "{title}"', text, count=1, flags=re.M), encoding="utf-8")
+
+
+def serve_latency(site: Path, content: Path, runs: int) -> dict[str, float]:
+    """Save one article's title; time until its page on disk shows it (real serve process)."""
+    server = ServeProcess(site, "--content", str(content), "--output", str(site / "public"), "--quiet", "--no-reload")
+    try:
+        articles = sorted(content.glob("*.md"))
+        latencies, rewritten = [], []
+        for run in range(runs):
+            source = articles[len(articles) // 2 + run * 7]
+            page = site / "public/news" / source.stem / "index.html"
+            title = f"Benchmark headline {run} {time.time_ns()}"
+            builds = server.builds()
+            started = time.perf_counter()
+            edit_title(source, title)
+            wait_until(lambda: title.encode() in page.read_bytes(), timeout=60, interval=0.001, what="edited page")
+            latencies.append(time.perf_counter() - started)
+            wait_until(lambda: server.builds() > builds, what="build summary")
+            line = [l for l in server.lines if l.startswith("Built ")][-1]
+            rewritten.append(int(re.search(r"(\d+) written", line).group(1)))
+            time.sleep(0.3)
+        return {"latency_ms": statistics.median(latencies) * 1000, "rewritten": statistics.median(rewritten)}
+    finally:
+        server.stop()
+
+
+def builder_timings(content: Path, output: Path, runs: int) -> dict[str, float]:
+    """In-process: a title edit and a no-change rebuild, without the watcher's debounce."""
+    builder = Builder(BuildOptions(content_dir=content, output_dir=output, include_unpublished=True, quiet=True))
+    builder.build()
+    articles = sorted(content.glob("*.md"))
+    edits, unchanged = [], []
+    for run in range(runs):
+        source = articles[len(articles) // 3 + run * 11]
+        edit_title(source, f"In-process headline {run} {time.time_ns()}")
+        started = time.perf_counter()
+        builder.build(Changes(content=frozenset([source.name])))
+        edits.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        builder.build(None)  # full rescan: stats every file, re-reads none
+        unchanged.append(time.perf_counter() - started)
+    return {"edit_ms": statistics.median(edits) * 1000, "rescan_ms": statistics.median(unchanged) * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tmpfs", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir()))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="news-bench-", dir=args.tmpfs))
+    (REPO / ".bench").mkdir(exist_ok=True)
+    disk = Path(tempfile.mkdtemp(prefix="news-bench-", dir=REPO / ".bench"))
+    print(f"tmpfs work folder: {work}; on-disk folder: {disk}\n")
+    try:
+        seconds, mib, again = full_builds(REPO / "content", work / "example-out", 3, REPO / "site.yaml")
+        print(f"example content ({len(list((REPO / 'content').glob('*.md')))} files): clean build {seconds:.2f} s, "
+              f"peak {mib} MiB, no-change CLI rebuild {again:.2f} s (median of 3, tmpfs)")
+        for size in args.sizes:
+            site = work / f"site-{size}"
+            content = site / "content"
+            write_corpus(size, content)
+            (site / "site.yaml").write_text("title: Bench\nbase_url: http://127.0.0.1:8000/\n")
+            seconds, mib, again = full_builds(content, work / f"out-{size}", 3)
+            disk_seconds, _ = timed_command([sys.executable, "-m", "generator", "build", "--quiet", "--content", str(content),
+                                            "--output", str(disk / f"out-{size}")], REPO)
+            files = sum(1 for p in (work / f"out-{size}").rglob("*") if p.is_file())
+            print(f"\n{size} articles -> {files} files")
+            print(f"  clean build: {seconds:.2f} s tmpfs (median of 3), {disk_seconds:.2f} s on disk (1 run); peak {mib} MiB")
+            print(f"  no-change CLI rebuild (new process, re-reads everything, writes nothing): {again:.2f} s")
+            inproc = builder_timings(content, work / f"inproc-{size}", args.runs)
+            print(f"  in-process title edit: {inproc['edit_ms']:.1f} ms; no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})")
+            live = serve_latency(site, content, args.runs)
+            print(f"  serve: save title -> changed HTML on disk: {live['latency_ms']:.0f} ms median of {args.runs} "
+                  f"(includes the 50 ms save debounce); files rewritten: {live['rewritten']:.0f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(disk, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
