@@ -28,6 +28,7 @@ from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .pages import page_context, plan_pages
 from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
+from .syndication import KINDS as SYNDICATION_KINDS, plan_syndication, syndication_context
 from .sources import DATA_DIR, scan_content, scan_layered
 from .write import Publisher, WriteReport
 
@@ -113,7 +114,7 @@ def _file_stat(path: Path) -> tuple[int, int] | None:
 
 def _structure(article: Article) -> tuple[Any, ...]:
     """Everything about an article that the index and the page plan depend on."""
-    return (article.slug, article.published, article.topics, article.provider, article.heat,
+    return (article.slug, article.published, article.updated, article.topics, article.provider, article.heat,
             article.quality, article.is_published)
 
 
@@ -189,7 +190,7 @@ class Builder:
             env = self._environment()
             for page in self._progress(self._pages, "Rendering"):
                 if page.path in to_render:
-                    publisher.put(page.path, render_page(env, page, page_context(self._index, self._config, page)))
+                    publisher.put(page.path, render_page(env, page, self._context(page)))
                     fingerprints[page.path] = self._fingerprint(page)
                 else:
                     publisher.keep(page.path)
@@ -322,6 +323,7 @@ class Builder:
         self._slugs = {a.source: a.slug for a in articles}
         self._index = build_index(articles, self._metadata, self._config.timezone or timezone.utc)
         self._pages = plan_pages(self._index, self._config)
+        self._pages += plan_syndication(self._index, self._config, self._pages)
         by_source: dict[str, list[OutputPage]] = {}
         for page in self._pages:
             for source in page.sources:
@@ -329,6 +331,12 @@ class Builder:
         self._pages_by_source = by_source
         self._stale = False
         return {p.path: p for p in self._pages if self._rendered.get(p.path) != self._fingerprint(p)}
+
+    def _context(self, page: OutputPage) -> dict[str, Any]:
+        assert self._index is not None and self._config is not None
+        if page.kind in SYNDICATION_KINDS:
+            return syndication_context(self._index, self._config, page)
+        return page_context(self._index, self._config, page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
         sources = tuple((s, self._sources[s].revision, self._slugs[s]) for s in page.sources)

@@ -59,17 +59,17 @@ def plan_pages(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
             sources=(article.source, *(index.articles[m].source for m in more)),
             stamp=(focus,),
         ))
-    home_chunks = _chunks(index.newest, size)
+    home_chunks = chunks(index.newest, size)
     for n, shown in home_chunks:
         also = index.top_stories if n == 1 else ()
         pages.append(_list_page(index, "home", None, n, urls.home_path(n), "home.html", (*shown, *also),
                                 (len(home_chunks),)))
     for topic in index.topics.values():
-        for n, shown in _chunks(topic.articles, size):
+        for n, shown in chunks(topic.articles, size):
             pages.append(_list_page(index, "topic", topic.slug, n, urls.topic_path(topic.slug, n), "topic.html",
                                     shown, (topic.name, len(topic.articles))))
     for provider in index.providers.values():
-        for n, shown in _chunks(provider.articles, size):
+        for n, shown in chunks(provider.articles, size):
             pages.append(_list_page(index, "provider", provider.key, n, urls.provider_path(provider.key, n),
                                     "provider.html", shown, (provider.name, provider.logo, len(provider.articles))))
     topic_rows = _topic_rows(index)
@@ -90,7 +90,7 @@ def _list_page(index: SiteIndex, kind: str, key: str | None, n: int, path: str, 
     )
 
 
-def _chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
+def chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
     """(page number, slugs) for each page; an empty list still has a page 1."""
     total = max(1, -(-len(slugs) // size))
     return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
@@ -144,8 +144,8 @@ def _articles(index: SiteIndex, slugs: Sequence[str]) -> tuple[Article, ...]:
 
 
 def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int, path_of) -> dict[str, Any]:
-    chunks = _chunks(slugs, size)
+    parts = chunks(slugs, size)
     return {
-        "articles": _articles(index, chunks[n - 1][1]),
-        "pagination": Pagination(page=n, total=len(chunks), paths=tuple(path_of(k) for k, _ in chunks)),
+        "articles": _articles(index, parts[n - 1][1]),
+        "pagination": Pagination(page=n, total=len(parts), paths=tuple(path_of(k) for k, _ in parts)),
     }

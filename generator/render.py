@@ -6,6 +6,8 @@ a file with the same name in their folder.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .models import Image, OutputPage, SiteConfig
-from .urls import site_url
+from .urls import absolute_url, site_url
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -35,12 +37,15 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     )
     tz = config.timezone or timezone.utc
     base_path = config.base_path
-    origin = config.base_url[: len(config.base_url) - len(base_path)]
     env.globals.update(
         site=config,
         preview=preview,
         url=lambda target: site_url(base_path, target),
-        absolute_url=lambda target: origin + site_url(base_path, target),
+        absolute_url=lambda target: absolute_url(config.base_url, base_path, target),
+        now_fallback=lambda: datetime(2000, 1, 1, tzinfo=timezone.utc),  # an empty feed still needs <updated>
+        items_for_ld=lambda articles, offset: [
+            {"@type": "ListItem", "position": offset + i, "url": absolute_url(config.base_url, base_path, f"news/{a.slug}/"),
+             "name": a.title} for i, a in enumerate(articles, start=1)],
     )
     env.globals["article_card"] = _memoized_card(env)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
@@ -76,10 +81,20 @@ def _local(moment: datetime, tz: Any) -> datetime:
     return moment.astimezone(tz)
 
 
+JSON_OUTPUT = "(json)"  # the "template" of pages whose context["data"] is dumped as JSON
+# Characters XML 1.0 forbids; feed text is cleaned when read, this is the last guard.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, Any]) -> bytes:
+    if page.template == JSON_OUTPUT:
+        return json.dumps(context["data"], ensure_ascii=False, indent=1).encode("utf-8")
     try:
         template = env.get_template(page.template)
-        return template.render(context).encode("utf-8")
+        text = template.render(context)
+        if page.path.endswith(".xml"):
+            text = _XML_ILLEGAL.sub("", text)
+        return text.encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.TemplateError as exc:

@@ -36,3 +36,26 @@ def site_url(base_path: str, target: str) -> str:
     if target.startswith(("http://", "https://")):
         return target
     return base_path + target.lstrip("/")
+
+
+def absolute_url(base_url: str, base_path: str, target: str) -> str:
+    """Absolute URL of a page path or site-relative asset; http(s) URLs pass through."""
+    if target.startswith(("http://", "https://")):
+        return target
+    origin = base_url[: len(base_url) - len(base_path)]
+    return origin + site_url(base_path, target)
+
+
+def feed_prefix(kind: str, key: str | None) -> str:
+    """Folder of a scope's feeds: "" (whole site), "topics/<slug>/" or "providers/<key>/"."""
+    if kind == "topic" and key:
+        return topic_path(key)
+    if kind == "provider" and key:
+        return provider_path(key)
+    return ""
+
+
+def api_path(section: str, key: str | None = None, page: int = 1) -> str:
+    """ "api/news/", "api/topics/<slug>/page/2/", ... (each served as index.json)."""
+    path = f"api/{section}/" + (f"{key}/" if key else "")
+    return path + ("" if page == 1 else f"page/{page}/")
