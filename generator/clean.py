@@ -50,6 +50,24 @@ def clean_text(value: object) -> tuple[str, bool]:
     return _WHITESPACE.sub(" ", text).strip(), repaired
 
 
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+
+
+def repair_document(text: str) -> tuple[str, int | None]:
+    """Repair mojibake that YAML itself would refuse (its C1 control characters).
+
+    Text decoded twice (UTF-8 read as Windows-1252) can hold characters such
+    as U+009D, which no YAML parser accepts. ftfy turns them back into what was
+    meant; any control character left is dropped. Returns the text and the
+    1-based line of the first repair, or None if nothing needed repairing.
+    """
+    first = _C1_CONTROL.search(text)
+    if first is None:
+        return text, None
+    fixed = _C1_CONTROL.sub("", ftfy.fix_text(text, _FTFY_CONFIG))
+    return fixed, text.count("\n", 0, first.start()) + 1
+
+
 def clean_url(value: object, allow_relative: bool = True) -> str | None:
     """An http(s) URL or a site-relative path ("/x"), else ``None``.
 

@@ -8,9 +8,39 @@ from typing import Any
 import yaml
 
 try:  # libyaml is about 8x faster than the pure-Python loader
-    from yaml import CSafeLoader as SafeLoader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader with YAML 1.2 core-schema scalars and no aliases.
+
+    YAML 1.1 turns a headline "NO" into False, "12:30" into 750 and "0123"
+    into 83; here only true/false are booleans and only plain decimal (or 0x/0o)
+    numbers are numbers. Aliases are refused outright: crawler files never
+    need them, and nested aliases are the "billion laughs" memory bomb.
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name / *name) are not allowed", node.start_mark)
+        return super().construct_object(node, deep=deep)
+
+
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", list("-+.0123456789")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", list("0123456789")),
+):
+    ContentLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+SafeLoader = ContentLoader
 
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 
@@ -68,6 +98,21 @@ def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise FrontMatterError(first_line, f"front matter must be a mapping of fields, not a {type(data).__name__}")
     return {str(k): v for k, v in data.items()}
+
+
+_TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?|'[^'\n]*'|\"[^\"\n]*\")[ \t]*:(?:[ \t]|$)", re.M)
+
+
+def duplicate_keys(yaml_text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, key) of each top-level key that repeats an earlier one (YAML keeps only the last)."""
+    seen: set[str] = set()
+    repeats = []
+    for match in _TOP_LEVEL_KEY.finditer(yaml_text):
+        key = match.group(1).strip("'\"")
+        if key in seen:
+            repeats.append((first_line + yaml_text.count("\n", 0, match.start()), key))
+        seen.add(key)
+    return repeats
 
 
 def describe_yaml_error(exc: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Iterable
 
-from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, slugify
-from .frontmatter import Document, FrontMatterError, split_document
+from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, repair_document, slugify
+from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, TopicRef
 
@@ -62,15 +62,20 @@ def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = Non
 
 
 def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None) -> ReadResult:
+    text, repaired_line = repair_document(text)
     try:
         doc = split_document(text)
     except FrontMatterError as exc:
         return ReadResult(None, (Problem(source, exc.line, exc.message),))
     report = _Reporter(source, doc)
+    if repaired_line is not None:
+        report.problems.append(Problem(source, repaired_line, "repaired mis-decoded characters (mojibake) that YAML cannot read", "note"))
+    for line, key in duplicate_keys(doc.yaml_text, first_line=2):
+        report.problems.append(Problem(source, line, f"duplicate key '{key}': only its last value is used", "warning"))
     data = doc.data
 
-    title, _ = _text_field(data, "title", report)
-    if not title:
+    title, _ = _text_field(data, "title", report, wrong_type="error")
+    if not title and not isinstance(data.get("title"), (dict, list)):
         report.add("title", "missing or empty 'title'", "error")
     published = _datetime_field(data, "publishedDateTime", report, tz, required=True)
     if published and now and published > now + timedelta(days=2):
@@ -129,10 +134,10 @@ def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article],
 # --- fields -------------------------------------------------------------------------
 
 
-def _text_field(data: dict[str, Any], key: str, report: _Reporter) -> tuple[str, bool]:
+def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: str = "warning") -> tuple[str, bool]:
     value = data.get(key)
     if isinstance(value, (dict, list)):
-        report.add(key, f"'{key}' should be text, not a {type(value).__name__}")
+        report.add(key, f"'{key}' should be text, not a {type(value).__name__}", wrong_type)
         return "", False
     text, repaired = clean_text(value)
     if repaired:

@@ -2,18 +2,34 @@
 
 Changed files are first written to a staging folder beside the output (same
 file system, so moving them in is an atomic rename). Nothing in the output is
-touched until :meth:`Publisher.commit`, which moves files in an order that
-keeps every link valid at every instant: assets, then article pages, then the
-lists that link to them, then site-wide pages; removals come last. A build
-that fails before ``commit`` leaves the output exactly as it was.
+touched until :meth:`Publisher.commit`, so a build that fails before it leaves
+the output exactly as it was. Then:
+
+- If the build only changes files that already exist (an edited story), each
+  is renamed into place; every link target already exists, and files no
+  longer produced are removed last.
+- If it adds files, new pages may link to each other (a new story and its new
+  topic page), so no file-by-file order keeps every link valid. The complete
+  new tree is assembled in the staging folder instead (unchanged files are
+  hard links, so nothing is copied or rewritten) and swapped with the output
+  in one atomic ``renameat2(RENAME_EXCHANGE)``. Where the file system lacks
+  that call, two renames leave the output missing for an instant, never broken.
+
+Dot-entries in the output (a deploy checkout's ``.git``, ``.well-known``) are
+not ours: they are kept, never removed.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
 @dataclass
@@ -21,19 +37,31 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    swapped: bool = False  # published by swapping in a whole new tree
 
 
-def publish_order(path: str) -> tuple[int, str]:
-    """Lower first: what is linked to goes in before what links to it."""
+def publish_order(path: str) -> tuple[int, int, str]:
+    """Lower first: assets, article pages, deeper list pages, then site-wide pages and feeds."""
     if not path.endswith(".html"):
-        rank = 0 if not path.endswith((".xml", ".json", ".txt")) else 4
+        rank = 4 if path.endswith((".xml", ".json", ".txt")) else 0
     elif path.startswith("news/"):
         rank = 1
-    elif path.count("/") >= 2:  # topics/<slug>/..., providers/<key>/...
-        rank = 2
     else:
-        rank = 3
-    return (rank, path)
+        rank = 2
+    return (rank, -path.count("/"), path)
+
+
+def exchange_paths(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2). False if the system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(a))
 
 
 class Publisher:
@@ -48,7 +76,10 @@ class Publisher:
         if self._staging is None:
             parent = self.output_dir.resolve().parent
             parent.mkdir(parents=True, exist_ok=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=f".{self.output_dir.name}.staging-", dir=parent))
+            prefix = f".{self.output_dir.name}.staging-"
+            for stale in parent.glob(prefix + "*"):  # left by a build that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         return self._staging
 
     def put(self, path: str, data: bytes) -> bool:
@@ -72,23 +103,32 @@ class Publisher:
         self._unchanged += 1
 
     def commit(self, previously_planned: set[str] | None = None) -> WriteReport:
-        """Move staged files in, then remove what is no longer planned.
+        """Publish the staged files and remove what is no longer planned.
 
-        With ``previously_planned`` (what the last build produced) only those
-        files are candidates for removal; without it the whole output is scanned.
+        ``previously_planned`` (what the last build produced) saves scanning
+        the whole output for files to remove.
         """
-        report = WriteReport(unchanged=self._unchanged)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        for path in sorted(self._staged, key=publish_order):
-            target = self.output_dir / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._stage_dir() / path, target)
-            report.written.append(path)
-        if previously_planned is None:
-            report.removed = self._remove_unplanned()
-        else:
-            report.removed = self._remove(sorted(previously_planned - self.planned))
-        self.abort()
+        report = WriteReport(unchanged=self._unchanged, written=sorted(self._staged, key=publish_order))
+        try:
+            if not self.output_dir.exists():
+                if self._staged:
+                    self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(self._stage_dir(), self.output_dir)
+                    self._staging = None
+                else:
+                    self.output_dir.mkdir(parents=True)
+            else:
+                stale = self._unplanned(previously_planned)
+                if any(not (self.output_dir / p).exists() for p in self._staged):
+                    self._swap_in_full_tree()
+                    report.swapped = True
+                    report.removed = stale
+                else:
+                    for path in report.written:
+                        os.replace(self._stage_dir() / path, self.output_dir / path)
+                    report.removed = self._remove(stale)
+        finally:
+            self.abort()
         return report
 
     def abort(self) -> None:
@@ -98,40 +138,48 @@ class Publisher:
             self._staging = None
         self._staged = []
 
+    def _swap_in_full_tree(self) -> None:
+        staging = self._stage_dir()
+        made: set[Path] = set()
+        for path in self.planned.difference(self._staged):
+            target = staging / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.link(self.output_dir / path, target)
+        if exchange_paths(staging, self.output_dir):
+            old = staging
+        else:
+            old = staging.with_name(staging.name + "-old")
+            os.rename(self.output_dir, old)
+            os.rename(staging, self.output_dir)
+            self._staging = old
+        for entry in old.iterdir():
+            if entry.name.startswith("."):
+                os.rename(entry, self.output_dir / entry.name)
+
+    def _unplanned(self, previously_planned: set[str] | None) -> list[str]:
+        if previously_planned is not None:
+            return sorted(p for p in previously_planned - self.planned if (self.output_dir / p).exists())
+        found = []
+        for dirpath, dirnames, filenames in os.walk(self.output_dir):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if not name.startswith("."):
+                    rel = (Path(dirpath) / name).relative_to(self.output_dir).as_posix()
+                    if rel not in self.planned:
+                        found.append(rel)
+        return sorted(found)
+
     def _remove(self, paths: list[str]) -> list[str]:
-        removed = []
         for rel in paths:
             target = self.output_dir / rel
-            try:
-                target.unlink()
-            except FileNotFoundError:
-                continue
-            removed.append(rel)
+            target.unlink(missing_ok=True)
             folder = target.parent
             while folder != self.output_dir and not any(folder.iterdir()):
                 folder.rmdir()
                 folder = folder.parent
-        return removed
-
-    def _remove_unplanned(self) -> list[str]:
-        removed = []
-        for dirpath, dirnames, filenames in os.walk(self.output_dir, topdown=True):
-            # Dot entries (.git of a deploy checkout, .well-known, ...) are not ours to remove.
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.startswith("."):
-                    continue
-                full = Path(dirpath) / name
-                rel = full.relative_to(self.output_dir).as_posix()
-                if rel not in self.planned:
-                    full.unlink()
-                    removed.append(rel)
-        for dirpath, _dirs, _files in sorted(os.walk(self.output_dir), key=lambda w: -len(w[0])):
-            folder = Path(dirpath)
-            parts = folder.relative_to(self.output_dir).parts
-            if parts and not any(p.startswith(".") for p in parts) and not any(folder.iterdir()):
-                folder.rmdir()
-        return sorted(removed)
+        return paths
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
