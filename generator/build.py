@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, TypeVar
 
 from tqdm import tqdm
 
+from . import urls
 from .config import load_config
 from .index import apply_metadata, build_index
 from .metadata import Metadata, load_metadata
@@ -209,6 +210,13 @@ class Builder:
         result.rendered = len(fingerprints)
         result.seconds = time.perf_counter() - started
         return result
+
+    def page_of(self, source: str) -> str | None:
+        """The output path of a content file's article page, if the last build made one."""
+        slug = self._slugs.get(source)
+        if slug is None or self._index is None or slug not in self._index.articles:
+            return None
+        return urls.output_file(urls.article_path(slug))
 
     def _load_config(self) -> None:
         config = load_config(self.options.config_path)

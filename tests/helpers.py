@@ -68,3 +68,54 @@ def soup(path: Path) -> BeautifulSoup:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def internal_links(html: str) -> list[str]:
+    """Site-internal href/src targets of an HTML document ("/x/", not "//host" or "https://")."""
+    parsed = BeautifulSoup(html, "html.parser")
+    targets = []
+    for tag in parsed.find_all(True):
+        for attribute in ("href", "src"):
+            value = tag.get(attribute)
+            if value and value.startswith("/") and not value.startswith("//"):
+                targets.append(value.split("#")[0].split("?")[0])
+    return targets
+
+
+def broken_links(output: Path, base_path: str = "/") -> list[tuple[str, str]]:
+    """(page, target) for every internal link in the output that does not resolve to a file."""
+    broken = []
+    for page in output.rglob("*.html"):
+        for target in internal_links(page.read_text(encoding="utf-8")):
+            relative = target[len(base_path):] if target.startswith(base_path) else None
+            if relative is None:
+                broken.append((page.relative_to(output).as_posix(), target))
+                continue
+            file = output / relative / "index.html" if relative == "" or relative.endswith("/") else output / relative
+            if not file.is_file():
+                broken.append((page.relative_to(output).as_posix(), target))
+    return broken
+
+
+def incomplete_files(output: Path) -> list[str]:
+    """Output files that are not whole documents of their kind."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    bad = []
+    for path in output.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        try:
+            if path.suffix == ".html" and not data.rstrip().endswith(b"</html>"):
+                bad.append(path.name)
+            elif path.suffix == ".json":
+                json.loads(data)
+            elif path.suffix == ".xml":
+                ET.fromstring(data)
+        except ValueError:
+            bad.append(path.relative_to(output).as_posix())
+        except ET.ParseError:
+            bad.append(path.relative_to(output).as_posix())
+    return bad
