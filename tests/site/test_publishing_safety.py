@@ -142,6 +142,8 @@ def test_crash_between_file_moves_keeps_the_site_consistent(tmp_path, monkeypatc
             assert after == before  # nothing is visible before the swap
         else:
             assert after != before or crash_after == 0  # some files did move in
+        assert not build_site(tmp_path).failed  # the next build repairs
+        assert_consistent(tmp_path / "public")
     build_site(tmp_path)
     Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "clean",
                          config_path=tmp_path / "site.yaml", now=NOW)).build()
