@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import socket
 import time
 
@@ -168,3 +169,38 @@ def test_template_error_keeps_serving_last_good_site(server, site):
     assert status == 200 and b"Story number" in body
     (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}<p class='mine'>Custom topic</p>{% endblock %}")
     wait_until(lambda: b"Custom topic" in server.get("topics/ai/")[1], what="fixed template")
+
+
+def test_content_types_of_feeds_api_and_images(server):
+    for path, expected in [("/feed.xml", "application/xml"), ("/feed.json", "application/json"),
+                           ("/api/news/index.json", "application/json"), ("/favicon.svg", "image/svg+xml"),
+                           ("/robots.txt", "text/plain")]:
+        status, headers, _ = server.request(path)
+        assert status == 200 and headers["content-type"].startswith(expected), path
+
+
+def test_concurrent_requests_while_event_streams_are_open(server):
+    import concurrent.futures
+
+    streams = [socket.create_connection((server.host, server.port), timeout=10) for _ in range(4)]
+    for stream in streams:
+        stream.sendall(f"GET /__livereload HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode())
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(lambda n: server.request(f"/news/2026-11-{n % 12 + 1:02d}-story-{n % 12}/")[0], range(64)))
+        assert statuses == [200] * 64
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+def test_no_reload_flag_and_sigint(site):
+    process = ServeProcess(site, "--no-reload")
+    try:
+        status, _headers, body = process.request("/")
+        assert status == 200 and b"EventSource" not in body
+        assert process.request("/__livereload")[0] == 404
+    finally:
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(timeout=15) == 0
+    assert "Stopped." in process.lines

@@ -40,3 +40,48 @@ def test_flags_and_config_errors(tmp_path):
     (tmp_path / "other.yaml").write_text("title: X\ncolour: blue\n")
     done = run(tmp_path, "build", "--content", "src", "--config", "other.yaml")
     assert done.returncode == 2 and "unknown setting 'colour'" in done.stderr
+
+
+def test_progress_bar_on_a_terminal_only_for_slow_builds(tmp_path):
+    """On a terminal, a build longer than a second shows tqdm's bar; --quiet hides it."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    import threading
+
+    from make_corpus import write_corpus
+
+    write_corpus(1500, tmp_path / "content")
+
+    def run_on_terminal(*args):
+        leader, follower = pty.openpty()
+        # A fresh pty is 0x0; a real terminal has a size, and tqdm draws to its width.
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        chunks: list[bytes] = []
+
+        def drain():
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # EIO once the terminal's other end is closed
+                    return
+                if not chunk:
+                    return
+                chunks.append(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        done = subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=follower, timeout=300)
+        os.close(follower)
+        reader.join(timeout=10)
+        os.close(leader)
+        return done, b"".join(chunks).decode("utf-8", "replace")
+
+    done, terminal = run_on_terminal()
+    assert done.returncode == 0 and "Built " in done.stdout.decode()
+    assert "Rendering" in terminal and "%|" in terminal
+    done, terminal = run_on_terminal("--quiet", "--output", "quiet-out")
+    assert done.returncode == 0 and "%|" not in terminal and "Built " in done.stdout.decode()
