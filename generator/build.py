@@ -29,7 +29,7 @@ from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .pages import page_context, plan_pages
 from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
-from .syndication import KINDS as SYNDICATION_KINDS, plan_syndication, syndication_context
+from .syndication import KINDS as SYNDICATION_KINDS, ItemCache, plan_syndication, syndication_context
 from .sources import DATA_DIR, scan_content, scan_layered
 from .write import Publisher, WriteReport
 
@@ -145,6 +145,7 @@ class Builder:
         self._planned: set[str] | None = None  # what the last build produced
         self._stale = True  # index and plan must be rebuilt from scratch
         self._template_stats: dict[str, Any] = {}
+        self._items = ItemCache()
 
     # --- the steps, in order ----------------------------------------------------------
 
@@ -237,6 +238,7 @@ class Builder:
 
     def _forget_rendering(self) -> None:
         self._env = None
+        self._items = ItemCache()
         self._rendered.clear()
 
     # --- reading ---------------------------------------------------------------------
@@ -262,16 +264,16 @@ class Builder:
             full = self.options.content_dir / rel
             if rel == DATA_DIR or rel.startswith(DATA_DIR + "/"):
                 metadata_changed = True
-            elif full.is_dir() or (not full.exists() and any(s.startswith(rel + "/") for s in self._sources)):
-                # A folder appeared, vanished or moved: walking is simplest and still re-reads only what changed.
-                return self._rescan(), True
-            elif rel.endswith(".md"):
+            elif rel.endswith(".md") and not full.is_dir():
                 if self._refresh(rel):
                     changed.add(rel)
             elif full.is_file():
                 self._assets.add(rel)
-            else:
+            elif rel in self._assets:
                 self._assets.discard(rel)
+            else:
+                # A folder appeared, vanished or moved: walking is simplest and still re-reads only what changed.
+                return self._rescan(), True
         return changed, metadata_changed
 
     def _refresh(self, source: str) -> bool:
@@ -343,7 +345,7 @@ class Builder:
     def _context(self, page: OutputPage) -> dict[str, Any]:
         assert self._index is not None and self._config is not None
         if page.kind in SYNDICATION_KINDS:
-            return syndication_context(self._index, self._config, page)
+            return syndication_context(self._index, self._config, page, self._items)
         return page_context(self._index, self._config, page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:

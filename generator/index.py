@@ -54,6 +54,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> 
         providers=providers,
         more_on_topic=more_on_topic(by_slug, topic_members),
         top_stories=top_stories(ordered, tz),
+        slug_of_source={a.source: a.slug for a in ordered},
     )
 
 

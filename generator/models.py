@@ -157,6 +157,10 @@ class SiteIndex:
     providers: Mapping[str, ProviderGroup]  # by provider key, sorted by name
     more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs
     top_stories: tuple[str, ...]
+    slug_of_source: Mapping[str, str]  # content file -> article slug (pages list their sources by file)
+
+    def article_of(self, source: str) -> Article:
+        return self.articles[self.slug_of_source[source]]
 
 
 @dataclass(frozen=True)

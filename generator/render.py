@@ -88,7 +88,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, Any]) -> bytes:
     if page.template == JSON_OUTPUT:
-        return json.dumps(context["data"], ensure_ascii=False, indent=1).encode("utf-8")
+        return json.dumps(context["data"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         template = env.get_template(page.template)
         text = template.render(context)

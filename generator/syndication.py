@@ -52,13 +52,12 @@ def plan_syndication(index: SiteIndex, config: SiteConfig, html_pages: Sequence[
 
 
 def _sitemaps(index: SiteIndex, html_pages: Sequence[OutputPage]) -> list[OutputPage]:
-    by_source = {a.source: a for a in index.articles.values()}
     newest = max((a.updated or a.published for a in index.articles.values()), default=None)
     entries = []
     for page in html_pages:
         if page.kind == "404" or (page.kind == "article" and not index.articles[page.key].is_published):
             continue
-        shown = [by_source[s] for s in page.sources if by_source[s].is_published]
+        shown = [a for a in map(index.article_of, page.sources) if a.is_published]
         if page.kind == "article":
             shown = shown[:1]
         lastmod = max((a.updated or a.published for a in shown), default=newest)
@@ -107,10 +106,30 @@ def _api_pages(index: SiteIndex, config: SiteConfig, scopes) -> list[OutputPage]
 # --- contexts -----------------------------------------------------------------------
 
 
-def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage) -> dict[str, Any]:
+class ItemCache:
+    """Each article's API and JSON Feed item, made once per build.
+
+    An article appears in several API lists (news, each topic, its provider)
+    and feeds; the entry keeps the Article it was made from, so a re-read
+    article misses. Items hold absolute URLs: a new config needs a new cache.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], tuple[Article, dict[str, Any]]] = {}
+
+    def get(self, kind: str, article: Article, make) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        hit = self._items.get((kind, article.slug))
+        if hit is not None and hit[0] is article:
+            return hit[1]
+        item = make(article)
+        self._items[(kind, article.slug)] = (article, item)
+        return item
+
+
+def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, cache: ItemCache | None = None) -> dict[str, Any]:
+    cache = cache or ItemCache()
     absolute = lambda target: urls.absolute_url(config.base_url, config.base_path, target)  # noqa: E731
-    by_source = {a.source: a for a in index.articles.values()} if page.sources else {}
-    items = [by_source[s] for s in page.sources]
+    items = [index.article_of(s) for s in page.sources]
     if page.kind in ("feed", "feed_json"):
         kind, title = page.stamp
         prefix = urls.feed_prefix(kind, page.key)
@@ -125,7 +144,7 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage) 
         }
         if page.kind == "feed":
             return {"page_path": page.path, "feed": feed, "items": items}
-        return {"data": json_feed(feed, items, config)}
+        return {"data": json_feed(feed, [cache.get("feed", a, lambda a: json_feed_item(a, config)) for a in items], config)}
     if page.kind == "sitemap":
         return {"page_path": page.path, "entries": page.stamp}
     if page.kind == "sitemap_index":
@@ -139,7 +158,8 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage) 
         section = {"site": "news", "topic": "topics", "provider": "providers"}[kind]
         next_page = absolute(urls.api_path(section, page.key, page.number + 1) + "index.json") if page.number < total else None
         return {"data": {"title": title or config.title, "page": page.number,
-                         "value": [api_item(a, config) for a in items], "nextPage": next_page}}
+                         "value": [cache.get("api", a, lambda a: api_item(a, config)) for a in items],
+                         "nextPage": next_page}}
     if page.kind in ("api_topics", "api_providers"):
         section = "topics" if page.kind == "api_topics" else "providers"
         html_path = urls.topic_path if section == "topics" else urls.provider_path
@@ -188,40 +208,42 @@ def api_item(article: Article, config: SiteConfig) -> dict[str, Any]:
     }
 
 
-def json_feed(feed: dict[str, Any], items: Sequence[Article], config: SiteConfig) -> dict[str, Any]:
-    """A JSON Feed 1.1 document."""
-    absolute = lambda target: urls.absolute_url(config.base_url, config.base_path, target)  # noqa: E731
+def json_feed(feed: dict[str, Any], items: list[dict[str, Any]], config: SiteConfig) -> dict[str, Any]:
+    """A JSON Feed 1.1 document around items made by :func:`json_feed_item`."""
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed["title"],
         "home_page_url": feed["home_url"],
         "feed_url": feed["json_url"],
         "language": config.language,
-        "items": [],
     }
     if feed["description"]:
         document["description"] = feed["description"]
-    for article in items:
-        item: dict[str, Any] = {
-            "id": absolute(urls.article_path(article.slug)),
-            "url": absolute(urls.article_path(article.slug)),
-            "title": article.title,
-            "content_text": article.excerpt or article.title,
-            "date_published": iso(article.published),
-            "tags": [t.name for t in article.topics],
-        }
-        if article.link:
-            item["external_url"] = article.link
-        if article.excerpt:
-            item["summary"] = article.excerpt
-        if article.updated:
-            item["date_modified"] = iso(article.updated)
-        if article.lead_image:
-            item["image"] = absolute(article.lead_image.url)
-        if article.provider:
-            author = {"name": article.provider.name}
-            if article.provider.domain:
-                author["url"] = f"https://{article.provider.domain}/"
-            item["authors"] = [author]
-        document["items"].append(item)
+    document["items"] = items
     return document
+
+
+def json_feed_item(article: Article, config: SiteConfig) -> dict[str, Any]:
+    url = urls.absolute_url(config.base_url, config.base_path, urls.article_path(article.slug))
+    item: dict[str, Any] = {
+        "id": url,
+        "url": url,
+        "title": article.title,
+        "content_text": article.excerpt or article.title,
+        "date_published": iso(article.published),
+        "tags": [t.name for t in article.topics],
+    }
+    if article.link:
+        item["external_url"] = article.link
+    if article.excerpt:
+        item["summary"] = article.excerpt
+    if article.updated:
+        item["date_modified"] = iso(article.updated)
+    if article.lead_image:
+        item["image"] = urls.absolute_url(config.base_url, config.base_path, article.lead_image.url)
+    if article.provider:
+        author = {"name": article.provider.name}
+        if article.provider.domain:
+            author["url"] = f"https://{article.provider.domain}/"
+        item["authors"] = [author]
+    return item

@@ -104,6 +104,29 @@ def builder_timings(content: Path, output: Path, runs: int) -> dict[str, float]:
     return {"edit_ms": statistics.median(edits) * 1000, "rescan_ms": statistics.median(unchanged) * 1000}
 
 
+def syndication_cost(content: Path, output: Path) -> dict[str, float]:
+    """Render time and file count of feeds, sitemaps and the JSON API next to the HTML pages.
+
+    Renders every planned page once more in memory (no writes), grouped by kind;
+    it reaches into the builder's plan, which is fine for a benchmark.
+    """
+    from generator.render import render_page
+    from generator.syndication import KINDS
+
+    builder = Builder(BuildOptions(content_dir=content, output_dir=output, quiet=True))
+    builder.build()
+    env = builder._environment()
+    seconds = {"html": 0.0, "syndication": 0.0}
+    files = {"html": 0, "syndication": 0}
+    for page in builder._pages:
+        group = "syndication" if page.kind in KINDS else "html"
+        started = time.perf_counter()
+        render_page(env, page, builder._context(page))
+        seconds[group] += time.perf_counter() - started
+        files[group] += 1
+    return {"html_s": seconds["html"], "syn_s": seconds["syndication"], "html_files": files["html"], "syn_files": files["syndication"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -130,6 +153,10 @@ def main() -> None:
             print(f"\n{size} articles -> {files} files")
             print(f"  clean build: {seconds:.2f} s tmpfs (median of 3), {disk_seconds:.2f} s on disk (1 run); peak {mib} MiB")
             print(f"  no-change CLI rebuild (new process, re-reads everything, writes nothing): {again:.2f} s")
+            cost = syndication_cost(content, work / f"cost-{size}")
+            print(f"  feeds, sitemaps, robots and JSON API: {cost['syn_files']} files, {cost['syn_s']:.2f} s to render "
+                  f"vs {cost['html_files']} HTML pages in {cost['html_s']:.2f} s "
+                  f"({100 * cost['syn_s'] / (cost['syn_s'] + cost['html_s']):.0f}% of render time)")
             inproc = builder_timings(content, work / f"inproc-{size}", args.runs)
             print(f"  in-process title edit: {inproc['edit_ms']:.1f} ms; no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})")
             live = serve_latency(site, content, args.runs)
