@@ -119,6 +119,13 @@ def _structure(article: Article) -> tuple[Any, ...]:
             article.quality, article.is_published)
 
 
+def _toggle(members: set[str], item: str, present: bool) -> None:
+    if present:
+        members.add(item)
+    else:
+        members.discard(item)
+
+
 def build(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
@@ -129,6 +136,9 @@ class Builder:
         # In serve, a file that breaks keeps its last good version on the site.
         self.keep_last_good = keep_last_good
         self._sources: dict[str, _Source] = {}
+        # Kept up to date as files are read, so a build's summary costs nothing per unchanged file.
+        self._with_problems: set[str] = set()
+        self._unpublished: set[str] = set()
         self._assets: set[str] = set()
         self._revision = 0
         self._config: SiteConfig | None = None
@@ -169,9 +179,9 @@ class Builder:
                 self._rendered.clear()  # names and logos may change on any page
         assert self._config is not None and self._metadata is not None
 
-        result.problems = [p for s in self._sources.values() for p in s.result.problems]
+        result.problems = [p for s in sorted(self._with_problems) for p in self._sources[s].result.problems]
         result.problems += self._metadata.problems
-        result.skipped = sum(1 for s in self._sources.values() if s.result.article is None)
+        result.skipped = sum(1 for s in self._with_problems if self._sources[s].result.article is None)
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
             result.seconds = time.perf_counter() - started
@@ -184,18 +194,16 @@ class Builder:
         else:
             to_render = {p.path: p for s in changed for p in self._pages_by_source.get(s, ())}
         result.problems += self._slug_problems
-        result.unpublished_left_out = sum(1 for s in self._sources.values() if s.article and not self._included(s.article))
+        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
 
         publisher = Publisher(self.options.output_dir)
         fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
             env = self._environment()
-            for page in self._progress(self._pages, "Rendering"):
-                if page.path in to_render:
-                    publisher.put(page.path, render_page(env, page, self._context(page)))
-                    fingerprints[page.path] = self._fingerprint(page)
-                else:
-                    publisher.keep(page.path)
+            publisher.keep_all(p.path for p in self._pages if p.path not in to_render)
+            for page in self._progress(list(to_render.values()), "Rendering"):
+                publisher.put(page.path, render_page(env, page, self._context(page)))
+                fingerprints[page.path] = self._fingerprint(page)
             copied = self._copy_files(publisher)
         except BaseException:
             publisher.abort()
@@ -250,7 +258,7 @@ class Builder:
         present = set(files.articles)
         changed = {s for s in self._sources if s not in present}
         for source in changed:
-            del self._sources[source]
+            self._forget_source(source)
         for source in self._progress(files.articles, "Reading"):
             if self._refresh(source):
                 changed.add(source)
@@ -282,18 +290,28 @@ class Builder:
         stat = _file_stat(path)
         previous = self._sources.get(source)
         if stat is None:
-            return self._sources.pop(source, None) is not None
+            return self._forget_source(source)
         if previous is not None and previous.stat == stat:
             return False
         assert self._config is not None
         tz = self._config.timezone or timezone.utc
         read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc))
         if read.article is None and self.keep_last_good and previous is not None and previous.article is not None:
-            self._sources[source] = replace(previous, stat=stat, result=read)
+            self._remember_source(source, replace(previous, stat=stat, result=read))
             return False  # the site keeps showing the last good version
         self._revision += 1
-        self._sources[source] = _Source(stat, read, self._revision, read.article)
+        self._remember_source(source, _Source(stat, read, self._revision, read.article))
         return True
+
+    def _remember_source(self, source: str, entry: _Source) -> None:
+        self._sources[source] = entry
+        _toggle(self._with_problems, source, bool(entry.result.problems))
+        _toggle(self._unpublished, source, entry.article is not None and not entry.article.is_published)
+
+    def _forget_source(self, source: str) -> bool:
+        self._with_problems.discard(source)
+        self._unpublished.discard(source)
+        return self._sources.pop(source, None) is not None
 
     def _included(self, article: Article) -> bool:
         return article.is_published or self.options.include_unpublished

@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -99,8 +100,12 @@ class Publisher:
 
     def keep(self, path: str) -> None:
         """Plan ``path`` as it already is in the output (known unchanged, not re-rendered)."""
-        self.planned.add(path)
-        self._unchanged += 1
+        self.keep_all((path,))
+
+    def keep_all(self, paths: Iterable[str]) -> None:
+        before = len(self.planned)
+        self.planned.update(paths)
+        self._unchanged += len(self.planned) - before
 
     def commit(self, previously_planned: set[str] | None = None) -> WriteReport:
         """Publish the staged files and remove what is no longer planned.

@@ -237,3 +237,17 @@ def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     assert [s.find(SITEMAP_NS + "loc").text for s in root] == [BASE + "sitemap-1.xml", BASE + "sitemap-2.xml"]
     second = ET.fromstring(render_page(env, pages["sitemap-2.xml"], {"page_path": "x", "entries": pages["sitemap-2.xml"].stamp}))
     assert len(second) == 7 and len(pages["sitemap-1.xml"].stamp) == SITEMAP_LIMIT
+
+
+def test_every_feed_in_the_output_parses(site):
+    out = site / "public"
+    atom = sorted(out.rglob("feed.xml"))
+    json_feeds = sorted(out.rglob("feed.json"))
+    # The site, 3 topics and 3 providers, each with both formats.
+    assert len(atom) == len(json_feeds) == 7
+    for path in atom:
+        feed = parse_feed(path)
+        assert feed.version == "atom10" and feed.entries, path
+        assert all(e.link.startswith(BASE + "news/") for e in feed.entries)
+    for path in json_feeds:
+        check_json_feed(json.loads(path.read_text()))
