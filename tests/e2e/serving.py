@@ -51,6 +51,18 @@ class ServeProcess:
     def builds(self) -> int:
         return sum(1 for line in self.lines if line.startswith("Built "))
 
+    def wait_until_idle(self, quiet: float = 1.0, timeout: float = 60.0) -> int:
+        """Wait until no build has finished for ``quiet`` seconds; returns the build count."""
+        deadline = time.monotonic() + timeout
+        count, since = self.builds(), time.monotonic()
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                raise AssertionError("the server kept rebuilding")
+            time.sleep(0.05)
+            if self.builds() != count:
+                count, since = self.builds(), time.monotonic()
+        return count
+
     def request(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
         """A raw request: the path is sent exactly as given (no client-side normalisation)."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
