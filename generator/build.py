@@ -131,10 +131,11 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 class Builder:
-    def __init__(self, options: BuildOptions, keep_last_good: bool = False) -> None:
+    def __init__(self, options: BuildOptions, preview: bool = False) -> None:
         self.options = options
-        # In serve, a file that breaks keeps its last good version on the site.
-        self.keep_last_good = keep_last_good
+        # In serve (a long-running preview), a file that breaks keeps its last good
+        # version on the site, and replaced output trees are deleted in the background.
+        self.preview = preview
         self._sources: dict[str, _Source] = {}
         # Kept up to date as files are read, so a build's summary costs nothing per unchanged file.
         self._with_problems: set[str] = set()
@@ -196,7 +197,7 @@ class Builder:
         result.problems += self._slug_problems
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
 
-        publisher = Publisher(self.options.output_dir)
+        publisher = Publisher(self.options.output_dir, background_cleanup=self.preview)
         fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
             env = self._environment()
@@ -296,7 +297,7 @@ class Builder:
         assert self._config is not None
         tz = self._config.timezone or timezone.utc
         read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc))
-        if read.article is None and self.keep_last_good and previous is not None and previous.article is not None:
+        if read.article is None and self.preview and previous is not None and previous.article is not None:
             self._remember_source(source, replace(previous, stat=stat, result=read))
             return False  # the site keeps showing the last good version
         self._revision += 1

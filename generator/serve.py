@@ -145,7 +145,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     actual_port = server.server_address[1]
     url = f"http://{host}:{actual_port}{config.base_path}"
     options = replace(options, base_url=url)
-    builder = Builder(options, keep_last_good=True)
+    builder = Builder(options, preview=True)
     events = server.RequestHandlerClass.events  # type: ignore[attr-defined]
     _run_build(builder, None, events, options.quiet)
 

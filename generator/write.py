@@ -25,6 +25,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -66,8 +67,11 @@ def exchange_paths(a: Path, b: Path) -> bool:
 
 
 class Publisher:
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(self, output_dir: Path, background_cleanup: bool = False) -> None:
         self.output_dir = output_dir
+        # The replaced tree is already out of the output; a long-running preview
+        # need not wait for it to be deleted.
+        self.background_cleanup = background_cleanup
         self.planned: set[str] = set()
         self._staged: list[str] = []
         self._unchanged = 0
@@ -139,7 +143,10 @@ class Publisher:
     def abort(self) -> None:
         """Forget staged files; the output folder is left as it was."""
         if self._staging is not None:
-            shutil.rmtree(self._staging, ignore_errors=True)
+            if self.background_cleanup:
+                threading.Thread(target=shutil.rmtree, args=(self._staging, True), daemon=True).start()
+            else:
+                shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
         self._staged = []
 

@@ -133,7 +133,7 @@ def test_public_build_publishing_and_unpublishing(site):
 
 
 def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
-    builder = Builder(options(site), keep_last_good=True)
+    builder = Builder(options(site), preview=True)
     builder.build()
     page = site / "public/news/2026-11-02-s1/index.html"
     before = page.read_bytes()
