@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from functools import partial
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from tqdm import tqdm
 
@@ -27,6 +28,7 @@ from .index import apply_metadata, build_index
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .pages import page_context, plan_pages
+from .parallel import map_shares
 from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
 from .syndication import KINDS as SYNDICATION_KINDS, ItemCache, plan_syndication, syndication_context
@@ -157,11 +159,12 @@ class Builder:
         self._stale = True  # index and plan must be rebuilt from scratch
         self._template_stats: dict[str, Any] = {}
         self._items = ItemCache()
+        self._started = time.perf_counter()
 
     # --- the steps, in order ----------------------------------------------------------
 
     def build(self, changes: Changes | None = None) -> BuildResult:
-        started = time.perf_counter()
+        started = self._started = time.perf_counter()
         result = BuildResult()
         if changes is None or changes.config or self._config is None:
             self._load_config()
@@ -200,11 +203,16 @@ class Builder:
         publisher = Publisher(self.options.output_dir, background_cleanup=self.preview)
         fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
-            env = self._environment()
             publisher.keep_all(p.path for p in self._pages if p.path not in to_render)
-            for page in self._progress(list(to_render.values()), "Rendering"):
-                publisher.put(page.path, render_page(env, page, self._context(page)))
-                fingerprints[page.path] = self._fingerprint(page)
+            pages = list(to_render.values())
+            publisher.prepare()  # one staging folder, made before any worker forks
+            if self.preview:  # the preview server has threads: never fork there
+                shares = [self._render_share(publisher, pages, 0)]
+            else:
+                shares = map_shares(partial(self._render_share, publisher), pages)
+            for results, share_fingerprints in shares:
+                publisher.absorb(results)
+                fingerprints.update(share_fingerprints)
             copied = self._copy_files(publisher)
         except BaseException:
             publisher.abort()
@@ -220,6 +228,16 @@ class Builder:
         result.rendered = len(fingerprints)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage], worker: int):  # type: ignore[no-untyped-def]
+        """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
+        env = self._environment()
+        staging = publisher.share()
+        fingerprints = {}
+        for page in self._progress(pages, "Rendering") if worker == 0 else pages:
+            staging.put(page.path, render_page(env, page, self._context(page)))
+            fingerprints[page.path] = self._fingerprint(page)
+        return staging.results(), fingerprints
 
     def page_of(self, source: str) -> str | None:
         """The output path of a content file's article page, if the last build made one."""
@@ -260,10 +278,27 @@ class Builder:
         changed = {s for s in self._sources if s not in present}
         for source in changed:
             self._forget_source(source)
-        for source in self._progress(files.articles, "Reading"):
-            if self._refresh(source):
+        if self.preview:
+            changed.update(s for s in self._progress(files.articles, "Reading") if self._refresh(s))
+            return changed
+        # A one-off build reads in parallel: stat here, read in workers, record here.
+        stale = [s for s in files.articles if self._sources.get(s) is None or self._sources[s].stat != _file_stat(self.options.content_dir / s)]
+        for share in map_shares(self._read_share, stale):
+            for source, stat, read in share:
+                self._revision += 1
+                self._remember_source(source, _Source(stat, read, self._revision, read.article))
                 changed.add(source)
         return changed
+
+    def _read_share(self, sources: Sequence[str], worker: int) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
+        assert self._config is not None
+        tz = self._config.timezone or timezone.utc
+        now = self.options.now or datetime.now(timezone.utc)
+        reads = []
+        for source in self._progress(sources, "Reading") if worker == 0 else sources:
+            path = self.options.content_dir / source
+            reads.append((source, _file_stat(path), read_article(path, source, tz, now)))
+        return reads
 
     def _update(self, paths: Iterable[str]) -> tuple[set[str], bool]:
         """Apply the watcher's list of changed content paths. Returns (changed sources, metadata changed)."""
@@ -395,6 +430,7 @@ class Builder:
         return state
 
     def _progress(self, items: list[T] | tuple[T, ...], label: str) -> Iterator[T]:
-        """A progress bar on a terminal, shown only once a step has taken a second."""
+        """A progress bar on a terminal, shown once the build has taken a second."""
         show = not self.options.quiet and sys.stderr.isatty()
-        return iter(tqdm(items, desc=label, unit="file", delay=1.0, disable=not show, leave=False))
+        delay = max(0.0, 1.0 - (time.perf_counter() - self._started))
+        return iter(tqdm(items, desc=label, unit="file", delay=delay, disable=not show, leave=False))

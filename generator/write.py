@@ -87,6 +87,30 @@ class Publisher:
             self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         return self._staging
 
+    def prepare(self) -> None:
+        """Create the staging folder now (before forking workers that share it)."""
+        self._stage_dir()
+
+    def share(self) -> "Publisher":
+        """A publisher that stages into this one's folder, for one worker's share of the pages.
+
+        Its results come back through :meth:`absorb`; only this publisher commits.
+        """
+        if self._staging is None:
+            raise RuntimeError("prepare() the publisher before sharing it")
+        shared = Publisher(self.output_dir)
+        shared._staging = self._staging
+        return shared
+
+    def results(self) -> tuple[list[str], int, set[str]]:
+        return self._staged, self._unchanged, self.planned
+
+    def absorb(self, results: tuple[list[str], int, set[str]]) -> None:
+        staged, unchanged, planned = results
+        self._staged.extend(staged)
+        self._unchanged += unchanged
+        self.planned.update(planned)
+
     def put(self, path: str, data: bytes) -> bool:
         """Plan ``path`` with these bytes; stage it only if they differ from the output."""
         self.planned.add(path)

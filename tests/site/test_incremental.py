@@ -142,3 +142,17 @@ def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
     result = builder.build(Changes(content=frozenset([path.name])))
     assert page.read_bytes() == before
     assert [str(p) for p in result.errors] == [f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' (noticed on line 3, while parsing a flow sequence)"]
+
+
+def test_parallel_one_off_build_equals_sequential_build(tmp_path):
+    """Large one-off builds read and render in forked workers; the output must not depend on it."""
+    from generator.parallel import MIN_ITEMS, worker_count
+    from make_corpus import write_corpus
+
+    write_corpus(MIN_ITEMS + 100, tmp_path / "content")
+    parallel = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "parallel", now=NOW)).build()
+    sequential = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "sequential", now=NOW),
+                         preview=True).build()
+    assert worker_count(parallel.pages) > 1 or os.cpu_count() == 1
+    assert parallel.articles == sequential.articles and parallel.problems == sequential.problems
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
