@@ -10,7 +10,7 @@ contexts. Pagination lives here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import urls
 from .models import Article, OutputPage, SiteConfig, SiteIndex
@@ -18,29 +18,29 @@ from .models import Article, OutputPage, SiteConfig, SiteIndex
 
 @dataclass(frozen=True)
 class Pagination:
+    """Where one page sits in a list of pages. Paths are computed on demand:
+    a 5,000-page list must not cost 5,000 paths on each of its pages."""
+
     page: int
     total: int
-    paths: tuple[str, ...]  # the path of every page, first to last
+    path_of: Callable[[int], str]  # page number -> page path
 
     @property
     def prev_path(self) -> str | None:
-        return self.paths[self.page - 2] if self.page > 1 else None
+        return self.path_of(self.page - 1) if self.page > 1 else None
 
     @property
     def next_path(self) -> str | None:
-        return self.paths[self.page] if self.page < self.total else None
+        return self.path_of(self.page + 1) if self.page < self.total else None
 
     def window(self, around: int = 2) -> list[tuple[int, str] | None]:
-        """Numbered links to show: first, last and ``around`` pages either side; None marks a gap.
-
-        Listing every page would make a 500-page topic cost 500 links per page.
-        """
+        """Numbered links to show: first, last and ``around`` pages either side; None marks a gap."""
         shown = sorted({1, self.total, *range(max(1, self.page - around), min(self.total, self.page + around) + 1)})
         links: list[tuple[int, str] | None] = []
         for number in shown:
             if links and links[-1] is not None and number - links[-1][0] > 1:
                 links.append(None)
-            links.append((number, self.paths[number - 1]))
+            links.append((number, self.path_of(number)))
         return links
 
 
@@ -143,9 +143,10 @@ def _articles(index: SiteIndex, slugs: Sequence[str]) -> tuple[Article, ...]:
     return tuple(index.articles[s] for s in slugs)
 
 
-def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int, path_of) -> dict[str, Any]:
-    parts = chunks(slugs, size)
+def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
+                  path_of: Callable[[int], str]) -> dict[str, Any]:
+    """Page ``n`` of a list: only its own slice, never the whole list's pages."""
     return {
-        "articles": _articles(index, parts[n - 1][1]),
-        "pagination": Pagination(page=n, total=len(parts), paths=tuple(path_of(k) for k, _ in parts)),
+        "articles": _articles(index, slugs[(n - 1) * size : n * size]),
+        "pagination": Pagination(page=n, total=max(1, -(-len(slugs) // size)), path_of=path_of),
     }
