@@ -12,13 +12,12 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from tqdm import tqdm
