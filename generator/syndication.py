@@ -135,8 +135,9 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, 
         prefix = urls.feed_prefix(kind, page.key)
         feed = {
             "title": f"{config.title} · {title}" if title else config.title,
-            "description": config.description if kind == "site" else f"Stories about {title} on {config.title}"
-            if kind == "topic" else f"Stories from {title} on {config.title}",
+            "description": {"site": config.description,
+                            "topic": f"Stories about {title} on {config.title}",
+                            "provider": f"Stories from {title} on {config.title}"}[kind],
             "home_url": absolute(prefix),
             "atom_url": absolute(prefix + "feed.xml"),
             "json_url": absolute(prefix + "feed.json"),
