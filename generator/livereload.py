@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Iterable
 
 ENDPOINT = "/__livereload"
 
@@ -84,7 +83,3 @@ class BuildEvents:
 
 def format_event(event: str, data: str) -> bytes:
     return f"event: {event}\ndata: {data}\n\n".encode("utf-8")
-
-
-def problem_lines(lines: Iterable[object]) -> list[str]:
-    return [str(line) for line in lines]

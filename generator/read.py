@@ -19,12 +19,12 @@ from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, TopicRef
 
 # Fields we turn into typed attributes; anything else is kept in ``extra``.
+# ``secured`` is listed so that it is never kept anywhere: it is simply not read.
 KNOWN_FIELDS = {
     "title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl", "webUrl",
     "type", "quality", "heat", "published", "category", "provider", "topics", "images",
     "related", "slug", "secured",
 }
-NEVER_KEPT = {"secured"}
 MAX_IMAGE_SIDE = 20_000
 _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
 

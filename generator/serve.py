@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .build import BUILTIN_STATIC, BuildOptions, BuildResult, Builder, Changes
 from .config import ConfigError, load_config
-from .livereload import ENDPOINT, BuildEvents, format_event, inject, problem_lines
+from .livereload import ENDPOINT, BuildEvents, format_event, inject
 from .render import BUILTIN_TEMPLATES, RenderError
 from .watch import Watcher, WatchedPaths
 
@@ -207,7 +207,7 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
             print(problem, file=sys.stderr)
     print(result.summary(), flush=True)
     if events is not None:
-        events.publish("problems", problem_lines(result.errors))
+        events.publish("problems", [str(problem) for problem in result.errors])
         written, removed = result.report.written, result.report.removed
         if written or removed:
             css_only = not removed and all(path.endswith(".css") for path in written)
