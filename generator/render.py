@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .models import Image, OutputPage, SiteConfig
-from .urls import absolute_url, site_url
+from .urls import absolute_url, article_path, provider_path, site_url, topic_path
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -42,10 +42,14 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         preview=preview,
         url=lambda target: site_url(base_path, target),
         absolute_url=lambda target: absolute_url(config.base_url, base_path, target),
-        now_fallback=lambda: datetime(2000, 1, 1, tzinfo=timezone.utc),  # an empty feed still needs <updated>
+        # The URL map lives in urls.py only; templates ask it rather than spell paths out.
+        article_path=article_path,
+        topic_path=topic_path,
+        provider_path=provider_path,
         items_for_ld=lambda articles, offset: [
-            {"@type": "ListItem", "position": offset + i, "url": absolute_url(config.base_url, base_path, f"news/{a.slug}/"),
-             "name": a.title} for i, a in enumerate(articles, start=1)],
+            {"@type": "ListItem", "position": offset + i, "name": a.title,
+             "url": absolute_url(config.base_url, base_path, article_path(a.slug))}
+            for i, a in enumerate(articles, start=1)],
     )
     env.globals["article_card"] = _memoized_card(env)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
