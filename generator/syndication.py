@@ -7,7 +7,7 @@ edited headline never re-renders a 10,000-URL sitemap.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 from . import urls
@@ -141,7 +141,8 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, 
             "home_url": absolute(prefix),
             "atom_url": absolute(prefix + "feed.xml"),
             "json_url": absolute(prefix + "feed.json"),
-            "updated": max((a.updated or a.published for a in items), default=None),
+            # Atom requires <updated> even on an empty feed: then the site's newest story, or a fixed date.
+            "updated": max((a.updated or a.published for a in items), default=None) or _newest_story(index),
         }
         if page.kind == "feed":
             return {"page_path": page.path, "feed": feed, "items": items}
@@ -168,6 +169,11 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, 
                   "api": absolute(urls.api_path(section, key) + "index.json")} for key, name, count in page.stamp]
         return {"data": {"title": section.capitalize(), "page": 1, "value": value, "nextPage": None}}
     raise ValueError(f"unknown page kind {page.kind!r}")
+
+
+def _newest_story(index: SiteIndex) -> datetime:
+    newest = index.articles[index.newest[0]] if index.newest else None
+    return (newest.updated or newest.published) if newest else datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def iso(moment: datetime | None) -> str | None:
