@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from .clean import clean_text, clean_url, normalize_domain, slugify
+from .clean import clean_text, normalize_domain, slugify
 from .frontmatter import describe_yaml_error, load_yaml_documents
 from .markup import render_markdown
 from .models import Image, Problem, ProviderMeta, TopicMeta
-from .read import pick_logo
+from .read import pick_logo, sized_image
 
 TOPICS_DIR = Path("_data") / "topics"
 ORGANIZATIONS_DIR = Path("_data") / "organizations"
@@ -97,26 +97,12 @@ def _organization(data: dict[str, Any], source: str, problems: list[Problem]) ->
         return None
     name, _ = clean_text(data.get("name"))
     images = data.get("images") if isinstance(data.get("images"), list) else []
-    logos = [img for item in images if (img := _sized_image(item))]
+    logos = [img for item in images if (img := sized_image(item))]
     return ProviderMeta(key=domain, name=name or domain, domain=domain, logo=pick_logo(logos), source=source)
-
-
-def _sized_image(item: Any) -> Image | None:
-    """Metadata images count only with a safe URL and both sides, as in articles."""
-    if not isinstance(item, dict):
-        return None
-    url = clean_url(item.get("url"))
-    try:
-        width, height = int(item.get("width")), int(item.get("height"))
-    except (TypeError, ValueError):
-        return None
-    if url is None or not (0 < width <= 20_000 and 0 < height <= 20_000):
-        return None
-    return Image(url=url, width=width, height=height)
 
 
 def _first_sized_image(value: Any) -> Image | None:
     for item in value if isinstance(value, list) else []:
-        if image := _sized_image(item):
+        if image := sized_image(item):
             return image
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 Severity = Literal["error", "warning", "note"]
 
@@ -126,8 +127,6 @@ class SiteConfig:
     @property
     def base_path(self) -> str:
         """The URL path the site lives under, always with a trailing slash ("/ai/")."""
-        from urllib.parse import urlsplit
-
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
 

@@ -90,9 +90,14 @@ def _list_page(index: SiteIndex, kind: str, key: str | None, n: int, path: str, 
     )
 
 
+def page_count(items: int, size: int) -> int:
+    """Pages a list of ``items`` needs; an empty list still has a page 1."""
+    return max(1, -(-items // size))
+
+
 def chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
-    """(page number, slugs) for each page; an empty list still has a page 1."""
-    total = max(1, -(-len(slugs) // size))
+    """(page number, slugs) for each page."""
+    total = page_count(len(slugs), size)
     return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
 
 
@@ -148,5 +153,5 @@ def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
     """Page ``n`` of a list: only its own slice, never the whole list's pages."""
     return {
         "articles": _articles(index, slugs[(n - 1) * size : n * size]),
-        "pagination": Pagination(page=n, total=max(1, -(-len(slugs) // size)), path_of=path_of),
+        "pagination": Pagination(page=n, total=page_count(len(slugs), size), path_of=path_of),
     }

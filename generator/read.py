@@ -280,17 +280,26 @@ def _images(value: Any, key: str, report: _Reporter) -> list[Image]:
 
 
 def _image(item: Any, key: str, report: _Reporter) -> Image | None:
+    image = sized_image(item)
+    if image is not None:
+        return image
     if not isinstance(item, dict):
         report.add(key, f"ignored an image in '{key}': expected a mapping with url, width, height")
+    elif clean_url(item.get("url")) is None:
+        report.add(key, f"dropped an image in '{key}' with an unsafe or malformed URL: {str(item.get('url'))[:80]!r}")
+    else:
+        # Without both sides the page would shift while loading, so the image is left out.
+        report.add(key, f"dropped image {str(item.get('url'))[:80]!r} in '{key}': width and height must be whole numbers from 1 to {MAX_IMAGE_SIDE}")
+    return None
+
+
+def sized_image(item: Any) -> Image | None:
+    """An image mapping with a safe URL and both sides in range, else None (articles and metadata alike)."""
+    if not isinstance(item, dict):
         return None
     url = clean_url(item.get("url"))
-    if url is None:
-        report.add(key, f"dropped an image in '{key}' with an unsafe or malformed URL: {str(item.get('url'))[:80]!r}")
-        return None
     width, height = _side(item.get("width")), _side(item.get("height"))
-    if width is None or height is None:
-        # Without both sides the page would shift while loading, so the image is left out.
-        report.add(key, f"dropped image {url[:80]!r} in '{key}': width and height must be whole numbers from 1 to {MAX_IMAGE_SIDE}")
+    if url is None or width is None or height is None:
         return None
     return Image(url=url, width=width, height=height, title=clean_text(item.get("title"))[0],
                  attribution=clean_text(item.get("attribution"))[0])
