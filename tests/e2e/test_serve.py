@@ -203,3 +203,11 @@ def test_no_reload_flag_and_sigint(site):
         process.process.send_signal(signal.SIGINT)
         assert process.process.wait(timeout=15) == 0
     assert "Stopped." in process.lines
+
+
+def test_symlink_out_of_the_output_is_refused(server, site):
+    (site / "public/leak.txt").symlink_to(site.parent / "secret.txt")
+    (site / "public/leak-dir").symlink_to(site.parent, target_is_directory=True)
+    for path in ["/leak.txt", "/leak-dir/secret.txt"]:
+        status, _headers, body = server.request(path)
+        assert status == 404 and b"TOP-SECRET" not in body
