@@ -32,7 +32,8 @@ from .parallel import map_shares
 from .read import ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
 from .syndication import KINDS as SYNDICATION_KINDS, ItemCache, plan_syndication, syndication_context
-from .sources import DATA_DIR, scan_content, scan_layered
+from .sources import DATA_DIR, link_out_of, scan_content, scan_layered
+from .output import OutputLock, check_output, place_of
 from .write import Publisher, WriteReport
 
 BUILTIN_STATIC = BUILTIN_TEMPLATES.parent / "static"
@@ -49,6 +50,8 @@ class BuildOptions:
     quiet: bool = False
     now: datetime | None = None  # "today" for date checks; defaults to the clock
     base_url: str | None = None  # overrides site.yaml's (serve uses its own address)
+    force: bool = False  # publish into a non-empty folder this generator did not create (its files are kept)
+    allow_empty: bool = False  # publish a site with no articles over an earlier build
 
     @property
     def site_dir(self) -> Path:
@@ -143,6 +146,7 @@ class Builder:
         self._with_problems: set[str] = set()
         self._unpublished: set[str] = set()
         self._assets: set[str] = set()
+        self._links_out: dict[str, Problem] = {}  # symlinks leading out of the content folder, never read
         self._revision = 0
         self._config: SiteConfig | None = None
         self._metadata: Metadata | None = None
@@ -155,7 +159,8 @@ class Builder:
         self._slug_problems: list[Problem] = []
         self._rendered: dict[str, tuple[Any, ...]] = {}  # output path -> fingerprint of its last render
         self._copied: dict[str, tuple[Path, tuple[int, int] | None]] = {}
-        self._planned: set[str] | None = None  # what the last build produced
+        self._owned: frozenset[str] | None = None  # what the output's mark lists, once known
+        self._lock: OutputLock | None = None
         self._stale = True  # index and plan must be rebuilt from scratch
         self._template_stats: dict[str, Any] = {}
         self._items = ItemCache()
@@ -164,6 +169,36 @@ class Builder:
     # --- the steps, in order ----------------------------------------------------------
 
     def build(self, changes: Changes | None = None) -> BuildResult:
+        """Build once; a one-off builder holds the output's lock only while it builds."""
+        self._claim_output()
+        try:
+            return self._build(changes)
+        finally:
+            if not self.preview:
+                self.close()
+
+    def close(self) -> None:
+        """Let other builds use the output (the preview holds it from its first build on)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _claim_output(self) -> None:
+        """Refuse an output that could destroy the user's files, then take its lock."""
+        if self._lock is not None:
+            return
+        options = self.options
+        check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force)
+        lock = OutputLock(place_of(options.output_dir))
+        lock.acquire()
+        self._lock = lock
+
+    def _site_files(self) -> list[Path]:
+        site = self.options.site_dir
+        files = [site / "templates", site / "static", Path(__file__).parent]
+        return files + ([self.options.config_path] if self.options.config_path else [])
+
+    def _build(self, changes: Changes | None) -> BuildResult:
         started = self._started = time.perf_counter()
         result = BuildResult()
         if changes is None or changes.config or self._config is None:
@@ -186,6 +221,7 @@ class Builder:
 
         result.problems = [p for s in sorted(self._with_problems) for p in self._sources[s].result.problems]
         result.problems += self._metadata.problems
+        result.problems += self._links_out.values()
         result.skipped = sum(1 for s in self._with_problems if self._sources[s].result.article is None)
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
@@ -202,7 +238,13 @@ class Builder:
         result.problems += self._slug_problems
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
 
-        publisher = Publisher(self.options.output_dir, background_cleanup=self.preview)
+        assert self._lock is not None and self._index is not None
+        publisher = Publisher(self._lock.place, self._owned, background_cleanup=self.preview)
+        if not self._index.articles and publisher.owned and not self.options.allow_empty:
+            result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
+                             "(--allow-empty publishes an empty site)")
+            result.seconds = time.perf_counter() - started
+            return result
         fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
             publisher.keep_all(p.path for p in self._pages if p.path not in to_render)
@@ -219,11 +261,12 @@ class Builder:
         except BaseException:
             publisher.abort()
             self._stale = True  # what is planned was not published: start over next time
+            self._owned = None  # a half-done commit leaves the mark as the truth
             raise
-        result.report = publisher.commit(self._planned)
-        self._planned = set(publisher.planned)
+        result.report = publisher.commit()
+        self._owned = publisher.owned
         # A page that left the plan must not count as rendered if it ever comes back.
-        self._rendered = {path: fp for path, fp in {**self._rendered, **fingerprints}.items() if path in self._planned}
+        self._rendered = {path: fp for path, fp in {**self._rendered, **fingerprints}.items() if path in self._owned}
         self._copied = copied
         result.articles = len(self._index.articles)
         result.pages = len(self._pages)
@@ -284,8 +327,9 @@ class Builder:
 
     def _rescan(self) -> set[str]:
         """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
-        files = scan_content(self.options.content_dir)
+        files = scan_content(self.options.content_dir, exclude=[self.options.output_dir])
         self._assets = set(files.assets)
+        self._links_out = {p.path: p for p in files.problems}
         present = set(files.articles)
         changed = {s for s in self._sources if s not in present}
         for source in changed:
@@ -318,6 +362,14 @@ class Builder:
         metadata_changed = False
         for rel in paths:
             full = self.options.content_dir / rel
+            link_out = link_out_of(self.options.content_dir, rel) if full.is_symlink() else None
+            if link_out is not None:
+                self._links_out[rel] = link_out
+                self._assets.discard(rel)
+                if self._forget_source(rel):
+                    changed.add(rel)
+                continue
+            self._links_out.pop(rel, None)
             if rel == DATA_DIR or rel.startswith(DATA_DIR + "/"):
                 metadata_changed = True
             elif rel.endswith(".md") and not full.is_dir():

@@ -16,7 +16,7 @@ Severity = Literal["error", "warning", "note"]
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong with an input file. An ``error`` means the file was skipped."""
+    """Something wrong with an input file. An ``error`` means the file was skipped; ``line`` 0 means no line."""
 
     path: str
     line: int
@@ -24,7 +24,8 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path  # line 0: the whole file
+        return f"{where}: {self.severity}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+
+from .models import Problem
 
 DATA_DIR = "_data"
 
@@ -12,20 +15,51 @@ DATA_DIR = "_data"
 class SourceFiles:
     articles: tuple[str, ...]  # content-relative POSIX paths of *.md files
     assets: tuple[str, ...]  # content-relative paths of other files, copied as-is
+    problems: tuple[Problem, ...] = ()  # symlinks that lead out of the content folder
 
 
-def scan_content(content_dir: Path) -> SourceFiles:
+def link_out_of(content_dir: Path, rel: str) -> Problem | None:
+    """A warning if ``rel`` is a symlink whose target lies outside the content folder.
+
+    Such a file is never read or published: ``content/passwd -> /etc/passwd``
+    must not end up on a web server.
+    """
+    root = content_dir.resolve()
+    target = (content_dir / rel).resolve()
+    if target == root or root in target.parents:
+        return None
+    return Problem(rel, 0, f"symlink leads outside the content folder (to {target}); not published", "warning")
+
+
+def scan_content(content_dir: Path, exclude: Iterable[Path] = ()) -> SourceFiles:
+    """Every file under ``content_dir`` except dot-files, ``_data/`` and the ``exclude`` folders (an output inside it)."""
+    skipped = {folder.resolve() for folder in exclude}
     articles: list[str] = []
     assets: list[str] = []
+    problems: list[Problem] = []
     for dirpath, dirnames, filenames in os.walk(content_dir):
         rel_dir = Path(dirpath).relative_to(content_dir)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel_dir == Path(".") and d == DATA_DIR))
+        kept = []
+        for name in sorted(dirnames):
+            full = Path(dirpath) / name
+            if name.startswith(".") or (rel_dir == Path(".") and name == DATA_DIR) or full.resolve() in skipped:
+                continue
+            if full.is_symlink():  # os.walk does not follow it; say so if it leads out
+                problem = link_out_of(content_dir, (rel_dir / name).as_posix())
+                problems.extend([problem] if problem else [])
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             rel = (rel_dir / name).as_posix()
-            (articles if name.endswith(".md") else assets).append(rel)
-    return SourceFiles(tuple(articles), tuple(assets))
+            problem = link_out_of(content_dir, rel) if (Path(dirpath) / name).is_symlink() else None
+            if problem:
+                problems.append(problem)
+            else:
+                (articles if name.endswith(".md") else assets).append(rel)
+    return SourceFiles(tuple(articles), tuple(assets), tuple(problems))
 
 
 def scan_layered(static_dirs: list[Path]) -> dict[str, Path]:

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .output import MARK, OutputPlace, default_modes, mark_bytes, read_owned
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -67,8 +69,17 @@ def exchange_paths(a: Path, b: Path) -> bool:
 
 
 class Publisher:
-    def __init__(self, output_dir: Path, background_cleanup: bool = False) -> None:
-        self.output_dir = output_dir
+    """Stages one build's files and publishes them; removes only files an earlier build published.
+
+    ``owned`` is what the output's mark says the generator published there
+    (read from the mark when not given); anything else in the output is the
+    user's and survives every build, a tree swap included.
+    """
+
+    def __init__(self, place: OutputPlace, owned: frozenset[str] | None = None, background_cleanup: bool = False) -> None:
+        self.place = place
+        self.output_dir = place.folder
+        self.owned = read_owned(place.folder) if owned is None else owned
         # The replaced tree is already out of the output; a long-running preview
         # need not wait for it to be deleted.
         self.background_cleanup = background_cleanup
@@ -79,13 +90,26 @@ class Publisher:
 
     def _stage_dir(self) -> Path:
         if self._staging is None:
-            parent = self.output_dir.resolve().parent
-            parent.mkdir(parents=True, exist_ok=True)
-            prefix = f".{self.output_dir.name}.staging-"
-            for stale in parent.glob(prefix + "*"):  # left by a build that was killed
-                shutil.rmtree(stale, ignore_errors=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+            area = self.place.work_area
+            area.mkdir(parents=True, exist_ok=True)
+            for stale in area.glob(self.place.staging_prefix + "*"):  # left by a build that was killed
+                self._recover(stale)
+            self._staging = Path(tempfile.mkdtemp(prefix=self.place.staging_prefix, dir=area))
+            os.chmod(self._staging, default_modes()[0])  # mkdtemp's 0700 would become the output root's
         return self._staging
+
+    def _recover(self, stale: Path) -> None:
+        """Delete a killed build's staging folder, first moving back any of the user's dot-entries.
+
+        A build killed between swapping trees and moving the output's dot-entries
+        (a ``.git``) into the new tree leaves them in the old tree, here.
+        """
+        if not self.place.in_place:
+            for entry in stale.iterdir():
+                target = self.output_dir / entry.name
+                if entry.name.startswith(".") and entry.name != MARK and not os.path.lexists(target):
+                    os.rename(entry, target)
+        shutil.rmtree(stale, ignore_errors=True)
 
     def prepare(self) -> None:
         """Create the staging folder now (before forking workers that share it)."""
@@ -98,7 +122,7 @@ class Publisher:
         """
         if self._staging is None:
             raise RuntimeError("prepare() the publisher before sharing it")
-        shared = Publisher(self.output_dir)
+        shared = Publisher(self.place, self.owned)
         shared._staging = self._staging
         return shared
 
@@ -135,31 +159,34 @@ class Publisher:
         self.planned.update(paths)
         self._unchanged += len(self.planned) - before
 
-    def commit(self, previously_planned: set[str] | None = None) -> WriteReport:
-        """Publish the staged files and remove what is no longer planned.
-
-        ``previously_planned`` (what the last build produced) saves scanning
-        the whole output for files to remove.
-        """
+    def commit(self) -> WriteReport:
+        """Publish the staged files and remove the generator's files that are no longer planned."""
         report = WriteReport(unchanged=self._unchanged, written=sorted(self._staged, key=publish_order))
+        planned = frozenset(self.planned)
         try:
             if not self.output_dir.exists():
-                if self._staged:
-                    self.output_dir.parent.mkdir(parents=True, exist_ok=True)
-                    os.rename(self._stage_dir(), self.output_dir)
-                    self._staging = None
-                else:
-                    self.output_dir.mkdir(parents=True)
+                self._write_mark_into(self._stage_dir(), planned)
+                self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self._stage_dir(), self.output_dir)
+                self._staging = None
             else:
-                stale = self._unplanned(previously_planned)
-                if any(not (self.output_dir / p).exists() for p in self._staged):
-                    self._swap_in_full_tree()
+                stale = sorted(p for p in self.owned - planned if os.path.lexists(self.output_dir / p))
+                adds_files = any(not (self.output_dir / p).exists() for p in self._staged)
+                if adds_files and not self.place.in_place:
+                    self._swap_in_full_tree(planned)
                     report.swapped = True
                     report.removed = stale
                 else:
+                    # The mark lists old and new files while both may be present, so a
+                    # build killed half-way still knows every file it may remove.
+                    self._update_mark(self.owned | planned)
                     for path in report.written:
-                        os.replace(self._stage_dir() / path, self.output_dir / path)
+                        target = self.output_dir / path
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(self._stage_dir() / path, target)
                     report.removed = self._remove(stale)
+                    self._update_mark(planned)
+            self.owned = planned
         finally:
             self.abort()
         return report
@@ -174,15 +201,33 @@ class Publisher:
             self._staging = None
         self._staged = []
 
-    def _swap_in_full_tree(self) -> None:
+    def _write_mark_into(self, folder: Path, files: frozenset[str]) -> None:
+        (folder / MARK).write_bytes(mark_bytes(files))
+
+    def _update_mark(self, files: frozenset[str]) -> None:
+        data = mark_bytes(files)
+        if _same_bytes(self.output_dir / MARK, data):
+            return
+        temporary = self._stage_dir() / MARK
+        temporary.write_bytes(data)
+        os.replace(temporary, self.output_dir / MARK)
+
+    def _swap_in_full_tree(self, planned: frozenset[str]) -> None:
         staging = self._stage_dir()
         made: set[Path] = set()
-        for path in self.planned.difference(self._staged):
+
+        def link(path: str) -> None:
             target = staging / path
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            os.link(self.output_dir / path, target)
+            os.link(self.output_dir / path, target, follow_symlinks=False)
+
+        for path in planned.difference(self._staged):
+            link(path)
+        for path in self._foreign_files(planned):
+            link(path)
+        self._write_mark_into(staging, planned)
         if exchange_paths(staging, self.output_dir):
             old = staging
         else:
@@ -191,21 +236,22 @@ class Publisher:
             os.rename(staging, self.output_dir)
             self._staging = old
         for entry in old.iterdir():
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") and entry.name != MARK:
                 os.rename(entry, self.output_dir / entry.name)
 
-    def _unplanned(self, previously_planned: set[str] | None) -> list[str]:
-        if previously_planned is not None:
-            return sorted(p for p in previously_planned - self.planned if (self.output_dir / p).exists())
+    def _foreign_files(self, planned: frozenset[str]) -> list[str]:
+        """Files in the output that no build of ours published (top-level dot-entries move as a whole)."""
         found = []
         for dirpath, dirnames, filenames in os.walk(self.output_dir):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            folder = Path(dirpath)
+            if folder == self.output_dir:
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                filenames = [f for f in filenames if not f.startswith(".")]
             for name in filenames:
-                if not name.startswith("."):
-                    rel = (Path(dirpath) / name).relative_to(self.output_dir).as_posix()
-                    if rel not in self.planned:
-                        found.append(rel)
-        return sorted(found)
+                rel = (folder / name).relative_to(self.output_dir).as_posix()
+                if rel not in planned and rel not in self.owned:
+                    found.append(rel)
+        return found
 
     def _remove(self, paths: list[str]) -> list[str]:
         for rel in paths:

@@ -1,0 +1,170 @@
+"""The output folder: whether a build may publish there, what it owns there, one build at a time.
+
+The rule is that a build deletes only files it wrote. Every output folder
+carries a mark file listing the files the generator published there; a file
+not on that list (a ``CNAME``, a deploy checkout's ``.git``) is never removed.
+A folder that cannot be an output at all (``/``, the home folder, the
+content folder or one containing it or the site's own files) is refused
+before anything is touched, and so is a non-empty folder without the mark,
+unless the user passes ``--force``.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+MARK = ".newsdigest-output"
+MARK_FORMAT = "newsdigest-output/1"
+LOCK_WAIT_SECONDS = 3.0
+
+
+class OutputRefused(Exception):
+    """The output folder must not be published into; the message says why and what to do."""
+
+
+class OutputBusy(Exception):
+    """Another build holds the output's lock."""
+
+
+@dataclass(frozen=True)
+class OutputPlace:
+    """Where a build stages and locks for one output folder.
+
+    Staging happens on the output's own file system so that moving files in
+    is a rename: beside the output normally, inside it (as dot-entries) when
+    the output is a mount point, which cannot be renamed or swapped.
+    """
+
+    folder: Path  # absolute
+    in_place: bool
+
+    @property
+    def work_area(self) -> Path:
+        return self.folder if self.in_place else self.folder.parent
+
+    @property
+    def lock_path(self) -> Path:
+        return self.work_area / (".newsdigest.lock" if self.in_place else f".{self.folder.name}.lock")
+
+    @property
+    def staging_prefix(self) -> str:
+        return ".newsdigest-staging-" if self.in_place else f".{self.folder.name}.staging-"
+
+
+def place_of(output: Path) -> OutputPlace:
+    folder = Path(os.path.abspath(output))
+    return OutputPlace(folder, in_place=folder.is_dir() and os.path.ismount(folder))
+
+
+def _contains(folder: Path, other: Path) -> bool:
+    return folder == other or folder in other.parents
+
+
+def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], force: bool = False) -> None:
+    """Raise :class:`OutputRefused` unless publishing into ``output`` can destroy nothing of the user's.
+
+    ``own_files`` are the site's files (site.yaml, templates/, static/) and
+    the generator's own code: an output folder must not contain them.
+    """
+    folder = output.resolve()
+    shown = str(output)
+    if folder == Path(folder.anchor):
+        raise OutputRefused(f"{shown}: refusing to publish into the root folder")
+    if folder == Path.home().resolve():
+        raise OutputRefused(f"{shown}: refusing to publish into the home folder")
+    content = content_dir.resolve()
+    if _contains(folder, content):
+        what = "is the content folder" if folder == content else f"contains the content folder {content_dir}"
+        raise OutputRefused(f"{shown}: refusing to publish into a folder that {what}")
+    for own in own_files:
+        if own.exists() and _contains(folder, own.resolve()):
+            raise OutputRefused(f"{shown}: refusing to publish into a folder that contains the site's own files ({own})")
+    if folder.exists() and not folder.is_dir():
+        raise OutputRefused(f"{shown}: the output exists and is not a folder")
+    if force or not folder.is_dir() or (folder / MARK).is_file():
+        return
+    foreign = sorted(entry.name for entry in folder.iterdir() if not entry.name.startswith("."))
+    if foreign:
+        raise OutputRefused(
+            f"{shown}: refusing to publish into a non-empty folder that this generator did not create "
+            f"(it holds {foreign[0]!r} and no {MARK} mark); choose another --output, empty it, "
+            f"or pass --force to publish beside its files (none of them is ever deleted)")
+
+
+def read_owned(folder: Path) -> frozenset[str]:
+    """The files the generator published into ``folder`` (empty if unmarked or unreadable)."""
+    try:
+        data = json.loads((folder / MARK).read_bytes())
+    except (OSError, ValueError):
+        return frozenset()
+    files = data.get("files") if isinstance(data, dict) and data.get("format") == MARK_FORMAT else None
+    if not isinstance(files, list):
+        return frozenset()
+    return frozenset(f for f in files if isinstance(f, str))
+
+
+def mark_bytes(files: Iterable[str]) -> bytes:
+    return json.dumps({"format": MARK_FORMAT, "files": sorted(files)}, separators=(",", ":")).encode()
+
+
+def default_modes() -> tuple[int, int]:
+    """(folder mode, file mode) from the process's umask, as ``mkdir`` and ``open`` would give."""
+    umask = 0o022
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o777 & ~umask, 0o666 & ~umask
+
+
+class OutputLock:
+    """An exclusive ``flock`` on the output's lock file, released on close or process death."""
+
+    def __init__(self, place: OutputPlace, wait: float = LOCK_WAIT_SECONDS) -> None:
+        self.place = place
+        self.wait = wait
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            return
+        self.place.work_area.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.place.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                    os.close(fd)
+                    raise OutputBusy(f"{self.place.folder}: another build is running (pid {holder})") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+    def __enter__(self) -> "OutputLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
