@@ -1,28 +1,43 @@
-# Every target sets up .venv first, so a fresh clone needs nothing else.
+# Every target sets up .venv first, so a fresh clone needs only Python 3.11+ (with venv) and make.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 
-.PHONY: build serve test bench clean
+.PHONY: help build serve test lint bench clean
 
-$(STAMP): pyproject.toml
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-build: $(STAMP)
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(TESTING): pyproject.toml $(RUNTIME)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(RUNTIME) ## build content/ into public/
 	$(PY) -m generator build
 
-serve: $(STAMP)
+serve: $(RUNTIME) ## preview with live reload on http://127.0.0.1:8000/ (builds into .preview/, never public/)
 	$(PY) -m generator serve --unpublished
 
-test: $(STAMP)
+lint: $(TESTING) ## ruff and mypy
+	$(PY) -m ruff check generator tests
+	$(PY) -m mypy
+
+test: lint ## lint, type checks and the whole test suite
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(TESTING) ## build-speed benchmark (tmpfs)
 	$(PY) tests/bench.py
 
-clean:
-	rm -rf public .pytest_cache
+clean: ## remove the built site, the preview, caches and build debris
+	rm -rf public .preview .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info .public.lock .preview.lock
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

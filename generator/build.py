@@ -14,11 +14,12 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
@@ -27,16 +28,17 @@ from .config import load_config
 from .index import apply_metadata, build_index
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
+from .output import OutputLock, check_output, place_of
 from .pages import page_context, plan_pages
 from .parallel import map_shares
-from .read import ReadResult, read_article, resolve_slug_collisions
-from .render import BUILTIN_TEMPLATES, make_environment, render_page
-from .syndication import KINDS as SYNDICATION_KINDS, ItemCache, plan_syndication, syndication_context
+from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
+from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .sources import DATA_DIR, link_out_of, scan_content, scan_layered
-from .output import OutputLock, check_output, place_of
+from .syndication import KINDS as SYNDICATION_KINDS
+from .syndication import ItemCache, plan_syndication, syndication_context
 from .write import Publisher, WriteReport
 
-BUILTIN_STATIC = BUILTIN_TEMPLATES.parent / "static"
+BUILTIN_STATIC = theme_folder("static")
 T = TypeVar("T")
 
 
@@ -104,7 +106,7 @@ class BuildResult:
 class _Source:
     """One article file as last read: its (mtime, size), the result, and a revision number."""
 
-    stat: tuple[int, int]
+    stat: tuple[int, int] | None  # None: vanished while being read
     result: ReadResult
     revision: int
     article: Article | None  # what the site uses: the read article, or in serve the last good one
@@ -170,7 +172,7 @@ class Builder:
 
     def build(self, changes: Changes | None = None) -> BuildResult:
         """Build once; a one-off builder holds the output's lock only while it builds."""
-        self._claim_output()
+        self.claim_output()
         try:
             return self._build(changes)
         finally:
@@ -183,12 +185,13 @@ class Builder:
             self._lock.release()
             self._lock = None
 
-    def _claim_output(self) -> None:
+    def claim_output(self) -> None:
         """Refuse an output that could destroy the user's files, then take its lock."""
         if self._lock is not None:
             return
         options = self.options
-        check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force)
+        check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force,
+                     preview=self.preview)
         lock = OutputLock(place_of(options.output_dir))
         lock.acquire()
         self._lock = lock
@@ -239,7 +242,7 @@ class Builder:
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
 
         assert self._lock is not None and self._index is not None
-        publisher = Publisher(self._lock.place, self._owned, background_cleanup=self.preview)
+        publisher = Publisher(self._lock.place, self._owned, preview=self.preview)
         if not self._index.articles and publisher.owned and not self.options.allow_empty:
             result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
                              "(--allow-empty publishes an empty site)")
@@ -257,7 +260,8 @@ class Builder:
             for results, share_fingerprints in shares:
                 publisher.absorb(results)
                 fingerprints.update(share_fingerprints)
-            copied = self._copy_files(publisher)
+            copied, copy_problems = self._copy_files(publisher)
+            result.problems += copy_problems
         except BaseException:
             publisher.abort()
             self._stale = True  # what is planned was not published: start over next time
@@ -353,7 +357,7 @@ class Builder:
         reads = []
         for source in self._progress(sources, "Reading") if worker == 0 else sources:
             path = self.options.content_dir / source
-            reads.append((source, _file_stat(path), read_article(path, source, tz, now)))
+            reads.append((source, _file_stat(path), read_article(path, source, tz, now, self._limits())))
         return reads
 
     def _update(self, paths: Iterable[str]) -> tuple[set[str], bool]:
@@ -395,7 +399,7 @@ class Builder:
             return False
         assert self._config is not None
         tz = self._config.timezone or timezone.utc
-        read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc))
+        read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc), self._limits())
         if read.article is None and self.preview and previous is not None and previous.article is not None:
             self._remember_source(source, replace(previous, stat=stat, result=read))
             return False  # the site keeps showing the last good version
@@ -412,6 +416,10 @@ class Builder:
         self._with_problems.discard(source)
         self._unpublished.discard(source)
         return self._sources.pop(source, None) is not None
+
+    def _limits(self) -> ReadLimits:
+        assert self._config is not None
+        return ReadLimits(max_topics=self._config.max_topics_per_article, max_bytes=self._config.max_article_bytes)
 
     def _included(self, article: Article) -> bool:
         return article.is_published or self.options.include_unpublished
@@ -479,21 +487,33 @@ class Builder:
                                          preview=self.options.include_unpublished)
         return self._env
 
-    def _copy_files(self, publisher: Publisher) -> dict[str, tuple[Path, tuple[int, int] | None]]:
-        """Theme and site static files, then content assets; unchanged ones are only stat'ed."""
+    def _copy_files(self, publisher: Publisher) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
+        """Theme and site static files, then content assets; unchanged ones are only stat'ed.
+
+        A file that cannot be read is reported and keeps its last published copy, if any.
+        """
         copies = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
         copies.update({path: self.options.content_dir / path for path in self._assets})
         state = {}
+        problems = []
         for path, source in copies.items():
             stat = _file_stat(source)
             if self._copied.get(path) == (source, stat) and stat is not None:
                 publisher.keep(path)
             else:
-                publisher.put_file(path, source)
+                try:
+                    publisher.put_file(path, source)
+                except OSError as exc:
+                    in_content = path in self._assets
+                    shown = path if in_content else str(source)
+                    problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
+                    if path in publisher.owned:
+                        publisher.keep(path)
+                    continue
             state[path] = (source, stat)
-        return state
+        return state, problems
 
-    def _progress(self, items: list[T] | tuple[T, ...], label: str) -> Iterator[T]:
+    def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:
         """A progress bar on a terminal, shown once the build has taken a second."""
         show = not self.options.quiet and sys.stderr.isatty()
         delay = max(0.0, 1.0 - (time.perf_counter() - self._started))

@@ -36,7 +36,7 @@ def clean_text(value: object) -> tuple[str, bool]:
 
     Returns the text and whether a mojibake repair changed it.
     """
-    text = "" if value is None else str(value)
+    text = "" if value is None or isinstance(value, bytes) else str(value)  # !!binary is never text
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -91,7 +91,7 @@ def clean_url(value: object, allow_relative: bool = True) -> str | None:
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
         try:
-            parts.port  # raises on a malformed port
+            parts.port  # noqa: B018 - the property raises on a malformed port
         except ValueError:
             return None
         return url

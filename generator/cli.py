@@ -1,73 +1,117 @@
-"""``python -m generator build|serve``."""
+"""The command line: ``newsdigest build|serve|init`` (also ``python -m generator``)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from urllib.parse import urlsplit
 
+from . import __version__
 from .build import BuildOptions, BuildResult, build
-from .config import ConfigError
+from .config import ConfigError, load_config, normalise_base_url
+from .output import OutputBusy, OutputRefused
 from .render import RenderError
 
+DEFAULT_CONFIG = Path("site.yaml")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
-def _add_site_arguments(parser: argparse.ArgumentParser) -> None:
+
+def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_help: str) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"), help="folder of article files (default: content)")
-    parser.add_argument("--output", type=Path, default=Path("public"), help="folder to publish into (default: public)")
-    parser.add_argument("--config", type=Path, default=Path("site.yaml"), help="site settings (default: site.yaml)")
+    parser.add_argument("--output", type=Path, default=Path(output), help=output_help)
+    parser.add_argument("--config", type=Path, help="site settings (default: site.yaml if present)")
     parser.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
+    parser.add_argument("--strict", action="store_true", help="fail, writing nothing, if any file has an error")
     parser.add_argument("--quiet", action="store_true", help="print only problems and the summary")
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generator", description="Build a news-digest website.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="newsdigest", description="Build a news-digest website from crawler article files.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,init}")
     build_cmd = commands.add_parser("build", help="build the site into the output folder")
-    _add_site_arguments(build_cmd)
-    build_cmd.add_argument("--strict", action="store_true", help="fail, writing nothing, if any file has an error")
-    serve_cmd = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on changes")
-    _add_site_arguments(serve_cmd)
+    _add_site_arguments(build_cmd, "public", "folder to publish into (default: public)")
+    build_cmd.add_argument("--base-url", help="the site's absolute URL, overriding site.yaml's base_url")
+    build_cmd.add_argument("--force", action="store_true",
+                           help="publish into a non-empty folder this generator did not create (its files are kept)")
+    build_cmd.add_argument("--allow-empty", action="store_true", help="publish a site with no articles over an earlier build")
+    serve_cmd = commands.add_parser("serve", help="preview: build into its own folder, serve it and rebuild on changes")
+    _add_site_arguments(serve_cmd, ".preview", "the preview's own folder, never the published output (default: .preview)")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks any free port")
     serve_cmd.add_argument("--no-reload", action="store_true", help="do not make open pages reload after a rebuild")
+    init_cmd = commands.add_parser("init", help="create a new site with sample content")
+    init_cmd.add_argument("folder", type=Path, help="where to create the site (must not exist or be empty)")
     return parser
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
+    base_url = getattr(args, "base_url", None)
+    try:
+        base_url = normalise_base_url(base_url) if base_url else None
+    except ValueError as exc:
+        raise ConfigError(f"--base-url: {exc}") from None
+    config = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     return BuildOptions(
         content_dir=args.content,
         output_dir=args.output,
-        config_path=args.config if args.config.exists() else None,
+        config_path=config,
         include_unpublished=args.unpublished,
-        strict=getattr(args, "strict", False),
+        strict=args.strict,
         quiet=args.quiet,
+        base_url=base_url,
+        force=getattr(args, "force", False),
+        allow_empty=getattr(args, "allow_empty", False),
     )
 
 
-def report(result: BuildResult, quiet: bool) -> None:
+def report(result: BuildResult, options: BuildOptions) -> None:
     for problem in result.problems:
-        if not quiet or problem.severity != "note":
-            print(problem, file=sys.stderr)
+        if not options.quiet or problem.severity != "note":
+            print(problem.shown_from(str(options.content_dir)), file=sys.stderr)
     print(result.summary(), file=sys.stderr if result.failed else sys.stdout)
+
+
+def _warn_if_local(options: BuildOptions) -> None:
+    base_url = options.base_url or load_config(options.config_path).base_url
+    if urlsplit(base_url).hostname in {h.strip("[]") for h in LOCAL_HOSTS}:
+        print(f"warning: publishing with base_url {base_url}: feeds, sitemaps and canonical links will point at "
+              "this machine; set base_url in site.yaml or pass --base-url", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    if not args.content.is_dir():
-        print(f"error: content folder {args.content} does not exist", file=sys.stderr)
-        return 2
-    options = options_from(args)
-    if args.command == "serve":
-        from .serve import serve
+    if args.command == "init":
+        from .scaffold import init_site
 
-        return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
+        return init_site(args.folder)
     try:
+        options = options_from(args)
+        if options.config_path is not None and not options.config_path.is_file():
+            raise ConfigError(f"{options.config_path}: no such settings file")
+        if not args.content.is_dir():
+            print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
+            return 2
+        if args.command == "serve":
+            from .serve import serve
+
+            return serve(replace(options, force=False), host=args.host, port=args.port, live_reload=not args.no_reload)
+        _warn_if_local(options)
         result = build(options)
-    except ConfigError as exc:
+    except (ConfigError, OutputRefused, OutputBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RenderError as exc:
         print(f"error: {exc}\nBuild failed, output left untouched.", file=sys.stderr)
         return 1
-    report(result, args.quiet)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; the previous output is left as it was", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; the previous output is left as it was.", file=sys.stderr)
+        return 130
+    report(result, options)
     return 1 if result.failed else 0

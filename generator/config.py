@@ -1,6 +1,13 @@
-"""Load and check ``site.yaml`` into a :class:`SiteConfig`."""
+"""Load and check ``site.yaml`` into a :class:`SiteConfig`.
+
+Read with the same YAML 1.2 loader as the content (so ``language: no`` stays
+the text "no"), every problem reported as ``site.yaml:LINE: message``.
+"""
 from __future__ import annotations
 
+import difflib
+import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -8,57 +15,83 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .frontmatter import describe_yaml_error
+from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
-KNOWN_KEYS = {"title", "description", "base_url", "language", "timezone", "page_size"}
+KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
+# BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
+LOCALHOST_DEFAULT = SiteConfig().base_url
 
 
 class ConfigError(Exception):
-    """``site.yaml`` is unusable; the message names the file and the key."""
+    """``site.yaml`` is unusable; the message names the file, the line and the key."""
 
 
 def load_config(path: Path | None) -> SiteConfig:
-    """Read ``path``; a missing file (or ``None``) gives the defaults."""
-    if path is None or not path.exists():
+    """Read ``path``; ``None`` gives the defaults. A path that does not exist is an error."""
+    if path is None:
         return SiteConfig()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the site settings: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8") from None
+    try:
+        raw = yaml.load(text, Loader=ContentLoader) or {}
     except yaml.YAMLError as exc:
         line, message = describe_yaml_error(exc)
         raise ConfigError(f"{path}:{line}: {message}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1: expected a mapping of settings")
-    return parse_config(raw, str(path))
+    return parse_config(raw, str(path), text)
 
 
-def parse_config(raw: dict[str, Any], where: str = "site.yaml") -> SiteConfig:
-    unknown = sorted(set(raw) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(KNOWN_KEYS))})"
-        )
+def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") -> SiteConfig:
+    def fail(key: str, message: str) -> ConfigError:
+        line = key_line(text, key)
+        return ConfigError(f"{where}:{line}: {message}" if line else f"{where}: {message}")
+
+    for key in sorted(map(str, raw)):
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key.lower().replace("-", "_"), sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(KNOWN_KEYS))})"
+            raise fail(key, f"unknown setting {key!r}{hint}")
     defaults = SiteConfig()
     base_url = str(raw.get("base_url", defaults.base_url))
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where}: base_url must be an absolute http(s) URL, got {base_url!r}")
-    if not base_url.endswith("/"):
-        base_url += "/"
-    tz_name = str(raw.get("timezone", "UTC"))
+    try:
+        base_url = normalise_base_url(base_url)
+    except ValueError as exc:
+        raise fail("base_url", str(exc)) from None
+    tz_name = str(raw.get("timezone", defaults.timezone_name))
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown timezone {tz_name!r}") from None
-    page_size = raw.get("page_size", defaults.page_size)
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
-        raise ConfigError(f"{where}: page_size must be a positive integer, got {page_size!r}")
+        raise fail("timezone", f"unknown timezone {tz_name!r}: use an IANA name such as 'Europe/London' or 'UTC'") from None
+    language = raw.get("language", defaults.language)
+    if not isinstance(language, str) or not _LANGUAGE_TAG.match(language):
+        raise fail("language", f"language must be a BCP 47 tag such as 'en' or 'pt-BR', got {language!r}")
+    numbers = {}
+    for key in ("page_size", "max_topics_per_article", "max_article_bytes"):
+        value = raw.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise fail(key, f"{key} must be a positive whole number, got {value!r}")
+        numbers[key] = value
     return SiteConfig(
         title=str(raw.get("title", defaults.title)),
         description=str(raw.get("description", defaults.description) or ""),
         base_url=base_url,
-        language=str(raw.get("language", defaults.language)),
+        language=language,
         timezone=tz,
         timezone_name=tz_name,
-        page_size=page_size,
+        **numbers,
     )
+
+
+def normalise_base_url(base_url: str) -> str:
+    """An absolute http(s) URL ending in "/"; ValueError otherwise."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    return base_url if base_url.endswith("/") else base_url + "/"

@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class ContentLoader(_BaseLoader):
     """PyYAML's safe loader with YAML 1.2 core-schema scalars and no aliases.
 
     YAML 1.1 turns a headline "NO" into False, "12:30" into 750 and "0123"
@@ -30,13 +30,20 @@ class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 None, None, "anchors and aliases (&name / *name) are not allowed", node.start_mark)
         return super().construct_object(node, deep=deep)
 
+    def flatten_mapping(self, node):  # type: ignore[no-untyped-def]
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.tag == "tag:yaml.org,2002:str" and key_node.value == "<<"):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed: write the fields out", key_node.start_mark)
+        super().flatten_mapping(node)
+
 
 for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
-    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", list("-+.0123456789")),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", list("-+.0123456789")),  # noqa: E501
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", list("0123456789")),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", list("0123456789")),  # noqa: E501
 ):
     ContentLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 
@@ -61,10 +68,14 @@ class Document:
 
     def line_of(self, key: str) -> int:
         """1-based file line of a top-level key, or of the opening fence if absent."""
-        match = re.search(rf"^{re.escape(key)}[ \t]*:", self.yaml_text, re.M)
-        if not match:
-            return 1
-        return self.yaml_text.count("\n", 0, match.start()) + 2
+        line = key_line(self.yaml_text, key)
+        return line + 1 if line else 1
+
+
+def key_line(yaml_text: str, key: str) -> int:
+    """1-based line of a top-level ``key:`` in ``yaml_text``, or 0 if absent."""
+    match = re.search(rf"^{re.escape(key)}[ \t]*:", yaml_text, re.M)
+    return yaml_text.count("\n", 0, match.start()) + 1 if match else 0
 
 
 def split_document(text: str) -> Document:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import tzinfo
-from typing import Iterable
 
 from .metadata import Metadata
 from .models import Article, ProviderGroup, SiteIndex, Topic

@@ -13,7 +13,7 @@ import threading
 ENDPOINT = "/__livereload"
 
 SCRIPT = """<script>(function () {
-  var source = new EventSource("%s?since=__SINCE__");
+  var source = new EventSource("__ENDPOINT__?since=__SINCE__");
   source.addEventListener("reload", function () { location.reload(); });
   source.addEventListener("css", function () {
     document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
@@ -33,7 +33,7 @@ SCRIPT = """<script>(function () {
     var title = document.createElement("strong"); title.textContent = "Build problems"; box.appendChild(title);
     list.forEach(function (line) { var row = document.createElement("pre"); row.style.whiteSpace = "pre-wrap"; row.textContent = line; box.appendChild(row); });
   });
-})();</script>""" % ENDPOINT
+})();</script>""".replace("__ENDPOINT__", ENDPOINT)
 
 
 def inject(html: bytes, since: int) -> bytes:
@@ -82,4 +82,4 @@ class BuildEvents:
 
 
 def format_event(event: str, data: str) -> bytes:
-    return f"event: {event}\ndata: {data}\n\n".encode("utf-8")
+    return f"event: {event}\ndata: {data}\n\n".encode()

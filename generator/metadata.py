@@ -79,7 +79,7 @@ def _topic(data: dict[str, Any], source: str, problems: list[Problem]) -> TopicM
         problems.append(Problem(source, 1, "topic metadata has no 'name'", "warning"))
         return None
     description = data.get("description")
-    keywords = data.get("keywords") if isinstance(data.get("keywords"), list) else []
+    keywords = data["keywords"] if isinstance(data.get("keywords"), list) else []
     return TopicMeta(
         slug=slug,
         name=name,
@@ -96,7 +96,7 @@ def _organization(data: dict[str, Any], source: str, problems: list[Problem]) ->
         problems.append(Problem(source, 1, "organization metadata has no 'domain'", "warning"))
         return None
     name, _ = clean_text(data.get("name"))
-    images = data.get("images") if isinstance(data.get("images"), list) else []
+    images = data["images"] if isinstance(data.get("images"), list) else []
     logos = [img for item in images if (img := sized_image(item))]
     return ProviderMeta(key=domain, name=name or domain, domain=domain, logo=pick_logo(logos), source=source)
 

@@ -6,9 +6,10 @@ so each step can be rebuilt on its own.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 Severity = Literal["error", "warning", "note"]
@@ -22,10 +23,17 @@ class Problem:
     line: int
     message: str
     severity: Severity = "error"
+    in_content: bool = True  # ``path`` is relative to the content folder (else as the user would type it)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path  # line 0: the whole file
         return f"{where}: {self.severity}: {self.message}"
+
+    def shown_from(self, content_dir: str) -> str:
+        """As printed for the user: a content path joined to the content folder as given (``content/b.md:2: ...``)."""
+        if not self.in_content or content_dir in ("", "."):
+            return str(self)
+        return f"{content_dir.rstrip('/')}/{self}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class Article:
     related: tuple[RelatedStory, ...]
     body_html: str  # sanitised HTML, "" when the file has no body
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    slug_line: int = field(default=1, compare=False)  # where a slug collision is reported
 
     @property
     def lead_image(self) -> Image | None:
@@ -124,6 +133,8 @@ class SiteConfig:
     timezone: tzinfo | None = None  # None means UTC
     timezone_name: str = "UTC"
     page_size: int = 20
+    max_topics_per_article: int = 50  # more are ignored with a warning: each topic is a page and a feed
+    max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
 
     @property
     def base_path(self) -> str:

@@ -15,9 +15,10 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 MARK = ".newsdigest-output"
 MARK_FORMAT = "newsdigest-output/1"
@@ -66,11 +67,14 @@ def _contains(folder: Path, other: Path) -> bool:
     return folder == other or folder in other.parents
 
 
-def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], force: bool = False) -> None:
+def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], force: bool = False,
+                 preview: bool = False) -> None:
     """Raise :class:`OutputRefused` unless publishing into ``output`` can destroy nothing of the user's.
 
     ``own_files`` are the site's files (site.yaml, templates/, static/) and
-    the generator's own code: an output folder must not contain them.
+    the generator's own code: an output folder must not contain them. A
+    preview (drafts, a localhost base URL) and a published site never share
+    a folder.
     """
     folder = output.resolve()
     shown = str(output)
@@ -87,7 +91,13 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
             raise OutputRefused(f"{shown}: refusing to publish into a folder that contains the site's own files ({own})")
     if folder.exists() and not folder.is_dir():
         raise OutputRefused(f"{shown}: the output exists and is not a folder")
-    if force or not folder.is_dir() or (folder / MARK).is_file():
+    if (folder / MARK).is_file():
+        purpose = _read_mark(folder).get("purpose", "site")
+        if purpose != ("preview" if preview else "site"):
+            raise OutputRefused(f"{shown}: refusing to publish a {'preview' if preview else 'site'} into the "
+                                f"{'preview' if purpose == 'preview' else 'published site'} folder; choose another folder")
+        return
+    if force or not folder.is_dir():
         return
     foreign = sorted(entry.name for entry in folder.iterdir() if not entry.name.startswith("."))
     if foreign:
@@ -97,20 +107,23 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
             f"or pass --force to publish beside its files (none of them is ever deleted)")
 
 
-def read_owned(folder: Path) -> frozenset[str]:
-    """The files the generator published into ``folder`` (empty if unmarked or unreadable)."""
+def _read_mark(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / MARK).read_bytes())
     except (OSError, ValueError):
-        return frozenset()
-    files = data.get("files") if isinstance(data, dict) and data.get("format") == MARK_FORMAT else None
-    if not isinstance(files, list):
-        return frozenset()
-    return frozenset(f for f in files if isinstance(f, str))
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == MARK_FORMAT else {}
 
 
-def mark_bytes(files: Iterable[str]) -> bytes:
-    return json.dumps({"format": MARK_FORMAT, "files": sorted(files)}, separators=(",", ":")).encode()
+def read_owned(folder: Path) -> frozenset[str]:
+    """The files the generator published into ``folder`` (empty if unmarked or unreadable)."""
+    files = _read_mark(folder).get("files")
+    return frozenset(f for f in files if isinstance(f, str)) if isinstance(files, list) else frozenset()
+
+
+def mark_bytes(files: Iterable[str], preview: bool = False) -> bytes:
+    mark = {"format": MARK_FORMAT, "purpose": "preview" if preview else "site", "files": sorted(files)}
+    return json.dumps(mark, separators=(",", ":")).encode()
 
 
 def default_modes() -> tuple[int, int]:
@@ -162,7 +175,7 @@ class OutputLock:
             os.close(self._fd)  # closing drops the flock
             self._fd = None
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         self.acquire()
         return self
 

@@ -9,11 +9,12 @@ contexts. Pagination lives here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from . import urls
-from .models import Article, OutputPage, SiteConfig, SiteIndex
+from .models import Article, OutputPage, SiteConfig, SiteIndex, TopicRef
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
     return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
 
 
-def _focus_topic(article: Article, counts: dict[str, int]):
+def _focus_topic(article: Article, counts: dict[str, int]) -> TopicRef | None:
     """The article's most specific (rarest) topic names its "More on" sidebar."""
     return min(article.topics, key=lambda t: (counts[t.slug], t.slug), default=None)
 
@@ -121,20 +122,21 @@ def page_context(index: SiteIndex, config: SiteConfig, page: OutputPage) -> dict
     """The template context of one planned page (documented in each template's header)."""
     path = page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path
     context: dict[str, Any] = {"page_path": path}
+    key = page.key or ""
     if page.kind == "article":
-        article = index.articles[page.key]
+        article = index.articles[key]
         counts = {slug: len(t.articles) for slug, t in ((t.slug, index.topics[t.slug]) for t in article.topics)}
-        context.update(article=article, more=_articles(index, index.more_on_topic.get(page.key, ())),
+        context.update(article=article, more=_articles(index, index.more_on_topic.get(key, ())),
                        focus_topic=_focus_topic(article, counts))
     elif page.kind == "home":
         context.update(_list_context(index, index.newest, config.page_size, page.number, urls.home_path),
                        top_stories=_articles(index, index.top_stories) if page.number == 1 else ())
     elif page.kind == "topic":
-        topic = index.topics[page.key]
+        topic = index.topics[key]
         context.update(_list_context(index, topic.articles, config.page_size, page.number,
                                      lambda n: urls.topic_path(topic.slug, n)), topic=topic)
     elif page.kind == "provider":
-        provider = index.providers[page.key]
+        provider = index.providers[key]
         context.update(_list_context(index, provider.articles, config.page_size, page.number,
                                      lambda n: urls.provider_path(provider.key, n)), provider=provider)
     elif page.kind == "topics":

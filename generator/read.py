@@ -7,11 +7,13 @@ can ever see it.
 """
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, repair_document, slugify
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
@@ -27,6 +29,14 @@ KNOWN_FIELDS = {
 }
 MAX_IMAGE_SIDE = 20_000
 _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Caps that keep one file from stalling or blowing up a build (``site.yaml`` can raise them)."""
+
+    max_topics: int = 50
+    max_bytes: int = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -48,9 +58,16 @@ class _Reporter:
         self.problems.append(Problem(self.path, line, message, severity))  # type: ignore[arg-type]
 
 
-def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None) -> ReadResult:
+def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None,
+                 limits: ReadLimits = ReadLimits()) -> ReadResult:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limits.max_bytes:
+                message = (f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
+                           "(max_article_bytes in site.yaml); left out")
+                return ReadResult(None, (Problem(source, 1, message),))
+            raw = file.read()
     except OSError as exc:
         return ReadResult(None, (Problem(source, 1, f"cannot read file: {exc.strerror}"),))
     try:
@@ -58,10 +75,13 @@ def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = Non
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return ReadResult(None, (Problem(source, line, f"not valid UTF-8 (byte {exc.start})"),))
-    return parse_article(text, source, tz, now)
+    return parse_article(text, source, tz, now, limits)
 
 
-def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None) -> ReadResult:
+def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None,
+                  limits: ReadLimits = ReadLimits()) -> ReadResult:
+    if "\r" in text:  # CRLF and old Mac CR-only files: every line end becomes "\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, repaired_line = repair_document(text)
     try:
         doc = split_document(text)
@@ -75,7 +95,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     data = doc.data
 
     title, _ = _text_field(data, "title", report, wrong_type="error")
-    if not title and not isinstance(data.get("title"), (dict, list)):
+    if not title and not isinstance(data.get("title"), (dict, list, bytes)):
         report.add("title", "missing or empty 'title'", "error")
     published = _datetime_field(data, "publishedDateTime", report, tz, required=True)
     if published and now and published > now + timedelta(days=2):
@@ -101,11 +121,12 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         heat=_int_field(data, "heat", report),
         is_published=_published_flag(data, report),
         provider=_provider(data.get("provider"), "provider", report),
-        topics=_topics(data.get("topics"), report),
+        topics=_topics(data.get("topics"), report, limits.max_topics),
         images=tuple(_images(data.get("images"), "images", report)),
         related=tuple(_related(data.get("related"), report)),
         body_html=render_markdown(doc.body) if doc.body.strip() else "",
         extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
+        slug_line=doc.line_of("slug"),
     )
     return ReadResult(article, tuple(report.problems))
 
@@ -123,7 +144,7 @@ def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article],
             n = 2
             while f"{slug}-{n}" in taken or f"{slug}-{n}" in wanted:
                 n += 1
-            problems.append(Problem(article.source, 1, f"slug {slug!r} is already used; this article gets {slug}-{n!s}", "warning"))
+            problems.append(Problem(article.source, article.slug_line, f"slug {slug!r} is already used; this article gets {slug}-{n!s}", "warning"))
             slug = f"{slug}-{n}"
             article = replace(article, slug=slug)
         taken.add(slug)
@@ -136,8 +157,9 @@ def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article],
 
 def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: str = "warning") -> tuple[str, bool]:
     value = data.get(key)
-    if isinstance(value, (dict, list)):
-        report.add(key, f"'{key}' should be text, not a {type(value).__name__}", wrong_type)
+    if isinstance(value, (dict, list, bytes)):
+        kind = "binary data" if isinstance(value, bytes) else f"a {type(value).__name__}"
+        report.add(key, f"'{key}' should be text, not {kind}", wrong_type)
         return "", False
     text, repaired = clean_text(value)
     if repaired:
@@ -240,7 +262,7 @@ def pick_logo(images: list[Image]) -> Image | None:
     return usable[0] if usable else (images[0] if images else None)
 
 
-def _topics(value: Any, report: _Reporter) -> tuple[TopicRef, ...]:
+def _topics(value: Any, report: _Reporter, limit: int) -> tuple[TopicRef, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -257,6 +279,9 @@ def _topics(value: Any, report: _Reporter) -> tuple[TopicRef, ...]:
             report.add("topics", f"ignored topic {str(item)[:40]!r}: no usable name")
         elif slug in refs:
             report.add("topics", f"topic {name!r} repeats {refs[slug].name!r}", "note")
+        elif len(refs) == limit:
+            report.add("topics", f"only the first {limit} topics are used (max_topics_per_article in site.yaml)")
+            break
         else:
             refs[slug] = TopicRef(slug=slug, name=name)
     return tuple(refs.values())

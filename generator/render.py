@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -18,7 +19,15 @@ from markupsafe import Markup
 from .models import Image, OutputPage, SiteConfig
 from .urls import absolute_url, article_path, provider_path, site_url, topic_path
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def theme_folder(name: str) -> Path:
+    """The default theme's ``templates`` or ``static``: inside the package when installed, beside it in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / name
+    return installed if installed.is_dir() else package.parent / name
+
+
+BUILTIN_TEMPLATES = theme_folder("templates")
 
 
 class RenderError(Exception):
@@ -59,7 +68,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     return env
 
 
-def _memoized_card(env: jinja2.Environment):
+def _memoized_card(env: jinja2.Environment) -> Callable[..., Markup]:
     """``article_card(article, heading)`` from partials/article_card.html, rendered once per article.
 
     An article's card shows up on the home, topic and provider lists; rendering

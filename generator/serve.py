@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .build import BUILTIN_STATIC, BuildOptions, BuildResult, Builder, Changes
+from .build import BUILTIN_STATIC, Builder, BuildOptions, BuildResult, Changes
 from .config import ConfigError, load_config
 from .livereload import ENDPOINT, BuildEvents, format_event, inject
+from .output import OutputBusy, OutputRefused
 from .render import BUILTIN_TEMPLATES, RenderError
-from .watch import Watcher, WatchedPaths
+from .watch import WatchedPaths, Watcher
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -63,13 +64,31 @@ class PreviewHandler(BaseHTTPRequestHandler):
     base_path: str
     events: BuildEvents | None
 
+    allowed_hosts: frozenset[str]
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the terminal is for build output
 
+    def _host_allowed(self) -> bool:
+        """Answer only requests addressed to this server, so a DNS-rebinding page cannot read the preview."""
+        if (self.headers.get("Host") or "").lower() in self.allowed_hosts:
+            return True
+        body = b"Unknown Host header"
+        self.send_response(HTTPStatus.MISDIRECTED_REQUEST)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return False
+
     def do_HEAD(self) -> None:
-        self._respond(head=True)
+        if self._host_allowed():
+            self._respond(head=True)
 
     def do_GET(self) -> None:
+        if not self._host_allowed():
+            return
         if self.events is not None and urlsplit(self.path).path == ENDPOINT:
             self._stream_events()
         else:
@@ -121,17 +140,33 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 fresh = self.events.wait(sequence, timeout=15)
                 if not fresh:
                     self.wfile.write(b": keep-alive\n\n")
-                for sequence, event, data in fresh:
+                for sequence, event, data in fresh:  # noqa: B007 - the last one is where the next wait starts
                     self.wfile.write(format_event(event, data))
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
 
 
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader closing the tab mid-response is normal, not a traceback."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    names = {host, "localhost", "127.0.0.1", "[::1]"}
+    return frozenset(f"{name}:{port}".lower() for name in names) | ({"localhost", "127.0.0.1"} if port == 80 else set())
+
+
 def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> ThreadingHTTPServer:
-    handler = type("Handler", (PreviewHandler,), {"root": root, "base_path": base_path, "events": events})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    handler = type("Handler", (PreviewHandler,), {"root": root, "base_path": base_path, "events": events,
+                                                  "allowed_hosts": frozenset()})
+    server = PreviewServer((host, port), handler)
+    handler.allowed_hosts = allowed_hosts(host, server.server_address[1])  # type: ignore[attr-defined]
     return server
 
 
@@ -147,7 +182,13 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     options = replace(options, base_url=url)
     builder = Builder(options, preview=True)
     events = server.RequestHandlerClass.events  # type: ignore[attr-defined]
-    _run_build(builder, None, events, options.quiet)
+    try:
+        builder.claim_output()  # held until serve stops: no build can swap the tree under it
+    except (OutputRefused, OutputBusy) as exc:
+        server.server_close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _run_build(builder, None, events, options)
 
     site = options.site_dir
     watcher = Watcher(WatchedPaths(
@@ -158,7 +199,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
         ignore=(options.output_dir.resolve(),),
     ))
     stop = threading.Event()
-    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options.quiet), daemon=True)
+    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options), daemon=True)
     watcher.start()
     rebuild_loop.start()
     print(f"Serving on {url}", flush=True)
@@ -177,18 +218,21 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
             events.close()
         watcher.stop()
         server.server_close()
+        builder.close()
         print("Stopped.", flush=True)
     return 0
 
 
-def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event, quiet: bool) -> None:
+def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event,
+                     options: BuildOptions) -> None:
     while not stop.is_set():
         changes = watcher.next_changes(timeout=0.5)
         if changes is not None and not stop.is_set():
-            _run_build(builder, changes, events, quiet)
+            _run_build(builder, changes, events, options)
 
 
-def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None, quiet: bool) -> BuildResult | None:
+def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None,
+               options: BuildOptions) -> BuildResult | None:
     """Build; on any failure keep serving the last good output and tell open pages why."""
     try:
         result = builder.build(changes)
@@ -202,12 +246,13 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
         if events is not None:
             events.publish("problems", [f"build crashed: {exc!r}"])
         return None
+    content = str(options.content_dir)
     for problem in result.problems:
-        if not quiet or problem.severity == "error":
-            print(problem, file=sys.stderr)
+        if not options.quiet or problem.severity == "error":
+            print(problem.shown_from(content), file=sys.stderr)
     print(result.summary(), flush=True)
     if events is not None:
-        events.publish("problems", [str(problem) for problem in result.errors])
+        events.publish("problems", [problem.shown_from(content) for problem in result.errors])
         written, removed = result.report.written, result.report.removed
         if written or removed:
             css_only = not removed and all(path.endswith(".css") for path in written)

@@ -11,7 +11,7 @@ which also keeps an edit from changing every sidebar of the site.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .models import Article
 

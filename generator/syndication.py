@@ -7,8 +7,9 @@ edited headline never re-renders a 10,000-URL sitemap.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from . import urls
 from .models import Article, Image, OutputPage, SiteConfig, SiteIndex
@@ -28,7 +29,7 @@ def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
 
 def _scopes(index: SiteIndex) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
     """(kind, key, title, published slugs newest first) for the site, each topic and each provider."""
-    scopes = [("site", None, "", _published(index, index.newest))]
+    scopes: list[tuple[str, str | None, str, tuple[str, ...]]] = [("site", None, "", _published(index, index.newest))]
     scopes += [("topic", t.slug, t.name, _published(index, t.articles)) for t in index.topics.values()]
     scopes += [("provider", p.key, p.name, _published(index, p.articles)) for p in index.providers.values()]
     return scopes
@@ -55,7 +56,7 @@ def _sitemaps(index: SiteIndex, html_pages: Sequence[OutputPage]) -> list[Output
     newest = max((a.updated or a.published for a in index.articles.values()), default=None)
     entries = []
     for page in html_pages:
-        if page.kind == "404" or (page.kind == "article" and not index.articles[page.key].is_published):
+        if page.kind == "404" or (page.kind == "article" and not index.articles[page.key or ""].is_published):
             continue
         shown = [a for a in map(index.article_of, page.sources) if a.is_published]
         if page.kind == "article":
@@ -78,7 +79,7 @@ def _news_sitemap_articles(index: SiteIndex, published: Sequence[str]) -> list[s
     if not published:
         return []
     start = index.articles[published[0]].published - NEWS_SITEMAP_WINDOW
-    recent = []
+    recent: list[str] = []
     for slug in published:
         if index.articles[slug].published < start or len(recent) == NEWS_SITEMAP_LIMIT:
             break
@@ -86,7 +87,7 @@ def _news_sitemap_articles(index: SiteIndex, published: Sequence[str]) -> list[s
     return recent
 
 
-def _api_pages(index: SiteIndex, config: SiteConfig, scopes) -> list[OutputPage]:
+def _api_pages(index: SiteIndex, config: SiteConfig, scopes: list[tuple[str, str | None, str, tuple[str, ...]]]) -> list[OutputPage]:
     pages = []
     sections = {"site": "news", "topic": "topics", "provider": "providers"}
     for kind, key, title, slugs in scopes:

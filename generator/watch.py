@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -58,7 +58,7 @@ def classify(paths: Iterable[Path], watched: WatchedPaths) -> Changes | None:
 
 
 class _Collector(FileSystemEventHandler):
-    def __init__(self, events: "queue.Queue[Path]") -> None:
+    def __init__(self, events: queue.Queue[Path]) -> None:
         self.events = events
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -75,7 +75,7 @@ class Watcher:
 
     def __init__(self, watched: WatchedPaths) -> None:
         self.watched = watched
-        self._events: "queue.Queue[Path]" = queue.Queue()
+        self._events: queue.Queue[Path] = queue.Queue()
         self._observer = Observer()
         self._handler = _Collector(self._events)
         self._watching: set[Path] = set()

@@ -26,9 +26,9 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from .output import MARK, OutputPlace, default_modes, mark_bytes, read_owned
 
@@ -76,13 +76,13 @@ class Publisher:
     user's and survives every build, a tree swap included.
     """
 
-    def __init__(self, place: OutputPlace, owned: frozenset[str] | None = None, background_cleanup: bool = False) -> None:
+    def __init__(self, place: OutputPlace, owned: frozenset[str] | None = None, preview: bool = False) -> None:
         self.place = place
         self.output_dir = place.folder
         self.owned = read_owned(place.folder) if owned is None else owned
-        # The replaced tree is already out of the output; a long-running preview
-        # need not wait for it to be deleted.
-        self.background_cleanup = background_cleanup
+        # A long-running preview marks its folder as a preview's and need not wait
+        # for a replaced tree (already out of the output) to be deleted.
+        self.preview = preview
         self.planned: set[str] = set()
         self._staged: list[str] = []
         self._unchanged = 0
@@ -115,14 +115,14 @@ class Publisher:
         """Create the staging folder now (before forking workers that share it)."""
         self._stage_dir()
 
-    def share(self) -> "Publisher":
+    def share(self) -> Publisher:
         """A publisher that stages into this one's folder, for one worker's share of the pages.
 
         Its results come back through :meth:`absorb`; only this publisher commits.
         """
         if self._staging is None:
             raise RuntimeError("prepare() the publisher before sharing it")
-        shared = Publisher(self.place, self.owned)
+        shared = Publisher(self.place, self.owned, self.preview)
         shared._staging = self._staging
         return shared
 
@@ -194,7 +194,7 @@ class Publisher:
     def abort(self) -> None:
         """Forget staged files; the output folder is left as it was."""
         if self._staging is not None:
-            if self.background_cleanup:
+            if self.preview:
                 threading.Thread(target=shutil.rmtree, args=(self._staging, True), daemon=True).start()
             else:
                 shutil.rmtree(self._staging, ignore_errors=True)
@@ -202,10 +202,10 @@ class Publisher:
         self._staged = []
 
     def _write_mark_into(self, folder: Path, files: frozenset[str]) -> None:
-        (folder / MARK).write_bytes(mark_bytes(files))
+        (folder / MARK).write_bytes(mark_bytes(files, self.preview))
 
     def _update_mark(self, files: frozenset[str]) -> None:
-        data = mark_bytes(files)
+        data = mark_bytes(files, self.preview)
         if _same_bytes(self.output_dir / MARK, data):
             return
         temporary = self._stage_dir() / MARK

@@ -23,10 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
+from generator.build import Builder, BuildOptions, Changes  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 from serving import ServeProcess, wait_until  # noqa: E402
-
-from generator.build import BuildOptions, Builder, Changes  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -31,7 +31,7 @@ class Browser:
             time.sleep(0.05)
         self.port = int(port_file.read_text().split()[0])
 
-    def new_page(self) -> "Page":
+    def new_page(self) -> Page:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
         with urllib.request.urlopen(request, timeout=10) as response:
             target = json.load(response)

@@ -8,7 +8,7 @@ import pytest
 
 from browser import CHROMIUM, Browser
 from helpers import article_fields, write_article, write_config
-from serving import ServeProcess, wait_until
+from serving import ServeProcess
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
     pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)

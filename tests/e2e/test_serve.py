@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from generator.build import BuildOptions, Builder
+from generator.build import Builder, BuildOptions
 from helpers import article_fields, snapshot, write_article, write_config
 from serving import ServeProcess, wait_until
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from generator.build import BuildOptions, Builder, Changes
+from generator.build import Builder, BuildOptions, Changes
 from helpers import NOW, article_fields, snapshot, write_article, write_config
 
 TOPICS = ["AI", "Robotics", "Vision", "Chips", "Policy"]
@@ -141,7 +141,8 @@ def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
     path.write_text("---\ntitle: [broken\n---\n")
     result = builder.build(Changes(content=frozenset([path.name])))
     assert page.read_bytes() == before
-    assert [str(p) for p in result.errors] == [f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' (noticed on line 3, while parsing a flow sequence)"]
+    assert [str(p) for p in result.errors] == [
+        f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' (noticed on line 3, while parsing a flow sequence)"]
 
 
 def test_parallel_one_off_build_equals_sequential_build(tmp_path):

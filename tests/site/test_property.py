@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from generator.build import BuildOptions, Builder
+from generator.build import Builder, BuildOptions
 from helpers import NOW
 
 FIELDS = ["title", "excerpt", "publishedDateTime", "updatedDateTime", "webUrl", "originalUrl", "type", "quality",

@@ -11,9 +11,8 @@ import time
 import pytest
 
 import generator.build
-from generator.build import BuildOptions, Builder
-from helpers import (NOW, article_fields, broken_links, build_site, incomplete_files, snapshot, write_article,
-                     write_config)
+from generator.build import Builder, BuildOptions
+from helpers import NOW, article_fields, broken_links, build_site, incomplete_files, snapshot, write_article, write_config
 
 
 def fields(n, **overrides):

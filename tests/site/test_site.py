@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from generator.build import build
 from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
 
 

@@ -13,17 +13,19 @@ from helpers import build_site, snapshot, soup
 
 TORTURE = Path(__file__).resolve().parents[1] / "torture"
 EXPECTED = yaml.safe_load((TORTURE / "expected.yaml").read_text(encoding="utf-8"))
-HUGE_BODY_BYTES = 5 * 1024 * 1024
+LARGE_BODY_BYTES = 1_500_000  # under the 2 MB default cap: built
+HUGE_BODY_BYTES = 5 * 1024 * 1024  # over it: refused before it is read, so it cannot stall the build
 
 
 @pytest.fixture(scope="module")
 def torture_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("torture")
     shutil.copytree(TORTURE / "content", site / "content")
-    # The 5 MB case is made here rather than kept in the repository.
+    # The large cases are made here rather than kept in the repository.
     paragraph = "A long paragraph of body text that goes on and on. " * 20 + "\n\n"
-    body = paragraph * (HUGE_BODY_BYTES // len(paragraph) + 1)
-    (site / "content/fm-huge.md").write_text("---\ntitle: A five megabyte file\npublishedDateTime: 2026-11-20T10:00:00Z\n---\n" + body)
+    for name, size in (("fm-large", LARGE_BODY_BYTES), ("fm-huge", HUGE_BODY_BYTES)):
+        body = paragraph * (size // len(paragraph) + 1)
+        (site / f"content/{name}.md").write_text(f"---\ntitle: A {name} file\npublishedDateTime: 2026-11-20T10:00:00Z\n---\n" + body)
     result = build_site(site)
     return site, result
 
@@ -40,7 +42,7 @@ def test_case_outcome_and_problems(torture_site, name):
     reported = [p for p in result.problems if p.path == name]
     wanted = expected.get("problems", [])
     assert len(reported) == len(wanted), [str(p) for p in reported]
-    for problem, (line, severity, words) in zip(reported, wanted):
+    for problem, (line, severity, words) in zip(reported, wanted, strict=True):
         assert (problem.line, problem.severity) == (line, severity) and words in problem.message, str(problem)
     errors = [p for p in reported if p.severity == "error"]
     if expected["outcome"] == "published":
@@ -55,9 +57,9 @@ def test_summary_counts_every_problem(torture_site):
     _site, result = torture_site
     severities = Counter(p[1] for e in EXPECTED.values() for p in e.get("problems", []))
     outcomes = Counter(e["outcome"] for e in EXPECTED.values())
-    assert result.skipped == outcomes["skipped"]
-    assert len(result.warnings) == severities["warning"] and len(result.errors) == severities["error"]
-    assert result.articles == outcomes["published"] + 1  # + the generated 5 MB file
+    assert result.skipped == outcomes["skipped"] + 1  # + the generated 5 MB file
+    assert len(result.warnings) == severities["warning"] and len(result.errors) == severities["error"] + 1
+    assert result.articles == outcomes["published"] + 1  # + the generated 1.5 MB file
     assert f"{result.skipped} skipped, {len(result.warnings)} warnings" in result.summary()
 
 
@@ -66,7 +68,7 @@ def page(site, name):
 
 
 def test_values_are_read_as_written(torture_site):
-    site, _ = torture_site
+    site, result = torture_site
     assert page(site, "fm-yaml11.md").h1.get_text() == "NO"
     assert page(site, "fm-yaml11.md").select_one(".excerpt").get_text() == "12:30"
     assert page(site, "fm-duplicate-keys.md").h1.get_text() == "Second title"
@@ -83,7 +85,10 @@ def test_values_are_read_as_written(torture_site):
     assert page(site, "field-provider-no-domain.md").select_one(".provider-badge")["href"] == "/providers/nameonly-gazette/"
     topics = [a.get_text() for a in page(site, "field-topics-duplicates.md").select(".story .topic-list a")]
     assert topics == ["AI", "Robots And Arms"]
-    assert (site / "public/news/2026-11-20-a-five-megabyte-file/index.html").stat().st_size > HUGE_BODY_BYTES
+    assert (site / "public/news/2026-11-20-a-fm-large-file/index.html").stat().st_size > LARGE_BODY_BYTES
+    [huge] = [p for p in result.problems if p.path == "fm-huge.md"]
+    assert (huge.line, huge.severity) == (1, "error") and "over the limit of 2,000,000 (max_article_bytes" in huge.message
+    assert not (site / "public/news/2026-11-20-a-fm-huge-file").exists()
 
 
 def test_nothing_executable_or_unsafe_reaches_the_output(torture_site):
