@@ -158,8 +158,9 @@ class PreviewServer(ThreadingHTTPServer):
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
-    names = {host, "localhost", "127.0.0.1", "[::1]"}
-    return frozenset(f"{name}:{port}".lower() for name in names) | ({"localhost", "127.0.0.1"} if port == 80 else set())
+    """Host headers naming this machine; a rebinding page's would name its own domain."""
+    names = {host.lower(), "localhost", "127.0.0.1", "[::1]"}
+    return frozenset(names | {f"{name}:{port}" for name in names})
 
 
 def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> ThreadingHTTPServer:

@@ -38,11 +38,16 @@ def _scopes(index: SiteIndex) -> list[tuple[str, str | None, str, tuple[str, ...
 def plan_syndication(index: SiteIndex, config: SiteConfig, html_pages: Sequence[OutputPage]) -> list[OutputPage]:
     pages: list[OutputPage] = []
     scopes = _scopes(index)
+    site_updated = _newest_story(index)
     for kind, key, title, slugs in scopes:
-        items = tuple(index.articles[s].source for s in slugs[:FEED_SIZE])
+        shown = [index.articles[s] for s in slugs[:FEED_SIZE]]
+        items = tuple(a.source for a in shown)
+        # Atom requires <updated> even on an empty feed: then the site's newest story. It is
+        # in the stamp, so an empty feed is re-rendered when the site's newest story changes.
+        updated = max((a.updated or a.published for a in shown), default=site_updated)
         prefix = urls.feed_prefix(kind, key)
-        pages.append(OutputPage(prefix + "feed.xml", "feed.xml", "feed", key, sources=items, stamp=(kind, title)))
-        pages.append(OutputPage(prefix + "feed.json", JSON_OUTPUT, "feed_json", key, sources=items, stamp=(kind, title)))
+        pages.append(OutputPage(prefix + "feed.xml", "feed.xml", "feed", key, sources=items, stamp=(kind, title, updated)))
+        pages.append(OutputPage(prefix + "feed.json", JSON_OUTPUT, "feed_json", key, sources=items, stamp=(kind, title, updated)))
     pages += _sitemaps(index, html_pages)
     recent = _news_sitemap_articles(index, scopes[0][3])
     pages.append(OutputPage("news-sitemap.xml", "news_sitemap.xml", "news_sitemap",
@@ -132,7 +137,7 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, 
     absolute = lambda target: urls.absolute_url(config.base_url, config.base_path, target)  # noqa: E731
     items = [index.article_of(s) for s in page.sources]
     if page.kind in ("feed", "feed_json"):
-        kind, title = page.stamp
+        kind, title, updated = page.stamp
         prefix = urls.feed_prefix(kind, page.key)
         feed = {
             "title": f"{config.title} · {title}" if title else config.title,
@@ -142,8 +147,7 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, 
             "home_url": absolute(prefix),
             "atom_url": absolute(prefix + "feed.xml"),
             "json_url": absolute(prefix + "feed.json"),
-            # Atom requires <updated> even on an empty feed: then the site's newest story, or a fixed date.
-            "updated": max((a.updated or a.published for a in items), default=None) or _newest_story(index),
+            "updated": updated,
         }
         if page.kind == "feed":
             return {"page_path": page.path, "feed": feed, "items": items}

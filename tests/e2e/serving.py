@@ -29,6 +29,7 @@ def wait_until(check: Callable[[], object], timeout: float = 15.0, interval: flo
 class ServeProcess:
     def __init__(self, site: Path, *extra: str) -> None:
         self.site = site
+        self.output = site / ".preview"  # serve's own folder, never public/
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--port", "0", "--unpublished", *extra],

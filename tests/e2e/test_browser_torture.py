@@ -25,8 +25,8 @@ def torture_server(tmp_path_factory):
 
 
 def test_no_content_script_runs_and_no_console_error(torture_server):
-    pages = sorted(p.relative_to(torture_server.site / "public").as_posix()
-                   for p in (torture_server.site / "public").rglob("*.html"))
+    pages = sorted(p.relative_to(torture_server.output).as_posix()
+                   for p in (torture_server.output).rglob("*.html"))
     expected = yaml.safe_load((TORTURE.parent / "expected.yaml").read_text(encoding="utf-8"))
     articles = [p for p in pages if p.startswith("news/")]
     assert len(articles) == sum(1 for e in expected.values() if e["outcome"] != "skipped")  # serve shows drafts too

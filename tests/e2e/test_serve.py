@@ -51,7 +51,7 @@ def test_serves_pages_with_types_and_404(server):
     assert status == 301 and headers["location"] == "/news/2026-11-01-story-0/"
     assert server.request("/", method="HEAD")[0] == 200
     # The reload script is added only to served responses, never to files on disk.
-    assert b"EventSource" not in (server.site / "public/index.html").read_bytes()
+    assert b"EventSource" not in (server.output / "index.html").read_bytes()
 
 
 @pytest.mark.parametrize("path", [
@@ -92,8 +92,15 @@ def test_edits_creates_deletes_and_renames(server, site):
 def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
     rng = random.Random(5)
     content = site / "content"
+    # A topic and an outlet whose only story is unpublished: their feeds list nothing, and
+    # their <updated> follows the site's newest story, which the final marker changes.
+    write_article(content, "2026-11-15-quiet.md", article_fields(
+        15, title="Quiet draft", topics=["Quantum"], published=False, provider={"name": "Quiet", "domain": "quiet.example"}))
+    wait_until(lambda: server.get("topics/quantum/")[0] == 200, what="the quiet topic")
+    empty_feed = server.output / "topics/quantum/feed.xml"
+    assert "<entry>" not in empty_feed.read_text()
     for step in range(25):
-        names = sorted(p.name for p in content.glob("*.md"))
+        names = sorted(p.name for p in content.glob("*.md") if p.name != "2026-11-15-quiet.md")
         name = rng.choice(names)
         action = rng.choice(["title", "topic", "publish", "delete", "create"])
         if action == "delete" and len(names) > 3:
@@ -108,13 +115,14 @@ def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
             touch_later(content / name)
         time.sleep(rng.choice([0, 0.05, 0.4]))
     marker = content / "2026-09-01-final-marker.md"
-    write_article(content, marker.name, article_fields(99, title="Final marker"))
+    write_article(content, marker.name, article_fields(99, title="Final marker", publishedDateTime="2026-11-28T09:00:00Z"))
     wait_until(lambda: server.get("news/2026-09-01-final-marker/")[0] == 200, what="final build")
     server.wait_until_idle()
     clean = Builder(BuildOptions(content_dir=content, output_dir=site.parent / "clean", config_path=site / "site.yaml",
                                  include_unpublished=True, base_url=server.url)).build()
     assert not clean.failed
-    assert snapshot(site / "public") == snapshot(site.parent / "clean")
+    assert snapshot(site / ".preview") == snapshot(site.parent / "clean")
+    assert "<updated>2026-11-28T09:00:00Z</updated>" in empty_feed.read_text()
 
 
 def test_burst_of_files_causes_few_rebuilds(server, site):
@@ -153,7 +161,7 @@ def test_broken_file_keeps_old_page_and_reports_then_recovers(server, site):
     status, body = server.get("news/2026-11-05-story-4/")
     assert status == 200 and b"Story number 4" in body
     [(event, problems)] = read_events(server, 1)
-    assert event == "problems" and problems[0].startswith("2026-11-05-story-4.md:3: error: invalid YAML")
+    assert event == "problems" and problems[0].startswith("content/2026-11-05-story-4.md:3: error: invalid YAML")
 
     write_article(site / "content", path.name, article_fields(4, title="Repaired story"))
     wait_until(lambda: b"Repaired story" in server.get("news/2026-11-05-story-4/")[1], what="recovery")
@@ -206,8 +214,8 @@ def test_no_reload_flag_and_sigint(site):
 
 
 def test_symlink_out_of_the_output_is_refused(server, site):
-    (site / "public/leak.txt").symlink_to(site.parent / "secret.txt")
-    (site / "public/leak-dir").symlink_to(site.parent, target_is_directory=True)
+    (site / ".preview/leak.txt").symlink_to(site.parent / "secret.txt")
+    (site / ".preview/leak-dir").symlink_to(site.parent, target_is_directory=True)
     for path in ["/leak.txt", "/leak-dir/secret.txt"]:
         status, _headers, body = server.request(path)
         assert status == 404 and b"TOP-SECRET" not in body
