@@ -9,7 +9,6 @@ import yaml
 from bs4 import BeautifulSoup
 
 from generator.build import BuildOptions, BuildResult, build
-from generator.output import MARK
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -68,8 +67,10 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file's bytes except the ownership mark (a preview's and a site's mark differ by purpose)."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MARK}
+    """Every file's bytes except the generator's bookkeeping: the ownership mark (a preview's and a site's
+    differ by purpose) and, in an output that is a mount point, the lock holding a pid."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".newsdigest")}
 
 
 def internal_links(html: str) -> list[str]:

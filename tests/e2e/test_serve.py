@@ -6,6 +6,7 @@ import os
 import random
 import signal
 import socket
+import struct
 import time
 
 import pytest
@@ -219,3 +220,37 @@ def test_symlink_out_of_the_output_is_refused(server, site):
     for path in ["/leak.txt", "/leak-dir/secret.txt"]:
         status, _headers, body = server.request(path)
         assert status == 404 and b"TOP-SECRET" not in body
+
+
+def raw_get(server, path, host):
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_only_requests_addressed_to_this_machine_are_answered(server):
+    """A DNS-rebinding page sends its own domain as Host; it must not read the preview (drafts included)."""
+    for host in (f"rebind.example:{server.port}", "rebind.example", f"192.0.2.1:{server.port}"):
+        status, body = raw_get(server, server.base_path, host)
+        assert status == 421 and b"Story number" not in body, host
+        status, body = raw_get(server, "/__livereload", host)
+        assert status == 421 and b"event:" not in body
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"LOCALHOST:{server.port}"):
+        status, body = raw_get(server, server.base_path, host)
+        assert status == 200 and b"Story number" in body, host
+
+
+def test_client_disconnects_are_not_printed_as_tracebacks(server):
+    for _ in range(30):
+        sock = socket.create_connection((server.host, server.port), timeout=10)
+        sock.sendall(f"GET {server.base_path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        # Close with a reset before reading the response.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    time.sleep(0.5)
+    assert server.get("")[0] == 200
+    assert not any("Traceback" in line or "Error" in line for line in server.lines), server.lines

@@ -82,6 +82,14 @@ def test_values_are_read_as_written(torture_site):
     assert page(site, "text-cjk.md").h1.get_text() == "人工智能的最新进展"
     assert page(site, "text-long-title.md").h1.get_text() == ("Very long headline " * 106)[:2000].strip()
     assert page(site, "fm-crlf.md").select_one(".body strong").get_text() == "body"
+    assert page(site, "fm-cr-only.md").select_one(".body strong").get_text() == "text"
+    assert page(site, "fm-cr-only.md").select_one(".excerpt").get_text() == "Every line ends in a lone carriage return."
+    many = page(site, "field-topics-too-many.md")
+    assert len(many.select(".story .topic-list a")) == 50
+    assert (site / "public/topics/topic-49/index.html").is_file() and not (site / "public/topics/topic-50").exists()
+    # A card shows a few topics whatever the article has, so list pages cost the same per story.
+    card_topics = soup(site / "public/topics/topic-49/index.html").select(".card .topic-list a")
+    assert [a.get_text() for a in card_topics] == ["Topic 0", "Topic 1", "Topic 2", "Topic 3", "Topic 4"]
     assert page(site, "field-provider-no-domain.md").select_one(".provider-badge")["href"] == "/providers/nameonly-gazette/"
     topics = [a.get_text() for a in page(site, "field-topics-duplicates.md").select(".story .topic-list a")]
     assert topics == ["AI", "Robots And Arms"]
