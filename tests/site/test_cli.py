@@ -85,3 +85,81 @@ def test_progress_bar_on_a_terminal_only_for_slow_builds(tmp_path):
     assert "Rendering" in terminal and "%|" in terminal
     done, terminal = run_on_terminal("--quiet", "--output", "quiet-out")
     assert done.returncode == 0 and "%|" not in terminal and "Built " in done.stdout.decode()
+
+
+def test_version_and_help_name_the_console_script(tmp_path):
+    from generator import __version__
+
+    done = run(tmp_path, "--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"newsdigest {__version__}"
+    assert "{build,serve,init}" in run(tmp_path, "--help").stdout
+
+
+def test_config_errors_name_the_file_and_line(tmp_path):
+    write_article(tmp_path / "content", "2026-11-01-a.md", article_fields(1))
+    done = run(tmp_path, "build", "--config", "nosuch.yaml")
+    assert done.returncode == 2 and done.stderr.strip() == "error: nosuch.yaml: no such settings file"
+    assert not (tmp_path / "public").exists()
+    cases = {
+        "title: X\nlanguage: English\n": "site.yaml:2: language must be a BCP 47 tag such as 'en' or 'pt-BR', got 'English'",
+        "language: 12\n": "site.yaml:1: language must be a BCP 47 tag such as 'en' or 'pt-BR', got 12",
+        "title: X\n\ntimezone: Mars/Olympus\n": "site.yaml:3: unknown timezone 'Mars/Olympus'",
+        "baseurl: https://x.example/\n": "site.yaml:1: unknown setting 'baseurl'; did you mean 'base_url'?",
+        "title: X\npage_size: 0\n": "site.yaml:2: page_size must be a positive whole number, got 0",
+        "title: [unclosed\n": "site.yaml:1: invalid YAML",
+        "base_url: ftp://x.example/\n": "site.yaml:1: base_url must be an absolute http(s) URL",
+    }
+    for text, message in cases.items():
+        (tmp_path / "site.yaml").write_text(text)
+        done = run(tmp_path, "build")
+        assert done.returncode == 2 and done.stderr.startswith(f"error: {message}"), (text, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1
+    (tmp_path / "site.yaml").write_text("title: X\nlanguage: pt-BR\nbase_url: https://x.example/\n")
+    assert run(tmp_path, "build").returncode == 0
+    assert '<html lang="pt-BR">' in (tmp_path / "public/index.html").read_text()
+    (tmp_path / "site.yaml").write_text("title: X\nlanguage: no\nbase_url: https://x.example/\n")  # Norwegian, not False
+    assert run(tmp_path, "build").returncode == 0
+    assert '<html lang="no">' in (tmp_path / "public/index.html").read_text()
+
+
+def test_base_url_flag_overrides_the_config_and_localhost_warns(tmp_path):
+    write_article(tmp_path / "content", "2026-11-01-a.md", article_fields(1))
+    done = run(tmp_path, "build")  # no site.yaml: the localhost default
+    assert done.returncode == 0 and done.stderr.count("warning: publishing with base_url http://127.0.0.1:8000/") == 1
+    done = run(tmp_path, "build", "--base-url", "https://digest.example/ai")
+    assert done.returncode == 0 and "warning" not in done.stderr
+    home = (tmp_path / "public/index.html").read_text()
+    assert '<link rel="canonical" href="https://digest.example/ai/">' in home and 'href="/ai/news/2026-11-01-a/"' in home
+    assert "https://digest.example/ai/news/2026-11-01-a/" in (tmp_path / "public/sitemap.xml").read_text()
+    done = run(tmp_path, "build", "--base-url", "digest.example")
+    assert done.returncode == 2 and "--base-url: base_url must be an absolute http(s) URL" in done.stderr
+
+
+def test_problem_locations_are_relative_to_the_working_directory(tmp_path):
+    write_config(tmp_path)
+    write_article(tmp_path / "site/articles", "2026-11-01-a.md", article_fields(1))
+    (tmp_path / "site/articles/b.md").write_text("---\ntitle: [\n---\n")
+    done = run(tmp_path, "build", "--content", "site/articles")
+    assert "site/articles/b.md:3: error: invalid YAML" in done.stderr
+    done = run(tmp_path / "site", "build", "--content", "articles", "--config", "../site.yaml")
+    assert "\narticles/b.md:3: error: invalid YAML" in "\n" + done.stderr
+
+
+def test_init_scaffolds_a_site_that_builds_cleanly(tmp_path):
+    done = run(tmp_path, "init", "mysite")
+    assert done.returncode == 0 and "newsdigest serve" in done.stdout and "cd mysite" in done.stdout
+    site = tmp_path / "mysite"
+    settings = (site / "site.yaml").read_text()
+    from generator.config import KNOWN_KEYS
+
+    assert all(f"\n{key}:" in settings for key in KNOWN_KEYS)  # every setting, each with a comment above it
+    assert sum(1 for line in settings.splitlines() if line.startswith("#")) >= len(KNOWN_KEYS)
+    assert len(list((site / "content").glob("*.md"))) == 2
+    assert (site / "content/_data/topics").is_dir() and (site / "content/_data/organizations").is_dir()
+    built = run(site, "build")
+    assert built.returncode == 0 and built.stderr == "", built.stderr
+    assert "Built" in built.stdout and "from 2 articles" in built.stdout
+    assert (site / "public/topics/robotics/index.html").is_file()
+    again = run(tmp_path, "init", "mysite")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert (site / "site.yaml").read_text() == settings
