@@ -26,6 +26,7 @@ from tqdm import tqdm
 from . import urls
 from .config import load_config
 from .index import apply_metadata, build_index
+from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .output import OutputLock, check_output, place_of
@@ -159,6 +160,9 @@ class Builder:
         self._slugs: dict[str, str] = {}  # source -> resolved slug
         self._structure_as_read: dict[str, tuple[Any, ...]] = {}  # source -> _structure() before slug resolution
         self._slug_problems: list[Problem] = []
+        self._available: frozenset[str] = frozenset()  # output paths of static files and content assets
+        self._missing: dict[str, str] = {}  # site-relative images naming no file -> first user
+        self._shown_metadata: Metadata | None = None  # metadata without images of missing files
         self._rendered: dict[str, tuple[Any, ...]] = {}  # output path -> fingerprint of its last render
         self._copied: dict[str, tuple[Path, tuple[int, int] | None]] = {}
         self._owned: frozenset[str] | None = None  # what the output's mark lists, once known
@@ -220,6 +224,8 @@ class Builder:
                 self._metadata = metadata
                 self._stale = True
                 self._rendered.clear()  # names and logos may change on any page
+        if self._site_paths() != self._available:
+            self._stale = True  # a referenced image may have appeared or vanished
         assert self._config is not None and self._metadata is not None
 
         result.problems = [p for s in sorted(self._with_problems) for p in self._sources[s].result.problems]
@@ -238,7 +244,7 @@ class Builder:
         else:
             to_render = {p.path: p for s in changed for p in self._pages_by_source.get(s, ())}
         self._settle()
-        result.problems += self._slug_problems
+        result.problems += self._slug_problems + missing_problems(self._missing)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
 
         assert self._lock is not None and self._index is not None
@@ -443,10 +449,10 @@ class Builder:
                 if before is not None:
                     return False  # it left the site
                 continue
-            if before != _structure(new):
+            if before != _structure(new) or references_missing(new, self._available):
                 return False
             slug = self._slugs[source]
-            articles[slug] = apply_metadata(replace(new, slug=slug), self._metadata)
+            articles[slug] = apply_metadata(replace(new, slug=slug), self._shown_metadata or self._metadata)
         self._index = replace(self._index, articles=articles)
         return True
 
@@ -457,7 +463,14 @@ class Builder:
         self._structure_as_read = {a.source: _structure(a) for a in included}
         articles, self._slug_problems = resolve_slug_collisions(included)
         self._slugs = {a.source: a.slug for a in articles}
-        self._index = build_index(articles, self._metadata, self._config.timezone or timezone.utc)
+        self._available = self._site_paths()
+        missing = missing_images(articles, self._metadata, self._available)
+        if missing.keys() != self._missing.keys():
+            self._rendered.clear()  # images appear or vanish on pages whose sources did not change
+        self._missing = missing
+        self._shown_metadata = metadata_without(self._metadata, missing)
+        articles = [without_missing(a, missing) for a in articles]
+        self._index = build_index(articles, self._shown_metadata, self._config.timezone or timezone.utc)
         self._pages = plan_pages(self._index, self._config)
         self._pages += plan_syndication(self._index, self._config, self._pages)
         by_source: dict[str, list[OutputPage]] = {}
@@ -486,6 +499,9 @@ class Builder:
             self._env = make_environment(self._config, [self.options.site_dir / "templates"],
                                          preview=self.options.include_unpublished)
         return self._env
+
+    def _site_paths(self) -> frozenset[str]:
+        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self._assets)
 
     def _copy_files(self, publisher: Publisher) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
         """Theme and site static files, then content assets; unchanged ones are only stat'ed.

@@ -6,6 +6,7 @@ a file with the same name in their folder.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -18,6 +19,11 @@ from markupsafe import Markup
 
 from .models import Image, OutputPage, SiteConfig
 from .urls import absolute_url, article_path, provider_path, site_url, topic_path
+
+
+def hue(key: str) -> int:
+    """A stable colour (hue in degrees) for an outlet's monogram: the same key, the same colour, on every build."""
+    return int.from_bytes(hashlib.blake2s(key.encode(), digest_size=2).digest(), "big") % 360
 
 
 def theme_folder(name: str) -> Path:
@@ -64,6 +70,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
+    env.filters["hue"] = hue
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
     return env
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
+from helpers import NOW, article_fields, build_site, snapshot, soup, write_article, write_config
 
 
 @pytest.fixture
@@ -215,3 +215,37 @@ def test_topic_and_provider_metadata(site):
     assert provider.h1.get_text() == "Outlet One Proper"
     assert provider.select_one(".provider-logo-large")["src"] == "/assets/o1.png"
     assert not (site / "public/_data").exists()
+
+
+def test_missing_site_relative_images_warn_once_and_fall_back(tmp_path):
+    from generator.build import Builder, BuildOptions, Changes
+
+    site = tmp_path
+    write_config(site)
+    logo = {"url": "/assets/logos/x.png", "width": 64, "height": 64}
+    for n in range(3):
+        write_article(site / "content", f"2026-11-0{n + 1}-s{n}.md", article_fields(
+            n, provider={"name": "Xenon Times", "domain": "xenon.example", "images": [logo]},
+            images=[{"url": "/assets/photos/missing.jpg", "width": 800, "height": 450}]))
+    builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "out", config_path=site / "site.yaml",
+                                   now=NOW), preview=True)
+    result = builder.build()
+    missing = sorted(str(p) for p in result.warnings if "is not a file of the site" in p.message)
+    assert missing == [
+        "2026-11-01-s0.md: warning: image /assets/logos/x.png is not a file of the site (content/assets/logos/x.png "
+        "or static/assets/logos/x.png); not shown",
+        "2026-11-01-s0.md: warning: image /assets/photos/missing.jpg is not a file of the site "
+        "(content/assets/photos/missing.jpg or static/assets/photos/missing.jpg); not shown"]
+    page = soup(site / "out/providers/xenon.example/index.html")
+    assert page.select_one(".provider-logo-large").get_text() == "X" and not page.select("img[src^='/assets/']")
+    assert not soup(site / "out/news/2026-11-01-s0/index.html").select("img[src^='/assets/']")
+    # The logo arrives: every page showing the outlet picks it up, and the warning goes.
+    (site / "content/assets/logos").mkdir(parents=True)
+    (site / "content/assets/logos/x.png").write_bytes(b"\x89PNG fake")
+    result = builder.build(Changes(content=frozenset(["assets/logos/x.png"])))
+    assert len([p for p in result.warnings if "is not a file of the site" in p.message]) == 1
+    page = soup(site / "out/providers/xenon.example/index.html")
+    assert page.select_one(".provider-logo-large")["src"] == "/assets/logos/x.png"
+    card = soup(site / "out/index.html").select_one(".card .provider-logo")
+    assert card.name == "img" and card["src"] == "/assets/logos/x.png"
+    builder.close()

@@ -1,0 +1,83 @@
+"""Pure: site-relative images ("/assets/logo.jpg") that name no file of the site.
+
+The crawler's metadata points outlet logos at files the site may not have;
+a reference to a missing file would be a broken image on every page that
+shows the outlet. Such images are dropped (a logo falls back to a monogram)
+and each missing file is reported once.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from urllib.parse import unquote, urlsplit
+
+from .metadata import Metadata
+from .models import Article, Image, Problem, Provider
+
+
+def local_path(url: str) -> str | None:
+    """The output path a site-relative URL names ("/assets/a.svg" -> "assets/a.svg"), None for remote URLs."""
+    if not url.startswith("/") or url.startswith("//"):
+        return None
+    return unquote(urlsplit(url).path).lstrip("/")
+
+
+def _article_images(article: Article) -> Iterable[Image]:
+    yield from article.images
+    if article.provider and article.provider.logo:
+        yield article.provider.logo
+    for story in article.related:
+        if story.image:
+            yield story.image
+        if story.provider and story.provider.logo:
+            yield story.provider.logo
+
+
+def missing_images(articles: Iterable[Article], metadata: Metadata, available: Collection[str]) -> dict[str, str]:
+    """Output path of each missing site-relative image -> the first file (content-relative) that uses it."""
+    missing: dict[str, str] = {}
+    users: list[tuple[str, Iterable[Image]]] = [(m.source, [m.logo] if m.logo else []) for m in metadata.providers.values()]
+    users += [(m.source, [m.image] if m.image else []) for m in metadata.topics.values()]
+    users += [(a.source, _article_images(a)) for a in articles]
+    for source, images in users:
+        for image in images:
+            path = local_path(image.url)
+            if path is not None and path not in available:
+                missing.setdefault(path, source)
+    return missing
+
+
+def missing_problems(missing: dict[str, str]) -> list[Problem]:
+    return [Problem(source, 0, f"image /{path} is not a file of the site (content/{path} or static/{path}); not shown",
+                    "warning") for path, source in sorted(missing.items())]
+
+
+def _keep(image: Image | None, missing: Collection[str]) -> Image | None:
+    return None if image is None or local_path(image.url) in missing else image
+
+
+def _provider(provider: Provider | None, missing: Collection[str]) -> Provider | None:
+    if provider is None or provider.logo is None or _keep(provider.logo, missing):
+        return provider
+    return replace(provider, logo=None)
+
+
+def without_missing(article: Article, missing: Collection[str]) -> Article:
+    """The article with every image that names a missing file left out."""
+    if not missing:
+        return article
+    related = tuple(replace(s, image=_keep(s.image, missing), provider=_provider(s.provider, missing)) for s in article.related)
+    return replace(article, images=tuple(i for i in article.images if _keep(i, missing)),
+                   provider=_provider(article.provider, missing), related=related)
+
+
+def metadata_without(metadata: Metadata, missing: Collection[str]) -> Metadata:
+    if not missing:
+        return metadata
+    providers = {k: replace(m, logo=_keep(m.logo, missing)) for k, m in metadata.providers.items()}
+    topics = {k: replace(m, image=_keep(m.image, missing)) for k, m in metadata.topics.items()}
+    return replace(metadata, providers=providers, topics=topics)
+
+
+def references_missing(article: Article, available: Collection[str]) -> bool:
+    return any((path := local_path(i.url)) is not None and path not in available for i in _article_images(article))
