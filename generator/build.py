@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from . import urls
+from .assets import fingerprinted_names
 from .config import load_config
 from .index import apply_metadata, build_index
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
@@ -55,6 +56,8 @@ class BuildOptions:
     base_url: str | None = None  # overrides site.yaml's (serve uses its own address)
     force: bool = False  # publish into a non-empty folder this generator did not create (its files are kept)
     allow_empty: bool = False  # publish a site with no articles over an earlier build
+    fingerprint_assets: bool = True  # link stylesheets by content hash (the never-cached preview does not)
+    jobs: int | None = None  # worker processes for one-off builds; None: one per core
 
     @property
     def site_dir(self) -> Path:
@@ -169,6 +172,7 @@ class Builder:
         self._lock: OutputLock | None = None
         self._stale = True  # index and plan must be rebuilt from scratch
         self._template_stats: dict[str, Any] = {}
+        self._asset_names: dict[str, str] = {}  # css/site.css -> css/site.<hash>.css (one-off builds)
         self._items = ItemCache()
         self._started = time.perf_counter()
 
@@ -212,6 +216,8 @@ class Builder:
             self._load_config()
         if changes is None or changes.templates:
             self._check_templates()
+        if self.options.fingerprint_assets and (changes is None or changes.static):
+            self._fingerprint_assets()
 
         if changes is None or self._index is None:
             changed, metadata_changed = self._rescan(), True
@@ -262,7 +268,7 @@ class Builder:
             if self.preview:  # the preview server has threads: never fork there
                 shares = [self._render_share(publisher, pages, 0)]
             else:
-                shares = map_shares(partial(self._render_share, publisher), pages)
+                shares = map_shares(partial(self._render_share, publisher), pages, self.options.jobs)
             for results, share_fingerprints in shares:
                 publisher.absorb(results)
                 fingerprints.update(share_fingerprints)
@@ -328,6 +334,13 @@ class Builder:
             self._template_stats = stats
             self._forget_rendering()
 
+    def _fingerprint_assets(self) -> None:
+        """Published pages link stylesheets by content hash; the preview (never cached) does not."""
+        names = fingerprinted_names(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"]))
+        if names != self._asset_names:
+            self._asset_names = names
+            self._forget_rendering()
+
     def _forget_rendering(self) -> None:
         self._env = None
         self._items = ItemCache()
@@ -349,7 +362,7 @@ class Builder:
             return changed
         # A one-off build reads in parallel: stat here, read in workers, record here.
         stale = [s for s in files.articles if self._sources.get(s) is None or self._sources[s].stat != _file_stat(self.options.content_dir / s)]
-        for share in map_shares(self._read_share, stale):
+        for share in map_shares(self._read_share, stale, self.options.jobs):
             for source, stat, read in share:
                 self._revision += 1
                 self._remember_source(source, _Source(stat, read, self._revision, read.article))
@@ -497,7 +510,7 @@ class Builder:
         if self._env is None:
             assert self._config is not None
             self._env = make_environment(self._config, [self.options.site_dir / "templates"],
-                                         preview=self.options.include_unpublished)
+                                         preview=self.options.include_unpublished, asset_names=self._asset_names)
         return self._env
 
     def _site_paths(self) -> frozenset[str]:
@@ -516,6 +529,8 @@ class Builder:
             stat = _file_stat(source)
             if self._copied.get(path) == (source, stat) and stat is not None:
                 publisher.keep(path)
+                if path in self._asset_names:
+                    publisher.keep(self._asset_names[path])
             else:
                 try:
                     publisher.put_file(path, source)
@@ -527,6 +542,8 @@ class Builder:
                         publisher.keep(path)
                     continue
             state[path] = (source, stat)
+            if path in self._asset_names:
+                publisher.put_file(self._asset_names[path], source)
         return state, problems
 
     def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:

@@ -21,19 +21,19 @@ MIN_ITEMS = 1000  # below this, starting processes costs more than it saves
 _job: tuple[Callable[[Sequence[Any], int], Any], Sequence[Any], int] | None = None
 
 
-def worker_count(items: int) -> int:
+def worker_count(items: int, jobs: int | None = None) -> int:
     if items < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return min(os.cpu_count() or 1, 8)
+    return max(1, min(jobs or os.cpu_count() or 1, 8))
 
 
-def map_shares(work: Callable[[Sequence[T], int], R], items: Sequence[T]) -> list[R]:
+def map_shares(work: Callable[[Sequence[T], int], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
     """``work(share, worker_number)`` for interleaved shares of ``items``, in parallel when worthwhile.
 
     Worker 0 runs in the calling process's child like the others; an exception
     in any worker is raised here.
     """
-    workers = worker_count(len(items))
+    workers = worker_count(len(items), jobs)
     if workers == 1:
         return [work(items, 0)]
     global _job

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,10 @@ class RenderError(Exception):
     """A template failed; the message names the template file and line."""
 
 
-def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False) -> jinja2.Environment:
+def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
+                     asset_names: Mapping[str, str] | None = None) -> jinja2.Environment:
+    """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them."""
+    assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
@@ -56,6 +59,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         site=config,
         preview=preview,
         url=lambda target: site_url(base_path, target),
+        asset=lambda path: site_url(base_path, assets.get(path) or path),
         absolute_url=lambda target: absolute_url(config.base_url, base_path, target),
         # The URL map lives in urls.py only; templates ask it rather than spell paths out.
         article_path=article_path,

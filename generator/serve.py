@@ -180,7 +180,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     server = make_server(options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None)
     actual_port = server.server_address[1]
     url = f"http://{host}:{actual_port}{config.base_path}"
-    options = replace(options, base_url=url)
+    options = replace(options, base_url=url, fingerprint_assets=False)
     builder = Builder(options, preview=True)
     events = server.RequestHandlerClass.events  # type: ignore[attr-defined]
     try:

@@ -15,7 +15,7 @@ TOPICS = ["AI", "Robotics", "Vision", "Chips", "Policy"]
 
 def options(site, out="public", unpublished=True):
     return BuildOptions(content_dir=site / "content", output_dir=site / out, config_path=site / "site.yaml",
-                        include_unpublished=unpublished, now=NOW)
+                        include_unpublished=unpublished, now=NOW, fingerprint_assets=False)
 
 
 def fields_for(n, rng):
@@ -152,8 +152,8 @@ def test_parallel_one_off_build_equals_sequential_build(tmp_path):
 
     write_corpus(MIN_ITEMS + 100, tmp_path / "content")
     parallel = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "parallel", now=NOW)).build()
-    sequential = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "sequential", now=NOW),
-                         preview=True).build()
+    sequential = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "sequential", now=NOW,
+                                      jobs=1)).build()
     assert worker_count(parallel.pages) > 1 or os.cpu_count() == 1
     assert parallel.articles == sequential.articles and parallel.problems == sequential.problems
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")

@@ -1,6 +1,9 @@
 """Build small inline sites into a temp folder and check the produced HTML's structure."""
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 
 from helpers import NOW, article_fields, build_site, snapshot, soup, write_article, write_config
@@ -114,7 +117,8 @@ def test_sub_path_base_url(site):
     build_site(site)
     page = soup(site / "public/news/2026-11-22-logo/index.html")
     assert page.select_one('link[rel="canonical"]')["href"] == "https://example.org/ai/news/2026-11-22-logo/"
-    assert page.select_one('link[rel="stylesheet"]')["href"] == "/ai/css/site.css"
+    stylesheet = page.select_one('link[rel="stylesheet"]')["href"]
+    assert re.fullmatch(r"/ai/css/site\.[0-9a-f]{10}\.css", stylesheet)
     assert page.select_one(".provider-logo")["src"] == "/ai/assets/logo.png"
     assert (site / "public/assets/logo.png").read_bytes() == b"\x89PNG fake"
     internal = [a["href"] for a in page.find_all("a") if not a["href"].startswith("http")]
@@ -207,6 +211,8 @@ def test_topic_and_provider_metadata(site):
     (data / "organizations/outlet1.example").write_text(
         "---\n_id: outlet1.example\nname: Outlet One Proper\ndomain: outlet1.example\n"
         "images:\n  - url: /assets/o1.png\n    width: 50\n    height: 50\n---")
+    (site / "content/assets").mkdir()
+    (site / "content/assets/o1.png").write_bytes(b"\x89PNG logo")
     result = build_site(site)
     assert result.problems == []
     topic = soup(site / "public/topics/robotics/index.html")
@@ -249,3 +255,27 @@ def test_missing_site_relative_images_warn_once_and_fall_back(tmp_path):
     card = soup(site / "out/index.html").select_one(".card .provider-logo")
     assert card.name == "img" and card["src"] == "/assets/logos/x.png"
     builder.close()
+
+
+def test_stylesheets_are_linked_by_content_hash_and_icons_exist(site):
+    build_site(site)
+    out = site / "public"
+    css = (out / "css/site.css").read_bytes()
+    hashed = f"css/site.{hashlib.sha256(css).hexdigest()[:10]}.css"
+    assert (out / hashed).read_bytes() == css
+    for page in ("index.html", "news/2026-11-01-story-1/index.html", "404.html"):
+        head = soup(out / page).head
+        assert head.select_one('link[rel="stylesheet"]')["href"] == "/" + hashed
+        assert {link["href"] for link in head.select('link[rel="icon"], link[rel="apple-touch-icon"]')} == {
+            "/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"}
+    ico = (out / "favicon.ico").read_bytes()
+    assert ico[:4] == b"\0\0\1\0" and int.from_bytes(ico[4:6], "little") >= 2  # an icon directory with 16 and 32 px
+    touch = (out / "apple-touch-icon.png").read_bytes()
+    assert touch[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(touch[16:20], "big") == 180
+    # A changed stylesheet gets a new name; the old one is removed, the plain name stays.
+    (site / "static/css").mkdir(parents=True)
+    (site / "static/css/site.css").write_bytes(css + b"\n.extra { color: red; }\n")
+    build_site(site)
+    [link] = {soup(out / "index.html").select_one('link[rel="stylesheet"]')["href"]} - {"/" + hashed}
+    assert (out / link.lstrip("/")).read_bytes().endswith(b".extra { color: red; }\n") and not (out / hashed).exists()
+    assert soup(out / "news/2026-11-01-story-1/index.html").select_one('link[rel="stylesheet"]')["href"] == link
