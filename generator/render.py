@@ -21,6 +21,30 @@ from .models import Image, OutputPage, SiteConfig
 from .urls import absolute_url, article_path, provider_path, site_url, topic_path
 
 
+# Open Graph wants language_TERRITORY; a bare language gets its most common territory.
+_DEFAULT_TERRITORY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "sv": "SE",
+                      "da": "DK", "nb": "NO", "no": "NO", "fi": "FI", "pl": "PL", "cs": "CZ", "ja": "JP", "ko": "KR",
+                      "zh": "CN", "ru": "RU", "uk": "UA", "tr": "TR", "ar": "AR", "he": "IL", "el": "GR", "hi": "IN"}
+
+
+def og_locale(language: str) -> str:
+    """"en" -> "en_US", "pt-BR" -> "pt_BR", "zh-Hant-TW" -> "zh_TW"."""
+    parts = language.split("-")
+    lang = parts[0].lower()
+    region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+    return f"{lang}_{region or _DEFAULT_TERRITORY.get(lang, lang.upper())}"
+
+
+def without_empty(value: Any) -> Any:
+    """Structured data without absent values: no nulls, empty strings, lists or objects (schema.org validators flag them)."""
+    if isinstance(value, dict):
+        kept = {k: without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [v for v in map(without_empty, value) if v not in (None, "", [], {})]
+    return value
+
+
 def hue(key: str) -> int:
     """A stable colour (hue in degrees) for an outlet's monogram: the same key, the same colour, on every build."""
     return int.from_bytes(hashlib.blake2s(key.encode(), digest_size=2).digest(), "big") % 360
@@ -75,6 +99,8 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
     env.filters["hue"] = hue
+    env.filters["og_locale"] = og_locale
+    env.filters["without_empty"] = without_empty
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
     return env
 

@@ -258,4 +258,5 @@ def json_feed_item(article: Article, config: SiteConfig) -> dict[str, Any]:
         if article.provider.domain:
             author["url"] = f"https://{article.provider.domain}/"
         item["authors"] = [author]
+        item["author"] = author  # JSON Feed 1.0 readers know only the singular
     return item

@@ -90,6 +90,7 @@ def test_json_feeds(site):
     item = next(i for i in document["items"] if i["title"] == "Story number 7")
     assert item["url"] == BASE + "news/story-7/" and item["external_url"] == "https://outlet1.example/story-7"
     assert item["image"] == "https://img.example/7.jpg" and item["authors"] == [{"name": "Outlet 1", "url": "https://outlet1.example/"}]
+    assert item["author"] == item["authors"][0]  # for JSON Feed 1.0 readers
     assert item["tags"] == ["AI", "Robotics"] and item["date_modified"] == "2026-11-02T00:00:00Z"
     assert document["feed_url"] == BASE + "feed.json"
 
@@ -102,7 +103,12 @@ def test_every_html_page_advertises_feeds_and_has_metadata(site):
         assert types["application/atom+xml"].startswith(BASE) and types["application/feed+json"].startswith(BASE)
         assert page.title.get_text().strip()
         assert page.select_one('meta[name="description"]')["content"] is not None
-        assert page.select_one('link[rel="canonical"]')["href"].startswith(BASE)
+        canonical = page.select_one('link[rel="canonical"]')
+        if path.name == "404.html":  # served at any missing address: no canonical URL, no og:url
+            assert canonical is None and page.select_one('meta[property="og:url"]') is None
+        else:
+            assert canonical["href"].startswith(BASE)
+        assert page.select_one('meta[property="og:locale"]')["content"] == "en_US"
     topic = soup(out / "topics/robotics/index.html")
     assert BASE + "topics/robotics/feed.xml" in [l["href"] for l in topic.select('link[rel="alternate"]')]
 
@@ -168,7 +174,30 @@ def test_article_open_graph_and_json_ld(site):
     assert data["@type"] == "NewsArticle" and data["headline"] == "Story number 7"
     assert data["datePublished"] == "2026-10-08T07:07:00Z" and data["dateModified"] == "2026-11-02T00:00:00Z"
     assert data["image"] == ["https://img.example/7.jpg"]
-    assert data["publisher"]["name"] == "Syndicated" and data["isBasedOn"] == data["sameAs"] == "https://outlet1.example/story-7"
+    assert data["publisher"]["name"] == "Syndicated" and data["isBasedOn"] == "https://outlet1.example/story-7"
+    assert "sameAs" not in data  # another outlet's article is the source, not the same item
+
+
+def test_json_ld_omits_absent_values(site):
+    write_article(site / "content", "bare.md", article_fields(81, slug="bare", images=None, topics=None, webUrl=None,
+                                                              excerpt=None, provider=None))
+    build_site(site)
+    [script] = soup(site / "public/news/bare/index.html").select('script[type="application/ld+json"]')
+    data = json.loads(script.string)
+    assert {"image", "keywords", "isBasedOn", "description"}.isdisjoint(data) and data["headline"] == "Story number 81"
+
+    def values(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                yield from values(v)
+        elif isinstance(node, list):
+            yield node
+            for v in node:
+                yield from values(v)
+        else:
+            yield node
+
+    assert all(v not in (None, "", []) for v in values(data))
 
 
 def test_json_ld_survives_hostile_titles(site):
