@@ -20,7 +20,6 @@ from markupsafe import Markup
 from .models import Image, OutputPage, SiteConfig
 from .urls import absolute_url, article_path, provider_path, site_url, topic_path
 
-
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
 _DEFAULT_TERRITORY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "sv": "SE",
                       "da": "DK", "nb": "NO", "no": "NO", "fi": "FI", "pl": "PL", "cs": "CZ", "ja": "JP", "ko": "KR",
