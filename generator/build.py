@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -26,6 +26,7 @@ from tqdm import tqdm
 from . import urls
 from .assets import fingerprinted_names
 from .config import load_config
+from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .metadata import Metadata, load_metadata
@@ -35,7 +36,7 @@ from .pages import page_context, plan_pages
 from .parallel import map_shares
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
-from .sources import DATA_DIR, link_out_of, scan_content, scan_layered
+from .sources import scan_layered
 from .syndication import KINDS as SYNDICATION_KINDS
 from .syndication import ItemCache, plan_syndication, syndication_context
 from .write import Publisher, WriteReport
@@ -106,35 +107,10 @@ class BuildResult:
                 f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)")
 
 
-@dataclass
-class _Source:
-    """One article file as last read: its (mtime, size), the result, and a revision number."""
-
-    stat: tuple[int, int] | None  # None: vanished while being read
-    result: ReadResult
-    revision: int
-    article: Article | None  # what the site uses: the read article, or in serve the last good one
-
-
-def _file_stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
-
-
 def _structure(article: Article) -> tuple[Any, ...]:
     """Everything about an article that the index and the page plan depend on."""
     return (article.slug, article.published, article.updated, article.topics, article.provider, article.heat,
             article.quality, article.is_published)
-
-
-def _toggle(members: set[str], item: str, present: bool) -> None:
-    if present:
-        members.add(item)
-    else:
-        members.discard(item)
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -147,13 +123,8 @@ class Builder:
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
-        self._sources: dict[str, _Source] = {}
-        # Kept up to date as files are read, so a build's summary costs nothing per unchanged file.
-        self._with_problems: set[str] = set()
-        self._unpublished: set[str] = set()
-        self._assets: set[str] = set()
-        self._links_out: dict[str, Problem] = {}  # symlinks leading out of the content folder, never read
-        self._revision = 0
+        self._content = ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
+                                     jobs=options.jobs)
         self._config: SiteConfig | None = None
         self._metadata: Metadata | None = None
         self._env: Any = None
@@ -220,9 +191,9 @@ class Builder:
             self._fingerprint_assets()
 
         if changes is None or self._index is None:
-            changed, metadata_changed = self._rescan(), True
+            changed, metadata_changed = self._content.rescan(self._read, self._progress), True
         else:
-            changed, metadata_changed = self._update(changes.content)
+            changed, metadata_changed = self._content.update(changes.content, self._read, self._progress)
         self._settle()
         if metadata_changed:
             metadata = load_metadata(self.options.content_dir)
@@ -234,10 +205,8 @@ class Builder:
             self._stale = True  # a referenced image may have appeared or vanished
         assert self._config is not None and self._metadata is not None
 
-        result.problems = [p for s in sorted(self._with_problems) for p in self._sources[s].result.problems]
-        result.problems += self._metadata.problems
-        result.problems += self._links_out.values()
-        result.skipped = sum(1 for s in self._with_problems if self._sources[s].result.article is None)
+        result.problems = self._content.problems() + list(self._metadata.problems)
+        result.skipped = self._content.skipped()
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
             result.seconds = time.perf_counter() - started
@@ -251,7 +220,7 @@ class Builder:
             to_render = {p.path: p for s in changed for p in self._pages_by_source.get(s, ())}
         self._settle()
         result.problems += self._slug_problems + missing_problems(self._missing)
-        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._unpublished)
+        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._content.unpublished)
 
         assert self._lock is not None and self._index is not None
         publisher = Publisher(self._lock.place, self._owned, preview=self.preview)
@@ -329,7 +298,7 @@ class Builder:
     def _check_templates(self) -> None:
         """Start rendering afresh if any template file was added, removed or changed."""
         files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
-        stats = {path: (source, _file_stat(source)) for path, source in files.items()}
+        stats = {path: (source, file_stat(source)) for path, source in files.items()}
         if stats != self._template_stats:
             self._template_stats = stats
             self._forget_rendering()
@@ -346,99 +315,11 @@ class Builder:
         self._items = ItemCache()
         self._rendered.clear()
 
-    # --- reading ---------------------------------------------------------------------
-
-    def _rescan(self) -> set[str]:
-        """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
-        files = scan_content(self.options.content_dir, exclude=[self.options.output_dir])
-        self._assets = set(files.assets)
-        self._links_out = {p.path: p for p in files.problems}
-        present = set(files.articles)
-        changed = {s for s in self._sources if s not in present}
-        for source in changed:
-            self._forget_source(source)
-        if self.preview:
-            changed.update(s for s in self._progress(files.articles, "Reading") if self._refresh(s))
-            return changed
-        # A one-off build reads in parallel: stat here, read in workers, record here.
-        stale = [s for s in files.articles if self._sources.get(s) is None or self._sources[s].stat != _file_stat(self.options.content_dir / s)]
-        for share in map_shares(self._read_share, stale, self.options.jobs):
-            for source, stat, read in share:
-                self._revision += 1
-                self._remember_source(source, _Source(stat, read, self._revision, read.article))
-                changed.add(source)
-        return changed
-
-    def _read_share(self, sources: Sequence[str], worker: int) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
+    def _read(self, path: Path, source: str) -> ReadResult:
         assert self._config is not None
-        tz = self._config.timezone or timezone.utc
-        now = self.options.now or datetime.now(timezone.utc)
-        reads = []
-        for source in self._progress(sources, "Reading") if worker == 0 else sources:
-            path = self.options.content_dir / source
-            reads.append((source, _file_stat(path), read_article(path, source, tz, now, self._limits())))
-        return reads
-
-    def _update(self, paths: Iterable[str]) -> tuple[set[str], bool]:
-        """Apply the watcher's list of changed content paths. Returns (changed sources, metadata changed)."""
-        changed: set[str] = set()
-        metadata_changed = False
-        for rel in paths:
-            full = self.options.content_dir / rel
-            link_out = link_out_of(self.options.content_dir, rel) if full.is_symlink() else None
-            if link_out is not None:
-                self._links_out[rel] = link_out
-                self._assets.discard(rel)
-                if self._forget_source(rel):
-                    changed.add(rel)
-                continue
-            self._links_out.pop(rel, None)
-            if rel == DATA_DIR or rel.startswith(DATA_DIR + "/"):
-                metadata_changed = True
-            elif rel.endswith(".md") and not full.is_dir():
-                if self._refresh(rel):
-                    changed.add(rel)
-            elif full.is_file():
-                self._assets.add(rel)
-            elif rel in self._assets:
-                self._assets.discard(rel)
-            else:
-                # A folder appeared, vanished or moved: walking is simplest and still re-reads only what changed.
-                return self._rescan(), True
-        return changed, metadata_changed
-
-    def _refresh(self, source: str) -> bool:
-        """Re-read one article file if it changed on disk. Returns whether anything changed."""
-        path = self.options.content_dir / source
-        stat = _file_stat(path)
-        previous = self._sources.get(source)
-        if stat is None:
-            return self._forget_source(source)
-        if previous is not None and previous.stat == stat:
-            return False
-        assert self._config is not None
-        tz = self._config.timezone or timezone.utc
-        read = read_article(path, source, tz, self.options.now or datetime.now(timezone.utc), self._limits())
-        if read.article is None and self.preview and previous is not None and previous.article is not None:
-            self._remember_source(source, replace(previous, stat=stat, result=read))
-            return False  # the site keeps showing the last good version
-        self._revision += 1
-        self._remember_source(source, _Source(stat, read, self._revision, read.article))
-        return True
-
-    def _remember_source(self, source: str, entry: _Source) -> None:
-        self._sources[source] = entry
-        _toggle(self._with_problems, source, bool(entry.result.problems))
-        _toggle(self._unpublished, source, entry.article is not None and not entry.article.is_published)
-
-    def _forget_source(self, source: str) -> bool:
-        self._with_problems.discard(source)
-        self._unpublished.discard(source)
-        return self._sources.pop(source, None) is not None
-
-    def _limits(self) -> ReadLimits:
-        assert self._config is not None
-        return ReadLimits(max_topics=self._config.max_topics_per_article, max_bytes=self._config.max_article_bytes)
+        limits = ReadLimits(max_topics=self._config.max_topics_per_article, max_bytes=self._config.max_article_bytes)
+        return read_article(path, source, self._config.timezone or timezone.utc,
+                            self.options.now or datetime.now(timezone.utc), limits)
 
     def _included(self, article: Article) -> bool:
         return article.is_published or self.options.include_unpublished
@@ -455,7 +336,7 @@ class Builder:
         assert self._index is not None and self._metadata is not None
         articles = dict(self._index.articles)
         for source in changed:
-            entry = self._sources.get(source)
+            entry = self._content.sources.get(source)
             new = entry.article if entry else None
             before = self._structure_as_read.get(source)
             if new is None or not self._included(new):
@@ -472,7 +353,7 @@ class Builder:
     def _rebuild_index_and_plan(self) -> dict[str, OutputPage]:
         """Index and plan from scratch; return the pages whose fingerprint changed."""
         assert self._config is not None and self._metadata is not None
-        included = [s.article for s in self._sources.values() if s.article and self._included(s.article)]
+        included = [s.article for s in self._content.sources.values() if s.article and self._included(s.article)]
         self._structure_as_read = {a.source: _structure(a) for a in included}
         articles, self._slug_problems = resolve_slug_collisions(included)
         self._slugs = {a.source: a.slug for a in articles}
@@ -501,7 +382,7 @@ class Builder:
         return page_context(self._index, self._config, page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
-        sources = tuple((s, self._sources[s].revision, self._slugs[s]) for s in page.sources)
+        sources = tuple((s, self._content.sources[s].revision, self._slugs[s]) for s in page.sources)
         return (page.template, page.kind, page.key, page.stamp, sources)
 
     # --- rendering and copying ------------------------------------------------------
@@ -514,7 +395,7 @@ class Builder:
         return self._env
 
     def _site_paths(self) -> frozenset[str]:
-        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self._assets)
+        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self._content.assets)
 
     def _copy_files(self, publisher: Publisher) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
         """Theme and site static files, then content assets; unchanged ones are only stat'ed.
@@ -522,11 +403,11 @@ class Builder:
         A file that cannot be read is reported and keeps its last published copy, if any.
         """
         copies = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
-        copies.update({path: self.options.content_dir / path for path in self._assets})
+        copies.update({path: self.options.content_dir / path for path in self._content.assets})
         state = {}
         problems = []
         for path, source in copies.items():
-            stat = _file_stat(source)
+            stat = file_stat(source)
             if self._copied.get(path) == (source, stat) and stat is not None:
                 publisher.keep(path)
                 if path in self._asset_names:
@@ -535,7 +416,7 @@ class Builder:
                 try:
                     publisher.put_file(path, source)
                 except OSError as exc:
-                    in_content = path in self._assets
+                    in_content = path in self._content.assets
                     shown = path if in_content else str(source)
                     problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
                     if path in publisher.owned:

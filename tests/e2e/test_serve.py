@@ -254,3 +254,24 @@ def test_client_disconnects_are_not_printed_as_tracebacks(server):
     time.sleep(0.5)
     assert server.get("")[0] == 200
     assert not any("Traceback" in line or "Error" in line for line in server.lines), server.lines
+
+
+def test_preview_never_touches_the_published_output(site):
+    """`make serve` previews drafts on a localhost address: none of that may reach what `make build` published."""
+    import subprocess
+    import sys
+
+    built = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=site, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    public = site / "public"
+    before = {p: p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
+    server = ServeProcess(site)
+    try:
+        write_article(site / "content", "2026-11-20-draft.md", article_fields(40, title="Secret draft", published=False))
+        wait_until(lambda: server.get("news/2026-11-20-draft/")[0] == 200, what="the draft in the preview")
+        write_article(site / "content", "2026-11-01-story-0.md", article_fields(0, title="Edited while previewing"))
+        wait_until(lambda: b"Edited while previewing" in server.get("news/2026-11-01-story-0/")[1], what="the edit")
+    finally:
+        assert server.stop() == 0
+    assert {p: p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()} == before
+    assert (site / ".preview/news/2026-11-20-draft/index.html").is_file()
