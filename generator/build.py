@@ -15,7 +15,7 @@ import gc
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -31,6 +31,7 @@ from .index import apply_metadata, build_index
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
+from .options import BuildOptions, BuildResult, Changes
 from .output import OutputLock, check_output, place_of
 from .pages import page_context, plan_pages
 from .parallel import map_shares
@@ -39,72 +40,12 @@ from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_fold
 from .sources import scan_layered
 from .syndication import KINDS as SYNDICATION_KINDS
 from .syndication import ItemCache, plan_syndication, syndication_context
-from .write import Publisher, WriteReport
+from .write import Publisher
+
+__all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
 BUILTIN_STATIC = theme_folder("static")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    content_dir: Path
-    output_dir: Path
-    config_path: Path | None = None
-    include_unpublished: bool = False
-    strict: bool = False
-    quiet: bool = False
-    now: datetime | None = None  # "today" for date checks; defaults to the clock
-    base_url: str | None = None  # overrides site.yaml's (serve uses its own address)
-    force: bool = False  # publish into a non-empty folder this generator did not create (its files are kept)
-    allow_empty: bool = False  # publish a site with no articles over an earlier build
-    fingerprint_assets: bool = True  # link stylesheets by content hash (the never-cached preview does not)
-    jobs: int | None = None  # worker processes for one-off builds; None: one per core
-
-    @property
-    def site_dir(self) -> Path:
-        """Where the site's own templates/ and static/ live: beside site.yaml."""
-        return self.config_path.parent if self.config_path else Path.cwd()
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What changed since the last build, as the file watcher classified it."""
-
-    content: frozenset[str] = frozenset()  # paths relative to the content folder
-    templates: bool = False
-    static: bool = False
-    config: bool = False
-
-
-@dataclass
-class BuildResult:
-    articles: int = 0  # articles published into the output
-    skipped: int = 0  # files with errors (left out, or kept at their last good version by serve)
-    unpublished_left_out: int = 0
-    pages: int = 0
-    rendered: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    report: WriteReport = field(default_factory=WriteReport)
-    seconds: float = 0.0
-    failed: str = ""  # why nothing was written, if so
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    def summary(self) -> str:
-        if self.failed:
-            head = f"Build failed, output left untouched: {self.failed}"
-        else:
-            head = (f"Built {self.pages} pages from {self.articles} articles: "
-                    f"{len(self.report.written)} written, {len(self.report.removed)} removed, "
-                    f"{self.report.unchanged} unchanged")
-        return (f"{head}. {self.skipped} skipped, {len(self.warnings)} warnings, "
-                f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)")
 
 
 def _structure(article: Article) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .build import Changes
+from .options import Changes
 
 # A single save (often several events within a millisecond) builds after 50 ms of
 # quiet; once a burst shows (more events keep coming) the quiet needed grows to
