@@ -163,3 +163,14 @@ def test_init_scaffolds_a_site_that_builds_cleanly(tmp_path):
     again = run(tmp_path, "init", "mysite")
     assert again.returncode == 2 and "already exists" in again.stderr
     assert (site / "site.yaml").read_text() == settings
+
+
+def test_the_example_site_builds_without_a_single_problem(tmp_path):
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "generator", "build", "--output", str(tmp_path / "out")], cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "0 skipped, 0 warnings" in done.stdout
+    assert (tmp_path / "out/news").is_dir() and not (repo / "public" / "out").exists()
