@@ -275,3 +275,14 @@ def test_preview_never_touches_the_published_output(site):
         assert server.stop() == 0
     assert {p: p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()} == before
     assert (site / ".preview/news/2026-11-20-draft/index.html").is_file()
+
+
+def test_serve_accepts_strict_and_keeps_the_last_good_site(site):
+    server = ServeProcess(site, "--strict")
+    try:
+        (site / "content/2026-11-03-story-2.md").write_text("---\ntitle: [broken\n---\n")
+        wait_until(lambda: any("Build failed, output left untouched: 1 content errors with --strict" in l for l in server.lines),
+                   what="the strict failure")
+        assert server.get("news/2026-11-03-story-2/")[0] == 200  # the last good site is still served
+    finally:
+        assert server.stop() == 0
