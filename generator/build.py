@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from markupsafe import Markup
 from tqdm import tqdm
 
 from . import urls
@@ -29,6 +30,7 @@ from .config import load_config
 from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
+from .memo import ArticleMemo
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .options import BuildOptions, BuildResult, Changes
@@ -39,7 +41,7 @@ from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .sources import scan_layered
 from .syndication import KINDS as SYNDICATION_KINDS
-from .syndication import ItemCache, plan_syndication, syndication_context
+from .syndication import plan_syndication, syndication_context
 from .write import Publisher
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
@@ -85,7 +87,8 @@ class Builder:
         self._stale = True  # index and plan must be rebuilt from scratch
         self._template_stats: dict[str, Any] = {}
         self._asset_names: dict[str, str] = {}  # css/site.css -> css/site.<hash>.css (one-off builds)
-        self._items = ItemCache()
+        self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
+        self._cards: ArticleMemo[Markup] = ArticleMemo()  # article cards' HTML
         self._started = time.perf_counter()
 
     # --- the steps, in order ----------------------------------------------------------
@@ -253,7 +256,8 @@ class Builder:
 
     def _forget_rendering(self) -> None:
         self._env = None
-        self._items = ItemCache()
+        self._items = ArticleMemo()
+        self._cards = ArticleMemo()
         self._rendered.clear()
 
     def _read(self, path: Path, source: str) -> ReadResult:
@@ -314,6 +318,8 @@ class Builder:
                 by_source.setdefault(source, []).append(page)
         self._pages_by_source = by_source
         self._stale = False
+        for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
+            memo.retain(self._index.articles)
         return {p.path: p for p in self._pages if self._rendered.get(p.path) != self._fingerprint(p)}
 
     def _context(self, page: OutputPage) -> dict[str, Any]:
@@ -332,7 +338,8 @@ class Builder:
         if self._env is None:
             assert self._config is not None
             self._env = make_environment(self._config, [self.options.site_dir / "templates"],
-                                         preview=self.options.include_unpublished, asset_names=self._asset_names)
+                                         preview=self.options.include_unpublished, asset_names=self._asset_names,
+                                         cards=self._cards)
         return self._env
 
     def _site_paths(self) -> frozenset[str]:

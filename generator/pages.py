@@ -120,8 +120,7 @@ def _provider_rows(index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
 
 def page_context(index: SiteIndex, config: SiteConfig, page: OutputPage) -> dict[str, Any]:
     """The template context of one planned page (documented in each template's header)."""
-    path = page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path
-    context: dict[str, Any] = {"page_path": path}
+    context: dict[str, Any] = {"page_path": urls.url_path(page.path)}
     key = page.key or ""
     if page.kind == "article":
         article = index.articles[key]

@@ -17,7 +17,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .models import Image, OutputPage, SiteConfig
+from .memo import ArticleMemo
+from .models import Article, Image, OutputPage, SiteConfig
 from .urls import absolute_url, article_path, provider_path, site_url, topic_path
 
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
@@ -64,7 +65,7 @@ class RenderError(Exception):
 
 
 def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
-                     asset_names: Mapping[str, str] | None = None) -> jinja2.Environment:
+                     asset_names: Mapping[str, str] | None = None, cards: ArticleMemo[Markup] | None = None) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
@@ -93,7 +94,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
              "url": absolute_url(config.base_url, base_path, article_path(a.slug))}
             for i, a in enumerate(articles, start=1)],
     )
-    env.globals["article_card"] = _memoized_card(env)
+    env.globals["article_card"] = _memoized_card(env, cards if cards is not None else ArticleMemo())
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
@@ -104,24 +105,19 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     return env
 
 
-def _memoized_card(env: jinja2.Environment) -> Callable[..., Markup]:
+def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Callable[..., Markup]:
     """``article_card(article, heading)`` from partials/article_card.html, rendered once per article.
 
     An article's card shows up on the home, topic and provider lists; rendering
     the macro once and reusing the markup makes list pages several times cheaper.
-    The cache keeps the Article it was made from, so a re-read article misses.
     """
-    cache: dict[tuple[str, str], tuple[Any, Markup]] = {}
 
-    def article_card(article: Any, heading: str = "h2") -> Markup:
-        key = (article.slug, heading)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is article:
-            return hit[1]
-        macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
-        html = Markup(macro(article, heading))
-        cache[key] = (article, html)
-        return html
+    def article_card(article: Article, heading: str = "h2") -> Markup:
+        def render(article: Article) -> Markup:
+            macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
+            return Markup(macro(article, heading))
+
+        return cards.get(heading, article, render)
 
     return article_card
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import urls
+from .memo import ArticleMemo
 from .models import Article, Image, OutputPage, SiteConfig, SiteIndex
 from .pages import chunks
 from .render import JSON_OUTPUT
@@ -67,7 +68,7 @@ def _sitemaps(index: SiteIndex, html_pages: Sequence[OutputPage]) -> list[Output
         if page.kind == "article":
             shown = shown[:1]
         lastmod = max((a.updated or a.published for a in shown), default=newest)
-        entries.append((page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path, lastmod))
+        entries.append((urls.url_path(page.path), lastmod))
     if len(entries) <= SITEMAP_LIMIT:
         return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=tuple(entries))]
     parts = [tuple(entries[i : i + SITEMAP_LIMIT]) for i in range(0, len(entries), SITEMAP_LIMIT)]
@@ -112,28 +113,11 @@ def _api_pages(index: SiteIndex, config: SiteConfig, scopes: list[tuple[str, str
 # --- contexts -----------------------------------------------------------------------
 
 
-class ItemCache:
-    """Each article's API and JSON Feed item, made once per build.
-
-    An article appears in several API lists (news, each topic, its provider)
-    and feeds; the entry keeps the Article it was made from, so a re-read
-    article misses. Items hold absolute URLs: a new config needs a new cache.
-    """
-
-    def __init__(self) -> None:
-        self._items: dict[tuple[str, str], tuple[Article, dict[str, Any]]] = {}
-
-    def get(self, kind: str, article: Article, make) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        hit = self._items.get((kind, article.slug))
-        if hit is not None and hit[0] is article:
-            return hit[1]
-        item = make(article)
-        self._items[(kind, article.slug)] = (article, item)
-        return item
-
-
-def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage, cache: ItemCache | None = None) -> dict[str, Any]:
-    cache = cache or ItemCache()
+def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage,
+                        cache: ArticleMemo[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``cache`` keeps each article's API and JSON Feed items: an article is in several lists and feeds.
+    Items hold absolute URLs, so a new configuration needs a new cache."""
+    cache = cache or ArticleMemo()
     absolute = lambda target: urls.absolute_url(config.base_url, config.base_path, target)  # noqa: E731
     items = [index.article_of(s) for s in page.sources]
     if page.kind in ("feed", "feed_json"):

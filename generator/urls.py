@@ -1,13 +1,15 @@
 """The URL map, in one place. Paths are relative to the site root ("news/x/")."""
 from __future__ import annotations
 
+ARTICLES = "news/"
+
 
 def home_path(page: int = 1) -> str:
     return "" if page == 1 else f"page/{page}/"
 
 
 def article_path(slug: str) -> str:
-    return f"news/{slug}/"
+    return f"{ARTICLES}{slug}/"
 
 
 def topics_path() -> str:
@@ -29,6 +31,15 @@ def provider_path(key: str, page: int = 1) -> str:
 def output_file(path: str) -> str:
     """The file that serves a URL path: "news/x/" -> "news/x/index.html"."""
     return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def url_path(output: str) -> str:
+    """The URL path a file serves, the inverse of :func:`output_file`: "news/x/index.html" -> "news/x/"."""
+    return output[: -len("index.html")] if output == "index.html" or output.endswith("/index.html") else output
+
+
+def is_article_page(output: str) -> bool:
+    return output.startswith(ARTICLES)
 
 
 def site_url(base_path: str, target: str) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import urls
 from .output import MARK, OutputPlace, default_modes, mark_bytes, read_owned
 
 _RENAME_EXCHANGE = 2
@@ -48,7 +49,7 @@ def publish_order(path: str) -> tuple[int, int, str]:
     """Lower first: assets, article pages, deeper list pages, then site-wide pages and feeds."""
     if not path.endswith(".html"):
         rank = 4 if path.endswith((".xml", ".json", ".txt")) else 0
-    elif path.startswith("news/"):
+    elif urls.is_article_page(path):
         rank = 1
     else:
         rank = 2

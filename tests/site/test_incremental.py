@@ -157,3 +157,15 @@ def test_parallel_one_off_build_equals_sequential_build(tmp_path):
     assert worker_count(parallel.pages) > 1 or os.cpu_count() == 1
     assert parallel.articles == sequential.articles and parallel.problems == sequential.problems
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
+
+
+def test_preview_caches_forget_deleted_articles(site):
+    builder = Builder(options(site), preview=True)
+    builder.build()
+    gone = "2026-11-02-s1"
+    assert gone in builder._cards.slugs() and gone in builder._items.slugs()  # cards and feed items were made
+    (site / f"content/{gone}.md").unlink()
+    builder.build(Changes(content=frozenset([f"{gone}.md"])))
+    assert gone not in builder._cards.slugs() and gone not in builder._items.slugs()
+    assert len(builder._cards.slugs()) > 10
+    builder.close()
