@@ -12,6 +12,7 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -203,7 +204,8 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage], worker: int):  # type: ignore[no-untyped-def]
+    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage],
+                      worker: int) -> tuple[tuple[list[str], int, set[str]], dict[str, tuple[Any, ...]]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
         env = self._environment()
         staging = publisher.share()
@@ -376,7 +378,8 @@ class Builder:
         return state, problems
 
     def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:
-        """A progress bar on a terminal, shown once the build has taken a second."""
+        """A progress bar on a terminal, shown once the build has taken a second (NEWSDIGEST_PROGRESS_AFTER)."""
         show = not self.options.quiet and sys.stderr.isatty()
-        delay = max(0.0, 1.0 - (time.perf_counter() - self._started))
+        after = float(os.environ.get("NEWSDIGEST_PROGRESS_AFTER") or 1.0)
+        delay = max(0.0, after - (time.perf_counter() - self._started))
         return iter(tqdm(items, desc=label, unit="file", delay=delay, disable=not show, leave=False))

@@ -22,15 +22,15 @@ class ContentLoader(_BaseLoader):
     need them, and nested aliases are the "billion laughs" memory bomb.
     """
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: dict[str, Any] = {}
 
-    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
                 None, None, "anchors and aliases (&name / *name) are not allowed", node.start_mark)
         return super().construct_object(node, deep=deep)
 
-    def flatten_mapping(self, node):  # type: ignore[no-untyped-def]
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
         for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.tag == "tag:yaml.org,2002:str" and key_node.value == "<<"):
                 raise yaml.constructor.ConstructorError(

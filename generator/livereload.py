@@ -60,8 +60,8 @@ class BuildEvents:
 
     def publish(self, event: str, data: object = "") -> None:
         with self._condition:
-            if event == "problems":
-                self.problems = list(data)  # type: ignore[call-overload]
+            if event == "problems" and isinstance(data, list):
+                self.problems = [str(line) for line in data]
             self._sequence += 1
             self._events = [*self._events[-50:], (self._sequence, event, json.dumps(data))]
             self._condition.notify_all()

@@ -18,7 +18,7 @@ from typing import Any
 from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, repair_document, slugify
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_markdown
-from .models import Article, Image, Problem, Provider, RelatedStory, TopicRef
+from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef
 
 # Fields we turn into typed attributes; anything else is kept in ``extra``.
 # ``secured`` is listed so that it is never kept anywhere: it is simply not read.
@@ -53,9 +53,9 @@ class _Reporter:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def add(self, key: str, message: str, severity: str = "warning") -> None:
+    def add(self, key: str, message: str, severity: Severity = "warning") -> None:
         line = self.doc.line_of(key) if self.doc else 1
-        self.problems.append(Problem(self.path, line, message, severity))  # type: ignore[arg-type]
+        self.problems.append(Problem(self.path, line, message, severity))
 
 
 def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None,
@@ -155,7 +155,7 @@ def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article],
 # --- fields -------------------------------------------------------------------------
 
 
-def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: str = "warning") -> tuple[str, bool]:
+def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: Severity = "warning") -> tuple[str, bool]:
     value = data.get(key)
     if isinstance(value, (dict, list, bytes)):
         kind = "binary data" if isinstance(value, bytes) else f"a {type(value).__name__}"

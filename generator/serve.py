@@ -15,7 +15,7 @@ from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .build import BUILTIN_STATIC, Builder, BuildOptions, BuildResult, Changes
@@ -60,18 +60,17 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "NewsDigestPreview"
-    root: Path
-    base_path: str
-    events: BuildEvents | None
 
-    allowed_hosts: frozenset[str]
+    @property
+    def preview(self) -> PreviewServer:
+        return cast(PreviewServer, self.server)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the terminal is for build output
 
     def _host_allowed(self) -> bool:
         """Answer only requests addressed to this server, so a DNS-rebinding page cannot read the preview."""
-        if (self.headers.get("Host") or "").lower() in self.allowed_hosts:
+        if (self.headers.get("Host") or "").lower() in self.preview.allowed_hosts:
             return True
         body = b"Unknown Host header"
         self.send_response(HTTPStatus.MISDIRECTED_REQUEST)
@@ -89,14 +88,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self._host_allowed():
             return
-        if self.events is not None and urlsplit(self.path).path == ENDPOINT:
+        if self.preview.events is not None and urlsplit(self.path).path == ENDPOINT:
             self._stream_events()
         else:
             self._respond(head=False)
 
     def _respond(self, head: bool) -> None:
         try:
-            target = resolve_request(self.root, self.base_path, self.path)
+            target = resolve_request(self.preview.root, self.preview.base_path, self.path)
         except UnicodeDecodeError:
             target = None
         raw = urlsplit(self.path).path
@@ -108,13 +107,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         status = HTTPStatus.OK
         if target is None:
-            status, target = HTTPStatus.NOT_FOUND, self.root / "404.html"
+            status, target = HTTPStatus.NOT_FOUND, self.preview.root / "404.html"
         try:
             body = target.read_bytes()
         except OSError:
             body, target = b"Not found", Path("404.txt")
-        if self.events is not None and target.suffix == ".html":
-            body = inject(body, since=self.events.current()[0])
+        if self.preview.events is not None and target.suffix == ".html":
+            body = inject(body, since=self.preview.events.current()[0])
         self.send_response(status)
         self.send_header("Content-Type", content_type(target))
         self.send_header("Content-Length", str(len(body)))
@@ -124,20 +123,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _stream_events(self) -> None:
-        assert self.events is not None
+        assert self.preview.events is not None
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        sequence, problems = self.events.current()
+        sequence, problems = self.preview.events.current()
         since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
         if since.isdigit():
             sequence = min(sequence, int(since))
         try:
             self.wfile.write(b"retry: 1000\n\n" + format_event("problems", json.dumps(problems)))
             self.wfile.flush()
-            while not self.events.closed:
-                fresh = self.events.wait(sequence, timeout=15)
+            while not self.preview.events.closed:
+                fresh = self.preview.events.wait(sequence, timeout=15)
                 if not fresh:
                     self.wfile.write(b": keep-alive\n\n")
                 for sequence, event, data in fresh:  # noqa: B007 - the last one is where the next wait starts
@@ -148,7 +147,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 class PreviewServer(ThreadingHTTPServer):
+    """Serves ``root`` under ``base_path``; ``events`` (None without live reload) feeds open pages."""
+
     daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, base_path: str, events: BuildEvents | None) -> None:
+        super().__init__(address, PreviewHandler)
+        self.root = root
+        self.base_path = base_path
+        self.events = events
+        self.allowed_hosts = allowed_hosts(address[0], self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A reader closing the tab mid-response is normal, not a traceback."""
@@ -163,12 +171,8 @@ def allowed_hosts(host: str, port: int) -> frozenset[str]:
     return frozenset(names | {f"{name}:{port}" for name in names})
 
 
-def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> ThreadingHTTPServer:
-    handler = type("Handler", (PreviewHandler,), {"root": root, "base_path": base_path, "events": events,
-                                                  "allowed_hosts": frozenset()})
-    server = PreviewServer((host, port), handler)
-    handler.allowed_hosts = allowed_hosts(host, server.server_address[1])  # type: ignore[attr-defined]
-    return server
+def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> PreviewServer:
+    return PreviewServer((host, port), root, base_path, events)
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True) -> int:
@@ -182,7 +186,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     url = f"http://{host}:{actual_port}{config.base_path}"
     options = replace(options, base_url=url, fingerprint_assets=False)
     builder = Builder(options, preview=True)
-    events = server.RequestHandlerClass.events  # type: ignore[attr-defined]
+    events = server.events
     try:
         builder.claim_output()  # held until serve stops: no build can swap the tree under it
     except (OutputRefused, OutputBusy) as exc:

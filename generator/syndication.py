@@ -118,7 +118,9 @@ def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage,
     """``cache`` keeps each article's API and JSON Feed items: an article is in several lists and feeds.
     Items hold absolute URLs, so a new configuration needs a new cache."""
     cache = cache or ArticleMemo()
-    absolute = lambda target: urls.absolute_url(config.base_url, config.base_path, target)  # noqa: E731
+    def absolute(target: str) -> str:
+        return urls.absolute_url(config.base_url, config.base_path, target)
+
     items = [index.article_of(s) for s in page.sources]
     if page.kind in ("feed", "feed_json"):
         kind, title, updated = page.stamp
