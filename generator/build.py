@@ -34,7 +34,7 @@ from .local_files import metadata_without, missing_images, missing_problems, ref
 from .memo import ArticleMemo
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
-from .options import BuildOptions, BuildResult, Changes
+from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
 from .pages import page_context, plan_pages
 from .parallel import map_shares
@@ -62,8 +62,9 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 class Builder:
-    def __init__(self, options: BuildOptions, preview: bool = False) -> None:
+    def __init__(self, options: BuildOptions, preview: bool = False, steps: Sequence[OutputStep] = ()) -> None:
         self.options = options
+        self.steps = tuple(steps)  # run after rendering, in order; their files are published with the pages
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
@@ -188,6 +189,10 @@ class Builder:
                 fingerprints.update(share_fingerprints)
             copied, copy_problems = self._copy_files(publisher)
             result.problems += copy_problems
+            step_input = StepInput(self._index, self._config, self._pages, publisher.read)
+            for step in self.steps:
+                for path, data in step(step_input):
+                    publisher.put(path, data)
         except BaseException:
             publisher.abort()
             self._stale = True  # what is planned was not published: start over next time

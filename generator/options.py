@@ -1,11 +1,12 @@
 """What a build is asked to do (:class:`BuildOptions`, :class:`Changes`) and what it reports (:class:`BuildResult`)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .models import Problem
+from .models import OutputPage, Problem, SiteConfig, SiteIndex
 from .write import WriteReport
 
 
@@ -69,3 +70,18 @@ class BuildResult:
                     f"{self.report.unchanged} unchanged")
         return (f"{head}. {self.skipped} skipped, {len(self.warnings)} warnings, "
                 f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)")
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a build step that runs after rendering (a search index) sees of this build."""
+
+    index: SiteIndex
+    config: SiteConfig
+    pages: Sequence[OutputPage]
+    read: Callable[[str], bytes]  # an output file's bytes as this build publishes it, staged or unchanged
+
+
+# A step returns (output path, bytes) pairs. They go through the publisher like pages: part of the
+# atomic publish, never rewritten when unchanged, removed when a later build no longer makes them.
+OutputStep = Callable[[StepInput], Iterable[tuple[str, bytes]]]

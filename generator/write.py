@@ -148,6 +148,13 @@ class Publisher:
         self._staged.append(path)
         return True
 
+    def read(self, path: str) -> bytes:
+        """A planned file's bytes as this build will publish them (staged, else already in the output)."""
+        if path not in self.planned:
+            raise FileNotFoundError(path)
+        staged = self._staging / path if self._staging is not None else None
+        return staged.read_bytes() if staged is not None and staged.is_file() else (self.output_dir / path).read_bytes()
+
     def put_file(self, path: str, source: Path) -> bool:
         return self.put(path, source.read_bytes())
 

@@ -169,3 +169,32 @@ def test_preview_caches_forget_deleted_articles(site):
     assert gone not in builder._cards.slugs() and gone not in builder._items.slugs()
     assert len(builder._cards.slugs()) > 10
     builder.close()
+
+
+def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_change_rule(site):
+    """A step after rendering (the search index, later) adds files; the publisher owns them like pages."""
+    from generator.options import StepInput
+
+    def page_index(step: StepInput):
+        html = sorted(p.path for p in step.pages if p.path.endswith(".html"))
+        titles = [step.read(p).split(b"<title>", 1)[1].split(b"</title>", 1)[0] for p in html]
+        yield "steps/pages.txt", b"\n".join(path.encode() + b" " + title for path, title in zip(html, titles, strict=True))
+
+    builder = Builder(options(site), steps=[page_index])
+    first = builder.build()
+    listing = (site / "public/steps/pages.txt").read_bytes()
+    assert "steps/pages.txt" in first.report.written and b"news/2026-11-02-s1/index.html Story number 1" in listing
+    again = Builder(options(site), steps=[page_index]).build()
+    assert again.report.written == [] and again.report.removed == []  # no change writes nothing, step output included
+    # An edit: the step sees the newly rendered bytes, not the old output.
+    write_article(site / "content", "2026-11-02-s1.md", article_fields(1, title="Renamed story"))
+    edited = Builder(options(site), steps=[page_index]).build()
+    assert "steps/pages.txt" in edited.report.written
+    assert b"news/2026-11-02-s1/index.html Renamed story" in (site / "public/steps/pages.txt").read_bytes()
+    # A new topic swaps in a whole new tree: the step's file is part of it.
+    write_article(site / "content", "2026-11-25-fresh.md", article_fields(50, topics=["Brand new"]))
+    swapped = Builder(options(site), steps=[page_index]).build()
+    assert swapped.report.swapped and b"topics/brand-new/index.html" in (site / "public/steps/pages.txt").read_bytes()
+    # A build without the step removes its file, which the generator owns.
+    removed = Builder(options(site)).build()
+    assert removed.report.removed == ["steps/pages.txt"] and not (site / "public/steps").exists()
