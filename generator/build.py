@@ -30,19 +30,18 @@ from .assets import fingerprinted_names
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
+from .kinds import Site
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .memo import ArticleMemo
 from .metadata import Metadata, load_metadata
 from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
-from .pages import page_context, plan_pages
 from .parallel import map_shares
+from .plan import page_context, plan_site
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .sources import scan_layered
-from .syndication import KINDS as SYNDICATION_KINDS
-from .syndication import plan_syndication, syndication_context
 from .write import Publisher
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
@@ -317,8 +316,7 @@ class Builder:
         self._shown_metadata = metadata_without(self._metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
         self._index = build_index(articles, self._shown_metadata, self._config.timezone or timezone.utc)
-        self._pages = plan_pages(self._index, self._config)
-        self._pages += plan_syndication(self._index, self._config, self._pages)
+        self._pages = plan_site(self._index, self._config)
         by_source: dict[str, list[OutputPage]] = {}
         for page in self._pages:
             for source in page.sources:
@@ -331,13 +329,11 @@ class Builder:
 
     def _context(self, page: OutputPage) -> dict[str, Any]:
         assert self._index is not None and self._config is not None
-        if page.kind in SYNDICATION_KINDS:
-            return syndication_context(self._index, self._config, page, self._items)
-        return page_context(self._index, self._config, page)
+        return page_context(Site(self._index, self._config, self._items), page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
         sources = tuple((s, self._content.sources[s].revision, self._slugs[s]) for s in page.sources)
-        return (page.template, page.kind, page.key, page.stamp, sources)
+        return (page.template, page.kind, page.key, page.number, page.stamp, sources)
 
     # --- rendering and copying ------------------------------------------------------
 

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import tzinfo
 
+from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
-from .models import Article, ProviderGroup, SiteIndex, Topic
+from .models import Article, Collection, CollectionKind, Image, SiteIndex
 from .similar import more_on_topic
 
 TOP_STORIES = 5
@@ -21,41 +22,38 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> SiteIndex:
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
-
-    topic_members: dict[str, list[str]] = defaultdict(list)
-    topic_names: dict[str, str] = {}
-    provider_members: dict[str, list[str]] = defaultdict(list)
-    for article in ordered:
-        for ref in article.topics:
-            topic_members[ref.slug].append(article.slug)
-            topic_names.setdefault(ref.slug, ref.name)  # the newest spelling wins
-        if article.provider:
-            provider_members[article.provider.key].append(article.slug)
-
-    topics = {}
-    for slug in sorted(topic_members, key=lambda s: (_name_of_topic(s, topic_names, metadata).casefold(), s)):
-        meta = metadata.topics.get(slug)
-        topics[slug] = Topic(slug=slug, name=_name_of_topic(slug, topic_names, metadata),
-                             articles=tuple(topic_members[slug]), meta=meta)
-
-    providers = {}
-    for key, slugs in provider_members.items():
-        newest = by_slug[slugs[0]].provider
-        assert newest is not None
-        logo = next((p.logo for s in slugs if (p := by_slug[s].provider) and p.logo), None)
-        providers[key] = ProviderGroup(key=key, name=newest.name, domain=newest.domain, logo=logo,
-                                       articles=tuple(slugs))
-    providers = dict(sorted(providers.items(), key=lambda kv: (kv[1].name.casefold(), kv[0])))
-
+    collections = {kind.name: collect(kind, ordered, metadata) for kind in COLLECTION_KINDS}
+    topic_members = {key: list(group.articles) for key, group in collections["topic"].items()}
     return SiteIndex(
         articles=by_slug,
         newest=tuple(by_slug),
-        topics=topics,
-        providers=providers,
+        collections=collections,
         more_on_topic=more_on_topic(by_slug, topic_members),
         top_stories=top_stories(ordered, tz),
         slug_of_source={a.source: a.slug for a in ordered},
     )
+
+
+def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadata) -> dict[str, Collection]:
+    """Every group of ``kind``, sorted by name: members newest first; the newest member names it
+    (unless metadata does), the newest that has a logo gives it one."""
+    members: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    logos: dict[str, Image] = {}
+    domains: dict[str, str] = {}
+    for article in newest_first:
+        for key, name, logo, domain in kind.members(article):
+            members[key].append(article.slug)
+            names.setdefault(key, name)
+            domains.setdefault(key, domain)
+            if logo is not None:
+                logos.setdefault(key, logo)
+    groups = []
+    for key, slugs in members.items():
+        meta = metadata.topics.get(key) if kind is TOPICS else None
+        groups.append(Collection(kind=kind, key=key, name=meta.name if meta else names[key], articles=tuple(slugs),
+                                 logo=logos.get(key), domain=domains[key], meta=meta))
+    return {g.key: g for g in sorted(groups, key=lambda g: (g.name.casefold(), g.key))}
 
 
 def apply_metadata(article: Article, metadata: Metadata) -> Article:
@@ -65,11 +63,6 @@ def apply_metadata(article: Article, metadata: Metadata) -> Article:
         return article
     provider = replace(article.provider, name=meta.name, logo=meta.logo or article.provider.logo)
     return replace(article, provider=provider)
-
-
-def _name_of_topic(slug: str, names: dict[str, str], metadata: Metadata) -> str:
-    meta = metadata.topics.get(slug)
-    return meta.name if meta else names[slug]
 
 
 def top_stories(newest_first: list[Article], tz: tzinfo, limit: int = TOP_STORIES) -> tuple[str, ...]:

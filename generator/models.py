@@ -6,7 +6,7 @@ so each step can be rebuilt on its own.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -143,35 +143,68 @@ class SiteConfig:
         return path if path.endswith("/") else path + "/"
 
 
-@dataclass(frozen=True)
-class Topic:
-    slug: str
-    name: str
-    articles: tuple[str, ...]  # article slugs, newest first
-    meta: TopicMeta | None = None
+# --- collections: "a named group of stories with its own pages and feeds" -------------
 
 
 @dataclass(frozen=True)
-class ProviderGroup:
+class CollectionKind:
+    name: str  # "topic": the page kind, its template (topic.html) and the template's variable
+    section: str  # "topics": the URL folder, the index page (topics.html) and the API section
+    preposition: str  # "Stories about Robotics", "Stories from Forbes"
+    path: Callable[[str, int], str]  # (key, page number) -> URL path
+    members: Callable[[Article], Iterable[tuple[str, str, Image | None, str]]]  # (key, name, logo, domain) per group
+
+    def index_path(self) -> str:
+        return f"{self.section}/"
+
+
+@dataclass(frozen=True)
+class Collection:
+    kind: CollectionKind
     key: str
     name: str
-    domain: str
-    logo: Image | None
     articles: tuple[str, ...]  # article slugs, newest first
+    logo: Image | None = None
+    domain: str = ""
+    meta: TopicMeta | None = None
+
+    @property
+    def slug(self) -> str:
+        return self.key
+
+    @property
+    def about(self) -> str:
+        """"Stories about Robotics": the wording of feeds and meta descriptions."""
+        return f"Stories {self.kind.preposition} {self.name}"
+
+    def path(self, page: int = 1) -> str:
+        path: str = self.kind.path(self.key, page)
+        return path
+
+    def row(self) -> tuple[str, str, Image | None, int]:
+        """What an index page (topics/, providers/) shows of it."""
+        return (self.key, self.name, self.logo, len(self.articles))
 
 
 @dataclass(frozen=True)
 class SiteIndex:
     articles: Mapping[str, Article]  # by slug
     newest: tuple[str, ...]  # every article slug, newest first
-    topics: Mapping[str, Topic]  # by topic slug, sorted by name
-    providers: Mapping[str, ProviderGroup]  # by provider key, sorted by name
+    collections: Mapping[str, Mapping[str, Collection]]  # kind name -> key -> group, each sorted by name
     more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs
     top_stories: tuple[str, ...]
     slug_of_source: Mapping[str, str]  # content file -> article slug (pages list their sources by file)
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]
+
+    @property
+    def topics(self) -> Mapping[str, Collection]:
+        return self.collections["topic"]
+
+    @property
+    def providers(self) -> Mapping[str, Collection]:
+        return self.collections["provider"]
 
 
 @dataclass(frozen=True)
@@ -191,4 +224,4 @@ class OutputPage:
     key: str | None = None
     number: int = 1
     sources: tuple[str, ...] = ()  # in the order the page shows them: order is content too
-    stamp: tuple[Any, ...] = ()
+    stamp: Any = None  # a frozen dataclass of its kind (kinds.py), or None when it shows nothing else

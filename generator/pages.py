@@ -1,8 +1,8 @@
-"""Pure: index -> the pages to render, and each page's template context.
+"""Pure: the HTML page kinds (articles, lists, collection pages and their index pages, 404).
 
 Planning is cheap: a page is its output path, template, what it shows (a
 ``kind`` and ``key``), the content files it shows (``sources``) and the other
-values that can change what it shows (``stamp``). The context, with its
+values that can change what it shows (its stamp). The context, with its
 Article objects, is built only for pages that are actually rendered, so an
 incremental build re-renders a handful of pages without rebuilding 10,000
 contexts. Pagination lives here.
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import urls
-from .models import Article, OutputPage, SiteConfig, SiteIndex, TopicRef
+from .groups import COLLECTION_KINDS
+from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
+from .models import Article, CollectionKind, OutputPage, SiteIndex, TopicRef
 
 
 @dataclass(frozen=True)
@@ -45,52 +47,6 @@ class Pagination:
         return links
 
 
-# --- planning -----------------------------------------------------------------------
-
-
-def plan_pages(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
-    size = config.page_size
-    pages: list[OutputPage] = []
-    counts = {slug: len(t.articles) for slug, t in index.topics.items()}
-    for slug, article in index.articles.items():
-        focus = _focus_topic(article, counts)
-        more = index.more_on_topic.get(slug, ())
-        pages.append(OutputPage(
-            path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
-            sources=(article.source, *(index.articles[m].source for m in more)),
-            stamp=(focus,),
-        ))
-    home_chunks = chunks(index.newest, size)
-    for n, shown in home_chunks:
-        also = index.top_stories if n == 1 else ()
-        pages.append(_list_page(index, "home", None, n, urls.home_path(n), "home.html", (*shown, *also),
-                                (len(home_chunks),)))
-    for topic in index.topics.values():
-        for n, shown in chunks(topic.articles, size):
-            pages.append(_list_page(index, "topic", topic.slug, n, urls.topic_path(topic.slug, n), "topic.html",
-                                    shown, (topic.name, len(topic.articles))))
-    for provider in index.providers.values():
-        for n, shown in chunks(provider.articles, size):
-            pages.append(_list_page(index, "provider", provider.key, n, urls.provider_path(provider.key, n),
-                                    "provider.html", shown, (provider.name, provider.logo, len(provider.articles))))
-    topic_rows = _topic_rows(index)
-    pages.append(OutputPage(urls.output_file(urls.topics_path()), "topics.html", "topics", stamp=topic_rows))
-    provider_rows = _provider_rows(index)
-    pages.append(OutputPage(urls.output_file(urls.providers_path()), "providers.html", "providers", stamp=provider_rows))
-    pages.append(OutputPage("404.html", "404.html", "404"))
-    return pages
-
-
-def _list_page(index: SiteIndex, kind: str, key: str | None, n: int, path: str, template: str,
-               shown: Sequence[str], stamp: tuple[Any, ...]) -> OutputPage:
-    """A page of a paginated list; ``stamp`` must determine the number of pages."""
-    return OutputPage(
-        path=urls.output_file(path), template=template, kind=kind, key=key, number=n,
-        sources=tuple(index.articles[s].source for s in shown),
-        stamp=(*stamp, n),
-    )
-
-
 def page_count(items: int, size: int) -> int:
     """Pages a list of ``items`` needs; an empty list still has a page 1."""
     return max(1, -(-items // size))
@@ -102,51 +58,16 @@ def chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
     return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
 
 
-def _focus_topic(article: Article, counts: dict[str, int]) -> TopicRef | None:
-    """The article's most specific (rarest) topic names its "More on" sidebar."""
-    return min(article.topics, key=lambda t: (counts[t.slug], t.slug), default=None)
-
-
-def _topic_rows(index: SiteIndex) -> tuple[tuple[str, str, int], ...]:
-    return tuple((t.slug, t.name, len(t.articles)) for t in index.topics.values())
-
-
-def _provider_rows(index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
-    return tuple((p.key, p.name, p.logo, len(p.articles)) for p in index.providers.values())
-
-
-# --- contexts -----------------------------------------------------------------------
-
-
-def page_context(index: SiteIndex, config: SiteConfig, page: OutputPage) -> dict[str, Any]:
-    """The template context of one planned page (documented in each template's header)."""
-    context: dict[str, Any] = {"page_path": urls.url_path(page.path)}
-    key = page.key or ""
-    if page.kind == "article":
-        article = index.articles[key]
-        counts = {slug: len(t.articles) for slug, t in ((t.slug, index.topics[t.slug]) for t in article.topics)}
-        context.update(article=article, more=_articles(index, index.more_on_topic.get(key, ())),
-                       focus_topic=_focus_topic(article, counts))
-    elif page.kind == "home":
-        context.update(_list_context(index, index.newest, config.page_size, page.number, urls.home_path),
-                       top_stories=_articles(index, index.top_stories) if page.number == 1 else ())
-    elif page.kind == "topic":
-        topic = index.topics[key]
-        context.update(_list_context(index, topic.articles, config.page_size, page.number,
-                                     lambda n: urls.topic_path(topic.slug, n)), topic=topic)
-    elif page.kind == "provider":
-        provider = index.providers[key]
-        context.update(_list_context(index, provider.articles, config.page_size, page.number,
-                                     lambda n: urls.provider_path(provider.key, n)), provider=provider)
-    elif page.kind == "topics":
-        context["topics"] = _topic_rows(index)
-    elif page.kind == "providers":
-        context["providers"] = _provider_rows(index)
-    return context
+def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
+    return tuple(index.articles[s].source for s in slugs)
 
 
 def _articles(index: SiteIndex, slugs: Sequence[str]) -> tuple[Article, ...]:
     return tuple(index.articles[s] for s in slugs)
+
+
+def _base_context(page: OutputPage) -> dict[str, Any]:
+    return {"page_path": urls.url_path(page.path)}
 
 
 def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
@@ -156,3 +77,93 @@ def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
         "articles": _articles(index, slugs[(n - 1) * size : n * size]),
         "pagination": Pagination(page=n, total=page_count(len(slugs), size), path_of=path_of),
     }
+
+
+# --- articles -----------------------------------------------------------------------
+
+
+def _focus_topic(article: Article, index: SiteIndex) -> TopicRef | None:
+    """The article's most specific (rarest) topic names its "More on" sidebar."""
+    return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
+
+
+def _plan_articles(given: PlanInput) -> list[OutputPage]:
+    index = given.index
+    return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
+                       sources=(article.source, *_sources(index, index.more_on_topic.get(slug, ()))),
+                       stamp=ArticleStamp(_focus_topic(article, index)))
+            for slug, article in index.articles.items()]
+
+
+def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    article = site.index.articles[page.key or ""]
+    return {**_base_context(page), "article": article, "focus_topic": _focus_topic(article, site.index),
+            "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ()))}
+
+
+# --- the home page: the newest stories ------------------------------------------------
+
+
+def _plan_home(given: PlanInput) -> list[OutputPage]:
+    index = given.index
+    pages = chunks(index.newest, given.config.page_size)
+    return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
+                       sources=_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
+                       stamp=ListStamp("", None, len(index.newest), len(pages)))
+            for n, shown in pages]
+
+
+def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    index = site.index
+    return {**_base_context(page), **_list_context(index, index.newest, site.config.page_size, page.number, urls.home_path),
+            "top_stories": _articles(index, index.top_stories) if page.number == 1 else ()}
+
+
+# --- collections: one kind of list page and one index page per kind of group --------
+
+
+def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
+    pages = []
+    for group in given.index.collections[kind.name].values():
+        parts = chunks(group.articles, given.config.page_size)
+        stamp = ListStamp(group.name, group.logo, len(group.articles), len(parts))
+        pages += [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
+                             sources=_sources(given.index, shown), stamp=stamp) for n, shown in parts]
+    return pages
+
+
+def _collection_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:
+    group = site.index.collections[kind.name][page.key or ""]
+    return {**_base_context(page), kind.name: group,
+            **_list_context(site.index, group.articles, site.config.page_size, page.number, group.path)}
+
+
+def _rows(kind: CollectionKind, index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
+    return tuple(group.row() for group in index.collections[kind.name].values())
+
+
+def _plan_collection_index(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
+    return [OutputPage(urls.output_file(kind.index_path()), f"{kind.section}.html", kind.section,
+                       stamp=RowsStamp(_rows(kind, given.index)))]
+
+
+def _collection_index_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:
+    return {**_base_context(page), kind.section: _rows(kind, site.index)}
+
+
+def _collection_kinds() -> list[PageKind]:
+    def bind(function: Callable[..., Any], kind: CollectionKind) -> Callable[..., Any]:
+        return lambda *args: function(kind, *args)
+
+    lists = [PageKind(k.name, bind(_plan_collection, k), bind(_collection_context, k), sitemap="list") for k in COLLECTION_KINDS]
+    indexes = [PageKind(k.section, bind(_plan_collection_index, k), bind(_collection_index_context, k), sitemap="list")
+               for k in COLLECTION_KINDS]
+    return lists + indexes
+
+
+KINDS: list[PageKind] = [
+    PageKind("article", _plan_articles, _article_context, sitemap="article"),
+    PageKind("home", _plan_home, _home_context, sitemap="list"),
+    *_collection_kinds(),
+    PageKind("404", lambda given: [OutputPage("404.html", "404.html", "404")], lambda site, page: _base_context(page)),
+]

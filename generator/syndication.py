@@ -7,159 +7,229 @@ edited headline never re-renders a 10,000-URL sitemap.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import urls
-from .memo import ArticleMemo
-from .models import Article, Image, OutputPage, SiteConfig, SiteIndex
+from .groups import COLLECTION_KINDS
+from .kinds import FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
+from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex
 from .pages import chunks
 from .render import JSON_OUTPUT
 
-KINDS = {"feed", "feed_json", "sitemap", "sitemap_index", "news_sitemap", "robots", "api_list", "api_topics", "api_providers"}
+COLLECTIONS_BY_NAME = {kind.name: kind for kind in COLLECTION_KINDS}
+
 FEED_SIZE = 50
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file
 NEWS_SITEMAP_WINDOW = timedelta(days=2)
 NEWS_SITEMAP_LIMIT = 1_000  # Google News' limit per sitemap
+SITE = "site"  # the scope of the site-wide feeds and API list; the others are collection kinds
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The whole site or one collection, with its published stories newest first."""
+
+    kind: str  # SITE or a collection kind's name
+    key: str | None
+    title: str
+    slugs: tuple[str, ...]
 
 
 def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
     return tuple(s for s in slugs if index.articles[s].is_published)
 
 
-def _scopes(index: SiteIndex) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
-    """(kind, key, title, published slugs newest first) for the site, each topic and each provider."""
-    scopes: list[tuple[str, str | None, str, tuple[str, ...]]] = [("site", None, "", _published(index, index.newest))]
-    scopes += [("topic", t.slug, t.name, _published(index, t.articles)) for t in index.topics.values()]
-    scopes += [("provider", p.key, p.name, _published(index, p.articles)) for p in index.providers.values()]
+def _scopes(index: SiteIndex) -> list[Scope]:
+    scopes = [Scope(SITE, None, "", _published(index, index.newest))]
+    for kind in COLLECTION_KINDS:
+        scopes += [Scope(kind.name, g.key, g.name, _published(index, g.articles)) for g in index.collections[kind.name].values()]
     return scopes
 
 
-def plan_syndication(index: SiteIndex, config: SiteConfig, html_pages: Sequence[OutputPage]) -> list[OutputPage]:
-    pages: list[OutputPage] = []
-    scopes = _scopes(index)
+def _collection(index: SiteIndex, scope: str, key: str | None) -> Collection | None:
+    return None if scope == SITE else index.collections[scope][key or ""]
+
+
+def _feed_folder(index: SiteIndex, scope: str, key: str | None) -> str:
+    group = _collection(index, scope, key)
+    return group.path() if group else ""
+
+
+def _api_section(scope: str) -> str:
+    return "news" if scope == SITE else COLLECTIONS_BY_NAME[scope].section
+
+
+# --- feeds --------------------------------------------------------------------------
+
+
+def _plan_feeds(given: PlanInput) -> list[OutputPage]:
+    index = given.index
     site_updated = _newest_story(index)
-    for kind, key, title, slugs in scopes:
-        shown = [index.articles[s] for s in slugs[:FEED_SIZE]]
-        items = tuple(a.source for a in shown)
+    pages = []
+    for scope in _scopes(index):
+        shown = [index.articles[s] for s in scope.slugs[:FEED_SIZE]]
         # Atom requires <updated> even on an empty feed: then the site's newest story. It is
         # in the stamp, so an empty feed is re-rendered when the site's newest story changes.
-        updated = max((a.updated or a.published for a in shown), default=site_updated)
-        prefix = urls.feed_prefix(kind, key)
-        pages.append(OutputPage(prefix + "feed.xml", "feed.xml", "feed", key, sources=items, stamp=(kind, title, updated)))
-        pages.append(OutputPage(prefix + "feed.json", JSON_OUTPUT, "feed_json", key, sources=items, stamp=(kind, title, updated)))
-    pages += _sitemaps(index, html_pages)
-    recent = _news_sitemap_articles(index, scopes[0][3])
-    pages.append(OutputPage("news-sitemap.xml", "news_sitemap.xml", "news_sitemap",
-                            sources=tuple(index.articles[s].source for s in recent)))
-    pages.append(OutputPage("robots.txt", "robots.txt", "robots"))
-    pages += _api_pages(index, config, scopes)
+        stamp = FeedStamp(scope.kind, scope.title, max((a.updated or a.published for a in shown), default=site_updated))
+        folder = _feed_folder(index, scope.kind, scope.key)
+        sources = tuple(a.source for a in shown)
+        pages.append(OutputPage(folder + "feed.xml", "feed.xml", "feed", scope.key, sources=sources, stamp=stamp))
+        pages.append(OutputPage(folder + "feed.json", JSON_OUTPUT, "feed_json", scope.key, sources=sources, stamp=stamp))
     return pages
 
 
-def _sitemaps(index: SiteIndex, html_pages: Sequence[OutputPage]) -> list[OutputPage]:
+def _feed(site: Site, page: OutputPage) -> dict[str, Any]:
+    config, stamp = site.config, page.stamp
+    assert isinstance(stamp, FeedStamp)
+    group = _collection(site.index, stamp.scope, page.key)
+    folder = group.path() if group else ""
+    return {
+        "title": f"{config.title} · {stamp.title}" if stamp.title else config.title,
+        "description": f"{group.about} on {config.title}" if group else config.description,
+        "home_url": _absolute(config, folder),
+        "atom_url": _absolute(config, folder + "feed.xml"),
+        "json_url": _absolute(config, folder + "feed.json"),
+        "updated": stamp.updated,
+    }
+
+
+def _atom_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    return {"page_path": page.path, "feed": _feed(site, page), "items": _items(site, page)}
+
+
+def _json_feed_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    items = [site.items.get("feed", a, lambda a: json_feed_item(a, site.config)) for a in _items(site, page)]
+    return {"data": json_feed(_feed(site, page), items, site.config)}
+
+
+def _items(site: Site, page: OutputPage) -> list[Article]:
+    return [site.index.article_of(s) for s in page.sources]
+
+
+def _absolute(config: SiteConfig, target: str) -> str:
+    return urls.absolute_url(config.base_url, config.base_path, target)
+
+
+# --- sitemaps and robots.txt ----------------------------------------------------------
+
+
+def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
+    index = given.index
     newest = max((a.updated or a.published for a in index.articles.values()), default=None)
     entries = []
-    for page in html_pages:
-        if page.kind == "404" or (page.kind == "article" and not index.articles[page.key or ""].is_published):
+    for page in given.planned:
+        listing = given.kinds[page.kind].sitemap
+        if listing == "no" or (listing == "article" and not index.articles[page.key or ""].is_published):
             continue
-        shown = [a for a in map(index.article_of, page.sources) if a.is_published]
-        if page.kind == "article":
-            shown = shown[:1]
-        lastmod = max((a.updated or a.published for a in shown), default=newest)
-        entries.append((urls.url_path(page.path), lastmod))
+        shown = [a for a in map(index.article_of, page.sources[:1] if listing == "article" else page.sources) if a.is_published]
+        entries.append((urls.url_path(page.path), max((a.updated or a.published for a in shown), default=newest)))
     if len(entries) <= SITEMAP_LIMIT:
-        return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=tuple(entries))]
+        return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp(tuple(entries)))]
     parts = [tuple(entries[i : i + SITEMAP_LIMIT]) for i in range(0, len(entries), SITEMAP_LIMIT)]
-    pages = [OutputPage(f"sitemap-{n}.xml", "sitemap.xml", "sitemap", str(n), stamp=part)
+    pages = [OutputPage(f"sitemap-{n}.xml", "sitemap.xml", "sitemap", str(n), stamp=SitemapStamp(part))
              for n, part in enumerate(parts, start=1)]
     index_entries = tuple((f"sitemap-{n}.xml", max((d for _p, d in part if d), default=None))
                           for n, part in enumerate(parts, start=1))
-    pages.append(OutputPage("sitemap.xml", "sitemap_index.xml", "sitemap_index", stamp=index_entries))
+    pages.append(OutputPage("sitemap.xml", "sitemap_index.xml", "sitemap_index", stamp=SitemapStamp(index_entries)))
     return pages
 
 
-def _news_sitemap_articles(index: SiteIndex, published: Sequence[str]) -> list[str]:
+def _sitemap_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    assert isinstance(page.stamp, SitemapStamp)
+    return {"page_path": page.path, "entries": page.stamp.entries}
+
+
+def _sitemap_index_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    assert isinstance(page.stamp, SitemapStamp)
+    return {"page_path": page.path, "sitemaps": page.stamp.entries}
+
+
+def _plan_news_sitemap(given: PlanInput) -> list[OutputPage]:
     """Articles from the two days before the newest one (the build's "now" is its newest story)."""
-    if not published:
-        return []
-    start = index.articles[published[0]].published - NEWS_SITEMAP_WINDOW
+    index = given.index
+    published = _published(index, index.newest)
     recent: list[str] = []
-    for slug in published:
-        if index.articles[slug].published < start or len(recent) == NEWS_SITEMAP_LIMIT:
-            break
-        recent.append(slug)
-    return recent
+    if published:
+        start = index.articles[published[0]].published - NEWS_SITEMAP_WINDOW
+        for slug in published:
+            if index.articles[slug].published < start or len(recent) == NEWS_SITEMAP_LIMIT:
+                break
+            recent.append(slug)
+    return [OutputPage("news-sitemap.xml", "news_sitemap.xml", "news_sitemap",
+                       sources=tuple(index.articles[s].source for s in recent))]
 
 
-def _api_pages(index: SiteIndex, config: SiteConfig, scopes: list[tuple[str, str | None, str, tuple[str, ...]]]) -> list[OutputPage]:
+# --- the JSON API ------------------------------------------------------------------
+
+
+def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     pages = []
-    sections = {"site": "news", "topic": "topics", "provider": "providers"}
-    for kind, key, title, slugs in scopes:
-        parts = chunks(slugs, config.page_size)
-        for n, shown in parts:
-            path = urls.api_path(sections[kind], key, n)
-            pages.append(OutputPage(path + "index.json", JSON_OUTPUT, "api_list", key, number=n,
-                                    sources=tuple(index.articles[s].source for s in shown),
-                                    stamp=(kind, title, len(parts))))
-    topic_rows = tuple((slug, name, len(s)) for kind, slug, name, s in scopes if kind == "topic")
-    provider_rows = tuple((key, name, len(s)) for kind, key, name, s in scopes if kind == "provider")
-    pages.append(OutputPage(urls.api_path("topics") + "index.json", JSON_OUTPUT, "api_topics", stamp=topic_rows))
-    pages.append(OutputPage(urls.api_path("providers") + "index.json", JSON_OUTPUT, "api_providers", stamp=provider_rows))
+    for scope in _scopes(given.index):
+        parts = chunks(scope.slugs, given.config.page_size)
+        stamp = ApiStamp(scope.kind, scope.title, len(parts))
+        pages += [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
+                             scope.key, number=n, sources=tuple(given.index.articles[s].source for s in shown), stamp=stamp)
+                  for n, shown in parts]
     return pages
 
 
-# --- contexts -----------------------------------------------------------------------
+def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    stamp, config = page.stamp, site.config
+    assert isinstance(stamp, ApiStamp)
+    section = _api_section(stamp.scope)
+    next_page = (_absolute(config, urls.api_path(section, page.key, page.number + 1) + "index.json")
+                 if page.number < stamp.pages else None)
+    return {"data": {"title": stamp.title or config.title, "page": page.number,
+                     "value": [site.items.get("api", a, lambda a: api_item(a, config)) for a in _items(site, page)],
+                     "nextPage": next_page}}
 
 
-def syndication_context(index: SiteIndex, config: SiteConfig, page: OutputPage,
-                        cache: ArticleMemo[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``cache`` keeps each article's API and JSON Feed items: an article is in several lists and feeds.
-    Items hold absolute URLs, so a new configuration needs a new cache."""
-    cache = cache or ArticleMemo()
-    def absolute(target: str) -> str:
-        return urls.absolute_url(config.base_url, config.base_path, target)
+def _plan_api_indexes(given: PlanInput) -> list[OutputPage]:
+    """One document per kind of collection listing every group with its count of published stories."""
+    scopes = _scopes(given.index)
+    return [OutputPage(urls.api_path(kind.section) + "index.json", JSON_OUTPUT, "api_index", kind.name,
+                       stamp=RowsStamp(tuple((s.key or "", s.title, None, len(s.slugs)) for s in scopes if s.kind == kind.name)))
+            for kind in COLLECTION_KINDS]
 
-    items = [index.article_of(s) for s in page.sources]
-    if page.kind in ("feed", "feed_json"):
-        kind, title, updated = page.stamp
-        prefix = urls.feed_prefix(kind, page.key)
-        feed = {
-            "title": f"{config.title} · {title}" if title else config.title,
-            "description": {"site": config.description,
-                            "topic": f"Stories about {title} on {config.title}",
-                            "provider": f"Stories from {title} on {config.title}"}[kind],
-            "home_url": absolute(prefix),
-            "atom_url": absolute(prefix + "feed.xml"),
-            "json_url": absolute(prefix + "feed.json"),
-            "updated": updated,
-        }
-        if page.kind == "feed":
-            return {"page_path": page.path, "feed": feed, "items": items}
-        return {"data": json_feed(feed, [cache.get("feed", a, lambda a: json_feed_item(a, config)) for a in items], config)}
-    if page.kind == "sitemap":
-        return {"page_path": page.path, "entries": page.stamp}
-    if page.kind == "sitemap_index":
-        return {"page_path": page.path, "sitemaps": page.stamp}
-    if page.kind == "news_sitemap":
-        return {"page_path": page.path, "items": items}
-    if page.kind == "robots":
-        return {"page_path": page.path}
-    if page.kind == "api_list":
-        kind, title, total = page.stamp
-        section = {"site": "news", "topic": "topics", "provider": "providers"}[kind]
-        next_page = absolute(urls.api_path(section, page.key, page.number + 1) + "index.json") if page.number < total else None
-        return {"data": {"title": title or config.title, "page": page.number,
-                         "value": [cache.get("api", a, lambda a: api_item(a, config)) for a in items],
-                         "nextPage": next_page}}
-    if page.kind in ("api_topics", "api_providers"):
-        section = "topics" if page.kind == "api_topics" else "providers"
-        html_path = urls.topic_path if section == "topics" else urls.provider_path
-        value = [{"name": name, "key": key, "count": count, "url": absolute(html_path(key)),
-                  "api": absolute(urls.api_path(section, key) + "index.json")} for key, name, count in page.stamp]
-        return {"data": {"title": section.capitalize(), "page": 1, "value": value, "nextPage": None}}
-    raise ValueError(f"unknown page kind {page.kind!r}")
+
+def _api_index_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    assert isinstance(page.stamp, RowsStamp)
+    kind = COLLECTIONS_BY_NAME[page.key or ""]
+    value = [{"name": name, "key": key, "count": count, "url": _absolute(site.config, kind.path(key, 1)),
+              "api": _absolute(site.config, urls.api_path(kind.section, key) + "index.json")}
+             for key, name, _logo, count in page.stamp.rows]
+    return {"data": {"title": kind.section.capitalize(), "page": 1, "value": value, "nextPage": None}}
+
+
+@dataclass(frozen=True)
+class ApiStamp:
+    scope: str
+    title: str
+    pages: int
+
+
+def _path_only(site: Site, page: OutputPage) -> dict[str, Any]:
+    return {"page_path": page.path}
+
+
+def _news_sitemap_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    return {"page_path": page.path, "items": _items(site, page)}
+
+
+# After every HTML kind: the sitemap lists the pages planned before it.
+KINDS: list[PageKind] = [
+    PageKind("feed", _plan_feeds, _atom_context),
+    PageKind("feed_json", lambda given: [], _json_feed_context),  # planned with the Atom feed of the same scope
+    PageKind("sitemap", _plan_sitemaps, _sitemap_context),
+    PageKind("sitemap_index", lambda given: [], _sitemap_index_context),  # planned with the sitemaps it lists
+    PageKind("news_sitemap", _plan_news_sitemap, _news_sitemap_context),
+    PageKind("robots", lambda given: [OutputPage("robots.txt", "robots.txt", "robots")], _path_only),
+    PageKind("api_list", _plan_api_lists, _api_list_context),
+    PageKind("api_index", _plan_api_indexes, _api_index_context),
+]
 
 
 def _newest_story(index: SiteIndex) -> datetime:

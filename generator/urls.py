@@ -57,15 +57,6 @@ def absolute_url(base_url: str, base_path: str, target: str) -> str:
     return origin + site_url(base_path, target)
 
 
-def feed_prefix(kind: str, key: str | None) -> str:
-    """Folder of a scope's feeds: "" (whole site), "topics/<slug>/" or "providers/<key>/"."""
-    if kind == "topic" and key:
-        return topic_path(key)
-    if kind == "provider" and key:
-        return provider_path(key)
-    return ""
-
-
 def api_path(section: str, key: str | None = None, page: int = 1) -> str:
     """ "api/news/", "api/topics/<slug>/page/2/", ... (each served as index.json)."""
     path = f"api/{section}/" + (f"{key}/" if key else "")

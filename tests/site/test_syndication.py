@@ -10,8 +10,11 @@ from datetime import datetime
 import feedparser
 import pytest
 
+from generator import syndication
+from generator.kinds import PlanInput
 from generator.models import OutputPage
-from generator.syndication import SITEMAP_LIMIT, plan_syndication
+from generator.plan import BY_NAME
+from generator.syndication import SITEMAP_LIMIT
 from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -258,14 +261,15 @@ def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     builder.build()
     index, config = builder._index, builder._config
     html = [OutputPage(f"archive/{n}/index.html", "topics.html", "topics") for n in range(SITEMAP_LIMIT + 7)]
-    pages = {p.path: p for p in plan_syndication(index, config, html)}
+    given = PlanInput(index, config, tuple(html), BY_NAME)
+    pages = {p.path: p for kind in syndication.KINDS for p in kind.plan(given)}
     assert {"sitemap.xml", "sitemap-1.xml", "sitemap-2.xml"} <= set(pages) and "sitemap-3.xml" not in pages
     env = make_environment(config, [])
-    root = ET.fromstring(render_page(env, pages["sitemap.xml"], {"page_path": "sitemap.xml", "sitemaps": pages["sitemap.xml"].stamp}))
+    root = ET.fromstring(render_page(env, pages["sitemap.xml"], {"page_path": "sitemap.xml", "sitemaps": pages["sitemap.xml"].stamp.entries}))
     assert root.tag == SITEMAP_NS + "sitemapindex"
     assert [s.find(SITEMAP_NS + "loc").text for s in root] == [BASE + "sitemap-1.xml", BASE + "sitemap-2.xml"]
-    second = ET.fromstring(render_page(env, pages["sitemap-2.xml"], {"page_path": "x", "entries": pages["sitemap-2.xml"].stamp}))
-    assert len(second) == 7 and len(pages["sitemap-1.xml"].stamp) == SITEMAP_LIMIT
+    second = ET.fromstring(render_page(env, pages["sitemap-2.xml"], {"page_path": "x", "entries": pages["sitemap-2.xml"].stamp.entries}))
+    assert len(second) == 7 and len(pages["sitemap-1.xml"].stamp.entries) == SITEMAP_LIMIT
 
 
 def test_every_feed_in_the_output_parses(site):

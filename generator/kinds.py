@@ -1,0 +1,76 @@
+"""What a page kind is: how its pages are planned, what its template gets, and its stamps.
+
+Every kind of output (an article page, a topic list, a feed, the sitemap) is
+one :class:`PageKind` in the registry (``plan.REGISTRY``). A stamp is a small
+frozen dataclass holding every value a page shows besides its source
+articles: two plans with equal template, sources and stamp render the same
+bytes, so an unchanged stamp lets an incremental build skip the page.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from .memo import ArticleMemo
+from .models import Image, OutputPage, SiteConfig, SiteIndex, TopicRef
+
+Row = tuple[str, str, Image | None, int]  # key, name, logo, number of stories
+
+
+@dataclass(frozen=True)
+class ArticleStamp:
+    focus: TopicRef | None  # the topic that names the "More on" sidebar
+
+
+@dataclass(frozen=True)
+class ListStamp:
+    name: str
+    logo: Image | None
+    size: int  # stories in the whole list
+    pages: int
+
+
+@dataclass(frozen=True)
+class RowsStamp:
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class FeedStamp:
+    scope: str  # "site" or a collection kind's name
+    title: str
+    updated: datetime  # Atom's <updated>, also for an empty feed
+
+
+@dataclass(frozen=True)
+class SitemapStamp:
+    entries: tuple[tuple[str, datetime | None], ...]  # (URL path or sitemap file, lastmod)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    index: SiteIndex
+    config: SiteConfig
+    planned: Sequence[OutputPage]  # what the kinds before this one planned
+    kinds: Mapping[str, PageKind]
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a context function may read."""
+
+    index: SiteIndex
+    config: SiteConfig
+    items: ArticleMemo[dict[str, Any]]  # feed and API items, made once per article
+
+
+@dataclass(frozen=True)
+class PageKind:
+    name: str
+    plan: Callable[[PlanInput], list[OutputPage]]
+    context: Callable[[Site, OutputPage], dict[str, Any]]
+    # How the sitemap lists its pages: not at all, as a list (lastmod: its newest story) or as one
+    # article (left out when that article is unpublished).
+    sitemap: Literal["no", "list", "article"] = "no"

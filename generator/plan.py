@@ -1,0 +1,30 @@
+"""The registry of page kinds, in planning order, and the two things done with it.
+
+A new kind of page (a day, a story, the search page) is one :class:`PageKind`
+entry here (or in the module that groups its kind of output) plus a template.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import pages, syndication
+from .kinds import PageKind, PlanInput, Site
+from .models import OutputPage, SiteConfig, SiteIndex
+
+# HTML kinds first: the sitemap lists the pages planned before it.
+REGISTRY: tuple[PageKind, ...] = (*pages.KINDS, *syndication.KINDS)
+BY_NAME: dict[str, PageKind] = {kind.name: kind for kind in REGISTRY}
+assert len(BY_NAME) == len(REGISTRY), "two page kinds share a name"
+
+
+def plan_site(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
+    """Every page of the site, as cheap records; nothing is rendered here."""
+    planned: list[OutputPage] = []
+    for kind in REGISTRY:
+        planned += kind.plan(PlanInput(index, config, tuple(planned), BY_NAME))
+    return planned
+
+
+def page_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    """The template context of one planned page (each template's header comment documents it)."""
+    return BY_NAME[page.kind].context(site, page)
