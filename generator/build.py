@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from markupsafe import Markup
 from tqdm import tqdm
 
-from . import urls
+from . import index, plan, urls
 from .assets import fingerprinted_names
 from .config import load_config
 from .content import ContentFiles, file_stat
@@ -50,10 +50,14 @@ BUILTIN_STATIC = theme_folder("static")
 T = TypeVar("T")
 
 
+# What the index and the page plan read of an article, as they declare it: an edit that changes
+# none of these (a headline, an excerpt, a body) keeps the index and plan and re-renders only the
+# pages that show the article.
+STRUCTURE_FIELDS = tuple(sorted(index.READS | plan.READS))
+
+
 def _structure(article: Article) -> tuple[Any, ...]:
-    """Everything about an article that the index and the page plan depend on."""
-    return (article.slug, article.published, article.updated, article.topics, article.provider, article.heat,
-            article.quality, article.is_published)
+    return tuple(getattr(article, name) for name in STRUCTURE_FIELDS)
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -332,7 +336,7 @@ class Builder:
         return page_context(Site(self._index, self._config, self._items), page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
-        sources = tuple((s, self._content.sources[s].revision, self._slugs[s]) for s in page.sources)
+        sources = tuple((s, self._content.sources[s].digest, self._slugs[s]) for s in page.sources)
         return (page.template, page.kind, page.key, page.number, page.stamp, sources)
 
     # --- rendering and copying ------------------------------------------------------

@@ -2,7 +2,9 @@
 
 A one-off build reads every article once (in forked workers for large
 sites); ``serve`` keeps one :class:`ContentFiles` for its lifetime and, after
-each change, re-reads only the files whose (mtime, size) moved. The sets of
+each change, re-reads only the files whose (mtime, size) moved. What a file
+holds is identified by the digest of its bytes, never by a counter, so a
+fingerprint means the same in the next process. The sets of
 files with problems and of unpublished files are kept up to date as files
 are read, so a build's summary costs nothing per unchanged file.
 """
@@ -25,11 +27,11 @@ Progress = Callable[[Sequence[str], str], Iterator[str]]
 
 @dataclass
 class Source:
-    """One article file as last read: its (mtime, size), the result, and a revision number."""
+    """One article file as last read: its (mtime, size), the result, and the digest of what the site shows."""
 
     stat: tuple[int, int] | None  # None: vanished while being read
     result: ReadResult
-    revision: int
+    digest: str  # of the bytes ``article`` was read from (in serve, maybe an earlier version than ``result``)
     article: Article | None  # what the site uses: the read article, or in serve the last good one
 
 
@@ -59,7 +61,6 @@ class ContentFiles:
     unpublished: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # other files, copied as they are
     links_out: dict[str, Problem] = field(default_factory=dict)  # symlinks leading out of the content folder, never read
-    revision: int = 0
 
     def rescan(self, read: Reader, progress: Progress) -> set[str]:
         """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
@@ -82,8 +83,7 @@ class ContentFiles:
 
         for results in map_shares(read_share, stale, self.jobs):
             for source, stat, result in results:
-                self.revision += 1
-                self._remember(source, Source(stat, result, self.revision, result.article))
+                self._remember(source, Source(stat, result, result.digest, result.article))
                 changed.add(source)
         return changed
 
@@ -134,8 +134,10 @@ class ContentFiles:
         if result.article is None and self.keep_last_good and previous is not None and previous.article is not None:
             self._remember(source, replace(previous, stat=stat, result=result))
             return False  # the site keeps showing the last good version
-        self.revision += 1
-        self._remember(source, Source(stat, result, self.revision, result.article))
+        if previous is not None and previous.digest == result.digest and previous.article is not None:
+            self._remember(source, replace(previous, stat=stat, result=result))
+            return False  # touched, not changed
+        self._remember(source, Source(stat, result, result.digest, result.article))
         return True
 
     def _remember(self, source: str, entry: Source) -> None:

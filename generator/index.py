@@ -12,6 +12,9 @@ from .models import Article, Collection, CollectionKind, Image, SiteIndex
 from .similar import more_on_topic
 
 TOP_STORIES = 5
+# The article fields the index reads (order, groups, "More on", top stories); an edit touching none of
+# them leaves the index as it is. tests/unit/test_declared_reads.py fails on an undeclared read.
+READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"})
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:

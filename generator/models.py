@@ -214,7 +214,7 @@ class OutputPage:
     ``kind``/``key``/``number`` say what the page shows (e.g. "topic", "robotics",
     page 2). ``sources`` are the content files whose data it shows, in order; ``stamp`` is
     every other value it shows that can change with content (counts, names).
-    Two plans with equal template, sources (at equal revisions) and stamp render
+    Two plans with equal template, sources (with equal content digests) and stamp render
     to the same bytes.
     """
 

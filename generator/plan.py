@@ -11,6 +11,10 @@ from . import pages, syndication
 from .kinds import PageKind, PlanInput, Site
 from .models import OutputPage, SiteConfig, SiteIndex
 
+# The article fields planning reads besides the index's (feeds' and sitemaps' dates, what is
+# published); tests/unit/test_declared_reads.py fails on an undeclared read.
+READS = frozenset({"source", "slug", "published", "updated", "is_published", "topics"})
+
 # HTML kinds first: the sitemap lists the pages planned before it.
 REGISTRY: tuple[PageKind, ...] = (*pages.KINDS, *syndication.KINDS)
 BY_NAME: dict[str, PageKind] = {kind.name: kind for kind in REGISTRY}

@@ -7,6 +7,7 @@ can ever see it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -43,6 +44,7 @@ class ReadLimits:
 class ReadResult:
     article: Article | None
     problems: tuple[Problem, ...]
+    digest: str = ""  # of the file's bytes: what a page fingerprint records, the same in every process
 
 
 class _Reporter:
@@ -75,7 +77,11 @@ def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = Non
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return ReadResult(None, (Problem(source, line, f"not valid UTF-8 (byte {exc.start})"),))
-    return parse_article(text, source, tz, now, limits)
+    return replace(parse_article(text, source, tz, now, limits), digest=content_digest(raw))
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None,
