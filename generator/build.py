@@ -33,8 +33,8 @@ from .index import apply_metadata, build_index
 from .kinds import Site
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .memo import ArticleMemo
-from .metadata import Metadata, load_metadata
-from .models import Article, OutputPage, Problem, SiteConfig, SiteIndex
+from .metadata import load_metadata
+from .models import Article, OutputPage, Problem
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
 from .parallel import map_shares
@@ -42,6 +42,7 @@ from .plan import page_context, plan_site
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .sources import scan_layered
+from .state import BuildState
 from .write import Publisher
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
@@ -71,27 +72,10 @@ class Builder:
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
-        self._content = ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
-                                     jobs=options.jobs)
-        self._config: SiteConfig | None = None
-        self._metadata: Metadata | None = None
-        self._env: Any = None
-        self._index: SiteIndex | None = None
-        self._pages: list[OutputPage] = []
-        self._pages_by_source: dict[str, list[OutputPage]] = {}
-        self._slugs: dict[str, str] = {}  # source -> resolved slug
-        self._structure_as_read: dict[str, tuple[Any, ...]] = {}  # source -> _structure() before slug resolution
-        self._slug_problems: list[Problem] = []
-        self._available: frozenset[str] = frozenset()  # output paths of static files and content assets
-        self._missing: dict[str, str] = {}  # site-relative images naming no file -> first user
-        self._shown_metadata: Metadata | None = None  # metadata without images of missing files
-        self._rendered: dict[str, tuple[Any, ...]] = {}  # output path -> fingerprint of its last render
-        self._copied: dict[str, tuple[Path, tuple[int, int] | None]] = {}
-        self._owned: frozenset[str] | None = None  # what the output's mark lists, once known
+        self.state = BuildState(ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
+                                             jobs=options.jobs))
         self._lock: OutputLock | None = None
-        self._stale = True  # index and plan must be rebuilt from scratch
-        self._template_stats: dict[str, Any] = {}
-        self._asset_names: dict[str, str] = {}  # css/site.css -> css/site.<hash>.css (one-off builds)
+        self._env: Any = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._cards: ArticleMemo[Markup] = ArticleMemo()  # article cards' HTML
         self._started = time.perf_counter()
@@ -132,55 +116,55 @@ class Builder:
     def _build(self, changes: Changes | None) -> BuildResult:
         started = self._started = time.perf_counter()
         result = BuildResult()
-        if changes is None or changes.config or self._config is None:
+        if changes is None or changes.config or self.state.config is None:
             self._load_config()
         if changes is None or changes.templates:
             self._check_templates()
         if self.options.fingerprint_assets and (changes is None or changes.static):
             self._fingerprint_assets()
 
-        if changes is None or self._index is None:
-            changed, metadata_changed = self._content.rescan(self._read, self._progress), True
+        if changes is None or self.state.index is None:
+            changed, metadata_changed = self.state.content.rescan(self._read, self._progress), True
         else:
-            changed, metadata_changed = self._content.update(changes.content, self._read, self._progress)
+            changed, metadata_changed = self.state.content.update(changes.content, self._read, self._progress)
         self._settle()
         if metadata_changed:
             metadata = load_metadata(self.options.content_dir)
-            if metadata != self._metadata:
-                self._metadata = metadata
-                self._stale = True
-                self._rendered.clear()  # names and logos may change on any page
-        if self._site_paths() != self._available:
-            self._stale = True  # a referenced image may have appeared or vanished
-        assert self._config is not None and self._metadata is not None
+            if metadata != self.state.metadata:
+                self.state.metadata = metadata
+                self.state.stale = True
+                self.state.rendered.clear()  # names and logos may change on any page
+        if self._site_paths() != self.state.available:
+            self.state.stale = True  # a referenced image may have appeared or vanished
+        assert self.state.config is not None and self.state.metadata is not None
 
-        result.problems = self._content.problems() + list(self._metadata.problems)
-        result.skipped = self._content.skipped()
+        result.problems = self.state.content.problems() + list(self.state.metadata.problems)
+        result.skipped = self.state.content.skipped()
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
             result.seconds = time.perf_counter() - started
             return result
 
-        if self._stale or not self._patch_index(changed):
+        if self.state.stale or not self._patch_index(changed):
             to_render = self._rebuild_index_and_plan()
-        elif not self._rendered:  # templates changed: same plan, every page re-rendered
-            to_render = {p.path: p for p in self._pages}
+        elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
+            to_render = {p.path: p for p in self.state.pages}
         else:
-            to_render = {p.path: p for s in changed for p in self._pages_by_source.get(s, ())}
+            to_render = {p.path: p for s in changed for p in self.state.pages_by_source.get(s, ())}
         self._settle()
-        result.problems += self._slug_problems + missing_problems(self._missing)
-        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self._content.unpublished)
+        result.problems += self.state.slug_problems + missing_problems(self.state.missing)
+        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
 
-        assert self._lock is not None and self._index is not None
-        publisher = Publisher(self._lock.place, self._owned, preview=self.preview)
-        if not self._index.articles and publisher.owned and not self.options.allow_empty:
+        assert self._lock is not None and self.state.index is not None
+        publisher = Publisher(self._lock.place, self.state.owned, preview=self.preview)
+        if not self.state.index.articles and publisher.owned and not self.options.allow_empty:
             result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
                              "(--allow-empty publishes an empty site)")
             result.seconds = time.perf_counter() - started
             return result
         fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
-            publisher.keep_all(p.path for p in self._pages if p.path not in to_render)
+            publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
             pages = list(to_render.values())
             publisher.prepare()  # one staging folder, made before any worker forks
             if self.preview:  # the preview server has threads: never fork there
@@ -192,22 +176,22 @@ class Builder:
                 fingerprints.update(share_fingerprints)
             copied, copy_problems = self._copy_files(publisher)
             result.problems += copy_problems
-            step_input = StepInput(self._index, self._config, self._pages, publisher.read)
+            step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read)
             for step in self.steps:
                 for path, data in step(step_input):
                     publisher.put(path, data)
         except BaseException:
             publisher.abort()
-            self._stale = True  # what is planned was not published: start over next time
-            self._owned = None  # a half-done commit leaves the mark as the truth
+            self.state.stale = True  # what is planned was not published: start over next time
+            self.state.owned = None  # a half-done commit leaves the mark as the truth
             raise
         result.report = publisher.commit()
-        self._owned = publisher.owned
+        self.state.owned = publisher.owned
         # A page that left the plan must not count as rendered if it ever comes back.
-        self._rendered = {path: fp for path, fp in {**self._rendered, **fingerprints}.items() if path in self._owned}
-        self._copied = copied
-        result.articles = len(self._index.articles)
-        result.pages = len(self._pages)
+        self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items() if path in self.state.owned}
+        self.state.copied = copied
+        result.articles = len(self.state.index.articles)
+        result.pages = len(self.state.pages)
         result.rendered = len(fingerprints)
         result.seconds = time.perf_counter() - started
         return result
@@ -235,8 +219,8 @@ class Builder:
 
     def page_of(self, source: str) -> str | None:
         """The output path of a content file's article page, if the last build made one."""
-        slug = self._slugs.get(source)
-        if slug is None or self._index is None or slug not in self._index.articles:
+        slug = self.state.slugs.get(source)
+        if slug is None or self.state.index is None or slug not in self.state.index.articles:
             return None
         return urls.output_file(urls.article_path(slug))
 
@@ -244,36 +228,36 @@ class Builder:
         config = load_config(self.options.config_path)
         if self.options.base_url:
             config = replace(config, base_url=self.options.base_url)
-        if config != self._config:
-            self._config = config
+        if config != self.state.config:
+            self.state.config = config
             self._forget_rendering()
-            self._stale = True
+            self.state.stale = True
 
     def _check_templates(self) -> None:
         """Start rendering afresh if any template file was added, removed or changed."""
         files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
         stats = {path: (source, file_stat(source)) for path, source in files.items()}
-        if stats != self._template_stats:
-            self._template_stats = stats
+        if stats != self.state.template_stats:
+            self.state.template_stats = stats
             self._forget_rendering()
 
     def _fingerprint_assets(self) -> None:
         """Published pages link stylesheets by content hash; the preview (never cached) does not."""
         names = fingerprinted_names(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"]))
-        if names != self._asset_names:
-            self._asset_names = names
+        if names != self.state.asset_names:
+            self.state.asset_names = names
             self._forget_rendering()
 
     def _forget_rendering(self) -> None:
         self._env = None
         self._items = ArticleMemo()
         self._cards = ArticleMemo()
-        self._rendered.clear()
+        self.state.rendered.clear()
 
     def _read(self, path: Path, source: str) -> ReadResult:
-        assert self._config is not None
-        limits = ReadLimits(max_topics=self._config.max_topics_per_article, max_bytes=self._config.max_article_bytes)
-        return read_article(path, source, self._config.timezone or timezone.utc,
+        assert self.state.config is not None
+        limits = ReadLimits(max_topics=self.state.config.max_topics_per_article, max_bytes=self.state.config.max_article_bytes)
+        return read_article(path, source, self.state.config.timezone or timezone.utc,
                             self.options.now or datetime.now(timezone.utc), limits)
 
     def _included(self, article: Article) -> bool:
@@ -288,69 +272,69 @@ class Builder:
         so the index and the page plan stay valid; only pages showing the file
         need rendering. Returns False when a full re-index is needed.
         """
-        assert self._index is not None and self._metadata is not None
-        articles = dict(self._index.articles)
+        assert self.state.index is not None and self.state.metadata is not None
+        articles = dict(self.state.index.articles)
         for source in changed:
-            entry = self._content.sources.get(source)
+            entry = self.state.content.sources.get(source)
             new = entry.article if entry else None
-            before = self._structure_as_read.get(source)
+            before = self.state.structure_as_read.get(source)
             if new is None or not self._included(new):
                 if before is not None:
                     return False  # it left the site
                 continue
-            if before != _structure(new) or references_missing(new, self._available):
+            if before != _structure(new) or references_missing(new, self.state.available):
                 return False
-            slug = self._slugs[source]
-            articles[slug] = apply_metadata(replace(new, slug=slug), self._shown_metadata or self._metadata)
-        self._index = replace(self._index, articles=articles)
+            slug = self.state.slugs[source]
+            articles[slug] = apply_metadata(replace(new, slug=slug), self.state.shown_metadata or self.state.metadata)
+        self.state.index = replace(self.state.index, articles=articles)
         return True
 
     def _rebuild_index_and_plan(self) -> dict[str, OutputPage]:
         """Index and plan from scratch; return the pages whose fingerprint changed."""
-        assert self._config is not None and self._metadata is not None
-        included = [s.article for s in self._content.sources.values() if s.article and self._included(s.article)]
-        self._structure_as_read = {a.source: _structure(a) for a in included}
-        articles, self._slug_problems = resolve_slug_collisions(included)
-        self._slugs = {a.source: a.slug for a in articles}
-        self._available = self._site_paths()
-        missing = missing_images(articles, self._metadata, self._available)
-        if missing.keys() != self._missing.keys():
-            self._rendered.clear()  # images appear or vanish on pages whose sources did not change
-        self._missing = missing
-        self._shown_metadata = metadata_without(self._metadata, missing)
+        assert self.state.config is not None and self.state.metadata is not None
+        included = [s.article for s in self.state.content.sources.values() if s.article and self._included(s.article)]
+        self.state.structure_as_read = {a.source: _structure(a) for a in included}
+        articles, self.state.slug_problems = resolve_slug_collisions(included)
+        self.state.slugs = {a.source: a.slug for a in articles}
+        self.state.available = self._site_paths()
+        missing = missing_images(articles, self.state.metadata, self.state.available)
+        if missing.keys() != self.state.missing.keys():
+            self.state.rendered.clear()  # images appear or vanish on pages whose sources did not change
+        self.state.missing = missing
+        self.state.shown_metadata = metadata_without(self.state.metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
-        self._index = build_index(articles, self._shown_metadata, self._config.timezone or timezone.utc)
-        self._pages = plan_site(self._index, self._config)
+        self.state.index = build_index(articles, self.state.shown_metadata, self.state.config.timezone or timezone.utc)
+        self.state.pages = plan_site(self.state.index, self.state.config)
         by_source: dict[str, list[OutputPage]] = {}
-        for page in self._pages:
+        for page in self.state.pages:
             for source in page.sources:
                 by_source.setdefault(source, []).append(page)
-        self._pages_by_source = by_source
-        self._stale = False
+        self.state.pages_by_source = by_source
+        self.state.stale = False
         for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
-            memo.retain(self._index.articles)
-        return {p.path: p for p in self._pages if self._rendered.get(p.path) != self._fingerprint(p)}
+            memo.retain(self.state.index.articles)
+        return {p.path: p for p in self.state.pages if self.state.rendered.get(p.path) != self._fingerprint(p)}
 
     def _context(self, page: OutputPage) -> dict[str, Any]:
-        assert self._index is not None and self._config is not None
-        return page_context(Site(self._index, self._config, self._items), page)
+        assert self.state.index is not None and self.state.config is not None
+        return page_context(Site(self.state.index, self.state.config, self._items), page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
-        sources = tuple((s, self._content.sources[s].digest, self._slugs[s]) for s in page.sources)
+        sources = tuple((s, self.state.content.sources[s].digest, self.state.slugs[s]) for s in page.sources)
         return (page.template, page.kind, page.key, page.number, page.stamp, sources)
 
     # --- rendering and copying ------------------------------------------------------
 
     def _environment(self) -> Any:
         if self._env is None:
-            assert self._config is not None
-            self._env = make_environment(self._config, [self.options.site_dir / "templates"],
-                                         preview=self.options.include_unpublished, asset_names=self._asset_names,
+            assert self.state.config is not None
+            self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
+                                         preview=self.options.include_unpublished, asset_names=self.state.asset_names,
                                          cards=self._cards)
         return self._env
 
     def _site_paths(self) -> frozenset[str]:
-        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self._content.assets)
+        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self.state.content.assets)
 
     def _copy_files(self, publisher: Publisher) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
         """Theme and site static files, then content assets; unchanged ones are only stat'ed.
@@ -358,28 +342,28 @@ class Builder:
         A file that cannot be read is reported and keeps its last published copy, if any.
         """
         copies = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
-        copies.update({path: self.options.content_dir / path for path in self._content.assets})
+        copies.update({path: self.options.content_dir / path for path in self.state.content.assets})
         state = {}
         problems = []
         for path, source in copies.items():
             stat = file_stat(source)
-            if self._copied.get(path) == (source, stat) and stat is not None:
+            if self.state.copied.get(path) == (source, stat) and stat is not None:
                 publisher.keep(path)
-                if path in self._asset_names:
-                    publisher.keep(self._asset_names[path])
+                if path in self.state.asset_names:
+                    publisher.keep(self.state.asset_names[path])
             else:
                 try:
                     publisher.put_file(path, source)
                 except OSError as exc:
-                    in_content = path in self._content.assets
+                    in_content = path in self.state.content.assets
                     shown = path if in_content else str(source)
                     problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
                     if path in publisher.owned:
                         publisher.keep(path)
                     continue
             state[path] = (source, stat)
-            if path in self._asset_names:
-                publisher.put_file(self._asset_names[path], source)
+            if path in self.state.asset_names:
+                publisher.put_file(self.state.asset_names[path], source)
         return state, problems
 
     def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:

@@ -119,7 +119,7 @@ def syndication_cost(content: Path, output: Path) -> dict[str, float]:
     env = builder._environment()
     seconds = {"html": 0.0, "syndication": 0.0}
     files = {"html": 0, "syndication": 0}
-    for page in builder._pages:
+    for page in builder.state.pages:
         group = "syndication" if page.kind in machine_kinds else "html"
         started = time.perf_counter()
         render_page(env, page, builder._context(page))

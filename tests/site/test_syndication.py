@@ -259,7 +259,7 @@ def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     from generator.render import make_environment, render_page
     builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
     builder.build()
-    index, config = builder._index, builder._config
+    index, config = builder.state.index, builder.state.config
     html = [OutputPage(f"archive/{n}/index.html", "topics.html", "topics") for n in range(SITEMAP_LIMIT + 7)]
     given = PlanInput(index, config, tuple(html), BY_NAME)
     pages = {p.path: p for kind in syndication.KINDS for p in kind.plan(given)}

@@ -1,0 +1,41 @@
+"""What one build leaves for the next: the build state, apart from the control flow in build.py.
+
+Everything here is data derived from the inputs (files read with their
+content digests, configuration, metadata, index, page plan, the fingerprint
+of every page as last rendered and what the output holds), so the next build
+can tell what changed. Fingerprints are made from content, never from
+counters, so a state written to disk would mean the same to the next process.
+Process-bound things (the lock, the Jinja environment, memo caches) stay in
+the Builder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .content import ContentFiles
+from .metadata import Metadata
+from .models import OutputPage, Problem, SiteConfig, SiteIndex
+
+
+@dataclass
+class BuildState:
+    content: ContentFiles  # files read, with digests and problems
+    config: SiteConfig | None = None
+    metadata: Metadata | None = None
+    shown_metadata: Metadata | None = None  # metadata without images of missing files
+    index: SiteIndex | None = None
+    pages: list[OutputPage] = field(default_factory=list)
+    pages_by_source: dict[str, list[OutputPage]] = field(default_factory=dict)
+    slugs: dict[str, str] = field(default_factory=dict)  # source -> resolved slug
+    structure_as_read: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # source -> fields the index and plan read
+    slug_problems: list[Problem] = field(default_factory=list)
+    available: frozenset[str] = frozenset()  # output paths of static files and content assets
+    missing: dict[str, str] = field(default_factory=dict)  # site-relative images naming no file -> first user
+    rendered: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # output path -> fingerprint of its last render
+    copied: dict[str, tuple[Path, tuple[int, int] | None]] = field(default_factory=dict)  # static files as last copied
+    owned: frozenset[str] | None = None  # what the output's mark lists, once known
+    stale: bool = True  # index and plan must be rebuilt from scratch
+    template_stats: dict[str, Any] = field(default_factory=dict)
+    asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
