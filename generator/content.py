@@ -10,6 +10,7 @@ are read, so a build's summary costs nothing per unchanged file.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,9 +36,9 @@ class Source:
     article: Article | None  # what the site uses: the read article, or in serve the last good one
 
 
-def file_stat(path: Path) -> tuple[int, int] | None:
+def file_stat(path: Path | str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
@@ -75,7 +76,8 @@ class ContentFiles:
             changed.update(s for s in progress(files.articles, "Reading") if self._refresh(s, read))
             return changed
         # A one-off build reads in parallel: stat here, read in workers, record here.
-        stale = [s for s in files.articles if s not in self.sources or self.sources[s].stat != file_stat(self.content_dir / s)]
+        base = str(self.content_dir)
+        stale = [s for s in files.articles if s not in self.sources or self.sources[s].stat != file_stat(os.path.join(base, s))]
 
         def read_share(share: Sequence[str], worker: int) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
             return [(s, file_stat(self.content_dir / s), read(self.content_dir / s, s))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 MARK = ".newsdigest-output"
-MARK_FORMAT = "newsdigest-output/1"
+MARK_FORMAT = "newsdigest-output/2"
 LOCK_WAIT_SECONDS = 3.0
 
 
@@ -107,23 +107,28 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
             f"or pass --force to publish beside its files (none of them is ever deleted)")
 
 
-def _read_mark(folder: Path) -> dict[str, Any]:
+def _read_mark(folder: Path, files: bool = False) -> dict[str, Any]:
+    """The mark's header line ({"format", "purpose"}); with ``files``, also its second line, the file list."""
     try:
-        data = json.loads((folder / MARK).read_bytes())
+        with open(folder / MARK, "rb") as mark:
+            header = json.loads(mark.readline())
+            if not isinstance(header, dict) or header.get("format") != MARK_FORMAT:
+                return {}
+            return {**header, "files": json.loads(mark.readline())} if files else header
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and data.get("format") == MARK_FORMAT else {}
 
 
 def read_owned(folder: Path) -> frozenset[str]:
     """The files the generator published into ``folder`` (empty if unmarked or unreadable)."""
-    files = _read_mark(folder).get("files")
+    files = _read_mark(folder, files=True).get("files")
     return frozenset(f for f in files if isinstance(f, str)) if isinstance(files, list) else frozenset()
 
 
 def mark_bytes(files: Iterable[str], preview: bool = False) -> bytes:
-    mark = {"format": MARK_FORMAT, "purpose": "preview" if preview else "site", "files": sorted(files)}
-    return json.dumps(mark, separators=(",", ":")).encode()
+    """Two JSON lines: a small header (read on every build to check the purpose), then the file list."""
+    header = {"format": MARK_FORMAT, "purpose": "preview" if preview else "site"}
+    return json.dumps(header).encode() + b"\n" + json.dumps(sorted(files), separators=(",", ":")).encode() + b"\n"
 
 
 def default_modes() -> tuple[int, int]:

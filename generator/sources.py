@@ -32,33 +32,40 @@ def link_out_of(content_dir: Path, rel: str) -> Problem | None:
 
 
 def scan_content(content_dir: Path, exclude: Iterable[Path] = ()) -> SourceFiles:
-    """Every file under ``content_dir`` except dot-files, ``_data/`` and the ``exclude`` folders (an output inside it)."""
+    """Every file under ``content_dir`` except dot-files, ``_data/`` and the ``exclude`` folders (an output inside it).
+
+    Uses ``os.scandir``: its entries know whether they are links or folders
+    without another system call, which matters at 100,000 files.
+    """
     skipped = {folder.resolve() for folder in exclude}
     articles: list[str] = []
     assets: list[str] = []
     problems: list[Problem] = []
-    for dirpath, dirnames, filenames in os.walk(content_dir):
-        rel_dir = Path(dirpath).relative_to(content_dir)
-        kept = []
-        for name in sorted(dirnames):
-            full = Path(dirpath) / name
-            if name.startswith(".") or (rel_dir == Path(".") and name == DATA_DIR) or full.resolve() in skipped:
-                continue
-            if full.is_symlink():  # os.walk does not follow it; say so if it leads out
-                problem = link_out_of(content_dir, (rel_dir / name).as_posix())
-                problems.extend([problem] if problem else [])
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
+    pending = [""]  # content-relative folders, "" for the content folder itself
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = sorted(os.scandir(content_dir / rel_dir if rel_dir else content_dir), key=lambda e: e.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
             if name.startswith("."):
                 continue
-            rel = (rel_dir / name).as_posix()
-            problem = link_out_of(content_dir, rel) if (Path(dirpath) / name).is_symlink() else None
-            if problem:
-                problems.append(problem)
+            if entry.is_symlink():  # never followed into; reported if it leads out
+                problem = link_out_of(content_dir, rel)
+                if problem:
+                    problems.append(problem)
+                elif entry.is_file():
+                    (articles if name.endswith(".md") else assets).append(rel)
+            elif entry.is_dir():
+                if not (rel == DATA_DIR or Path(entry.path).resolve() in skipped):
+                    folders.append(rel)
             else:
                 (articles if name.endswith(".md") else assets).append(rel)
+        pending += reversed(folders)
     return SourceFiles(tuple(articles), tuple(assets), tuple(problems))
 
 

@@ -187,13 +187,16 @@ class Publisher:
                 else:
                     # The mark lists old and new files while both may be present, so a
                     # build killed half-way still knows every file it may remove.
-                    self._update_mark(self.owned | planned)
+                    same_files = planned == self.owned  # an edit: nothing to add to or drop from the mark
+                    if not same_files:
+                        self._update_mark(self.owned | planned)
                     for path in report.written:
                         target = self.output_dir / path
                         target.parent.mkdir(parents=True, exist_ok=True)
                         os.replace(self._stage_dir() / path, target)
                     report.removed = self._remove(stale)
-                    self._update_mark(planned)
+                    if not same_files or not (self.output_dir / MARK).is_file():
+                        self._update_mark(planned)
             self.owned = planned
         finally:
             self.abort()

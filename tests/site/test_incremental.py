@@ -198,3 +198,23 @@ def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_chang
     # A build without the step removes its file, which the generator owns.
     removed = Builder(options(site)).build()
     assert removed.report.removed == ["steps/pages.txt"] and not (site / "public/steps").exists()
+
+
+def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch):
+    """What the README promises for days, stories and search: no other code changes."""
+    from generator import plan
+    from generator.kinds import PageKind
+    from generator.models import OutputPage
+
+    about = PageKind("about", lambda given: [OutputPage("about/index.html", "about.html", "about")],
+                     lambda site, page: {"page_path": "about/", "stories": len(site.index.articles)}, sitemap="list")
+    registry = (*plan.REGISTRY[:-8], about, *plan.REGISTRY[-8:])  # before the feeds and sitemaps
+    monkeypatch.setattr(plan, "REGISTRY", registry)
+    monkeypatch.setattr(plan, "BY_NAME", {kind.name: kind for kind in registry})
+    (site / "templates").mkdir()
+    (site / "templates/about.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>About</h1><p id="n">{{ stories }} stories</p>{% endblock %}')
+    Builder(options(site)).build()
+    page = (site / "public/about/index.html").read_text()
+    assert '<p id="n">24 stories</p>' in page and "<title>" in page
+    assert "https://news.example/about/" in (site / "public/sitemap.xml").read_text()

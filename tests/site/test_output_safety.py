@@ -107,7 +107,9 @@ def test_unmarked_non_empty_folder_is_refused_and_force_publishes_beside_its_fil
 
     done = run(site, "build", "--output", "www", "--force")
     assert done.returncode == 0, done.stderr
-    owned = json.loads((out / MARK).read_text())["files"]
+    header, files = (out / MARK).read_text().splitlines()
+    assert json.loads(header) == {"format": "newsdigest-output/2", "purpose": "site"}
+    owned = json.loads(files)
     assert "index.html" in owned and "CNAME" not in owned and "docs/manual.html" not in owned
     # Builds that remove pages (in place) and add pages (a whole-tree swap) keep the foreign files.
     (site / "content/2026-11-01-story-0.md").unlink()
@@ -158,7 +160,7 @@ def test_preview_and_published_site_never_share_a_folder(tmp_path):
     assert run(site, "build").returncode == 0
     assert_refused(run(site, "serve", "--output", "public", "--port", "0"), "preview", "published site")
     (site / "pv").mkdir()
-    (site / "pv" / MARK).write_text(json.dumps({"format": "newsdigest-output/1", "purpose": "preview", "files": []}))
+    (site / "pv" / MARK).write_text(json.dumps({"format": "newsdigest-output/2", "purpose": "preview"}) + "\n[]\n")
     assert_refused(run(site, "build", "--output", "pv"), "preview folder")
 
 
