@@ -7,9 +7,10 @@ name, an organisation by its normalised domain.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -32,17 +33,23 @@ class Metadata:
 
 def load_metadata(content_dir: Path) -> Metadata:
     problems: list[Problem] = []
-    topics: dict[str, TopicMeta] = {}
-    for path in _files(content_dir / TOPICS_DIR):
-        data = _first_mapping(path, content_dir, problems)
-        if data is not None and (meta := _topic(data, _rel(path, content_dir), problems)):
-            topics.setdefault(meta.slug, meta)
-    providers: dict[str, ProviderMeta] = {}
-    for path in _files(content_dir / ORGANIZATIONS_DIR):
-        data = _first_mapping(path, content_dir, problems)
-        if data is not None and (org := _organization(data, _rel(path, content_dir), problems)):
-            providers.setdefault(org.key, org)
+    topics = _load_each(content_dir, TOPICS_DIR, _topic, problems)
+    providers = _load_each(content_dir, ORGANIZATIONS_DIR, _organization, problems)
     return Metadata(topics, providers, tuple(problems))
+
+
+M = TypeVar("M", TopicMeta, ProviderMeta)
+
+
+def _load_each(content_dir: Path, folder: Path, parse: Callable[[dict[str, Any], str, list[Problem]], M | None],
+               problems: list[Problem]) -> dict[str, M]:
+    """Each file of one metadata folder, by the key of what it describes; the first file wins a key."""
+    found: dict[str, M] = {}
+    for path in _files(content_dir / folder):
+        data = _first_mapping(path, content_dir, problems)
+        if data is not None and (meta := parse(data, _rel(path, content_dir), problems)):
+            found.setdefault(meta.key, meta)
+    return found
 
 
 def _files(folder: Path) -> list[Path]:

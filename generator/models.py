@@ -112,6 +112,11 @@ class TopicMeta:
     image: Image | None = None
     source: str = ""
 
+    @property
+    def key(self) -> str:
+        """What it is matched by, as for every kind of metadata: the topic's slug."""
+        return self.slug
+
 
 @dataclass(frozen=True)
 class ProviderMeta:
