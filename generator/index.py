@@ -6,15 +6,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import tzinfo
 
+from . import similar
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
 from .models import Article, Collection, CollectionKind, Image, SiteIndex
 from .similar import more_on_topic
 
 TOP_STORIES = 5
-# The article fields the index reads (order, groups, "More on", top stories); an edit touching none of
-# them leaves the index as it is. tests/unit/test_declared_reads.py fails on an undeclared read.
-READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"})
+# The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
+# it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
+# on an undeclared read.
+READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"}) | similar.READS
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 
 from .models import Article
 
+# The article fields "More on" reads (tests/unit/test_declared_reads.py checks it).
+READS = frozenset({"topics", "published"})
+
 
 def topic_weights(members: Mapping[str, Sequence[str]], total: int) -> dict[str, float]:
     return {topic: math.log(1 + total / len(slugs)) for topic, slugs in members.items() if slugs}

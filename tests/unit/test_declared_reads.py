@@ -53,6 +53,17 @@ def test_the_index_reads_only_what_it_declares():
     assert Recording.reads, "the recorder saw nothing"
 
 
+def test_more_on_topic_reads_only_what_it_declares():
+    from generator import similar
+
+    articles = {a.slug: a for a in corpus()}
+    newest_first = sorted(articles.values(), key=lambda a: -a.published.timestamp())
+    members = {t.slug: [a.slug for a in newest_first if t in a.topics] for a in newest_first for t in a.topics}
+    Recording.reads = set()
+    similar.more_on_topic(articles, members)
+    assert Recording.reads and Recording.reads <= similar.READS, Recording.reads - similar.READS
+
+
 def test_the_plan_reads_only_what_it_declares():
     index = build_index(corpus(), Metadata({}, {}, ()), timezone.utc)
     Recording.reads = set()
