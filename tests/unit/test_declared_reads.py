@@ -70,3 +70,11 @@ def test_the_plan_reads_only_what_it_declares():
     plan_site(index, SiteConfig(page_size=4))
     assert Recording.reads <= plan_module.READS, Recording.reads - plan_module.READS
     assert "published" in Recording.reads
+
+
+def test_story_grouping_reads_only_what_it_declares():
+    from generator import stories
+
+    Recording.reads = set()
+    stories.group_stories(corpus())
+    assert Recording.reads and Recording.reads <= stories.READS, Recording.reads - stories.READS

@@ -1,0 +1,125 @@
+"""Story grouping: coverage of one event across outlets, and nothing else."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from generator.models import Article, Provider, RelatedStory
+from generator.stories import group_stories, terms
+
+START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+# Background: unrelated stories, so that word rarity means something.
+BACKGROUND = [
+    ("City council approves budget for new cycle lanes", "The plan adds forty kilometres of protected lanes by spring."),
+    ("Harbour ferry service resumes after storm repairs", "Crossings restart on Monday with a reduced timetable."),
+    ("Local bakery wins regional bread competition", "Judges praised the sourdough and rye entries."),
+    ("University opens new library wing to students", "The extension doubles the number of study places."),
+    ("Rail operator orders twelve electric trains", "Deliveries begin next year on the coastal line."),
+    ("Museum returns borrowed paintings to lender", "The exhibition closed after record attendance."),
+    ("Farmers report early apple harvest", "Warm weather brought picking forward by two weeks."),
+    ("Theatre festival announces autumn programme", "Twenty productions will run across five venues."),
+    ("Water utility warns of pipe upgrades downtown", "Roads will close overnight during the works."),
+    ("Stadium expansion plan goes to public consultation", "Residents can comment until the end of the month."),
+    ("Microsoft Power Apps", "A walkthrough of building a timesheet form with galleries and collections."),
+    ("Microsoft Power Apps", "Licensing changes for per-app plans take effect for new tenants next quarter."),
+    ("Microsoft Power Apps", "How a hospital replaced paper rounds checklists with a canvas app."),
+]
+
+
+def article(slug, title, excerpt="", hours=0.0, outlet="a", quality=50, heat=10, link=None, related=()):
+    return Article(
+        source=f"{slug}.md", slug=slug, title=title, excerpt=excerpt, published=START + timedelta(hours=hours), updated=None,
+        link=link or f"https://{outlet}.example/{slug}", original_url=None, type="article", category="", quality=quality,
+        heat=heat, is_published=True, provider=Provider(f"{outlet}.example", outlet, f"{outlet}.example"), topics=(),
+        images=(), related=tuple(RelatedStory(f"r {url}", url) for url in related), body_html="")
+
+
+def background():
+    return [article(f"bg{n}", title, excerpt, hours=n * 3, outlet=f"bg{n}") for n, (title, excerpt) in enumerate(BACKGROUND)]
+
+
+def grouped(articles):
+    return {frozenset(story.members) for story in group_stories(articles)}
+
+
+def test_words_are_normalised():
+    assert terms("The Models' launch: NVIDIA's GPUs, and a glass") == ["model", "launch", "nvidia", "gpu", "glass"]
+
+
+def test_reworded_coverage_by_other_outlets_is_one_story():
+    coverage = [
+        article("tide-1", "Tidewater Robotics unveils underwater inspection drone",
+                "The drone maps hull corrosion for shipping firms.", hours=1, outlet="a"),
+        article("tide-2", "Underwater inspection drone from Tidewater Robotics maps ship hulls",
+                "Shipping firms can now check hull corrosion without divers.", hours=3, outlet="b"),
+        article("tide-3", "Tidewater Robotics launches hull inspection drone for shipping",
+                "The underwater drone detects corrosion on ship hulls.", hours=9, outlet="c"),
+    ]
+    assert grouped(background() + coverage) == {frozenset({"tide-1", "tide-2", "tide-3"})}
+
+
+def test_the_same_words_outside_the_window_are_another_story():
+    first = article("eclipse-1", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=0)
+    again = article("eclipse-2", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=24 * 10)
+    assert grouped(background() + [first, again]) == set()
+
+
+def test_generic_headlines_with_different_excerpts_stay_apart():
+    assert grouped(background()) == set()
+
+
+def test_no_chaining_through_one_middle_article():
+    a = article("chain-a", "Quillfeather bank cuts mortgage rates", "Quillfeather lowers fixed mortgage rates for buyers.", hours=1)
+    b = article("chain-b", "Quillfeather bank cuts mortgage rates and opens Lisbon office",
+                "Quillfeather lowers mortgage rates and opens an office in Lisbon.", hours=2)
+    c = article("chain-c", "Bank opens Lisbon office", "A new office in Lisbon will hire forty staff in Lisbon.", hours=3)
+    groups = grouped(background() + [a, b, c])
+    assert frozenset({"chain-a", "chain-b", "chain-c"}) not in groups
+    assert frozenset({"chain-a", "chain-b"}) in groups
+
+
+def test_related_links_between_site_articles_join_dissimilar_headlines():
+    a = article("meta-1", "Meta to launch language model LLaMA", "Researchers get access first.", hours=1,
+                link="https://x.example/meta-1", related=["https://y.example/meta-2"])
+    b = article("meta-2", "Facebook parent rolls out new research AI amid Big Tech push", "A model for academics.",
+                hours=2, outlet="y", link="https://y.example/meta-2")
+    assert grouped(background() + [a, b]) == {frozenset({"meta-1", "meta-2"})}
+
+
+def test_bad_related_entries_change_nothing():
+    a = article("self", "Ferry timetable changes", "Later sailings.", link="https://s.example/self",
+                related=["https://s.example/self", "https://shared.example/x", "javascript:alert(1)"])
+    b = article("twin-1", "Bakery expands", "More ovens.", hours=1, link="https://shared.example/x")
+    c = article("twin-2", "Harbour opens", "New quay.", hours=2, link="https://shared.example/x")
+    assert grouped(background() + [a, b, c]) == set()
+
+
+def test_lead_and_id():
+    early = article("lead-early", "Glasswing Labs opens quantum sensing facility", "Glasswing Labs facility opens.", hours=1,
+                    quality=40)
+    best = article("lead-best", "Glasswing Labs quantum sensing facility opens", "Glasswing Labs opens its facility.",
+                   hours=2, quality=90, outlet="b")
+    tie = article("lead-tie", "Quantum sensing facility opened by Glasswing Labs", "The Glasswing Labs facility opened.",
+                  hours=3, quality=90, outlet="c")
+    [story] = group_stories(background() + [early, best, tie])
+    assert story.id == "lead-early" and story.lead == "lead-best"
+    assert story.members == ("lead-early", "lead-best", "lead-tie")
+    # Coverage added later keeps the id; a better article takes the lead.
+    later = article("lead-later", "Glasswing Labs quantum sensing facility tour", "Inside the Glasswing Labs facility.",
+                    hours=5, quality=99, outlet="d")
+    [grown] = group_stories(background() + [early, best, tie, later])
+    assert grown.id == "lead-early" and grown.lead == "lead-later" and len(grown.members) == 4
+
+
+def test_deterministic_whatever_the_order():
+    articles = background() + [
+        article(f"s{n}-{k}", f"Kestrel Motors recalls model {n} sedans over brake fault",
+                f"Kestrel Motors recall covers model {n} brake lines.", hours=n * 80 + k, outlet=f"o{k}")
+        for n in range(4) for k in range(3)]
+    expected = group_stories(articles)
+    assert len(expected) == 4 and all(len(s.members) == 3 for s in expected)
+    rng = random.Random(1)
+    for _ in range(5):
+        rng.shuffle(articles)
+        assert group_stories(articles) == expected
