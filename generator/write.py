@@ -258,7 +258,9 @@ class Publisher:
             if folder == self.output_dir:
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 filenames = [f for f in filenames if not f.startswith(".")]
-            for name in filenames:
+            links = [d for d in dirnames if (folder / d).is_symlink()]  # a link to a folder moves as the link itself
+            dirnames[:] = [d for d in dirnames if d not in links]
+            for name in [*filenames, *links]:
                 rel = (folder / name).relative_to(self.output_dir).as_posix()
                 if rel not in planned and rel not in self.owned:
                     found.append(rel)

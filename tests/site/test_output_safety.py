@@ -126,6 +126,8 @@ def test_files_dropped_into_a_marked_output_survive_every_later_build(tmp_path):
     assert run(site, "build").returncode == 0
     (site / "public/google1234.html").write_text("verification")
     (site / "public/news/notes.txt").write_text("mine")
+    (tmp_path / "downloads").mkdir()
+    (site / "public/downloads").symlink_to(tmp_path / "downloads", target_is_directory=True)
     write_article(site / "content", "2026-11-21-added.md", article_fields(21, topics=["Other"]))  # swaps the tree
     assert run(site, "build").returncode == 0
     for name in ("2026-11-01-story-0.md", "2026-11-21-added.md"):
@@ -133,6 +135,7 @@ def test_files_dropped_into_a_marked_output_survive_every_later_build(tmp_path):
     assert run(site, "build").returncode == 0
     assert (site / "public/google1234.html").read_text() == "verification"
     assert (site / "public/news/notes.txt").read_text() == "mine"
+    assert (site / "public/downloads").is_symlink() and (tmp_path / "downloads").is_dir()
     assert not (site / "public/news/2026-11-21-added").exists() and not (site / "public/topics/other").exists()
 
 
