@@ -32,14 +32,15 @@ from .models import Article
 READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "original_url", "quality", "heat"})
 
 DEFAULT_WINDOW = timedelta(hours=72)
-PAIR_MIN = 0.5  # cosine of two articles' vectors to call them one story
-GROUP_MIN = 0.30  # cosine of two groups' centroids to merge them
-LINK_MIN = 0.12  # and every member of one must share at least this much with every member of the other
+PAIR_MIN = 0.18  # cosine of two articles' vectors to call them one story
+GROUP_MIN = 0.15  # cosine of two groups' centroids to merge them
+LINK_MIN = 0.1  # and every member of one must share at least this much with every member of the other
 GENERIC_TITLE_REPEATS = 3  # a headline this many articles carry word for word is generic ("Daily briefing")
-EXCERPT_MIN = 0.25  # excerpts must agree this much when the shared title words are common ones
+EXCERPT_MIN = 0.1  # excerpts must agree this much when the shared title words are common ones
 RARE_TITLE_MASS = 6.0  # summed idf of shared title words above which the titles alone are evidence
 TERMS_PER_ARTICLE = 6  # rarest title terms used to find candidates
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per term (bounds common terms)
+SHARED_KEYS = 2  # rare title words two articles must share before they are compared
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""
@@ -192,7 +193,7 @@ def _text_edges(ordered: Sequence[Article], times: Sequence[float], title_words:
                     break
                 hits[j] += 1
         # One shared rare word is weak evidence; two are needed before the full comparison.
-        needed = min(2, len(rarest))
+        needed = min(SHARED_KEYS, len(rarest))
         for j in sorted(j for j, count in hits.items() if count >= needed):
             score = _cosine(combined[i], combined[j])
             if score < PAIR_MIN:

@@ -1,0 +1,42 @@
+"""Story grouping measured on real coverage judged by hand (tests/stories/real_coverage.yaml)."""
+from __future__ import annotations
+
+from datetime import timezone
+
+import pytest
+import story_quality
+import yaml
+
+from generator.read import read_article
+from generator.stories import group_stories
+
+pytestmark = pytest.mark.skipif(
+    not (story_quality.FIXTURES / "real-ai").is_dir(),
+    reason=f"the crawler's real examples are not at {story_quality.FIXTURES} (set NEWSDIGEST_FIXTURES)")
+
+
+def test_every_judged_item_exists_in_the_fixture():
+    judged = yaml.safe_load(story_quality.JUDGEMENTS.read_text())
+    items, _lists = story_quality.load()
+    named = [m for members in judged["stories"].values() for m in members] + judged["unsure"]
+    assert [m for m in named if m not in items] == []
+    assert len({items[m].slug for m in named}) >= 85  # distinct items: shared entries are one
+
+
+def test_false_merges_stay_under_two_percent_and_recall_does_not_fall():
+    # Issue 12's targets: recall >= 0.85 with <= 2% false merges. The false-merge target holds; recall is
+    # 0.70 today (headlines of one event often share one rare word), so this guards it from falling.
+    quality = story_quality.measure()
+    assert quality.theme_pairs > 500 and quality.same_pairs > 400
+    assert quality.false_merge_rate <= 0.02, quality
+    assert quality.recall >= 0.68, quality
+
+
+def test_the_plain_fixture_groups_deterministically_and_modestly():
+    paths = sorted((story_quality.FIXTURES / "real-ai/_news").glob("*.md"))
+    articles = [a for p in paths if (a := read_article(p, p.name, timezone.utc).article)]
+    first = group_stories(articles)
+    assert group_stories(list(reversed(articles))) == first
+    assert first and max(len(s.members) for s in first) <= 8
+    llama = next(s for s in first if "2023-02-24-meta-to-launch-ai-language-model-llama" in s.members)
+    assert llama.id == "2023-02-24-meta-to-launch-ai-language-model-llama"

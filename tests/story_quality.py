@@ -1,0 +1,111 @@
+"""Measure story grouping on real coverage judged by hand (tests/stories/real_coverage.yaml).
+
+    python tests/story_quality.py            # prints recall and false merges
+
+Every article of the real-ai fixture that carries `related` coverage, and
+each of those related entries, becomes an article; the judgements say which
+of them report one event. Recall counts same-story pairs published within
+the grouping window that end up in one story; a false merge is a pair that
+only shares a theme (both in one article's list, judged different) and ends
+up in one story.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from dataclasses import dataclass, replace
+from datetime import timezone
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from generator.models import Article  # noqa: E402
+from generator.read import read_article  # noqa: E402
+from generator.stories import DEFAULT_WINDOW, group_stories  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("NEWSDIGEST_FIXTURES") or REPO.parent / "shared" / "fixtures")
+JUDGEMENTS = REPO / "tests/stories/real_coverage.yaml"
+
+
+@dataclass(frozen=True)
+class Quality:
+    recall: float
+    same_pairs: int
+    false_merge_rate: float
+    theme_pairs: int
+    largest_story: int
+
+
+def load() -> tuple[dict[str, Article], list[list[str]]]:
+    """Articles by item name ("<stem>" or "<stem>#<n>"; one URL, one item) and each article's list of items."""
+    items: dict[str, Article] = {}
+    by_url: dict[str, str] = {}
+    lists = []
+    for path in sorted((FIXTURES / "real-ai/_news").glob("*.md")):
+        article = read_article(path, path.name, timezone.utc).article
+        if article is None:
+            continue
+        if not article.related:  # the rest of the site: background that makes word rarity realistic
+            items[path.stem] = replace(article, slug=path.stem)
+            continue
+        names = [path.stem]
+        items[path.stem] = replace(article, related=(), slug=path.stem)
+        by_url[article.link or path.stem] = path.stem
+        for n, entry in enumerate(article.related):
+            name = f"{path.stem}#{n}"
+            if entry.url in by_url:
+                items[name] = items[by_url[entry.url]]
+            else:
+                items[name] = Article(
+                    source=name, slug=name.replace("#", "-r"), title=entry.title, excerpt=entry.excerpt,
+                    published=entry.published or article.published, updated=None, link=entry.url, original_url=None,
+                    type="article", category="", quality=0, heat=0, is_published=True, provider=entry.provider,
+                    topics=(), images=(), related=(), body_html="")
+                if entry.url:
+                    by_url[entry.url] = name
+            names.append(name)
+        lists.append(names)
+    return items, lists
+
+
+def measure() -> Quality:
+    judged = yaml.safe_load(JUDGEMENTS.read_text())
+    items, lists = load()
+    distinct = {id(a): a for a in items.values()}
+    stories = group_stories(distinct.values())
+    story_of = {slug: n for n, story in enumerate(stories) for slug in story.members}
+
+    def together(a: str, b: str) -> bool:
+        sa, sb = items[a].slug, items[b].slug
+        return sa == sb or (sa in story_of and story_of.get(sa) == story_of.get(sb))
+
+    same = set()
+    label = {}
+    for name, members in judged["stories"].items():
+        for member in members:
+            label[member] = name
+        for a, b in itertools.combinations(members, 2):
+            if items[a].slug != items[b].slug and abs(items[a].published - items[b].published) <= DEFAULT_WINDOW:
+                same.add(frozenset((items[a].slug, items[b].slug)) and (a, b))
+    unsure = set(judged["unsure"])
+    theme = set()
+    for names in lists:
+        for a, b in itertools.combinations(names, 2):
+            if a in unsure or b in unsure or items[a].slug == items[b].slug:
+                continue
+            if label.get(a) is None or label.get(a) != label.get(b):
+                theme.add(tuple(sorted((items[a].slug, items[b].slug))) and (a, b))
+    found = sum(1 for a, b in same if together(a, b))
+    merged = sum(1 for a, b in theme if together(a, b))
+    return Quality(recall=found / len(same), same_pairs=len(same), false_merge_rate=merged / len(theme),
+                   theme_pairs=len(theme), largest_story=max((len(s.members) for s in stories), default=0))
+
+
+if __name__ == "__main__":
+    quality = measure()
+    print(f"same-story recall {quality.recall:.2f} of {quality.same_pairs} pairs; false merges "
+          f"{quality.false_merge_rate:.3f} of {quality.theme_pairs} same-theme pairs; largest story {quality.largest_story}")
