@@ -41,6 +41,7 @@ RARE_TITLE_MASS = 6.0  # summed idf of shared title words above which the titles
 TERMS_PER_ARTICLE = 6  # rarest title terms used to find candidates
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per term (bounds common terms)
 SHARED_KEYS = 2  # rare title words two articles must share before they are compared
+KEY_DF_FLOOR, KEY_DF_SHARE = 50, 0.005  # a key word is in at most max(50, 0.5% of articles)
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""
@@ -177,8 +178,10 @@ def _text_edges(ordered: Sequence[Article], times: Sequence[float], title_words:
         generic_titles[key] += 1
     postings: dict[str, list[int]] = defaultdict(list)  # term -> positions, in time order
     keys: list[list[str]] = []
+    # A word in more than this many articles finds no story, only a theme; its postings would be long.
+    common = math.log((len(title_words) + 1) / (max(KEY_DF_FLOOR, KEY_DF_SHARE * len(title_words)) + 0.5))
     for i, words in enumerate(title_words):
-        rarest = sorted(set(words), key=lambda term: (-idf[term], term))[:TERMS_PER_ARTICLE]
+        rarest = sorted((t for t in set(words) if idf[t] >= common), key=lambda term: (-idf[term], term))[:TERMS_PER_ARTICLE]
         keys.append(rarest)
         for term in rarest:
             postings[term].append(i)
