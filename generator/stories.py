@@ -149,12 +149,13 @@ def group_stories(articles: Iterable[Article], window: timedelta = DEFAULT_WINDO
     excerpts = [_vector(_counts(words, 1.0, {}), idf) for words in excerpt_words]
     combined = [_vector(_counts(e, 1.0, _counts(t, 2.0, {})), idf) for t, e in zip(title_words, excerpt_words, strict=True)]
 
-    edges = _text_edges(ordered, times, title_words, idf, titles, excerpts, combined, window.total_seconds())
-    edges += _related_edges(ordered, times, window.total_seconds())
-    edges.sort(key=lambda edge: (-edge[0], edge[1], edge[2]))
+    # The crawler's links first (strong: no text checks), then text pairs strongest first; ties by position.
+    linked = [(a, b, True) for a, b in _related_edges(ordered, times, window.total_seconds())]
+    scored = _text_edges(times, title_words, idf, titles, excerpts, combined, window.total_seconds())
+    similar = [(a, b, False) for _score, a, b in sorted(scored, key=lambda edge: (-edge[0], edge[1], edge[2]))]
     groups = _Groups(combined, times)
-    for score, a, b in edges:
-        groups.merge(a, b, window.total_seconds(), strong=score >= 1.0)
+    for a, b, strong in linked + similar:
+        groups.merge(a, b, window.total_seconds(), strong=strong)
 
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(total):
@@ -169,7 +170,7 @@ def group_stories(articles: Iterable[Article], window: timedelta = DEFAULT_WINDO
     return tuple(stories)
 
 
-def _text_edges(ordered: Sequence[Article], times: Sequence[float], title_words: Sequence[list[str]],
+def _text_edges(times: Sequence[float], title_words: Sequence[list[str]],
                 idf: Mapping[str, float], titles: Sequence[dict[str, float]], excerpts: Sequence[dict[str, float]],
                 combined: Sequence[dict[str, float]], window: float) -> list[tuple[float, int, int]]:
     title_keys = [" ".join(sorted(set(words))) for words in title_words]
@@ -209,7 +210,7 @@ def _text_edges(ordered: Sequence[Article], times: Sequence[float], title_words:
     return edges
 
 
-def _related_edges(ordered: Sequence[Article], times: Sequence[float], window: float) -> list[tuple[float, int, int]]:
+def _related_edges(ordered: Sequence[Article], times: Sequence[float], window: float) -> list[tuple[int, int]]:
     """The crawler's own grouping: a ``related`` URL that is exactly one other article of the site."""
     by_url: dict[str, list[int]] = defaultdict(list)
     for i, article in enumerate(ordered):
@@ -221,5 +222,5 @@ def _related_edges(ordered: Sequence[Article], times: Sequence[float], window: f
             targets = by_url.get(story.url or "", [])
             if len(targets) == 1 and targets[0] != i and abs(times[targets[0]] - times[i]) <= window:
                 a, b = sorted((i, targets[0]))
-                edges.add((1.0, a, b))
+                edges.add((a, b))
     return sorted(edges)
