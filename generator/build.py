@@ -120,8 +120,9 @@ class Builder:
             self._load_config()
         if changes is None or changes.templates:
             self._check_templates()
+        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])  # once per build: names only
         if self.options.fingerprint_assets and (changes is None or changes.static):
-            self._fingerprint_assets()
+            self._fingerprint_assets(static)
 
         if changes is None or self.state.index is None:
             changed, metadata_changed = self.state.content.rescan(self._read, self._progress), True
@@ -134,7 +135,8 @@ class Builder:
                 self.state.metadata = metadata
                 self.state.stale = True
                 self.state.rendered.clear()  # names and logos may change on any page
-        if self._site_paths() != self.state.available:
+        available = frozenset(static) | frozenset(self.state.content.assets)  # what site-relative images may name
+        if available != self.state.available:
             self.state.stale = True  # a referenced image may have appeared or vanished
         assert self.state.config is not None and self.state.metadata is not None
 
@@ -146,7 +148,7 @@ class Builder:
             return result
 
         if self.state.stale or not self._patch_index(changed):
-            to_render = self._rebuild_index_and_plan()
+            to_render = self._rebuild_index_and_plan(available)
         elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
             to_render = {p.path: p for p in self.state.pages}
         else:
@@ -174,7 +176,7 @@ class Builder:
             for results, share_fingerprints in shares:
                 publisher.absorb(results)
                 fingerprints.update(share_fingerprints)
-            copied, copy_problems = self._copy_files(publisher)
+            copied, copy_problems = self._copy_files(publisher, static)
             result.problems += copy_problems
             step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read)
             for step in self.steps:
@@ -241,9 +243,9 @@ class Builder:
             self.state.template_stats = stats
             self._forget_rendering()
 
-    def _fingerprint_assets(self) -> None:
+    def _fingerprint_assets(self, static: dict[str, Path]) -> None:
         """Published pages link stylesheets by content hash; the preview (never cached) does not."""
-        names = fingerprinted_names(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"]))
+        names = fingerprinted_names(static)
         if names != self.state.asset_names:
             self.state.asset_names = names
             self._forget_rendering()
@@ -289,14 +291,14 @@ class Builder:
         self.state.index = replace(self.state.index, articles=articles)
         return True
 
-    def _rebuild_index_and_plan(self) -> dict[str, OutputPage]:
+    def _rebuild_index_and_plan(self, available: frozenset[str]) -> dict[str, OutputPage]:
         """Index and plan from scratch; return the pages whose fingerprint changed."""
         assert self.state.config is not None and self.state.metadata is not None
         included = [s.article for s in self.state.content.sources.values() if s.article and self._included(s.article)]
         self.state.structure_as_read = {a.source: _structure(a) for a in included}
         articles, self.state.slug_problems = resolve_slug_collisions(included)
         self.state.slugs = {a.source: a.slug for a in articles}
-        self.state.available = self._site_paths()
+        self.state.available = available
         missing = missing_images(articles, self.state.metadata, self.state.available)
         if missing.keys() != self.state.missing.keys():
             self.state.rendered.clear()  # images appear or vanish on pages whose sources did not change
@@ -333,15 +335,13 @@ class Builder:
                                          cards=self._cards)
         return self._env
 
-    def _site_paths(self) -> frozenset[str]:
-        return frozenset(scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])) | frozenset(self.state.content.assets)
-
-    def _copy_files(self, publisher: Publisher) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
+    def _copy_files(self, publisher: Publisher,
+                    static: dict[str, Path]) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
         """Theme and site static files, then content assets; unchanged ones are only stat'ed.
 
         A file that cannot be read is reported and keeps its last published copy, if any.
         """
-        copies = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
+        copies = dict(static)
         copies.update({path: self.options.content_dir / path for path in self.state.content.assets})
         state = {}
         problems = []

@@ -45,6 +45,13 @@ class FeedStamp:
 
 
 @dataclass(frozen=True)
+class ApiStamp:
+    scope: str  # "site" or a collection kind's name
+    title: str
+    pages: int
+
+
+@dataclass(frozen=True)
 class SitemapStamp:
     entries: tuple[tuple[str, datetime | None], ...]  # (URL path or sitemap file, lastmod)
 

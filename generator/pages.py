@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from . import urls
@@ -152,11 +153,9 @@ def _collection_index_context(kind: CollectionKind, site: Site, page: OutputPage
 
 
 def _collection_kinds() -> list[PageKind]:
-    def bind(function: Callable[..., Any], kind: CollectionKind) -> Callable[..., Any]:
-        return lambda *args: function(kind, *args)
-
-    lists = [PageKind(k.name, bind(_plan_collection, k), bind(_collection_context, k), sitemap="list") for k in COLLECTION_KINDS]
-    indexes = [PageKind(k.section, bind(_plan_collection_index, k), bind(_collection_index_context, k), sitemap="list")
+    lists = [PageKind(k.name, partial(_plan_collection, k), partial(_collection_context, k), sitemap="list")
+             for k in COLLECTION_KINDS]
+    indexes = [PageKind(k.section, partial(_plan_collection_index, k), partial(_collection_index_context, k), sitemap="list")
                for k in COLLECTION_KINDS]
     return lists + indexes
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import urls
 from .groups import COLLECTION_KINDS
-from .kinds import FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
+from .kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex
 from .pages import chunks
 from .render import JSON_OUTPUT
@@ -85,7 +85,7 @@ def _feed(site: Site, page: OutputPage) -> dict[str, Any]:
     config, stamp = site.config, page.stamp
     assert isinstance(stamp, FeedStamp)
     group = _collection(site.index, stamp.scope, page.key)
-    folder = group.path() if group else ""
+    folder = _feed_folder(site.index, stamp.scope, page.key)
     return {
         "title": f"{config.title} · {stamp.title}" if stamp.title else config.title,
         "description": f"{group.about} on {config.title}" if group else config.description,
@@ -202,13 +202,6 @@ def _api_index_context(site: Site, page: OutputPage) -> dict[str, Any]:
               "api": _absolute(site.config, urls.api_path(kind.section, key) + "index.json")}
              for key, name, _logo, count in page.stamp.rows]
     return {"data": {"title": kind.section.capitalize(), "page": 1, "value": value, "nextPage": None}}
-
-
-@dataclass(frozen=True)
-class ApiStamp:
-    scope: str
-    title: str
-    pages: int
 
 
 def _path_only(site: Site, page: OutputPage) -> dict[str, Any]:
