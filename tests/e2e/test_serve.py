@@ -286,3 +286,19 @@ def test_serve_accepts_strict_and_keeps_the_last_good_site(site):
         assert server.get("news/2026-11-03-story-2/")[0] == 200  # the last good site is still served
     finally:
         assert server.stop() == 0
+
+
+def test_a_second_preview_or_a_build_cannot_take_a_running_preview_folder(server, site):
+    """serve holds its folder's lock for as long as it runs; a build is refused by the folder's mark."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True,
+                              timeout=60)
+
+    second = run("serve", "--port", "0", "--unpublished")
+    assert second.returncode == 2 and "another build is running" in second.stderr and "Traceback" not in second.stderr
+    build = run("build", "--output", ".preview")
+    assert build.returncode == 2 and "preview folder" in build.stderr
+    assert server.get("")[0] == 200
