@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +14,7 @@ from .output import OutputBusy, OutputRefused
 from .render import RenderError
 
 DEFAULT_CONFIG = Path("site.yaml")
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_help: str) -> None:
@@ -76,7 +75,7 @@ def report(result: BuildResult, options: BuildOptions) -> None:
 
 def _warn_if_local(options: BuildOptions) -> None:
     base_url = options.base_url or load_config(options.config_path).base_url
-    if urlsplit(base_url).hostname in {h.strip("[]") for h in LOCAL_HOSTS}:
+    if urlsplit(base_url).hostname in LOCAL_HOSTS:
         print(f"warning: publishing with base_url {base_url}: feeds, sitemaps and canonical links will point at "
               "this machine; set base_url in site.yaml or pass --base-url", file=sys.stderr)
 
@@ -97,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve
 
-            return serve(replace(options, force=False), host=args.host, port=args.port, live_reload=not args.no_reload)
+            return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
         _warn_if_local(options)
         result = build(options)
     except (ConfigError, OutputRefused, OutputBusy) as exc:

@@ -59,7 +59,8 @@ class OutputPlace:
 
 
 def place_of(output: Path) -> OutputPlace:
-    folder = Path(os.path.abspath(output))
+    """Where ``output`` really is: a symlinked output (``public -> /srv/www``) is published into its target."""
+    folder = output.resolve()
     return OutputPlace(folder, in_place=folder.is_dir() and os.path.ismount(folder))
 
 

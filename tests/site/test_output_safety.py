@@ -297,3 +297,15 @@ def test_a_slow_second_build_waits_briefly_instead_of_failing(tmp_path):
     lock.release()
     assert process.wait(timeout=60) == 0
     assert (site / "public/index.html").is_file()
+
+
+def test_a_symlinked_output_is_published_into_its_target(tmp_path):
+    site = make_site(tmp_path / "site")
+    target = tmp_path / "www"
+    target.mkdir()
+    (site / "public").symlink_to(target, target_is_directory=True)
+    assert run(site, "build").returncode == 0
+    write_article(site / "content", "2026-11-24-linked.md", article_fields(24, topics=["Linked"]))  # a tree swap
+    assert run(site, "build").returncode == 0
+    assert (site / "public").is_symlink() and (target / "topics/linked/index.html").is_file()
+    assert not list(tmp_path.glob("site/.public*staging*"))
