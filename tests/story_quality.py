@@ -80,27 +80,20 @@ def measure() -> Quality:
     story_of = {slug: n for n, story in enumerate(stories) for slug in story.members}
 
     def together(a: str, b: str) -> bool:
-        sa, sb = items[a].slug, items[b].slug
-        return sa == sb or (sa in story_of and story_of.get(sa) == story_of.get(sb))
+        return a in story_of and story_of[a] == story_of.get(b)
 
-    same = set()
-    label = {}
-    for name, members in judged["stories"].items():
-        for member in members:
-            label[member] = name
-        for a, b in itertools.combinations(members, 2):
-            if items[a].slug != items[b].slug and abs(items[a].published - items[b].published) <= DEFAULT_WINDOW:
-                same.add(frozenset((items[a].slug, items[b].slug)) and (a, b))
-    unsure = set(judged["unsure"])
-    theme = set()
-    for names in lists:
-        for a, b in itertools.combinations(names, 2):
-            if a in unsure or b in unsure or items[a].slug == items[b].slug:
-                continue
-            if label.get(a) is None or label.get(a) != label.get(b):
-                theme.add(tuple(sorted((items[a].slug, items[b].slug))) and (a, b))
-    found = sum(1 for a, b in same if together(a, b))
-    merged = sum(1 for a, b in theme if together(a, b))
+    # Pairs are of articles (slugs): an entry listed under two articles is one article.
+    slug = {name: article.slug for name, article in items.items()}
+    label = {slug[m]: name for name, members in judged["stories"].items() for m in members}
+    unsure = {slug[m] for m in judged["unsure"]}
+    same = {frozenset((slug[a], slug[b])) for members in judged["stories"].values()
+            for a, b in itertools.combinations(members, 2)
+            if slug[a] != slug[b] and abs(items[a].published - items[b].published) <= DEFAULT_WINDOW}
+    theme = {frozenset((slug[a], slug[b])) for names in lists for a, b in itertools.combinations(names, 2)
+             if slug[a] != slug[b] and not {slug[a], slug[b]} & unsure
+             and (label.get(slug[a]) is None or label.get(slug[a]) != label.get(slug[b]))}
+    found = sum(1 for pair in same if together(*pair))
+    merged = sum(1 for pair in theme if together(*pair))
     return Quality(recall=found / len(same), same_pairs=len(same), false_merge_rate=merged / len(theme),
                    theme_pairs=len(theme), largest_story=max((len(s.members) for s in stories), default=0))
 
