@@ -5,7 +5,8 @@
 Articles are made in memory (reading 100,000 files would measure YAML, not
 grouping). About 3% of stories are re-reported by two to four other outlets
 within a day, with reworded headlines (words dropped, reordered, one
-synonym); the script reports how many planted groups were found whole and
+synonym; the story's subject and one more of its names kept) and excerpts telling some of
+the same facts; the script reports how many planted groups were found whole and
 how many found stories mix articles of different plants.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import resource
 import statistics
 import sys
 import time
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -38,7 +40,12 @@ def headline(rng: random.Random) -> list[str]:
 
 
 def reworded(words: list[str], rng: random.Random) -> list[str]:
-    kept = [w for w in words if rng.random() > 0.2] or words[:2]
+    """Another outlet's headline for the same story: words dropped and reordered, one synonym, names mostly kept."""
+    subject, *names = [w for w in words if w not in COMMON]
+    kept = [w for w in words if w != subject and rng.random() > 0.2]
+    kept.append(subject)  # every outlet names what the story is about ("Carmera", "NTSB")
+    if not any(w in names for w in kept):  # and at least one more of its names
+        kept.append(rng.choice(names))
     rng.shuffle(kept)
     return [SYNONYMS.get(w, w) for w in kept] + [rng.choice(COMMON)]
 
@@ -52,27 +59,36 @@ def make(n: int, seed: int = 1) -> tuple[list[Article], dict[str, int]]:
     while len(articles) < n:
         when = start + timedelta(minutes=7 * len(articles))
         words = headline(rng)
+        facts = rng.sample(VOCABULARY, 10)  # what happened: every report of the story tells some of it
         copies = [words]
         if rng.random() < 0.03:
             copies += [reworded(words, rng) for _ in range(rng.randint(2, 4))]
         for k, title in enumerate(copies):
             slug = f"s{len(articles)}"
-            excerpt = " ".join(title + rng.sample(VOCABULARY, 8))
+            excerpt = " ".join(title + rng.sample(facts, 5) + rng.sample(VOCABULARY, 3))
+            outlet = f"o{rng.randint(0, 199)}.example"
             articles.append(Article(
                 source=f"{slug}.md", slug=slug, title=" ".join(title).capitalize(), excerpt=excerpt,
                 published=when + timedelta(hours=rng.uniform(0, 20) if k else 0), updated=None,
-                link=f"https://o{rng.randint(0, 199)}.example/{slug}", original_url=None, type="article", category="",
+                link=f"https://{outlet}/{slug}", original_url=None, type="article", category="",
                 quality=rng.randint(0, 99), heat=rng.randint(0, 9), is_published=True,
-                provider=Provider("o.example", "O", "o.example"), topics=(), images=(), related=(), body_html=""))
+                provider=Provider(outlet, outlet, outlet), topics=(), images=(), related=(), body_html=""))
             if len(copies) > 1:
                 plant_of[slug] = plants
         plants += len(copies) > 1
-    return articles[:n], plant_of
+    articles = articles[:n]
+    kept = {a.slug for a in articles}
+    present = defaultdict(int)
+    for slug in kept & plant_of.keys():
+        present[plant_of[slug]] += 1
+    # A plant cut short by the corpus size with one report left is no plant.
+    return articles, {slug: plant for slug, plant in plant_of.items() if slug in kept and present[plant] > 1}
 
 
 def main(sizes: list[int]) -> None:
     for n in sizes:
         articles, plant_of = make(n)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         runs = []
         for _ in range(3):
             started = time.perf_counter()
@@ -84,10 +100,10 @@ def main(sizes: list[int]) -> None:
         found = {frozenset(s.members) for s in stories}
         whole = sum(1 for members in planted.values() if any(members <= f for f in found))
         mixed = sum(1 for f in found if len({plant_of.get(s, -1 - i) for i, s in enumerate(f)}) > 1)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
         print(f"{n} articles: grouping {statistics.median(runs):.2f} s (median of 3), {len(stories)} stories; "
               f"planted re-reports found whole {whole}/{len(planted)}; stories mixing articles of different "
-              f"plants {mixed}; peak RSS {peak} MiB")
+              f"plants {mixed}; peak memory {grown} MiB above the articles' own")
 
 
 if __name__ == "__main__":

@@ -44,20 +44,22 @@ def load() -> tuple[dict[str, Article], list[list[str]]]:
     """Articles by item name ("<stem>" or "<stem>#<n>"; one URL, one item) and each article's list of items."""
     items: dict[str, Article] = {}
     by_url: dict[str, str] = {}
-    lists = []
+    read = []
     for path in sorted((FIXTURES / "real-ai/_news").glob("*.md")):
         article = read_article(path, path.name, timezone.utc).article
-        if article is None:
+        if article is not None:
+            # The site's own articles, those without `related` too: background that makes word rarity realistic.
+            items[path.stem] = replace(article, related=(), slug=path.stem)
+            by_url.setdefault(article.link or path.stem, path.stem)
+            read.append((path.stem, article))
+    lists = []
+    for stem, article in read:
+        if not article.related:
             continue
-        if not article.related:  # the rest of the site: background that makes word rarity realistic
-            items[path.stem] = replace(article, slug=path.stem)
-            continue
-        names = [path.stem]
-        items[path.stem] = replace(article, related=(), slug=path.stem)
-        by_url[article.link or path.stem] = path.stem
+        names = [stem]
         for n, entry in enumerate(article.related):
-            name = f"{path.stem}#{n}"
-            if entry.url in by_url:
+            name = f"{stem}#{n}"
+            if entry.url in by_url:  # coverage that is itself an article of the site, or listed twice
                 items[name] = items[by_url[entry.url]]
             else:
                 items[name] = Article(

@@ -5,7 +5,8 @@ import random
 from datetime import datetime, timedelta, timezone
 
 from generator.models import Article, Provider, RelatedStory
-from generator.stories import group_stories, terms
+from generator.stories import group_stories
+from generator.story_text import terms
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -70,10 +71,11 @@ def test_generic_headlines_with_different_excerpts_stay_apart():
 
 
 def test_no_chaining_through_one_middle_article():
-    a = article("chain-a", "Quillfeather bank cuts mortgage rates", "Quillfeather lowers fixed mortgage rates for buyers.", hours=1)
+    a = article("chain-a", "Quillfeather bank cuts mortgage rates", "Quillfeather lowers fixed mortgage rates for buyers.", hours=1,
+                outlet="a")
     b = article("chain-b", "Quillfeather bank cuts mortgage rates and opens Lisbon office",
-                "Quillfeather lowers mortgage rates and opens an office in Lisbon.", hours=2)
-    c = article("chain-c", "Bank opens Lisbon office", "A new office in Lisbon will hire forty staff in Lisbon.", hours=3)
+                "Quillfeather lowers mortgage rates and opens an office in Lisbon.", hours=2, outlet="b")
+    c = article("chain-c", "Bank opens Lisbon office", "A new office in Lisbon will hire forty staff in Lisbon.", hours=3, outlet="c")
     groups = grouped(background() + [a, b, c])
     assert frozenset({"chain-a", "chain-b", "chain-c"}) not in groups
     assert frozenset({"chain-a", "chain-b"}) in groups
