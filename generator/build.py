@@ -15,9 +15,9 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +34,7 @@ from .kinds import Site
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .memo import ArticleMemo
 from .metadata import load_metadata
-from .models import Article, OutputPage, Problem
+from .models import Article, OutputPage, Problem, Story
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
 from .parallel import map_shares
@@ -43,6 +43,7 @@ from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .sources import scan_layered
 from .state import BuildState
+from .stories import StoryGrouper
 from .write import Publisher
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
@@ -288,6 +289,8 @@ class Builder:
                 return False
             slug = self.state.slugs[source]
             articles[slug] = apply_metadata(replace(new, slug=slug), self.state.shown_metadata or self.state.metadata)
+        if set(self._stories(articles.values())) != set(self.state.index.stories.values()):
+            return False  # a new headline moved an article into or out of a story
         self.state.index = replace(self.state.index, articles=articles)
         return True
 
@@ -305,7 +308,8 @@ class Builder:
         self.state.missing = missing
         self.state.shown_metadata = metadata_without(self.state.metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
-        self.state.index = build_index(articles, self.state.shown_metadata, self.state.config.timezone or timezone.utc)
+        self.state.index = build_index(articles, self.state.shown_metadata, self.state.config.timezone or timezone.utc,
+                                       self._stories(articles))
         self.state.pages = plan_site(self.state.index, self.state.config)
         by_source: dict[str, list[OutputPage]] = {}
         for page in self.state.pages:
@@ -316,6 +320,16 @@ class Builder:
         for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)
         return {p.path: p for p in self.state.pages if self.state.rendered.get(p.path) != self._fingerprint(p)}
+
+    def _stories(self, articles: Iterable[Article]) -> tuple[Story, ...]:
+        """Group coverage across outlets; after an edit, only the articles within the window of it."""
+        assert self.state.config is not None
+        if not self.state.config.stories:
+            return ()
+        window = timedelta(hours=self.state.config.story_window_hours)
+        if self.state.grouper is None or self.state.grouper.window != window.total_seconds():
+            self.state.grouper = StoryGrouper(window)
+        return self.state.grouper.update(articles)
 
     def _context(self, page: OutputPage) -> dict[str, Any]:
         assert self.state.index is not None and self.state.config is not None

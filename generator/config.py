@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
-KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
+KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours"}
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
 LOCALHOST_DEFAULT = SiteConfig().base_url
@@ -78,7 +79,10 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise fail(key, f"{key} must be a positive whole number, got {value!r}")
         numbers[key] = value
+    stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
     return SiteConfig(
+        stories=stories,
+        story_window_hours=window_hours,
         title=str(raw.get("title", defaults.title)),
         description=str(raw.get("description", defaults.description) or ""),
         base_url=base_url,
@@ -87,6 +91,19 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         timezone_name=tz_name,
         **numbers,
     )
+
+
+def _stories(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+    """``stories: false`` turns grouping off; ``stories: {window_hours: 48}`` sets its window."""
+    default = SiteConfig().story_window_hours
+    if isinstance(value, bool):
+        return value, default
+    if not isinstance(value, dict) or set(map(str, value)) - {"window_hours"}:
+        raise fail(f"stories must be true, false or a mapping with window_hours, got {value!r}")
+    hours = value.get("window_hours", default)
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 31:
+        raise fail(f"stories.window_hours must be a whole number of hours from 1 to 744, got {hours!r}")
+    return True, hours
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -1,4 +1,4 @@
-"""The kinds of collection: topics and outlets today (days and stories next).
+"""The kinds of collection: topics and outlets (days next).
 
 A :class:`~.models.CollectionKind` says how one kind of group is named, where
 its pages live and which groups an article belongs to; a
@@ -24,5 +24,5 @@ def _provider_members(article: Article) -> Iterable[tuple[str, str, Image | None
 
 
 TOPICS = CollectionKind("topic", "topics", "about", urls.topic_path, _topic_members)
-PROVIDERS = CollectionKind("provider", "providers", "from", urls.provider_path, _provider_members)
+PROVIDERS = CollectionKind("provider", "providers", "from", urls.provider_path, _provider_members, per_story=False)
 COLLECTION_KINDS = (TOPICS, PROVIDERS)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import tzinfo
 
 from . import similar
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
-from .models import Article, Collection, CollectionKind, Image, SiteIndex
+from .models import Article, Collection, CollectionKind, Image, SiteIndex, Story
 from .similar import more_on_topic
 
 TOP_STORIES = 5
@@ -24,22 +24,60 @@ def newest_first_key(article: Article) -> tuple[float, str]:
     return (-article.published.timestamp(), article.slug)
 
 
-def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo) -> SiteIndex:
+def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = ()) -> SiteIndex:
+    """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not)."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
-    collections = {kind.name: collect(kind, ordered, metadata) for kind in COLLECTION_KINDS}
+    by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
+    story_of = {slug: story.id for story in by_id.values() for slug in story.members}
+    shown_first = {story.id: _by_lead_rank(story, by_slug) for story in by_id.values()}
+
+    def one_per_story(slugs: tuple[str, ...]) -> tuple[str, ...]:
+        return _one_per_story(slugs, story_of, shown_first)
+
+    collections = {kind.name: collect(kind, ordered, metadata, one_per_story if kind.per_story else None)
+                   for kind in COLLECTION_KINDS}
     topic_members = {key: list(group.articles) for key, group in collections["topic"].items()}
+    newest = tuple(by_slug)
+    river = one_per_story(newest)
     return SiteIndex(
         articles=by_slug,
-        newest=tuple(by_slug),
+        newest=newest,
         collections=collections,
         more_on_topic=more_on_topic(by_slug, topic_members),
-        top_stories=top_stories(ordered, tz),
+        top_stories=top_stories([by_slug[s] for s in river], tz),
         slug_of_source={a.source: a.slug for a in ordered},
+        river=river,
+        stories=by_id,
+        story_of=story_of,
     )
 
 
-def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadata) -> dict[str, Collection]:
+def _by_lead_rank(story: Story, articles: Mapping[str, Article]) -> tuple[str, ...]:
+    """The story's members, the one that best leads it first (the lead)."""
+    return tuple(sorted(story.members, key=lambda s: (s != story.lead, -articles[s].quality, -articles[s].heat,
+                                                       articles[s].published, s)))
+
+
+def _one_per_story(slugs: tuple[str, ...], story_of: Mapping[str, str],
+                   shown_first: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A newest-first list with each story once, where its newest member in the list was: shown by its lead,
+    or by the member that best leads it among those in the list (a topic's list may lack the lead)."""
+    in_list = set(slugs)
+    seen: set[str] = set()
+    entries = []
+    for slug in slugs:
+        story_id = story_of.get(slug)
+        if story_id is None:
+            entries.append(slug)
+        elif story_id not in seen:
+            seen.add(story_id)
+            entries.append(next(s for s in shown_first[story_id] if s in in_list))
+    return tuple(entries)
+
+
+def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadata,
+            one_per_story: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None) -> dict[str, Collection]:
     """Every group of ``kind``, sorted by name: members newest first; the newest member names it
     (unless metadata does), the newest that has a logo gives it one."""
     members: dict[str, list[str]] = defaultdict(list)
@@ -56,8 +94,10 @@ def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadat
     groups = []
     for key, slugs in members.items():
         meta = metadata.topics.get(key) if kind is TOPICS else None
-        groups.append(Collection(kind=kind, key=key, name=meta.name if meta else names[key], articles=tuple(slugs),
-                                 logo=logos.get(key), domain=domains[key], meta=meta))
+        listed = tuple(slugs)
+        groups.append(Collection(kind=kind, key=key, name=meta.name if meta else names[key], articles=listed,
+                                 logo=logos.get(key), domain=domains[key], meta=meta,
+                                 entries=one_per_story(listed) if one_per_story else listed))
     return {g.key: g for g in sorted(groups, key=lambda g: (g.name.casefold(), g.key))}
 
 

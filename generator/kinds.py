@@ -46,9 +46,10 @@ class FeedStamp:
 
 @dataclass(frozen=True)
 class ApiStamp:
-    scope: str  # "site" or a collection kind's name
+    scope: str  # "site", "story" or a collection kind's name
     title: str
     pages: int
+    stories: tuple[str | None, ...] = ()  # the story id of each article listed (its "story" field)
 
 
 @dataclass(frozen=True)

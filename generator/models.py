@@ -140,6 +140,8 @@ class SiteConfig:
     page_size: int = 20
     max_topics_per_article: int = 50  # more are ignored with a warning: each topic is a page and a feed
     max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
+    stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
+    story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
 
     @property
     def base_path(self) -> str:
@@ -158,6 +160,7 @@ class CollectionKind:
     preposition: str  # "Stories about Robotics", "Stories from Forbes"
     path: Callable[[str, int], str]  # (key, page number) -> URL path
     members: Callable[[Article], Iterable[tuple[str, str, Image | None, str]]]  # (key, name, logo, domain) per group
+    per_story: bool = True  # its pages list each story once (an outlet's page lists each of its articles)
 
     def index_path(self) -> str:
         return f"{self.section}/"
@@ -172,6 +175,7 @@ class Collection:
     logo: Image | None = None
     domain: str = ""
     meta: TopicMeta | None = None
+    entries: tuple[str, ...] = ()  # what its pages list, newest first: one article per story if the kind says so
 
     @property
     def slug(self) -> str:
@@ -188,7 +192,16 @@ class Collection:
 
     def row(self) -> tuple[str, str, Image | None, int]:
         """What an index page (topics/, providers/) shows of it."""
-        return (self.key, self.name, self.logo, len(self.articles))
+        return (self.key, self.name, self.logo, len(self.entries))
+
+
+@dataclass(frozen=True)
+class Story:
+    """The coverage of one event across outlets: two or more articles."""
+
+    id: str  # the earliest member's slug: stable while coverage is added later
+    lead: str  # highest quality, then heat, then earliest; ties by slug
+    members: tuple[str, ...]  # earliest first
 
 
 @dataclass(frozen=True)
@@ -199,9 +212,17 @@ class SiteIndex:
     more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs
     top_stories: tuple[str, ...]
     slug_of_source: Mapping[str, str]  # content file -> article slug (pages list their sources by file)
+    river: tuple[str, ...] = ()  # the home page's list, newest first: each story once, by its lead
+    stories: Mapping[str, Story] = field(default_factory=dict)  # by id
+    story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]
+
+    def story(self, slug: str) -> Story | None:
+        """The story an article belongs to, if any."""
+        story_id = self.story_of.get(slug)
+        return self.stories[story_id] if story_id is not None else None
 
     @property
     def topics(self) -> Mapping[str, Collection]:

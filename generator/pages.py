@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from . import urls
+from . import story_pages, urls
 from .groups import COLLECTION_KINDS
 from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
 from .models import Article, CollectionKind, OutputPage, SiteIndex, TopicRef
+from .story_pages import also_covered, coverage, coverage_of, shown_sources
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,10 @@ def page_count(items: int, size: int) -> int:
     return max(1, -(-items // size))
 
 
-def chunks(slugs: Sequence[str], size: int) -> list[tuple[int, Sequence[str]]]:
-    """(page number, slugs) for each page."""
-    total = page_count(len(slugs), size)
-    return [(n, slugs[(n - 1) * size : n * size]) for n in range(1, total + 1)]
+def chunks(items: Sequence[T], size: int) -> list[tuple[int, Sequence[T]]]:
+    """(page number, items) for each page."""
+    total = page_count(len(items), size)
+    return [(n, items[(n - 1) * size : n * size]) for n in range(1, total + 1)]
 
 
 def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
@@ -74,8 +77,10 @@ def _base_context(page: OutputPage) -> dict[str, Any]:
 def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
                   path_of: Callable[[int], str]) -> dict[str, Any]:
     """Page ``n`` of a list: only its own slice, never the whole list's pages."""
+    shown = slugs[(n - 1) * size : n * size]
     return {
-        "articles": _articles(index, slugs[(n - 1) * size : n * size]),
+        "articles": _articles(index, shown),
+        "coverage": coverage_of(index, shown),
         "pagination": Pagination(page=n, total=page_count(len(slugs), size), path_of=path_of),
     }
 
@@ -91,7 +96,7 @@ def _focus_topic(article: Article, index: SiteIndex) -> TopicRef | None:
 def _plan_articles(given: PlanInput) -> list[OutputPage]:
     index = given.index
     return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
-                       sources=(article.source, *_sources(index, index.more_on_topic.get(slug, ()))),
+                       sources=(*shown_sources(index, (slug,)), *_sources(index, index.more_on_topic.get(slug, ()))),
                        stamp=ArticleStamp(_focus_topic(article, index)))
             for slug, article in index.articles.items()]
 
@@ -99,7 +104,9 @@ def _plan_articles(given: PlanInput) -> list[OutputPage]:
 def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
     article = site.index.articles[page.key or ""]
     return {**_base_context(page), "article": article, "focus_topic": _focus_topic(article, site.index),
-            "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ()))}
+            "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
+            "coverage": coverage(site.index, article.slug),
+            "covered_by": also_covered(site.index, article, site.config.base_path)}
 
 
 # --- the home page: the newest stories ------------------------------------------------
@@ -107,17 +114,19 @@ def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 def _plan_home(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    pages = chunks(index.newest, given.config.page_size)
+    pages = chunks(index.river, given.config.page_size)
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
-                       sources=_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=ListStamp("", None, len(index.newest), len(pages)))
+                       sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
+                       stamp=ListStamp("", None, len(index.river), len(pages)))
             for n, shown in pages]
 
 
 def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index = site.index
-    return {**_base_context(page), **_list_context(index, index.newest, site.config.page_size, page.number, urls.home_path),
-            "top_stories": _articles(index, index.top_stories) if page.number == 1 else ()}
+    listed = _list_context(index, index.river, site.config.page_size, page.number, urls.home_path)
+    top = index.top_stories if page.number == 1 else ()
+    return {**_base_context(page), **listed, "top_stories": _articles(index, top),
+            "coverage": {**listed["coverage"], **coverage_of(index, top)}}
 
 
 # --- collections: one kind of list page and one index page per kind of group --------
@@ -126,17 +135,17 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
 def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
     pages = []
     for group in given.index.collections[kind.name].values():
-        parts = chunks(group.articles, given.config.page_size)
-        stamp = ListStamp(group.name, group.logo, len(group.articles), len(parts))
+        parts = chunks(group.entries, given.config.page_size)
+        stamp = ListStamp(group.name, group.logo, len(group.entries), len(parts))
         pages += [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
-                             sources=_sources(given.index, shown), stamp=stamp) for n, shown in parts]
+                             sources=shown_sources(given.index, shown), stamp=stamp) for n, shown in parts]
     return pages
 
 
 def _collection_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:
     group = site.index.collections[kind.name][page.key or ""]
     return {**_base_context(page), kind.name: group,
-            **_list_context(site.index, group.articles, site.config.page_size, page.number, group.path)}
+            **_list_context(site.index, group.entries, site.config.page_size, page.number, group.path)}
 
 
 def _rows(kind: CollectionKind, index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
@@ -162,6 +171,7 @@ def _collection_kinds() -> list[PageKind]:
 
 KINDS: list[PageKind] = [
     PageKind("article", _plan_articles, _article_context, sitemap="article"),
+    story_pages.KIND,
     PageKind("home", _plan_home, _home_context, sitemap="list"),
     *_collection_kinds(),
     PageKind("404", lambda given: [OutputPage("404.html", "404.html", "404")], lambda site, page: _base_context(page)),

@@ -106,18 +106,21 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
 
 
 def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Callable[..., Markup]:
-    """``article_card(article, heading)`` from partials/article_card.html, rendered once per article.
+    """``article_card(article, heading, coverage)`` from partials/article_card.html, rendered once per article.
 
     An article's card shows up on the home, topic and provider lists; rendering
     the macro once and reusing the markup makes list pages several times cheaper.
     """
 
-    def article_card(article: Article, heading: str = "h2") -> Markup:
+    def article_card(article: Article, heading: str = "h2", coverage: Any = None) -> Markup:
         def render(article: Article) -> Markup:
             macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
-            return Markup(macro(article, heading))
+            return Markup(macro(article, heading, coverage))
 
-        return cards.get(heading, article, render)
+        # The card shows the story's other outlets: the same article in a grown story is another card.
+        shown = "" if coverage is None else f"|{coverage.path}|{coverage.articles}|" + "|".join(
+            f"{p.key}:{p.name}" for p in coverage.outlets)
+        return cards.get(heading + shown, article, render)
 
     return article_card
 

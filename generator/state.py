@@ -17,6 +17,7 @@ from typing import Any
 from .content import ContentFiles
 from .metadata import Metadata
 from .models import OutputPage, Problem, SiteConfig, SiteIndex
+from .stories import StoryGrouper
 
 
 @dataclass
@@ -39,3 +40,4 @@ class BuildState:
     stale: bool = True  # index and plan must be rebuilt from scratch
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
+    grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change

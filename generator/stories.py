@@ -34,11 +34,10 @@ import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .models import Article
+from .models import Article, Story
 from .story_text import Words, cosine, inverse_frequency, vector, words_of
 
 # The article fields grouping reads (tests/unit/test_declared_reads.py checks it).
@@ -46,26 +45,19 @@ READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "
                    "provider"})
 
 DEFAULT_WINDOW = timedelta(hours=72)
-PAIR_MIN = 0.3  # cosine of two articles' vectors to call them one story
+PAIR_MIN = 0.35  # cosine of two articles' vectors to call them one story
 SAME_OUTLET_MIN = 0.8  # the same, for two articles of one outlet
 LINK_MIN = 0.25  # mean cosine of every member of one group to every member of the other, to merge them
 LINK_FLOOR = 0.1  # and no two members less alike than this
 GENERIC_TITLE_REPEATS = 3  # a headline this many articles carry word for word is generic ("Daily briefing")
 EXCERPT_MIN = 0.1  # excerpts must agree this much when the shared title words are common ones
-RARE_TITLE_MASS = 8.0  # summed rarity of shared title words above which the titles alone are evidence
+RARE_TITLE_MASS = 7.0  # summed rarity of shared title words above which the titles alone are evidence
 TERMS_PER_ARTICLE = 6  # rarest title words used to find candidates
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per word (bounds common words)
 SHARED_KEYS = 2  # rare title words two articles must share before they are compared
-KEY_MIN_DF = 3  # nor in fewer than three: measured on real coverage, a word two articles share crowds out better keys
+KEY_MIN_DF = 3  # and in three or more (a word of two articles is a key besides): measured on real coverage
 KEY_DF_FLOOR, KEY_DF_SHARE = 50, 0.005  # a key word is in at most max(50, 0.5% of articles)
 FULL_REGROUP_SHARE = 0.2  # when more articles than this changed, regroup everything
-
-
-@dataclass(frozen=True)
-class Story:
-    id: str  # the earliest member's slug: stable while coverage is added later
-    lead: str  # highest quality, then heat, then earliest; ties by slug
-    members: tuple[str, ...]  # earliest first
 
 
 def group_stories(articles: Iterable[Article], window: timedelta = DEFAULT_WINDOW) -> tuple[Story, ...]:
@@ -74,7 +66,9 @@ def group_stories(articles: Iterable[Article], window: timedelta = DEFAULT_WINDO
 
 
 def _inputs(article: Article) -> tuple[Any, ...]:
-    return tuple(getattr(article, name) for name in sorted(READS))
+    """What grouping reads of an article (of its outlet, only the key: metadata may rename it)."""
+    return (article.title, article.excerpt, article.published, article.related, article.link, article.original_url,
+            article.quality, article.heat, article.provider.key if article.provider else None)
 
 
 class StoryGrouper:
@@ -277,6 +271,7 @@ def _text_edges(times: Sequence[float], title_words: Sequence[tuple[str, ...]], 
     common = max(KEY_DF_FLOOR, KEY_DF_SHARE * total)
     for i, words in enumerate(title_words):
         rarest = sorted((w for w in set(words) if KEY_MIN_DF <= df[w] <= common), key=lambda w: (df[w], w))[:TERMS_PER_ARTICLE]
+        rarest += sorted(w for w in set(words) if df[w] == 2)  # a name only two articles use: cheap and telling
         keys.append(rarest)
         for word in rarest:
             postings[word].append(i)
@@ -297,6 +292,8 @@ def _text_edges(times: Sequence[float], title_words: Sequence[tuple[str, ...]], 
             if score < (SAME_OUTLET_MIN if outlets[i] is not None and outlets[i] == outlets[j] else PAIR_MIN):
                 continue
             shared = set(title_words[i]) & set(title_words[j])
+            # "real-time" is one thing said, not three: the parts of a shared compound do not add to the evidence.
+            shared = {w for w in shared if not any(w != other and w in other for other in shared)}
             generic = (sum(inverse_frequency(df[w], total) for w in shared) < RARE_TITLE_MASS
                        or repeats[title_keys[i]] >= GENERIC_TITLE_REPEATS)
             if generic and cosine(excerpt_vector(i), excerpt_vector(j)) < EXCERPT_MIN:

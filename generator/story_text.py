@@ -31,7 +31,7 @@ def terms(text: str) -> list[str]:
     lowered = text.lower()
     found = _WORD.findall(lowered)
     if "-" in lowered or "." in lowered:
-        found += [w.replace("-", "").replace(".", "") for w in _COMPOUND.findall(lowered)]
+        found += [compound.replace("-", "").replace(".", "") for compound in _COMPOUND.findall(lowered)]
     words = ["".join(word[0] for word in run.split()).lower() for run in _NAME_RUN.findall(text)]
     words += [folded for folded in map(_fold, found) if folded]
     return words
@@ -62,10 +62,14 @@ def words_of(title: str, excerpt: str) -> Words:
     return Words(tuple(in_title), tuple(in_excerpt), tuple(dict.fromkeys(in_title + in_excerpt)))
 
 
+COMMON_RARITY = 0.5  # a word in more than about 60% of the articles says nothing about which story
+
+
 def inverse_frequency(count: int, total: int) -> float:
     """How rare a word is in the corpus. A word of one article weighs nothing: it can match no other
-    article and would only dilute the ones it shares with."""
-    return math.log((total + 1) / (count + 0.5)) if count > 1 else 0.0
+    article and would only dilute the ones it shares with; nor does one that most articles use."""
+    rarity = math.log((total + 1) / (count + 0.5)) if count > 1 else 0.0
+    return rarity if rarity >= COMMON_RARITY else 0.0
 
 
 def vector(words: Iterable[tuple[str, float]], weight: Mapping[str, float]) -> dict[str, float]:

@@ -15,7 +15,7 @@ from typing import Any
 from . import urls
 from .groups import COLLECTION_KINDS
 from .kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
-from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex
+from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex, Story
 from .pages import chunks
 from .render import JSON_OUTPUT
 
@@ -169,9 +169,10 @@ def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     pages = []
     for scope in _scopes(given.index):
         parts = chunks(scope.slugs, given.config.page_size)
-        stamp = ApiStamp(scope.kind, scope.title, len(parts))
         pages += [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
-                             scope.key, number=n, sources=tuple(given.index.articles[s].source for s in shown), stamp=stamp)
+                             scope.key, number=n, sources=tuple(given.index.articles[s].source for s in shown),
+                             stamp=ApiStamp(scope.kind, scope.title, len(parts),
+                                            tuple(given.index.story_of.get(s) for s in shown)))
                   for n, shown in parts]
     return pages
 
@@ -183,8 +184,52 @@ def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
     next_page = (_absolute(config, urls.api_path(section, page.key, page.number + 1) + "index.json")
                  if page.number < stamp.pages else None)
     return {"data": {"title": stamp.title or config.title, "page": page.number,
-                     "value": [site.items.get("api", a, lambda a: api_item(a, config)) for a in _items(site, page)],
-                     "nextPage": next_page}}
+                     "value": [_api_item(site, a) for a in _items(site, page)], "nextPage": next_page}}
+
+
+def _api_item(site: Site, article: Article) -> dict[str, Any]:
+    story_id = site.index.story_of.get(article.slug)
+    story = urls.site_url(site.config.base_path, urls.story_path(story_id)) if story_id else None
+    return site.items.get(f"api {story}", article, lambda a: api_item(a, site.config, story))
+
+
+def _published_stories(index: SiteIndex) -> list[tuple[Story, tuple[str, ...]]]:
+    """Stories with two or more published articles (and those articles), the newest coverage first."""
+    found = [(story, _published(index, story.members)) for story in index.stories.values()]
+    found = [(story, members) for story, members in found if len(members) > 1]
+    return sorted(found, key=lambda pair: (-index.articles[pair[1][-1]].published.timestamp(), pair[0].id))
+
+
+def _plan_api_stories(given: PlanInput) -> list[OutputPage]:
+    index = given.index
+    parts = chunks(_published_stories(index), given.config.page_size)
+    return [OutputPage(urls.api_path("stories", None, n) + "index.json", JSON_OUTPUT, "api_stories", number=n,
+                       sources=tuple(index.articles[s].source for story, members in shown
+                                     for s in (story.lead, *(m for m in members if m != story.lead)) if s in members),
+                       stamp=ApiStamp("story", "Stories", len(parts), tuple(story.id for story, _members in shown)))
+            for n, shown in parts]
+
+
+def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    assert isinstance(page.stamp, ApiStamp)
+    index, config = site.index, site.config
+
+    def path(target: str) -> str:
+        return urls.site_url(config.base_path, target)
+
+    value = []
+    for story_id in page.stamp.stories:
+        story = index.stories[story_id or ""]
+        members = _published(index, story.members)
+        lead = story.lead if story.lead in members else members[0]
+        value.append({"id": story.id, "path": path(urls.story_path(story.id)),
+                      "url": _absolute(config, urls.story_path(story.id)), "title": index.articles[lead].title,
+                      "lead": path(urls.article_path(lead)), "members": [path(urls.article_path(m)) for m in members],
+                      "publishedDateTime": iso(index.articles[members[0]].published),
+                      "updatedDateTime": iso(index.articles[members[-1]].published)})
+    next_page = (_absolute(config, urls.api_path("stories", None, page.number + 1) + "index.json")
+                 if page.number < page.stamp.pages else None)
+    return {"data": {"title": "Stories", "page": page.number, "value": value, "nextPage": next_page}}
 
 
 def _plan_api_indexes(given: PlanInput) -> list[OutputPage]:
@@ -222,6 +267,7 @@ KINDS: list[PageKind] = [
     PageKind("robots", lambda given: [OutputPage("robots.txt", "robots.txt", "robots")], _path_only),
     PageKind("api_list", _plan_api_lists, _api_list_context),
     PageKind("api_index", _plan_api_indexes, _api_index_context),
+    PageKind("api_stories", _plan_api_stories, _api_stories_context),
 ]
 
 
@@ -242,11 +288,13 @@ def _image(image: Image | None, config: SiteConfig) -> dict[str, Any] | None:
             **({"attribution": image.attribution} if image.attribution else {})}
 
 
-def api_item(article: Article, config: SiteConfig) -> dict[str, Any]:
-    """One article for the JSON API: every field read from the file but ``secured`` and extras."""
+def api_item(article: Article, config: SiteConfig, story: str | None = None) -> dict[str, Any]:
+    """One article for the JSON API: every field read from the file but ``secured`` and extras, and the
+    site path of its story's page (``story``; null when it stands alone)."""
     provider = article.provider
     return {
         "path": urls.site_url(config.base_path, urls.article_path(article.slug)),
+        "story": story,
         "url": urls.absolute_url(config.base_url, config.base_path, urls.article_path(article.slug)),
         "slug": article.slug,
         "title": article.title,

@@ -28,6 +28,10 @@ def provider_path(key: str, page: int = 1) -> str:
     return f"providers/{key}/" + ("" if page == 1 else f"page/{page}/")
 
 
+def story_path(story_id: str) -> str:
+    return f"stories/{story_id}/"
+
+
 def output_file(path: str) -> str:
     """The file that serves a URL path: "news/x/" -> "news/x/index.html"."""
     return path + "index.html" if path == "" or path.endswith("/") else path

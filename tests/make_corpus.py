@@ -5,8 +5,9 @@ File names are dated (``YYYY-MM-DD-story-N.md``) like the real site's.
     python tests/make_corpus.py 10000 /dev/shm/corpus
 
 Text is generated from a small vocabulary; topics follow a skewed distribution
-(one topic on every article, as on real topic sites) and a third of the
-articles carry ``related`` coverage.
+(one topic on every article, as on real topic sites), a third of the articles
+carry ``related`` coverage, and about 3% of stories are reported again by one
+to four other outlets within the hour, with reworded headlines.
 """
 from __future__ import annotations
 
@@ -21,9 +22,30 @@ TOPICS = ["AI", "Machine Learning", "AI Hardware", "AI Ethics", "Robotics", "Com
           "Natural Language Processing", "AI in Healthcare", "AI in Finance", "Open Source AI"] + [f"Niche Topic {i}" for i in range(40)]
 
 
-def article_text(n: int, rng: random.Random, start: datetime) -> str:
+REREPORTED = 0.03  # share of stories that other outlets report too, with reworded headlines
+SYNONYMS = {"model": "system", "chip": "processor", "startup": "company", "research": "study", "market": "sector"}
+
+
+def reworded(title: str, rng: random.Random) -> str:
+    """Another outlet's headline for the same story: words dropped and reordered, a synonym, its name kept."""
+    *words, name, number = title.lower().split()
+    kept = [SYNONYMS.get(w, w) for w in words if rng.random() > 0.25] or words[:2]
+    rng.shuffle(kept)
+    return " ".join([*kept, name.capitalize(), number]).capitalize()
+
+
+def name_of(n: int) -> str:
+    """A made-up proper name for story ``n`` ("Kelomar"), as a headline names a company or a product."""
+    syllables = ("ka", "lo", "mi", "ne", "po", "ru", "sa", "ti", "vo", "ze", "ba", "de", "fu", "gi", "ho", "ju", "ke", "la", "mo", "nu")
+    return "".join(syllables[(n // 20**k) % 20] for k in range(3)).capitalize() + "r"
+
+
+def article_text(n: int, rng: random.Random, start: datetime, reports: str | None = None) -> str:
+    """Article ``n``; with ``reports``, another outlet's report of that headline's story."""
     when = start - timedelta(minutes=7 * n + rng.randint(0, 6))
-    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 10))).capitalize() + f" {n}"
+    # The story's name (standing in for "Carmera" or "Woven Planet") is what every report of it shares.
+    title = reworded(reports, rng) if reports else (
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 10))).capitalize() + f" {name_of(n)} {n}")
     domain = f"outlet{rng.randint(0, 199)}.example"
     topics = ["AI"] + rng.sample(TOPICS[1:10], rng.randint(0, 2)) + ([rng.choice(TOPICS[10:])] if rng.random() < 0.3 else [])
     lines = ["---", f'title: "{title}"', f'excerpt: "{" ".join(rng.choice(WORDS) for _ in range(40))}."',
@@ -47,8 +69,12 @@ def write_corpus(count: int, folder: Path, seed: int = 1) -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    reports: str | None = None
     for n in range(count):
-        text = article_text(n, rng, start)
+        text = article_text(n, rng, start, reports)
+        title = text.split('title: "', 1)[1].split('"', 1)[0]
+        # After a story that others report too, the next articles are their reports of it.
+        reports = reports if reports and rng.random() < 0.6 else (title if not reports and rng.random() < REREPORTED else None)
         when = text.split("publishedDateTime: ", 1)[1][:10]
         # Dated names, as on the real sites, keep URLs stable when a title is edited.
         (folder / f"{when}-story-{n:06d}.md").write_text(text, encoding="utf-8")
