@@ -44,13 +44,19 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         articles=by_slug,
         newest=newest,
         collections=collections,
-        more_on_topic=more_on_topic(by_slug, topic_members),
+        more_on_topic=_other_stories(more_on_topic(by_slug, topic_members), story_of),
         top_stories=top_stories([by_slug[s] for s in river], tz),
         slug_of_source={a.source: a.slug for a in ordered},
         river=river,
         stories=by_id,
         story_of=story_of,
     )
+
+
+def _other_stories(similar: dict[str, tuple[str, ...]], story_of: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """"More on" leaves out the article's own story: "Also covered by" lists it."""
+    return {slug: tuple(s for s in others if story_of.get(s) is None or story_of.get(s) != story_of.get(slug))
+            for slug, others in similar.items()}
 
 
 def _by_lead_rank(story: Story, articles: Mapping[str, Article]) -> tuple[str, ...]:

@@ -110,6 +110,7 @@ def test_an_article_page_links_the_full_coverage_and_merges_also_covered(site):
     assert page.select_one(".full-coverage a").get_text() == "Full coverage: 3 outlets"
     hrefs = [a["href"] for a in page.select(".also-covered a")]
     assert hrefs == ["/news/2026-11-20-drone-b/", "/news/2026-11-20-drone-c/", "https://delta.example/drone"]
+    assert not any("drone" in a["href"] for a in page.select(".more-on li a"))  # its story is listed above
     alone = soup(site / "public/news/2026-11-01-bg-0/index.html")
     assert alone.select_one(".full-coverage") is None
 

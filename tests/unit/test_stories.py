@@ -125,3 +125,47 @@ def test_deterministic_whatever_the_order():
     for _ in range(5):
         rng.shuffle(articles)
         assert group_stories(articles) == expected
+
+
+def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
+    from generator.stories import StoryGrouper
+
+    def names(n):  # each story's own made-up names, as real stories have ("Carmera", "Woven Planet")
+        return f"Velor{n}x", f"Mintaq{n}y"
+
+    rng = random.Random(7)
+    articles = background() + [
+        article(f"n{n}-{k}", f"{names(n)[0]} signs {names(n)[1]} supply deal", f"The {names(n)[0]} agreement covers "
+                f"{names(n)[1]} sites.", hours=n * 20 + k, outlet=f"o{k}")
+        for n in range(24) for k in range(rng.randint(1, 3))]
+    grouper = StoryGrouper()
+    grouper.update(articles)
+    for step in range(12):
+        victim = rng.randrange(len(background()), len(articles))
+        if step % 3 == 0:
+            articles.pop(victim)  # an article deleted
+        else:  # its headline rewritten: now a report of the next story
+            old = articles[victim]
+            n = int(old.slug[1:].split("-")[0]) + 1
+            articles[victim] = article(old.slug, f"{names(n)[1]} deal with {names(n)[0]} confirmed",
+                                       f"{names(n)[0]} and {names(n)[1]} confirm the supply terms.",
+                                       hours=(old.published - START).total_seconds() / 3600, outlet="z")
+        before = {story for story in grouper.stories}
+        incremental = grouper.update(articles)
+        assert grouper.regrouped < len(articles) / 2  # only the window around the change
+        assert incremental == group_stories(articles), step
+        assert len(before & set(incremental)) >= len(incremental) - 3  # stories far from the change are kept as they were
+
+
+def test_a_change_regroups_whole_stories_that_reach_into_its_window():
+    from generator.stories import StoryGrouper
+
+    early = article("long-1", "Velorix Mintaq merger cleared by regulators", "Velorix and Mintaq may now merge.", hours=0)
+    late = article("long-2", "Regulators clear Velorix Mintaq merger", "The Velorix Mintaq merger was cleared.",
+                   hours=70, outlet="b")
+    other = article("other", "Harbour bakery expands", "The bakery doubles its ovens.", hours=100, outlet="c")
+    grouper = StoryGrouper()
+    assert [s.members for s in grouper.update([*background(), early, late, other])] == [("long-1", "long-2")]
+    edited = article("other", "Harbour bakery expands again", "The bakery adds a second shop.", hours=100, outlet="c")
+    assert [s.members for s in grouper.update([*background(), early, late, edited])] == [("long-1", "long-2")]
+    assert grouper.regrouped < len(background()) + 3
