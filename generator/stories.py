@@ -45,14 +45,14 @@ READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "
                    "provider"})
 
 DEFAULT_WINDOW = timedelta(hours=72)
-PAIR_MIN = 0.35  # cosine of two articles' vectors to call them one story
+PAIR_MIN = 0.4  # cosine of two articles' vectors to call them one story
 SAME_OUTLET_MIN = 0.8  # the same, for two articles of one outlet
 LINK_MIN = 0.25  # mean cosine of every member of one group to every member of the other, to merge them
 LINK_FLOOR = 0.1  # and no two members less alike than this
 GENERIC_TITLE_REPEATS = 3  # a headline this many articles carry word for word is generic ("Daily briefing")
 EXCERPT_MIN = 0.1  # excerpts must agree this much when the shared title words are common ones
 RARE_TITLE_MASS = 7.0  # summed rarity of shared title words above which the titles alone are evidence
-TERMS_PER_ARTICLE = 6  # rarest title words used to find candidates
+TERMS_PER_ARTICLE = 10  # rarest title words used to find candidates (a headline seldom has more)
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per word (bounds common words)
 SHARED_KEYS = 2  # rare title words two articles must share before they are compared
 KEY_MIN_DF = 3  # and in three or more (a word of two articles is a key besides): measured on real coverage

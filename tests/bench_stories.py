@@ -25,12 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generator.models import Article, Provider  # noqa: E402
 from generator.stories import group_stories  # noqa: E402
 
-# A few thousand made-up words, as many as the distinct words of a real site's headlines in a season.
-VOCABULARY = [f"{a}{b}{c}" for a in ("ka", "lo", "mi", "ne", "po", "ru", "sa", "ti", "vo", "ze", "ba", "de", "fu", "gi",
-                                     "ho", "ju", "ki", "la", "mo", "nu")
+# Made-up names: 16,000, about the distinct names a busy site's headlines carry over a couple of years
+# (with fewer, 100,000 articles would share each name a hundred times, which real names are not).
+VOCABULARY = [f"{a}{b}{c}{d}" for a in ("ka", "lo", "mi", "ne", "po", "ru", "sa", "ti", "vo", "ze", "ba", "de", "fu", "gi",
+                                        "ho", "ju", "ki", "la", "mo", "nu")
               for b in ("bar", "cen", "dol", "fin", "gor", "hul", "jen", "kor", "lum", "mar", "nor", "pal", "qua", "ren",
                         "sol", "tor", "ulm", "ven", "wis", "yar")
-              for c in ("a", "e", "i", "o", "u", "an", "er", "in", "on", "ul")]
+              for c in ("a", "e", "i", "o", "u", "an", "er", "in", "on", "ul")
+              for d in ("", "d", "k", "x")]
 COMMON = ["ai", "model", "data", "cloud", "chip", "robot", "startup", "research", "market", "launch"]
 SYNONYMS = {"launch": "unveil", "model": "system", "startup": "company", "research": "study", "chip": "processor"}
 
