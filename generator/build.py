@@ -92,6 +92,18 @@ class Builder:
             if not self.preview:
                 self.close()
 
+    def plan_only(self) -> None:
+        """Read, index and plan without touching any output (``newsdigest digest`` renders from the plan)."""
+        self._load_config()
+        self.state.content.rescan(self._read, self._progress)
+        self.state.metadata = load_metadata(self.options.content_dir)
+        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
+        self._rebuild_index_and_plan(frozenset(static) | frozenset(self.state.content.assets))
+
+    def render(self, page: OutputPage) -> bytes:
+        """One planned page's bytes."""
+        return render_page(self._environment(), page, self._context(page))
+
     def close(self) -> None:
         """Let other builds use the output (the preview holds it from its first build on)."""
         if self._lock is not None:
@@ -308,8 +320,9 @@ class Builder:
         self.state.missing = missing
         self.state.shown_metadata = metadata_without(self.state.metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
-        self.state.index = build_index(articles, self.state.shown_metadata, self.state.config.timezone or timezone.utc,
-                                       self._stories(articles))
+        tz = self.state.config.timezone or timezone.utc
+        today = (self.options.now or datetime.now(timezone.utc)).astimezone(tz).date()
+        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), today)
         self.state.pages = plan_site(self.state.index, self.state.config)
         by_source: dict[str, list[OutputPage]] = {}
         for page in self.state.pages:

@@ -1,9 +1,10 @@
-"""The command line: ``newsdigest build|serve|init`` (also ``python -m generator``)."""
+"""The command line: ``newsdigest build|serve|digest|init`` (also ``python -m generator``)."""
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_hel
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdigest", description="Build a news-digest website from crawler article files.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,init}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,init}")
     build_cmd = commands.add_parser("build", help="build the site into the output folder")
     _add_site_arguments(build_cmd, "public", "folder to publish into (default: public)")
     build_cmd.add_argument("--base-url", help="the site's absolute URL, overriding site.yaml's base_url")
@@ -41,6 +42,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks any free port")
     serve_cmd.add_argument("--no-reload", action="store_true", help="do not make open pages reload after a rebuild")
+    digest_cmd = commands.add_parser("digest", help="write one day's e-mail edition as an RFC 5322 message")
+    digest_cmd.add_argument("--content", type=Path, default=Path("content"), help="folder of article files (default: content)")
+    digest_cmd.add_argument("--config", type=Path, help="site settings (default: site.yaml if present)")
+    digest_cmd.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
+    digest_cmd.add_argument("--date", help="the day, YYYY-MM-DD in the site's time zone (default: the latest day)")
+    digest_cmd.add_argument("--eml", type=Path, help="write the message to this file (default: standard output)")
     init_cmd = commands.add_parser("init", help="create a new site with sample content")
     init_cmd.add_argument("folder", type=Path, help="where to create the site (must not exist or be empty)")
     return parser
@@ -55,11 +62,11 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
     config = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     return BuildOptions(
         content_dir=args.content,
-        output_dir=args.output,
+        output_dir=getattr(args, "output", Path("public")),
         config_path=config,
         include_unpublished=args.unpublished,
-        strict=args.strict,
-        quiet=args.quiet,
+        strict=getattr(args, "strict", False),
+        quiet=getattr(args, "quiet", True),
         base_url=base_url,
         force=getattr(args, "force", False),
         allow_empty=getattr(args, "allow_empty", False),
@@ -80,6 +87,28 @@ def _warn_if_local(options: BuildOptions) -> None:
               "this machine; set base_url in site.yaml or pass --base-url", file=sys.stderr)
 
 
+def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
+    from .edition import EditionError, email_message
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"error: --date {args.date!r} is not a date such as 2026-11-22", file=sys.stderr)
+        return 2
+    try:
+        data = bytes(email_message(options, day))
+    except EditionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.eml is None:
+        sys.stdout.buffer.write(data)
+        return 0
+    partial = args.eml.with_name(f".{args.eml.name}.partial")  # a reader never sees half a message
+    partial.write_bytes(data)
+    partial.replace(args.eml)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "init":
@@ -97,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve import serve
 
             return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
+        if args.command == "digest":
+            return _digest(args, options)
         _warn_if_local(options)
         result = build(options)
     except (ConfigError, OutputRefused, OutputBusy) as exc:

@@ -19,7 +19,8 @@ import yaml
 from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
-KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours"}
+KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours"}
+              - {f.name for f in fields(SiteConfig) if f.name.startswith("digest_")} | {"digest"})
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
 LOCALHOST_DEFAULT = SiteConfig().base_url
@@ -80,7 +81,9 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
             raise fail(key, f"{key} must be a positive whole number, got {value!r}")
         numbers[key] = value
     stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
+    digest = _digest(raw.get("digest", {}), lambda message: fail("digest", message))
     return SiteConfig(
+        **digest,
         stories=stories,
         story_window_hours=window_hours,
         title=str(raw.get("title", defaults.title)),
@@ -89,7 +92,9 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         language=language,
         timezone=tz,
         timezone_name=tz_name,
-        **numbers,
+        page_size=numbers["page_size"],
+        max_topics_per_article=numbers["max_topics_per_article"],
+        max_article_bytes=numbers["max_article_bytes"],
     )
 
 
@@ -104,6 +109,32 @@ def _stories(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 31:
         raise fail(f"stories.window_hours must be a whole number of hours from 1 to 744, got {hours!r}")
     return True, hours
+
+
+def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
+    """``digest: {email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
+    if not isinstance(value, dict):
+        raise fail(f"digest must be a mapping, got {value!r}")
+    known = {"email_stories", "subject", "from", "to", "unsubscribe"}
+    unknown = sorted(set(map(str, value)) - known)
+    if unknown:
+        raise fail(f"unknown digest setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    settings: dict[str, Any] = {}
+    if "email_stories" in value:
+        count = value["email_stories"]
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 200:
+            raise fail(f"digest.email_stories must be a whole number from 1 to 200, got {count!r}")
+        settings["digest_email_stories"] = count
+    for key in ("subject", "from", "to", "unsubscribe"):
+        if key in value:
+            text = value[key]
+            if not isinstance(text, str) or "\n" in text or "\r" in text:
+                raise fail(f"digest.{key} must be one line of text, got {text!r}")
+            settings[f"digest_{key}"] = text
+    unsubscribe = settings.get("digest_unsubscribe", "")
+    if unsubscribe and not unsubscribe.startswith(("https://", "http://", "mailto:")):
+        raise fail(f"digest.unsubscribe must be an http(s) URL or a mailto: address, got {unsubscribe!r}")
+    return settings
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import tzinfo
+from datetime import date, timedelta, tzinfo
 
 from . import similar
+from .days import build_days, local_day
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
 from .models import Article, Collection, CollectionKind, Image, SiteIndex, Story
 from .similar import more_on_topic
 
 TOP_STORIES = 5
+TOP_WINDOW = timedelta(hours=48)
 # The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
@@ -24,7 +26,8 @@ def newest_first_key(article: Article) -> tuple[float, str]:
     return (-article.published.timestamp(), article.slug)
 
 
-def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = ()) -> SiteIndex:
+def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
+                today: date | None = None) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not)."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
@@ -40,16 +43,20 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     topic_members = {key: list(group.articles) for key, group in collections["topic"].items()}
     newest = tuple(by_slug)
     river = one_per_story(newest)
+    outlets = {story.id: len({p.key for m in story.members if (p := by_slug[m].provider)}) for story in by_id.values()}
     return SiteIndex(
         articles=by_slug,
         newest=newest,
         collections=collections,
         more_on_topic=_other_stories(more_on_topic(by_slug, topic_members), story_of),
-        top_stories=top_stories([by_slug[s] for s in river], tz),
+        top_stories=top_stories([by_slug[s] for s in river], outlets, story_of),
         slug_of_source={a.source: a.slug for a in ordered},
         river=river,
         stories=by_id,
         story_of=story_of,
+        days=build_days(ordered, by_id, story_of, shown_first, tz),
+        day_of={a.slug: local_day(a, tz) for a in ordered},
+        today=today,
     )
 
 
@@ -116,15 +123,15 @@ def apply_metadata(article: Article, metadata: Metadata) -> Article:
     return replace(article, provider=provider)
 
 
-def top_stories(newest_first: list[Article], tz: tzinfo, limit: int = TOP_STORIES) -> tuple[str, ...]:
-    """The hottest stories of the newest day (in the site's time zone): heat, then quality."""
-    if not newest_first:
+def top_stories(river: list[Article], story_outlets: Mapping[str, int], story_of: Mapping[str, str],
+                window: timedelta = TOP_WINDOW, limit: int = TOP_STORIES) -> tuple[str, ...]:
+    """The most covered stories of the last two days before the newest article (outlets covering, heat,
+    quality, newest); none when fewer than two would show. ``river`` lists each story once, newest first."""
+    if not river:
         return ()
-    newest_day = newest_first[0].published.astimezone(tz).date()
-    same_day = []
-    for article in newest_first:
-        if article.published.astimezone(tz).date() != newest_day:
-            break
-        same_day.append(article)
-    same_day.sort(key=lambda a: (-a.heat, -a.quality, newest_first_key(a)))
-    return tuple(a.slug for a in same_day[:limit])
+    start = river[0].published - window
+    recent = [a for a in river if a.published >= start]
+    recent.sort(key=lambda a: (-story_outlets.get(story_of.get(a.slug, ""), 1), -a.heat, -a.quality,
+                               -a.published.timestamp(), a.slug))
+    chosen = tuple(a.slug for a in recent[:limit])
+    return chosen if len(chosen) >= 2 else ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from .memo import ArticleMemo
@@ -30,6 +30,7 @@ class ListStamp:
     logo: Image | None
     size: int  # stories in the whole list
     pages: int
+    today: date | None = None  # the home page names days relative to it
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -142,6 +142,13 @@ class SiteConfig:
     max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
     stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
     story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
+    # site.yaml ``digest:`` (the daily e-mail edition): stories in full before "N more stories", the subject
+    # ("{title}" and "{date}" filled in), From/To, and the unsubscribe URL or mailto of List-Unsubscribe.
+    digest_email_stories: int = 20
+    digest_subject: str = "{title}: {date}"
+    digest_from: str = ""
+    digest_to: str = ""
+    digest_unsubscribe: str = ""
 
     @property
     def base_path(self) -> str:
@@ -205,6 +212,28 @@ class Story:
 
 
 @dataclass(frozen=True)
+class DayEntry:
+    """One story (or an article standing alone) as a day lists it."""
+
+    story: str | None  # the story's id
+    articles: tuple[str, ...]  # its articles of that day, the one that best leads it first
+    outlets: int  # outlets covering the story (all its days)
+    heat: int
+    quality: int
+    newest: datetime
+
+
+@dataclass(frozen=True)
+class Day:
+    """A local day (the site's time zone) with its stories, the most covered first."""
+
+    date: date
+    entries: tuple[DayEntry, ...]
+    articles: int
+    outlets: int
+
+
+@dataclass(frozen=True)
 class SiteIndex:
     articles: Mapping[str, Article]  # by slug
     newest: tuple[str, ...]  # every article slug, newest first
@@ -215,6 +244,9 @@ class SiteIndex:
     river: tuple[str, ...] = ()  # the home page's list, newest first: each story once, by its lead
     stories: Mapping[str, Story] = field(default_factory=dict)  # by id
     story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
+    days: Mapping[date, Day] = field(default_factory=dict)  # newest first
+    day_of: Mapping[str, date] = field(default_factory=dict)  # article slug -> its local day
+    today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -106,26 +107,48 @@ def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
     return {**_base_context(page), "article": article, "focus_topic": _focus_topic(article, site.index),
             "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
             "coverage": coverage(site.index, article.slug),
-            "covered_by": also_covered(site.index, article, site.config.base_path)}
+            "covered_by": also_covered(site.index, article, site.config.base_path),
+            "day_path": urls.day_path(site.index.day_of[article.slug])}
 
 
 # --- the home page: the newest stories ------------------------------------------------
 
 
+def _home_list(index: SiteIndex) -> tuple[str, ...]:
+    """The river below "Top stories": each story once, never one the top block shows."""
+    top = set(index.top_stories)
+    return tuple(slug for slug in index.river if slug not in top)
+
+
 def _plan_home(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    pages = chunks(index.river, given.config.page_size)
+    listed = _home_list(index)
+    pages = chunks(listed, given.config.page_size)
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
                        sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=ListStamp("", None, len(index.river), len(pages)))
+                       stamp=ListStamp("", None, len(listed), len(pages), index.today))
             for n, shown in pages]
+
+
+def _day_label(day: date, today: date | None) -> str:
+    if today is not None and day == today:
+        return "Today"
+    if today is not None and day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index = site.index
-    listed = _list_context(index, index.river, site.config.page_size, page.number, urls.home_path)
+    listed = _list_context(index, _home_list(index), site.config.page_size, page.number, urls.home_path)
     top = index.top_stories if page.number == 1 else ()
-    return {**_base_context(page), **listed, "top_stories": _articles(index, top),
+    days: list[tuple[str, date, list[Article]]] = []
+    for article in listed["articles"]:
+        day = index.day_of[article.slug]
+        if not days or days[-1][1] != day:
+            days.append((_day_label(day, index.today), day, []))
+        days[-1][2].append(article)
+    return {**_base_context(page), **listed, "top_stories": _articles(index, top), "days": days,
             "coverage": {**listed["coverage"], **coverage_of(index, top)}}
 
 

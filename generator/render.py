@@ -10,16 +10,17 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import css_inline
 import jinja2
 from markupsafe import Markup
 
 from .memo import ArticleMemo
 from .models import Article, Image, OutputPage, SiteConfig
-from .urls import absolute_url, article_path, provider_path, site_url, topic_path
+from .urls import absolute_url, article_path, day_path, digest_path, provider_path, site_url, topic_path
 
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
 _DEFAULT_TERRITORY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "sv": "SE",
@@ -87,6 +88,8 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         absolute_url=lambda target: absolute_url(config.base_url, base_path, target),
         # The URL map lives in urls.py only; templates ask it rather than spell paths out.
         article_path=article_path,
+        day_path=day_path,
+        digest_path=digest_path,
         topic_path=topic_path,
         provider_path=provider_path,
         items_for_ld=lambda articles, offset: [
@@ -99,10 +102,21 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
     env.filters["hue"] = hue
+    env.filters["long_date"] = lambda day: f"{day:%A} {day.day} {day:%B %Y}"
+    env.filters["local_time"] = lambda moment: _local(moment, tz).strftime("%H:%M")
+    env.globals["month_name"] = lambda year, month: f"{date(year, month, 1):%B %Y}"
+    env.filters["inline_css"] = inline_css
     env.filters["og_locale"] = og_locale
     env.filters["without_empty"] = without_empty
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
     return env
+
+
+def inline_css(html: str) -> Markup:
+    """Move a document's <style> rules into style attributes, for mail clients that drop <style>;
+    @media rules (dark mode, narrow screens) stay in the head. Remote stylesheets are never loaded."""
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
+    return Markup(inliner.inline(str(html)))
 
 
 def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Callable[..., Markup]:
@@ -112,15 +126,15 @@ def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Calla
     the macro once and reusing the markup makes list pages several times cheaper.
     """
 
-    def article_card(article: Article, heading: str = "h2", coverage: Any = None) -> Markup:
+    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False) -> Markup:
         def render(article: Article) -> Markup:
             macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
-            return Markup(macro(article, heading, coverage))
+            return Markup(macro(article, heading, coverage, excerpt))
 
         # The card shows the story's other outlets: the same article in a grown story is another card.
         shown = "" if coverage is None else f"|{coverage.path}|{coverage.articles}|" + "|".join(
             f"{p.key}:{p.name}" for p in coverage.outlets)
-        return cards.get(heading + shown, article, render)
+        return cards.get(heading + ("+excerpt" if excerpt else "") + shown, article, render)
 
     return article_card
 

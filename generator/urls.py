@@ -1,6 +1,8 @@
 """The URL map, in one place. Paths are relative to the site root ("news/x/")."""
 from __future__ import annotations
 
+from datetime import date
+
 ARTICLES = "news/"
 
 
@@ -26,6 +28,18 @@ def providers_path() -> str:
 
 def provider_path(key: str, page: int = 1) -> str:
     return f"providers/{key}/" + ("" if page == 1 else f"page/{page}/")
+
+
+def digest_path() -> str:
+    return "digest/"
+
+
+def day_path(day: date) -> str:
+    return f"digest/{day.isoformat()}/"
+
+
+def month_path(year: int, month: int) -> str:
+    return f"digest/{year:04d}/{month:02d}/"
 
 
 def story_path(story_id: str) -> str:

@@ -22,25 +22,30 @@ def test_every_page_kind_exists(site):
     result = build_site(site)
     out = site / "public"
     assert result.articles == 7 and result.skipped == 0
-    for path in ["index.html", "page/2/index.html", "page/3/index.html", "404.html", "css/site.css",
+    for path in ["index.html", "page/2/index.html", "404.html", "css/site.css", "digest/index.html",
+                 "digest/2026-11-02/index.html", "digest/2026-11-02/email.html", "digest/2026-11-02/email.txt",
                  "news/2026-11-01-story-1/index.html", "topics/index.html", "topics/ai/index.html",
                  "topics/ai/page/3/index.html", "topics/robotics/index.html", "providers/index.html",
                  "providers/outlet0.example/index.html"]:
         assert (out / path).is_file(), path
-    assert not (out / "page/4").exists()
+    assert not (out / "page/3").exists()  # the two stories of the last two days are "Top stories" above the river
 
 
 def test_pagination_links(site):
     build_site(site)
     first = soup(site / "public/index.html")
-    titles = [a.get_text() for a in first.select(".card-list .card-title a")]
-    assert titles == ["Story number 7", "Story number 6", "Story number 5"]
+    assert [a.get_text() for a in first.select(".top-stories .card-title a")] == ["Story number 6", "Story number 7"]
+    titles = [a.get_text() for a in first.select(".river-day .card-title a")]
+    assert titles == ["Story number 5", "Story number 4", "Story number 3"]
     assert first.select_one('.pagination a[rel="next"]')["href"] == "/page/2/"
     assert first.select_one('.pagination a[rel="prev"]') is None
-    middle = soup(site / "public/page/2/index.html")
-    assert middle.select_one('a[rel="prev"]')["href"] == "/"
-    assert middle.select_one('a[rel="next"]')["href"] == "/page/3/"
-    assert middle.select_one('[aria-current="page"]').get_text() == "2"
+    last = soup(site / "public/page/2/index.html")
+    assert last.select_one('a[rel="prev"]')["href"] == "/"
+    assert last.select_one('a[rel="next"]') is None
+    assert last.select_one('[aria-current="page"]').get_text() == "2"
+    assert [a.get_text() for a in last.select(".river-day .headline-title a")] == ["Story number 2", "Story number 1"]
+    topic = soup(site / "public/topics/ai/page/2/index.html")  # lists keep their own pagination
+    assert topic.select_one('a[rel="next"]')["href"] == "/topics/ai/page/3/"
 
 
 def test_article_page_structure(site):

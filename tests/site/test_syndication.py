@@ -101,6 +101,8 @@ def test_json_feeds(site):
 def test_every_html_page_advertises_feeds_and_has_metadata(site):
     out = site / "public"
     for path in out.rglob("*.html"):
+        if path.name == "email.html":  # a day's e-mail edition: a message, not a page of the site
+            continue
         page = soup(path)
         types = {l["type"]: l["href"] for l in page.select('link[rel="alternate"]')}
         assert types["application/atom+xml"].startswith(BASE) and types["application/feed+json"].startswith(BASE)
@@ -121,7 +123,8 @@ def test_sitemap_lists_every_published_html_page(site):
     tree = ET.parse(out / "sitemap.xml").getroot()
     assert tree.tag == SITEMAP_NS + "urlset"
     locs = {u.find(SITEMAP_NS + "loc").text: u.find(SITEMAP_NS + "lastmod").text for u in tree}
-    html_pages = {BASE + p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html") if p.name != "404.html"}
+    html_pages = {BASE + p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html")
+                  if p.name not in ("404.html", "email.html")}
     html_pages.discard(BASE + "news/draft-story/")  # preview-only page
     assert set(locs) == html_pages
     assert locs[BASE + "news/story-7/"] == "2026-11-02T00:00:00Z"
@@ -250,7 +253,9 @@ def test_json_api_pages_chain_through_every_published_article(site):
     assert {p["key"] for p in providers["value"]} == {"outlet0.example", "outlet1.example", "outlet2.example"}
     for path, data in snapshot(out).items():
         assert b"SECRET-BLOB" not in data
-        if path.endswith((".xml", ".json", ".txt")):  # machine outputs never carry drafts, even in a preview
+        # Machine outputs never carry drafts, even in a preview; a day's e-mail edition (email.html and
+        # email.txt) shows what its day page shows, drafts included in a preview, like the page.
+        if path.endswith((".xml", ".json", ".txt")) and not path.endswith("/email.txt"):
             assert b"Unpublished draft" not in data and b"draft-story" not in data, path
 
 

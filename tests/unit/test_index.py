@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 from generator.index import build_index
 from generator.metadata import Metadata
-from generator.models import Article, Provider, ProviderMeta, TopicRef
+from generator.models import Article, Provider, ProviderMeta, Story, TopicRef
 from generator.similar import more_on_topic
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -47,11 +47,17 @@ def test_newest_first_and_groups():
     assert set(index.providers) == {"p.example", "q.example"}
 
 
-def test_top_stories_are_the_hottest_of_the_newest_day():
-    articles = [make("yesterday-hot", -20, ["ai"], heat=99), make("today-a", 10, ["ai"], heat=5),
-                make("today-b", 11, ["ai"], heat=50), make("today-c", 12, ["ai"], heat=5, quality=9)]
-    index = build_index(articles, NO_META, timezone.utc)
-    assert index.top_stories == ("today-b", "today-c", "today-a")
+def test_top_stories_are_the_most_covered_then_hottest_of_the_last_two_days():
+    articles = [make("old-hot", -60, ["ai"], heat=99), make("yesterday-hot", -20, ["ai"], heat=80),
+                make("today-a", 10, ["ai"], heat=5), make("today-b", 11, ["ai"], heat=50),
+                make("today-c", 12, ["ai"], heat=5, quality=9),
+                make("covered-1", 1, ["ai"], provider="one.example"), make("covered-2", 2, ["ai"], provider="two.example")]
+    story = Story("covered-1", "covered-1", ("covered-1", "covered-2"))
+    index = build_index(articles, NO_META, timezone.utc, [story])
+    # Two outlets cover one story: it leads; then heat, quality, newest. "old-hot" is 72 h before the newest.
+    assert index.top_stories == ("covered-1", "yesterday-hot", "today-b", "today-c", "today-a")  # by its lead
+    alone = build_index([make("only", 0, ["ai"]), make("long-ago", -100, ["ai"])], NO_META, timezone.utc)
+    assert alone.top_stories == ()  # one story in the window: no block that repeats the list
 
 
 def test_provider_metadata_names_the_outlet_everywhere():

@@ -1,0 +1,48 @@
+"""Pure: the site's days. Each local day (the site's time zone) lists its stories once each.
+
+A story reported over two days is on both, each time with that day's reports.
+Within a day, stories rank by how many outlets cover them, then heat, quality
+and time: what a morning briefing leads with. One pass over the articles,
+newest first: near-linear at any size.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, tzinfo
+
+from .models import Article, Day, DayEntry, Story
+
+
+def local_day(article: Article, tz: tzinfo) -> date:
+    return article.published.astimezone(tz).date()
+
+
+def build_days(newest_first: Sequence[Article], stories: Mapping[str, Story], story_of: Mapping[str, str],
+               shown_first: Mapping[str, tuple[str, ...]], tz: tzinfo) -> dict[date, Day]:
+    """Every day with an article, newest first. ``shown_first``: each story's members, the best lead first."""
+    by_day: dict[date, list[Article]] = defaultdict(list)
+    for article in newest_first:
+        by_day[local_day(article, tz)].append(article)
+    by_slug = {a.slug: a for a in newest_first}
+    outlets_of = {story_id: len({p.key for m in story.members if m in by_slug and (p := by_slug[m].provider)})
+                  for story_id, story in stories.items()}
+    days = {}
+    for day, articles in by_day.items():  # newest day first, as the articles come
+        grouped: dict[str, list[Article]] = {}
+        for article in articles:
+            grouped.setdefault(story_of.get(article.slug) or f"\0{article.slug}", []).append(article)
+        entries = []
+        for key, members in grouped.items():
+            story_id = None if key.startswith("\0") else key
+            if story_id is not None:
+                rank = {slug: n for n, slug in enumerate(shown_first[story_id])}
+                members.sort(key=lambda a: rank[a.slug])
+            outlets = outlets_of[story_id] if story_id else int(members[0].provider is not None)
+            entries.append(DayEntry(story_id, tuple(a.slug for a in members), outlets,
+                                    max(a.heat for a in members), max(a.quality for a in members),
+                                    max(a.published for a in members)))
+        entries.sort(key=lambda e: (-e.outlets, -e.heat, -e.quality, -e.newest.timestamp(), e.articles[0]))
+        providers = {a.provider.key for a in articles if a.provider}
+        days[day] = Day(day, tuple(entries), len(articles), len(providers))
+    return days

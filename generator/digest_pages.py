@@ -1,0 +1,170 @@
+"""Pure: the daily digest's page kinds: a page per day, its e-mail edition (HTML and text), the archive.
+
+A day page lists the day's stories once each, the most covered first, then
+the rest under their most specific topic. The e-mail edition carries the top
+``digest.email_stories`` of them (a message over 102 KB is clipped by Gmail)
+and links the day page for the rest. The archive is a calendar per month,
+newest first; with more than a year of days, each month also gets its own
+page, so any day is two clicks from the archive.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from . import urls
+from .kinds import PageKind, PlanInput, Site
+from .models import Article, Day, DayEntry, OutputPage, SiteIndex, TopicRef
+
+TOP_OF_DAY = 5  # stories listed first on a day page, before the rest by topic
+MONTHS_ON_ARCHIVE = 12  # more months than this: month pages, the archive links them
+
+
+@dataclass(frozen=True)
+class DayStamp:
+    entries: tuple[tuple[str | None, tuple[str, ...], int], ...]  # (story, its articles that day, outlets)
+    previous: date | None
+    next: date | None
+    outlets: int
+    email_stories: int
+
+
+@dataclass(frozen=True)
+class CalendarStamp:
+    days: tuple[tuple[date, int], ...]  # every day shown, with its count of stories
+    months: tuple[tuple[int, int], ...]  # every month of the site (for the archive's links), newest first
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """A day's story as a template shows it."""
+
+    lead: Article  # the article that leads it that day
+    others: tuple[Article, ...]  # its other articles of the day
+    outlets: int
+    story_path: str | None  # its full-coverage page, if it is a story
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    """One month of the archive as a calendar: weeks of seven cells (None outside the month)."""
+
+    year: int
+    month: int
+    weeks: tuple[tuple[tuple[date, int] | None, ...], ...]  # (day, stories) or None
+    path: str | None  # its own page, when months have pages
+
+
+def _day_sources(index: SiteIndex, day: Day) -> tuple[str, ...]:
+    return tuple(index.articles[slug].source for entry in day.entries for slug in entry.articles)
+
+
+def _neighbours(index: SiteIndex) -> dict[date, tuple[date | None, date | None]]:
+    order = list(index.days)  # newest first
+    return {d: (order[n + 1] if n + 1 < len(order) else None, order[n - 1] if n else None) for n, d in enumerate(order)}
+
+
+def _plan_days(given: PlanInput) -> list[OutputPage]:
+    index, config = given.index, given.config
+    pages = []
+    for day, (previous, following) in _neighbours(index).items():
+        found = index.days[day]
+        stamp = DayStamp(tuple((e.story, e.articles, e.outlets) for e in found.entries), previous, following,
+                         found.outlets, config.digest_email_stories)
+        sources = _day_sources(index, found)
+        base = urls.day_path(day)
+        pages += [OutputPage(urls.output_file(base), "day.html", "day", day.isoformat(), sources=sources, stamp=stamp),
+                  OutputPage(base + "email.html", "email.html", "day_email", day.isoformat(), sources=sources, stamp=stamp),
+                  OutputPage(base + "email.txt", "email.txt", "day_email", day.isoformat(), sources=sources, stamp=stamp)]
+    return pages
+
+
+def _shown(index: SiteIndex, entry: DayEntry) -> ShownEntry:
+    lead, *others = (index.articles[slug] for slug in entry.articles)
+    return ShownEntry(lead, tuple(others), entry.outlets, urls.story_path(entry.story) if entry.story else None)
+
+
+def _topic_of(index: SiteIndex, article: Article) -> TopicRef | None:
+    """The most specific (rarest) of the article's topics."""
+    return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
+
+
+def day_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    index, config = site.index, site.config
+    day = date.fromisoformat(page.key or "")
+    found = index.days[day]
+    previous, following = _neighbours(index)[day]
+    shown = [_shown(index, entry) for entry in found.entries]
+    by_topic: dict[TopicRef | None, list[ShownEntry]] = {}
+    for entry in shown[TOP_OF_DAY:]:
+        by_topic.setdefault(_topic_of(index, entry.lead), []).append(entry)
+    topics = sorted(by_topic.items(), key=lambda pair: (pair[0] is None, -len(pair[1]), pair[0].name if pair[0] else ""))
+    return {
+        "page_path": urls.url_path(page.path) if page.kind == "day" else urls.day_path(day),
+        "day": found, "date": day, "top": shown[:TOP_OF_DAY], "by_topic": topics, "stories": shown,
+        "email_stories": shown[: config.digest_email_stories],
+        "more": max(0, len(shown) - config.digest_email_stories),
+        "previous": previous, "next": following,
+        "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(day)),
+    }
+
+
+def _calendar(days: Sequence[tuple[date, int]], year: int, month: int, path: str | None) -> MonthGrid:
+    counts = dict(days)
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    cells: list[tuple[date, int] | None] = [None] * first.weekday()  # weeks start on Monday (ISO 8601)
+    current = first
+    while current < following:
+        cells.append((current, counts.get(current, 0)))
+        current += timedelta(days=1)
+    cells += [None] * (-len(cells) % 7)
+    return MonthGrid(year, month, tuple(tuple(cells[i : i + 7]) for i in range(0, len(cells), 7)), path)
+
+
+def _months(index: SiteIndex) -> list[tuple[int, int]]:
+    return list(dict.fromkeys((d.year, d.month) for d in index.days))  # newest first
+
+
+def _counts(index: SiteIndex, months: set[tuple[int, int]]) -> tuple[tuple[date, int], ...]:
+    return tuple((d, len(day.entries)) for d, day in index.days.items() if (d.year, d.month) in months)
+
+
+def _plan_archive(given: PlanInput) -> list[OutputPage]:
+    index = given.index
+    if not index.days:
+        return []
+    months = _months(index)
+    shown = set(months[:MONTHS_ON_ARCHIVE])
+    pages = [OutputPage(urls.output_file(urls.digest_path()), "digest.html", "digest",
+                        stamp=CalendarStamp(_counts(index, shown), tuple(months)))]
+    if len(months) > MONTHS_ON_ARCHIVE:
+        pages += [OutputPage(urls.output_file(urls.month_path(*month)), "digest_month.html", "digest_month",
+                             f"{month[0]:04d}-{month[1]:02d}", stamp=CalendarStamp(_counts(index, {month}), (month,)))
+                  for month in months]
+    return pages
+
+
+def _calendar_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    stamp = page.stamp
+    assert isinstance(stamp, CalendarStamp)
+    paged = page.kind == "digest_month" or len(_months(site.index)) > MONTHS_ON_ARCHIVE
+    shown = sorted({(d.year, d.month) for d, _count in stamp.days}, reverse=True)
+    grids = [_calendar(stamp.days, year, month, urls.month_path(year, month) if paged else None) for year, month in shown]
+    return {"page_path": urls.url_path(page.path), "months": grids,
+            "all_months": [(y, m, urls.month_path(y, m)) for y, m in stamp.months] if paged else []}
+
+
+def article_day(index: SiteIndex, slug: str) -> str:
+    """The path of an article's day page."""
+    return urls.day_path(index.day_of[slug])
+
+
+KINDS: list[PageKind] = [
+    PageKind("day", _plan_days, day_context, sitemap="list"),
+    PageKind("day_email", lambda given: [], day_context),  # planned with its day page
+    PageKind("digest", _plan_archive, _calendar_context, sitemap="list"),
+    PageKind("digest_month", lambda given: [], _calendar_context, sitemap="list"),  # planned with the archive
+]
