@@ -10,13 +10,13 @@ page, so any day is two clicks from the archive.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from . import urls
 from .kinds import PageKind, PlanInput, Site
-from .models import Article, Day, DayEntry, OutputPage, SiteIndex, TopicRef
+from .models import Article, Day, DayEntry, OutputPage, SiteConfig, SiteIndex, TopicRef
 
 TOP_OF_DAY = 5  # stories listed first on a day page, before the rest by topic
 MONTHS_ON_ARCHIVE = 12  # more months than this: month pages, the archive links them
@@ -91,24 +91,35 @@ def _topic_of(index: SiteIndex, article: Article) -> TopicRef | None:
     return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
 
 
-def day_context(site: Site, page: OutputPage) -> dict[str, Any]:
-    index, config = site.index, site.config
-    day = date.fromisoformat(page.key or "")
+def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False) -> dict[str, Any]:
+    """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
+    carry drafts (a day page and its e-mail edition show what a preview shows)."""
     found = index.days[day]
-    previous, following = _neighbours(index)[day]
-    shown = [_shown(index, entry) for entry in found.entries]
+    entries = found.entries
+    if published_only:
+        entries = tuple(replace(e, articles=kept) for e in entries
+                        if (kept := tuple(s for s in e.articles if index.articles[s].is_published)))
+        published = [index.articles[s] for e in entries for s in e.articles]
+        found = replace(found, entries=entries, articles=len(published),
+                        outlets=len({a.provider.key for a in published if a.provider}))
+    shown = [_shown(index, entry) for entry in entries]
     by_topic: dict[TopicRef | None, list[ShownEntry]] = {}
     for entry in shown[TOP_OF_DAY:]:
         by_topic.setdefault(_topic_of(index, entry.lead), []).append(entry)
     topics = sorted(by_topic.items(), key=lambda pair: (pair[0] is None, -len(pair[1]), pair[0].name if pair[0] else ""))
+    previous, following = _neighbours(index)[day]
     return {
-        "page_path": urls.url_path(page.path) if page.kind == "day" else urls.day_path(day),
+        "page_path": urls.day_path(day),
         "day": found, "date": day, "top": shown[:TOP_OF_DAY], "by_topic": topics, "stories": shown,
         "email_stories": shown[: config.digest_email_stories],
         "more": max(0, len(shown) - config.digest_email_stories),
         "previous": previous, "next": following,
         "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(day)),
     }
+
+
+def day_context(site: Site, page: OutputPage) -> dict[str, Any]:
+    return edition(site.index, site.config, date.fromisoformat(page.key or ""))
 
 
 def _calendar(days: Sequence[tuple[date, int]], year: int, month: int, path: str | None) -> MonthGrid:

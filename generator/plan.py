@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import digest_pages, pages, syndication
+from . import digest_feeds, digest_pages, pages, syndication
 from .kinds import PageKind, PlanInput, Site
 from .models import OutputPage, SiteConfig, SiteIndex
 
@@ -16,7 +16,7 @@ from .models import OutputPage, SiteConfig, SiteIndex
 READS = frozenset({"source", "slug", "published", "updated", "is_published", "topics"})
 
 # HTML kinds first: the sitemap lists the pages planned before it.
-REGISTRY: tuple[PageKind, ...] = (*pages.KINDS, *digest_pages.KINDS, *syndication.KINDS)
+REGISTRY: tuple[PageKind, ...] = (*pages.KINDS, *digest_pages.KINDS, *syndication.KINDS, *digest_feeds.KINDS)
 BY_NAME: dict[str, PageKind] = {kind.name: kind for kind in REGISTRY}
 assert len(BY_NAME) == len(REGISTRY), "two page kinds share a name"
 

@@ -72,7 +72,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
-        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        autoescape=jinja2.select_autoescape(["html", "xml", "opml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -154,7 +154,7 @@ def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, An
     try:
         template = env.get_template(page.template)
         text = template.render(context)
-        if page.path.endswith(".xml"):
+        if page.path.endswith((".xml", ".opml")):
             text = _XML_ILLEGAL.sub("", text)
         return text.encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
@@ -169,7 +169,7 @@ def _template_location(exc: BaseException, fallback: str) -> str:
     location = fallback
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt", ".json")):
+        if filename.endswith((".html", ".xml", ".txt", ".json", ".opml")):
             location = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return location

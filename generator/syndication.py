@@ -67,7 +67,7 @@ def _api_section(scope: str) -> str:
 
 def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    site_updated = _newest_story(index)
+    site_updated = newest_story(index)
     pages = []
     for scope in _scopes(index):
         shown = [index.articles[s] for s in scope.slugs[:FEED_SIZE]]
@@ -271,7 +271,7 @@ KINDS: list[PageKind] = [
 ]
 
 
-def _newest_story(index: SiteIndex) -> datetime:
+def newest_story(index: SiteIndex) -> datetime:
     newest = index.articles[index.newest[0]] if index.newest else None
     return (newest.updated or newest.published) if newest else datetime(2000, 1, 1, tzinfo=timezone.utc)
 

@@ -190,3 +190,50 @@ def test_the_top_block_hides_with_fewer_than_two(tmp_path):
     home = soup(tmp_path / "public/index.html")
     assert home.select_one(".top-stories") is None
     assert len(home.select(".river-day .card, .river-day .headline-item")) == 5
+
+
+def test_digest_feeds_carry_one_edition_per_day_and_opml_lists_every_feed(site):
+    import json
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+
+    out = site / "public"
+    atom = feedparser.parse((out / "digest/feed.xml").read_bytes())
+    assert not atom.bozo and [e.link for e in atom.entries] == [BASE + "digest/2026-11-20/", BASE + "digest/2026-11-19/"]
+    edition = soup(out / "digest/2026-11-20/email.html")
+    content = atom.entries[0].content[0].value
+    assert [a.get_text() for a in soup_text(content).select(".title a")] == [a.get_text() for a in edition.select(".title a")]
+    feed = json.loads((out / "digest/feed.json").read_text())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 2
+    assert feed["items"][0]["content_html"].strip() == (out / "digest/2026-11-20/email.html").read_text().strip()
+    robotics = feedparser.parse((out / "topics/robotics/digest.xml").read_bytes())
+    linked = {a["href"] for e in robotics.entries for a in soup_text(e.content[0].value).select("a")}
+    assert linked and all("robotics" in soup(out / urlsplit(u).path.lstrip("/") / "index.html").select_one(".topic-list").get_text().lower()
+                          for u in linked)
+    home = soup(out / "index.html")
+    assert BASE + "digest/feed.xml" in [link["href"] for link in home.select('link[rel="alternate"]')]
+    opml = ET.parse(out / "feeds.opml").getroot()
+    urls = {o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")}
+    assert {BASE + "feed.xml", BASE + "digest/feed.xml", BASE + "topics/robotics/feed.xml", BASE + "topics/robotics/digest.xml",
+            BASE + "providers/o1.example/feed.xml"} <= urls
+    for url in urls:  # every feed listed exists
+        assert (out / urlsplit(url).path.lstrip("/")).is_file(), url
+
+
+def test_the_api_gives_each_day_with_its_edition(site):
+    import json
+
+    out = site / "public"
+    days = json.loads((out / "api/digest/index.json").read_text())
+    assert [d["date"] for d in days["value"]] == ["2026-11-20", "2026-11-19"] and days["nextPage"] is None
+    assert days["value"][0]["stories"] == 60 and days["value"][0]["api"] == BASE + "api/digest/2026-11-20/index.json"
+    day = json.loads((out / "api/digest/2026-11-20/index.json").read_text())
+    assert len(day["value"]) == 60 and day["value"][0]["path"].startswith("/news/2026-11-20-")
+    assert day["content"].strip() == (out / "digest/2026-11-20/email.html").read_text().strip()
+
+
+def soup_text(html: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
