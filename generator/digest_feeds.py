@@ -8,13 +8,15 @@ are made of published articles only.
 """
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from . import urls
 from .digest_pages import edition
 from .groups import COLLECTION_KINDS, TOPICS
-from .kinds import FeedStamp, PageKind, PlanInput, RowsStamp, Site
+from .kinds import PageKind, PlanInput, RowsStamp, Site
 from .models import OutputPage, SiteIndex
 from .pages import chunks
 from .syndication import newest_story
@@ -22,52 +24,69 @@ from .syndication import newest_story
 DIGEST_FEED_DAYS = 30
 
 
-def _published_days(index: SiteIndex, topic: str | None = None) -> list[date]:
-    """Days with a published article (of ``topic``), newest first."""
-    def shown(slug: str) -> bool:
-        article = index.articles[slug]
-        return article.is_published and (topic is None or any(t.slug == topic for t in article.topics))
-
-    return [d for d, day in index.days.items() if any(shown(s) for e in day.entries for s in e.articles)]
+@dataclass(frozen=True)
+class DigestFeedStamp:
+    title: str
+    updated: datetime  # Atom's <updated>, also for an empty feed
+    days: tuple[date, ...]  # the days it carries, newest first
 
 
-def _sources(index: SiteIndex, days: list[date]) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class DaysStamp:
+    days: tuple[tuple[date, int], ...]  # (day, stories) of one API page
+    pages: int
+
+
+def _published_days(index: SiteIndex) -> tuple[list[date], dict[str, list[date]]]:
+    """Days with a published article, newest first: of the site, and of each topic (one pass over the articles)."""
+    site: list[date] = []
+    topics: dict[str, list[date]] = {}
+    for day, found in index.days.items():
+        published = [index.articles[s] for e in found.entries for s in e.articles if index.articles[s].is_published]
+        if published:
+            site.append(day)
+        for topic in {t.slug for a in published for t in a.topics}:
+            topics.setdefault(topic, []).append(day)
+    return site, topics
+
+
+def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
     return tuple(index.articles[s].source for d in days for e in index.days[d].entries for s in e.articles
                  if index.articles[s].is_published)
 
 
-def _stamp(index: SiteIndex, days: list[date], title: str) -> FeedStamp:
+def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStamp:
     newest = max((index.articles[s].published for d in days[:1] for e in index.days[d].entries for s in e.articles),
                  default=None)
-    return FeedStamp("digest", title, newest or newest_story(index))  # Atom needs <updated> even when empty
+    return DigestFeedStamp(title, newest or newest_story(index), tuple(days))  # Atom needs <updated> even when empty
 
 
 def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    days = _published_days(index)[:DIGEST_FEED_DAYS]
+    site_days, topic_days = _published_days(index)
+    days = site_days[:DIGEST_FEED_DAYS]
     stamp = _stamp(index, days, "Daily digest")
     sources = _sources(index, days)
     pages = [OutputPage(urls.digest_path() + "feed.xml", "digest_feed.xml", "digest_feed", sources=sources, stamp=stamp),
              OutputPage(urls.digest_path() + "feed.json", "digest_feed.json", "digest_feed", sources=sources, stamp=stamp)]
     for topic in index.topics.values():
-        topic_days = _published_days(index, topic.key)[:DIGEST_FEED_DAYS]
+        shown = topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS]
         pages.append(OutputPage(topic.path() + "digest.xml", "topic_digest.xml", "topic_digest", topic.key,
-                                sources=_sources(index, topic_days), stamp=_stamp(index, topic_days, topic.name)))
+                                sources=_sources(index, shown), stamp=_stamp(index, shown, topic.name)))
     return pages
 
 
 def _feed_context(site: Site, page: OutputPage) -> dict[str, Any]:
-    index, config = site.index, site.config
+    index, config, stamp = site.index, site.config, page.stamp
+    assert isinstance(stamp, DigestFeedStamp)
     topic = index.topics[page.key] if page.key else None
-    days = _published_days(index, topic.key if topic else None)[:DIGEST_FEED_DAYS]
-    editions = [edition(index, config, d, published_only=True) for d in days]
+    editions = [edition(index, config, d, published_only=True) for d in stamp.days]
     if topic is not None:  # the topic's stories of each day
         for shown in editions:
             shown["stories"] = [e for e in shown["stories"]
                                 if any(t.slug == topic.key for a in (e.lead, *e.others) for t in a.topics)]
-    assert isinstance(page.stamp, FeedStamp)
     folder = topic.path() if topic else urls.digest_path()
-    return {"page_path": page.path, "editions": editions, "topic": topic, "updated": page.stamp.updated,
+    return {"page_path": page.path, "editions": editions, "topic": topic, "updated": stamp.updated,
             "self_url": urls.absolute_url(config.base_url, config.base_path, page.path),
             "home_url": urls.absolute_url(config.base_url, config.base_path, folder)}
 
@@ -89,12 +108,12 @@ def _opml_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 def _plan_api_days(given: PlanInput) -> list[OutputPage]:
     index, config = given.index, given.config
-    days = _published_days(index)
+    days, _topics = _published_days(index)
     pages = [OutputPage(urls.api_path("digest", d.isoformat()) + "index.json", "api_day.json", "api_day", d.isoformat(),
                         sources=_sources(index, [d]), stamp=_stamp(index, [d], d.isoformat())) for d in days]
     parts = chunks(days, config.page_size)
     pages += [OutputPage(urls.api_path("digest", None, n) + "index.json", "api_days.json", "api_days", number=n,
-                         stamp=RowsStamp(tuple((d.isoformat(), "", None, len(index.days[d].entries)) for d in shown)))
+                         stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), len(parts)))
               for n, shown in parts]
     return pages
 
@@ -113,17 +132,17 @@ def _api_day_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 
 def _api_days_context(site: Site, page: OutputPage) -> dict[str, Any]:
-    assert isinstance(page.stamp, RowsStamp)
+    assert isinstance(page.stamp, DaysStamp)
     config = site.config
-    pages = -(-len(_published_days(site.index)) // config.page_size)
 
     def absolute(target: str) -> str:
         return urls.absolute_url(config.base_url, config.base_path, target)
 
-    value = [{"date": key, "stories": count, "path": urls.site_url(config.base_path, urls.day_path(date.fromisoformat(key))),
-              "url": absolute(urls.day_path(date.fromisoformat(key))), "api": absolute(urls.api_path("digest", key) + "index.json")}
-             for key, _name, _logo, count in page.stamp.rows]
-    following = absolute(urls.api_path("digest", None, page.number + 1) + "index.json") if page.number < pages else None
+    value = [{"date": day.isoformat(), "stories": count, "path": urls.site_url(config.base_path, urls.day_path(day)),
+              "url": absolute(urls.day_path(day)), "api": absolute(urls.api_path("digest", day.isoformat()) + "index.json")}
+             for day, count in page.stamp.days]
+    following = (absolute(urls.api_path("digest", None, page.number + 1) + "index.json")
+                 if page.number < page.stamp.pages else None)
     return {"page_path": page.path, "value": value, "page": page.number, "next_page": following}
 
 

@@ -91,7 +91,8 @@ def _topic_of(index: SiteIndex, article: Article) -> TopicRef | None:
     return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
 
 
-def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False) -> dict[str, Any]:
+def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False,
+            neighbours: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
     """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
     carry drafts (a day page and its e-mail edition show what a preview shows)."""
     found = index.days[day]
@@ -107,7 +108,7 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
     for entry in shown[TOP_OF_DAY:]:
         by_topic.setdefault(_topic_of(index, entry.lead), []).append(entry)
     topics = sorted(by_topic.items(), key=lambda pair: (pair[0] is None, -len(pair[1]), pair[0].name if pair[0] else ""))
-    previous, following = _neighbours(index)[day]
+    previous, following = neighbours
     return {
         "page_path": urls.day_path(day),
         "day": found, "date": day, "top": shown[:TOP_OF_DAY], "by_topic": topics, "stories": shown,
@@ -119,7 +120,8 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
 
 
 def day_context(site: Site, page: OutputPage) -> dict[str, Any]:
-    return edition(site.index, site.config, date.fromisoformat(page.key or ""))
+    assert isinstance(page.stamp, DayStamp)
+    return edition(site.index, site.config, date.fromisoformat(page.key or ""), neighbours=(page.stamp.previous, page.stamp.next))
 
 
 def _calendar(days: Sequence[tuple[date, int]], year: int, month: int, path: str | None) -> MonthGrid:

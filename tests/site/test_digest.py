@@ -237,3 +237,22 @@ def soup_text(html: str):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(html, "html.parser")
+
+
+def test_a_new_story_touches_its_day_and_what_lists_it_not_other_days(tmp_path):
+    from generator.build import Builder, BuildOptions, Changes
+    from helpers import NOW
+
+    write_config(tmp_path)
+    for day in ("2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
+        write_day(tmp_path / "content", day, 4, f"p{day[-2:]}")
+    builder = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "preview",
+                                   config_path=tmp_path / "site.yaml", now=NOW, fingerprint_assets=False), preview=True)
+    first = builder.build()
+    write_day(tmp_path / "content", "2026-11-20", 1, "new")
+    second = builder.build(Changes(content=frozenset(["2026-11-20-new0.md"])))
+    written = set(second.report.written)
+    assert {"digest/2026-11-20/index.html", "digest/2026-11-20/email.html", "digest/2026-11-20/email.txt",
+            "digest/index.html", "digest/feed.xml", "index.html"} <= written
+    assert not any(p.startswith(("digest/2026-11-17/", "digest/2026-11-18/")) for p in written)
+    assert second.rendered < first.rendered / 2
