@@ -80,11 +80,7 @@ def _feed_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index, config, stamp = site.index, site.config, page.stamp
     assert isinstance(stamp, DigestFeedStamp)
     topic = index.topics[page.key] if page.key else None
-    editions = [edition(index, config, d, published_only=True) for d in stamp.days]
-    if topic is not None:  # the topic's stories of each day
-        for shown in editions:
-            shown["stories"] = [e for e in shown["stories"]
-                                if any(t.slug == topic.key for a in (e.lead, *e.others) for t in a.topics)]
+    editions = [edition(index, config, d, published_only=True, topic=page.key) for d in stamp.days]
     folder = topic.path() if topic else urls.digest_path()
     return {"page_path": page.path, "editions": editions, "topic": topic, "updated": stamp.updated,
             "self_url": urls.absolute_url(config.base_url, config.base_path, page.path),

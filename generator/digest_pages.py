@@ -92,11 +92,13 @@ def _topic_of(index: SiteIndex, article: Article) -> TopicRef | None:
 
 
 def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False,
-            neighbours: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
+            neighbours: tuple[date | None, date | None] = (None, None), topic: str | None = None) -> dict[str, Any]:
     """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
-    carry drafts (a day page and its e-mail edition show what a preview shows)."""
+    carry drafts (a day page and its e-mail edition show what a preview shows); ``topic``: only its stories."""
     found = index.days[day]
     entries = found.entries
+    if topic is not None:
+        entries = tuple(e for e in entries if any(t.slug == topic for s in e.articles for t in index.articles[s].topics))
     if published_only:
         entries = tuple(replace(e, articles=kept) for e in entries
                         if (kept := tuple(s for s in e.articles if index.articles[s].is_published)))
