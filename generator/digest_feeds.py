@@ -50,9 +50,11 @@ def _published_days(index: SiteIndex) -> tuple[list[date], dict[str, list[date]]
     return site, topics
 
 
-def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
-    return tuple(index.articles[s].source for d in days for e in index.days[d].entries for s in e.articles
-                 if index.articles[s].is_published)
+def _sources(index: SiteIndex, days: Sequence[date], topic: str | None = None) -> tuple[str, ...]:
+    """The published articles of those days (of the stories that have an article of ``topic``)."""
+    return tuple(index.articles[s].source for d in days for e in index.days[d].entries
+                 if topic is None or any(t.slug == topic for a in e.articles for t in index.articles[a].topics)
+                 for s in e.articles if index.articles[s].is_published)
 
 
 def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStamp:
@@ -72,7 +74,7 @@ def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     for topic in index.topics.values():
         shown = topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS]
         pages.append(OutputPage(topic.path() + "digest.xml", "topic_digest.xml", "topic_digest", topic.key,
-                                sources=_sources(index, shown), stamp=_stamp(index, shown, topic.name)))
+                                sources=_sources(index, shown, topic.key), stamp=_stamp(index, shown, topic.name)))
     return pages
 
 
@@ -124,7 +126,7 @@ def _api_day_context(site: Site, page: OutputPage) -> dict[str, Any]:
     value = [{"title": e.lead.title, "path": path(urls.article_path(e.lead.slug)),
               "story": path(e.story_path) if e.story_path else None, "outlets": e.outlets,
               "articles": [path(urls.article_path(a.slug)) for a in (e.lead, *e.others)]} for e in shown["stories"]]
-    return {**shown, "page_path": page.path, "value": value}
+    return {**shown, "page_path": page.path, "value": value, "edition": shown}
 
 
 def _api_days_context(site: Site, page: OutputPage) -> dict[str, Any]:

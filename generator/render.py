@@ -98,6 +98,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
             for i, a in enumerate(articles, start=1)],
     )
     env.globals["article_card"] = _memoized_card(env, cards if cards is not None else ArticleMemo())
+    env.globals["edition_html"] = _memoized_edition(env)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
@@ -117,6 +118,27 @@ def inline_css(html: str) -> Markup:
     @media rules (dark mode, narrow screens) stay in the head. Remote stylesheets are never loaded."""
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
     return Markup(inliner.inline(str(html)))
+
+
+def _memoized_edition(env: jinja2.Environment) -> Callable[[dict[str, Any]], Markup]:
+    """``edition_html(edition)``: a day's e-mail edition (email.html) as HTML, for the digest feeds and the API.
+
+    Thirty editions go into each digest feed; an edition is rendered again only when an article it shows
+    was re-read (articles are new objects then), not each time any feed re-renders.
+    """
+    made: dict[Any, tuple[tuple[Any, ...], Markup]] = {}
+
+    def edition_html(edition: dict[str, Any]) -> Markup:
+        key = edition["date"]
+        # Everything the edition shows: each story's articles (new objects when re-read), outlets and page.
+        shown = (edition["more"], edition["day"].outlets, *((e.story_path, e.outlets, *map(id, (e.lead, *e.others)))
+                                                             for e in edition["stories"]))
+        hit = made.get(key)
+        if hit is None or hit[0] != shown:
+            hit = made[key] = (shown, Markup(env.get_template("email.html").render(edition)))
+        return hit[1]
+
+    return edition_html
 
 
 def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Callable[..., Markup]:
