@@ -41,6 +41,7 @@ from .parallel import map_shares
 from .plan import page_context, plan_site
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
+from .search import BUNDLE, SearchUnavailable, search_index
 from .sources import scan_layered
 from .state import BuildState
 from .stories import StoryGrouper
@@ -62,6 +63,10 @@ def _structure(article: Article) -> tuple[Any, ...]:
     return tuple(getattr(article, name) for name in STRUCTURE_FIELDS)
 
 
+class _StrictStepFailure(Exception):
+    """A build step failed under --strict: nothing is published."""
+
+
 def build(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
@@ -69,7 +74,9 @@ def build(options: BuildOptions) -> BuildResult:
 class Builder:
     def __init__(self, options: BuildOptions, preview: bool = False, steps: Sequence[OutputStep] = ()) -> None:
         self.options = options
-        self.steps = tuple(steps)  # run after rendering, in order; their files are published with the pages
+        # Run after rendering, in order; their files are published with the pages. The search index is one
+        # (not in the preview yet: Pagefind re-indexes everything, which would delay each reload).
+        self.steps = tuple(steps) if preview else (*steps, search_index)
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
@@ -191,10 +198,26 @@ class Builder:
                 fingerprints.update(share_fingerprints)
             copied, copy_problems = self._copy_files(publisher, static)
             result.problems += copy_problems
-            step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read)
+            step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
+                                   publisher.read_published)
             for step in self.steps:
-                for path, data in step(step_input):
+                try:
+                    outputs = list(step(step_input))
+                except SearchUnavailable as exc:  # the rest of the site builds; the last index stays
+                    result.problems.append(Problem("search", 0, str(exc), "warning", in_content=False))
+                    if self.options.strict:
+                        result.failed = "the search index could not be built (--strict)"
+                    publisher.keep_all(path for path in publisher.owned if path.startswith(BUNDLE))
+                    continue
+                for path, data in outputs:
                     publisher.put(path, data)
+            if result.failed:  # --strict and a step could not run: publish nothing
+                raise _StrictStepFailure
+        except _StrictStepFailure:
+            publisher.abort()
+            self.state.stale = True
+            result.seconds = time.perf_counter() - started
+            return result
         except BaseException:
             publisher.abort()
             self.state.stale = True  # what is planned was not published: start over next time
@@ -243,6 +266,8 @@ class Builder:
         config = load_config(self.options.config_path)
         if self.options.base_url:
             config = replace(config, base_url=self.options.base_url)
+        if self.preview:  # the preview builds no search index yet: no search page or form that cannot work
+            config = replace(config, search=False)
         if config != self.state.config:
             self.state.config = config
             self._forget_rendering()

@@ -82,8 +82,12 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         numbers[key] = value
     stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
     digest = _digest(raw.get("digest", {}), lambda message: fail("digest", message))
+    search = raw.get("search", True)
+    if not isinstance(search, bool):
+        raise fail("search", f"search must be true or false, got {search!r}")
     return SiteConfig(
         **digest,
+        search=search,
         stories=stories,
         story_window_hours=window_hours,
         title=str(raw.get("title", defaults.title)),

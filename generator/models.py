@@ -140,6 +140,7 @@ class SiteConfig:
     page_size: int = 20
     max_topics_per_article: int = 50  # more are ignored with a warning: each topic is a page and a feed
     max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
+    search: bool = True  # build the Pagefind search index and the search page (site.yaml ``search: false``)
     stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
     story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
     # site.yaml ``digest:`` (the daily e-mail edition): stories in full before "N more stories", the subject

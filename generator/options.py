@@ -1,7 +1,7 @@
 """What a build is asked to do (:class:`BuildOptions`, :class:`Changes`) and what it reports (:class:`BuildResult`)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +80,8 @@ class StepInput:
     config: SiteConfig
     pages: Sequence[OutputPage]
     read: Callable[[str], bytes]  # an output file's bytes as this build publishes it, staged or unchanged
+    owned: Collection[str] = ()  # what the output held from earlier builds (its mark), for a step to keep
+    published: Callable[[str], bytes] | None = None  # one of those files' bytes as they are now
 
 
 # A step returns (output path, bytes) pairs. They go through the publisher like pages: part of the

@@ -66,11 +66,14 @@ def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
+def snapshot(folder: Path, search: bool = False) -> dict[str, bytes]:
     """Every file's bytes except the generator's bookkeeping: the ownership mark (a preview's and a site's
-    differ by purpose) and, in an output that is a mount point, the lock holding a pid."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".newsdigest")}
+    differ by purpose) and, in an output that is a mount point, the lock holding a pid. The search bundle
+    only with ``search``: Pagefind names some files differently on each run over the same pages, so two
+    independent builds agree on the pages it indexes, not on its bytes (tests/site/test_search.py)."""
+    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+             if p.is_file() and not p.name.startswith(".newsdigest")}
+    return {path: p.read_bytes() for path, p in files.items() if search or not path.startswith("pagefind/")}
 
 
 def internal_links(html: str) -> list[str]:

@@ -18,7 +18,7 @@ def test_build_command_prints_problems_and_summary(tmp_path):
     done = run(tmp_path, "build")
     assert done.returncode == 0, done.stderr
     assert "bad.md:3: error: 'publishedDateTime' is not an ISO 8601 date-time" in done.stderr
-    assert "Built 32 pages from 1 articles" in done.stdout and "1 skipped" in done.stdout
+    assert "Built 33 pages from 1 articles" in done.stdout and "1 skipped" in done.stdout
     assert "\r" not in done.stdout + done.stderr  # no progress bar when not on a terminal
     assert (tmp_path / "public/news/2026-11-01-a/index.html").is_file()
 

@@ -245,7 +245,7 @@ def test_output_on_a_mount_point_and_a_full_disk(tmp_path):
     site = make_site(tmp_path / "site")
     mount = site / "public"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
     try:
         done = run(site, "build")
         assert done.returncode == 0, done.stderr
@@ -257,7 +257,7 @@ def test_output_on_a_mount_point_and_a_full_disk(tmp_path):
         assert sorted(p.name for p in mount.iterdir() if p.name.startswith(".")) == sorted([".newsdigest.lock", MARK])
         before = snapshot(mount), (mount / MARK).read_bytes()
         (site / "content/assets").mkdir()
-        (site / "content/assets/big.bin").write_bytes(os.urandom(2_000_000))  # larger than the whole file system
+        (site / "content/assets/big.bin").write_bytes(os.urandom(5_000_000))  # larger than the whole file system
         done = run(site, "build")
         assert done.returncode == 1 and "Traceback" not in done.stderr
         assert "No space left on device" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
