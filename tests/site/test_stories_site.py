@@ -218,8 +218,10 @@ def test_the_preview_regroups_only_near_a_change_and_rerenders_only_what_changed
     page = soup(root / "preview/stories/2026-11-20-drone-a/index.html")
     assert len(page.select(".timeline-item")) == 4
     assert grown.rendered < first.rendered / 2
-    clean = Builder(BuildOptions(content_dir=root / "content", output_dir=root / "clean", config_path=root / "site.yaml",
-                                 now=NOW, fingerprint_assets=False)).build()
+    fresh = Builder(BuildOptions(content_dir=root / "content", output_dir=root / "clean", config_path=root / "site.yaml",
+                                 now=NOW, fingerprint_assets=False), preview=True)
+    clean = fresh.build()  # from scratch, with the preview's settings
+    fresh.close()
     assert not clean.failed
     for name in ("index.html", "stories/2026-11-20-drone-a/index.html", "news/2026-11-20-drone-b/index.html"):
         assert (root / "preview" / name).read_text().replace("/livereload", "") == (root / "clean" / name).read_text()
