@@ -11,22 +11,20 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 
-from .models import Article, Day, DayEntry, Story
+from .models import Article, Day, DayEntry
 
 
 def local_day(article: Article, tz: tzinfo) -> date:
     return article.published.astimezone(tz).date()
 
 
-def build_days(newest_first: Sequence[Article], stories: Mapping[str, Story], story_of: Mapping[str, str],
-               shown_first: Mapping[str, tuple[str, ...]], tz: tzinfo) -> dict[date, Day]:
-    """Every day with an article, newest first. ``shown_first``: each story's members, the best lead first."""
+def build_days(newest_first: Sequence[Article], story_of: Mapping[str, str], shown_first: Mapping[str, tuple[str, ...]],
+               outlets_of: Mapping[str, int], tz: tzinfo) -> dict[date, Day]:
+    """Every day with an article, newest first. ``shown_first``: each story's members, the best lead first;
+    ``outlets_of``: each story's count of outlets."""
     by_day: dict[date, list[Article]] = defaultdict(list)
     for article in newest_first:
         by_day[local_day(article, tz)].append(article)
-    by_slug = {a.slug: a for a in newest_first}
-    outlets_of = {story_id: len({p.key for m in story.members if m in by_slug and (p := by_slug[m].provider)})
-                  for story_id, story in stories.items()}
     days = {}
     for day, articles in by_day.items():  # newest day first, as the articles come
         grouped: dict[str, list[Article]] = {}

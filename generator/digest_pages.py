@@ -86,11 +86,6 @@ def _shown(index: SiteIndex, entry: DayEntry) -> ShownEntry:
     return ShownEntry(lead, tuple(others), entry.outlets, urls.story_path(entry.story) if entry.story else None)
 
 
-def _topic_of(index: SiteIndex, article: Article) -> TopicRef | None:
-    """The most specific (rarest) of the article's topics."""
-    return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
-
-
 def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False,
             neighbours: tuple[date | None, date | None] = (None, None), topic: str | None = None) -> dict[str, Any]:
     """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
@@ -108,7 +103,7 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
     shown = [_shown(index, entry) for entry in entries]
     by_topic: dict[TopicRef | None, list[ShownEntry]] = {}
     for entry in shown[TOP_OF_DAY:]:
-        by_topic.setdefault(_topic_of(index, entry.lead), []).append(entry)
+        by_topic.setdefault(index.focus_topic(entry.lead), []).append(entry)
     topics = sorted(by_topic.items(), key=lambda pair: (pair[0] is None, -len(pair[1]), pair[0].name if pair[0] else ""))
     previous, following = neighbours
     return {
@@ -171,10 +166,6 @@ def _calendar_context(site: Site, page: OutputPage) -> dict[str, Any]:
     return {"page_path": urls.url_path(page.path), "months": grids,
             "all_months": [(y, m, urls.month_path(y, m)) for y, m in stamp.months] if paged else []}
 
-
-def article_day(index: SiteIndex, slug: str) -> str:
-    """The path of an article's day page."""
-    return urls.day_path(index.day_of[slug])
 
 
 KINDS: list[PageKind] = [

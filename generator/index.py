@@ -54,7 +54,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         river=river,
         stories=by_id,
         story_of=story_of,
-        days=build_days(ordered, by_id, story_of, shown_first, tz),
+        days=build_days(ordered, story_of, shown_first, outlets, tz),
         day_of={a.slug: local_day(a, tz) for a in ordered},
         today=today,
     )

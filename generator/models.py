@@ -252,6 +252,10 @@ class SiteIndex:
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]
 
+    def focus_topic(self, article: Article) -> TopicRef | None:
+        """The article's most specific (rarest) topic: it names "More on" and places the story on a day page."""
+        return min(article.topics, key=lambda t: (len(self.topics[t.slug].articles), t.slug), default=None)
+
     def story(self, slug: str) -> Story | None:
         """The story an article belongs to, if any."""
         story_id = self.story_of.get(slug)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from . import story_pages, urls
 from .groups import COLLECTION_KINDS
 from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
-from .models import Article, CollectionKind, OutputPage, SiteIndex, TopicRef
+from .models import Article, CollectionKind, OutputPage, SiteIndex
 from .story_pages import also_covered, coverage, coverage_of, shown_sources
 
 T = TypeVar("T")
@@ -89,22 +89,17 @@ def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
 # --- articles -----------------------------------------------------------------------
 
 
-def _focus_topic(article: Article, index: SiteIndex) -> TopicRef | None:
-    """The article's most specific (rarest) topic names its "More on" sidebar."""
-    return min(article.topics, key=lambda t: (len(index.topics[t.slug].articles), t.slug), default=None)
-
-
 def _plan_articles(given: PlanInput) -> list[OutputPage]:
     index = given.index
     return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
                        sources=(*shown_sources(index, (slug,)), *_sources(index, index.more_on_topic.get(slug, ()))),
-                       stamp=ArticleStamp(_focus_topic(article, index)))
+                       stamp=ArticleStamp(index.focus_topic(article)))
             for slug, article in index.articles.items()]
 
 
 def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
     article = site.index.articles[page.key or ""]
-    return {**_base_context(page), "article": article, "focus_topic": _focus_topic(article, site.index),
+    return {**_base_context(page), "article": article, "focus_topic": site.index.focus_topic(article),
             "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
             "coverage": coverage(site.index, article.slug),
             "covered_by": also_covered(site.index, article, site.config.base_path),
