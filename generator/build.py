@@ -75,7 +75,7 @@ class Builder:
     def __init__(self, options: BuildOptions, preview: bool = False, steps: Sequence[OutputStep] = ()) -> None:
         self.options = options
         # Run after rendering, in order; their files are published with the pages. The search index is one
-        # (not in the preview yet: Pagefind re-indexes everything, which would delay each reload).
+        # (not in the preview, where serve indexes in the background: Pagefind would delay each reload).
         self.steps = tuple(steps) if preview else (*steps, search_index)
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
@@ -266,8 +266,6 @@ class Builder:
         config = load_config(self.options.config_path)
         if self.options.base_url:
             config = replace(config, base_url=self.options.base_url)
-        if self.preview:  # the preview builds no search index yet: no search page or form that cannot work
-            config = replace(config, search=False)
         if config != self.state.config:
             self.state.config = config
             self._forget_rendering()

@@ -82,12 +82,11 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         numbers[key] = value
     stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
     digest = _digest(raw.get("digest", {}), lambda message: fail("digest", message))
-    search = raw.get("search", True)
-    if not isinstance(search, bool):
-        raise fail("search", f"search must be true or false, got {search!r}")
+    search, split_above = _search(raw.get("search", True), lambda message: fail("search", message))
     return SiteConfig(
         **digest,
         search=search,
+        search_split_above=split_above,
         stories=stories,
         story_window_hours=window_hours,
         title=str(raw.get("title", defaults.title)),
@@ -104,15 +103,27 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
 
 def _stories(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
     """``stories: false`` turns grouping off; ``stories: {window_hours: 48}`` sets its window."""
-    default = SiteConfig().story_window_hours
+    return _switch("stories", "window_hours", "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
+                   SiteConfig().story_window_hours, value, fail)
+
+
+def _search(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+    """``search: false`` turns the index off; ``search: {split_above: N}`` indexes a larger site in parts."""
+    return _switch("search", "split_above", "a positive whole number of pages", range(1, 2**31),
+                   SiteConfig().search_split_above, value, fail)
+
+
+def _switch(name: str, setting: str, expected: str, allowed: range, default: int, value: Any,
+            fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+    """A feature that is ``true``, ``false`` or a mapping with its one numeric setting (which means on)."""
     if isinstance(value, bool):
         return value, default
-    if not isinstance(value, dict) or set(map(str, value)) - {"window_hours"}:
-        raise fail(f"stories must be true, false or a mapping with window_hours, got {value!r}")
-    hours = value.get("window_hours", default)
-    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 31:
-        raise fail(f"stories.window_hours must be a whole number of hours from 1 to 744, got {hours!r}")
-    return True, hours
+    if not isinstance(value, dict) or set(map(str, value)) - {setting}:
+        raise fail(f"{name} must be true, false or a mapping with {setting}, got {value!r}")
+    number = value.get(setting, default)
+    if not isinstance(number, int) or isinstance(number, bool) or number not in allowed:
+        raise fail(f"{name}.{setting} must be {expected}, got {number!r}")
+    return True, number
 
 
 def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:

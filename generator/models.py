@@ -141,6 +141,7 @@ class SiteConfig:
     max_topics_per_article: int = 50  # more are ignored with a warning: each topic is a page and a feed
     max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
     search: bool = True  # build the Pagefind search index and the search page (site.yaml ``search: false``)
+    search_split_above: int = 20_000  # site.yaml ``search: {split_above: N}``: more pages are indexed in parts (memory)
     stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
     story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
     # site.yaml ``digest:`` (the daily e-mail edition): stories in full before "N more stories", the subject

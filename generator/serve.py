@@ -23,6 +23,8 @@ from .config import ConfigError, load_config
 from .livereload import ENDPOINT, BuildEvents, format_event, inject
 from .output import OutputBusy, OutputRefused
 from .render import BUILTIN_TEMPLATES, RenderError
+from .search import BUNDLE, indexed_pages, plan_parts
+from .search_preview import PreviewSearch
 from .watch import WatchedPaths, Watcher
 
 CONTENT_TYPES = {
@@ -94,8 +96,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._respond(head=False)
 
     def _respond(self, head: bool) -> None:
+        root = self.preview.root
+        if self.preview.search is not None and urlsplit(self.path).path.startswith(self.preview.base_path + BUNDLE):
+            root = self.preview.search.current or root  # the index lives beside the output, swapped as a whole
         try:
-            target = resolve_request(self.preview.root, self.preview.base_path, self.path)
+            target = resolve_request(root, self.preview.base_path, self.path)
         except UnicodeDecodeError:
             target = None
         raw = urlsplit(self.path).path
@@ -156,6 +161,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.root = root
         self.base_path = base_path
         self.events = events
+        self.search: PreviewSearch | None = None  # serves /pagefind/ while the site has search
         self.allowed_hosts = allowed_hosts(address[0], self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -193,7 +199,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
         server.server_close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _run_build(builder, None, events, options)
+    server.search = PreviewSearch(options.output_dir)  # idle while site.yaml says search: false
+    _run_build(builder, None, events, options, server.search)
 
     site = options.site_dir
     watcher = Watcher(WatchedPaths(
@@ -204,7 +211,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
         ignore=(options.output_dir.resolve(),),
     ))
     stop = threading.Event()
-    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options), daemon=True)
+    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options, server.search),
+                                    daemon=True)
     watcher.start()
     rebuild_loop.start()
     print(f"Serving on {url}", flush=True)
@@ -223,21 +231,23 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
             events.close()
         watcher.stop()
         server.server_close()
+        if server.search is not None:
+            server.search.close()
         builder.close()
         print("Stopped.", flush=True)
     return 0
 
 
 def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event,
-                     options: BuildOptions) -> None:
+                     options: BuildOptions, search: PreviewSearch | None) -> None:
     while not stop.is_set():
         changes = watcher.next_changes(timeout=0.5)
         if changes is not None and not stop.is_set():
-            _run_build(builder, changes, events, options)
+            _run_build(builder, changes, events, options, search)
 
 
 def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None,
-               options: BuildOptions) -> BuildResult | None:
+               options: BuildOptions, search: PreviewSearch | None = None) -> BuildResult | None:
     """Build; on any failure keep serving the last good output and tell open pages why."""
     try:
         result = builder.build(changes)
@@ -256,6 +266,9 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
         if not options.quiet or problem.severity == "error":
             print(problem.shown_from(content), file=sys.stderr)
     print(result.summary(), flush=True)
+    state = builder.state
+    if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
+        search.update(plan_parts(indexed_pages(state.pages), state.index, state.config.search_split_above))
     if events is not None:
         events.publish("problems", [problem.shown_from(content) for problem in result.errors])
         written, removed = result.report.written, result.report.removed

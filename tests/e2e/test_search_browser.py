@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
+import urllib.request
 
 import pytest
 
@@ -16,28 +18,57 @@ if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
     pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search")
+def serve_folder(web):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(web))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def build_under_sub_path(root, articles, **settings):
+    """Build a site for https://.../ai/ and serve it from a real HTTP server under /ai/, as on its host."""
     site = root / "site"
-    write_config(site, base_url="http://127.0.0.1/ai/")
-    words = ["harbour", "glacier", "orchard", "lantern", "meadow", "quarry", "canyon", "citadel"]
-    for n in range(16):
-        title = f"The {words[n % 8]} report number {n}" + (" about Zephyrine turbines" if n == 5 else "")
-        write_article(site / "content", f"2026-11-{n + 1:02d}-s{n}.md", article_fields(
-            n, title=title, topics=["AI", "Robotics" if n % 2 else "Energy"], images=None,
-            provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"}))
+    write_config(site, base_url="http://127.0.0.1/ai/", **settings)
+    for name, fields in articles:
+        write_article(site / "content", name, fields)
     result = build_site(site)
     assert not result.failed and not [p for p in result.problems if p.path == "search"], result.problems
     web = root / "web"
     web.mkdir()
-    shutil.copytree(site / "public", web / "ai")  # the site lives under /ai/, as on its host
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(web))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    browser = Browser()
+    shutil.copytree(site / "public", web / "ai")
+    return serve_folder(web)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    instance = Browser()
+    yield instance
+    instance.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, browser):
+    words = ["harbour", "glacier", "orchard", "lantern", "meadow", "quarry", "canyon", "citadel"]
+    articles = []
+    for n in range(16):
+        title = f"The {words[n % 8]} report number {n}" + (" about Zephyrine turbines" if n == 5 else "")
+        articles.append((f"2026-11-{n + 1:02d}-s{n}.md", article_fields(
+            n, title=title, topics=["AI", "Robotics" if n % 2 else "Energy"], images=None,
+            provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"})))
+    server = build_under_sub_path(tmp_path_factory.mktemp("search"), articles)
     yield f"http://127.0.0.1:{server.server_address[1]}/ai/", browser
-    browser.close()
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def served_in_parts(tmp_path_factory, browser):
+    """A site above search.split_above: one bundle per year, merged in the browser."""
+    articles = [(f"{year}-0{month}-1{n}-p{year}{n}.md",
+                 article_fields(n, title=f"Observatory {'Quillon' if year == 2024 else 'Varrick'} survey {year} part {n}",
+                                publishedDateTime=f"{year}-0{month}-1{n}T08:00:00Z", images=None))
+                for year in (2024, 2025, 2026) for n, month in enumerate((2, 5, 8))]
+    server = build_under_sub_path(tmp_path_factory.mktemp("parts"), articles, search={"split_above": 5})
+    yield f"http://127.0.0.1:{server.server_address[1]}/ai/", browser
     server.shutdown()
 
 
@@ -73,3 +104,18 @@ def test_the_header_form_leads_to_the_results(served):
     page.wait_for("location.pathname === '/ai/search/'")
     assert page.evaluate("location.search") == "?q=Zephyrine"
     assert page.wait_for(f"{RESULTS}.length && {RESULTS}")[0] == "/ai/news/2026-11-06-s5/"
+
+
+def test_a_site_indexed_in_parts_is_searched_as_one(served_in_parts):
+    base, browser = served_in_parts
+    with urllib.request.urlopen(base + "pagefind/bundles.json") as response:
+        # 2026 holds the landing pages too, so it is cut in halves
+        assert json.load(response)["bundles"] == [f"pagefind/{p}/" for p in ("2026h2", "2026h1", "2025", "2024")]
+    page = browser.new_page()
+    page.navigate(base + "search/?q=Quillon")  # only in 2024, the oldest part
+    links = page.wait_for(f"{RESULTS}.length === 3 && {RESULTS}")
+    assert sorted(links) == [f"/ai/news/2024-0{m}-1{n}-p2024{n}/" for n, m in enumerate((2, 5, 8))]
+    page.navigate(base + "search/?q=observatory")  # in every part
+    count = "parseInt(((document.querySelector('.pagefind-ui__message') || {}).textContent || '').trim()) || 0"
+    assert page.wait_for(f"({count}) === 9 && ({count})") == 9
+    assert page.console_errors() == []

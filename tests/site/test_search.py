@@ -55,3 +55,26 @@ def test_without_a_working_pagefind_the_site_builds_and_says_so_once(tmp_path, m
     strict = build_site(site, strict=True)
     assert strict.failed == "the search index could not be built (--strict)"
     assert snapshot(site / "public", search=True) == before  # nothing published
+
+
+def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own(tmp_path):
+    write_config(tmp_path, search={"split_above": 8})
+    for n, day in enumerate(["2025-03-02", "2025-05-09", "2025-08-11", "2026-02-03", "2026-04-05", "2026-09-06"]):
+        write_article(tmp_path / "content", f"{day}-s{n}.md", article_fields(n, publishedDateTime=f"{day}T10:00:00Z",
+                                                                             topics=["AI"]))
+    assert not build_site(tmp_path).failed
+    public = tmp_path / "public"
+    bundles = json.loads((public / "pagefind/bundles.json").read_text())["bundles"]
+    assert bundles == ["pagefind/2026/", "pagefind/2025/"]
+    counts = [json.loads((public / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"] for b in bundles]
+    assert counts == [3 + 4, 3]  # the newest part also holds the topic and outlet landing pages
+    assert (public / "pagefind/pagefind-ui.js").is_file() and not (public / "pagefind/pagefind-entry.json").exists()
+    write_article(tmp_path / "content", "2026-10-01-new.md", article_fields(7, publishedDateTime="2026-10-01T10:00:00Z",
+                                                                           topics=["AI"]))
+    written = build_site(tmp_path).report.written
+    assert any(p.startswith("pagefind/2026/") for p in written)
+    assert not [p for p in written if p.startswith("pagefind/2025/")]  # its pages did not change: not re-indexed
+    write_config(tmp_path)  # back under the limit: one bundle again, and the parts' files go
+    assert not build_site(tmp_path).failed
+    assert json.loads((public / "pagefind/bundles.json").read_text())["bundles"] == ["pagefind/"]
+    assert not (public / "pagefind/2025").exists() and (public / "pagefind/pagefind-entry.json").is_file()
