@@ -19,7 +19,7 @@ import yaml
 from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
-KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours"}
+KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours", "search_split_above"}
               - {f.name for f in fields(SiteConfig) if f.name.startswith("digest_")} | {"digest"})
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")

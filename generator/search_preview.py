@@ -62,7 +62,8 @@ class PreviewSearch:
                 if self._closed:
                     return
                 parts, self._wanted = self._wanted, None
-            self._index(parts)
+            if parts is not None:
+                self._index(parts)
 
     def _index(self, parts: Sequence[Part]) -> None:
         started = time.perf_counter()

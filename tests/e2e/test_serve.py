@@ -121,7 +121,7 @@ def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
     server.wait_until_idle()
     builder = Builder(BuildOptions(content_dir=content, output_dir=site.parent / "clean", config_path=site / "site.yaml",
                                    include_unpublished=True, base_url=server.url, fingerprint_assets=False), preview=True)
-    clean = builder.build()  # a clean build with the preview's settings (no search index yet)
+    clean = builder.build()  # a clean build with the preview's settings (its search index is not in the output)
     builder.close()
     assert not clean.failed
     assert snapshot(site / ".preview") == snapshot(site.parent / "clean")
