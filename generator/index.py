@@ -57,7 +57,18 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         days=build_days(ordered, story_of, shown_first, outlets, tz),
         day_of={a.slug: local_day(a, tz) for a in ordered},
         today=today,
+        common_topics=common_topics(collections["topic"], len(by_slug)),
     )
+
+
+COMMON_SHARE = 0.9  # a topic on more than this share of the articles is common
+COMMON_MIN_ARTICLES = 20  # on a smaller site the shares say little
+
+
+def common_topics(topics: Mapping[str, Collection], articles: int) -> frozenset[str]:
+    if articles < COMMON_MIN_ARTICLES:
+        return frozenset()
+    return frozenset(key for key, topic in topics.items() if len(topic.articles) > COMMON_SHARE * articles)
 
 
 def _other_stories(similar: dict[str, tuple[str, ...]], story_of: Mapping[str, str]) -> dict[str, tuple[str, ...]]:

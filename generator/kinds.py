@@ -22,6 +22,12 @@ Row = tuple[str, str, Image | None, int]  # key, name, logo, number of stories
 @dataclass(frozen=True)
 class ArticleStamp:
     focus: TopicRef | None  # the topic that names the "More on" sidebar
+    common_topics: frozenset[str] = frozenset()  # not offered as search filters (SiteIndex.common_topics)
+
+
+@dataclass(frozen=True)
+class StoryStamp:
+    common_topics: frozenset[str]
 
 
 @dataclass(frozen=True)

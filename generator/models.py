@@ -249,6 +249,8 @@ class SiteIndex:
     days: Mapping[date, Day] = field(default_factory=dict)  # newest first
     day_of: Mapping[str, date] = field(default_factory=dict)  # article slug -> its local day
     today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)
+    # Topics on nearly every article ("AI" on an AI site): a filter or label for them tells the reader nothing.
+    common_topics: frozenset[str] = frozenset()
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]

@@ -93,13 +93,14 @@ def _plan_articles(given: PlanInput) -> list[OutputPage]:
     index = given.index
     return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
                        sources=(*shown_sources(index, (slug,)), *_sources(index, index.more_on_topic.get(slug, ()))),
-                       stamp=ArticleStamp(index.focus_topic(article)))
+                       stamp=ArticleStamp(index.focus_topic(article), index.common_topics))
             for slug, article in index.articles.items()]
 
 
 def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
     article = site.index.articles[page.key or ""]
     return {**_base_context(page), "article": article, "focus_topic": site.index.focus_topic(article),
+            "common_topics": site.index.common_topics,
             "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
             "coverage": coverage(site.index, article.slug),
             "covered_by": also_covered(site.index, article, site.config.base_path),

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from . import urls
-from .kinds import PageKind, PlanInput, Site
+from .kinds import PageKind, PlanInput, Site, StoryStamp
 from .models import Article, Image, OutputPage, Provider, SiteIndex, Story, TopicRef
 
 
@@ -110,7 +110,8 @@ def _plan_stories(given: PlanInput) -> list[OutputPage]:
     index = given.index
     return [OutputPage(urls.output_file(urls.story_path(story.id)), "story.html", "story", story.id,
                        sources=tuple(index.articles[s].source
-                                     for s in (story.lead, *(m for m in story.members if m != story.lead))))
+                                     for s in (story.lead, *(m for m in story.members if m != story.lead))),
+                       stamp=StoryStamp(index.common_topics))
             for story in index.stories.values()]
 
 
@@ -122,7 +123,7 @@ def _story_context(site: Site, page: OutputPage) -> dict[str, Any]:
     related = related_items((entry for article in members for entry in article.related), exclude)
     return {"page_path": urls.url_path(page.path), "story": story, "lead": index.articles[story.lead],
             "articles": members, "related": related, "topics": story_topics(members),
-            "coverage": coverage(index, story.lead)}
+            "coverage": coverage(index, story.lead), "common_topics": index.common_topics}
 
 
 KIND = PageKind("story", _plan_stories, _story_context, sitemap="list")

@@ -78,3 +78,23 @@ def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own
     assert not build_site(tmp_path).failed
     assert json.loads((public / "pagefind/bundles.json").read_text())["bundles"] == ["pagefind/"]
     assert not (public / "pagefind/2025").exists() and (public / "pagefind/pagefind-entry.json").is_file()
+
+
+def test_filters_leave_out_what_nearly_every_page_has_and_follow_when_that_changes(tmp_path):
+    write_config(tmp_path)
+    for n in range(24):
+        write_article(tmp_path / "content", f"2026-11-{n % 20 + 1:02d}-f{n}.md", article_fields(
+            n, topics=["AI", "Robotics" if n % 2 else "Energy"], type="video" if n == 3 else "article"))
+    build_site(tmp_path)
+
+    def filters(slug):
+        page = soup(tmp_path / f"public/news/{slug}/index.html")
+        return ({f.get_text() for f in page.select('[data-pagefind-filter="topic"]')},
+                [f.get_text() for f in page.select('[data-pagefind-filter="type"]')])
+
+    assert filters("2026-11-02-f1") == ({"Robotics"}, [])  # "AI" is on every article: no filter, no download for it
+    assert filters("2026-11-04-f3") == ({"Robotics"}, ["video"])
+    for n in range(24, 28):  # now "AI" is on 24 of 28 articles, under 90%: a filter again, on pages not edited
+        write_article(tmp_path / "content", f"2026-11-0{n - 23}-g{n}.md", article_fields(n, topics=["Energy"]))
+    build_site(tmp_path)
+    assert filters("2026-11-02-f1") == ({"AI", "Robotics"}, [])
