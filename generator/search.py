@@ -163,9 +163,34 @@ def scratch_folder() -> Path | None:
     return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+def scratch(kind: str) -> Path:
+    """A new scratch folder named after this process; first, remove those of ``kind`` whose process is gone.
+
+    A build killed with -9 cannot clean up, and tmpfs is memory: the next one does it.
+    """
+    parent = scratch_folder() or Path(tempfile.gettempdir())
+    prefix = f"newsdigest-{kind}-"
+    for old in parent.glob(prefix + "*"):
+        pid = old.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes], nice: bool) -> list[tuple[str, bytes]]:
-    with tempfile.TemporaryDirectory(prefix="newsdigest-search-", dir=scratch_folder()) as folder:
-        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+    folder = scratch("search")
+    try:
+        site, bundle = folder / "site", folder / "bundle"
         for path in part.pages:
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -181,3 +206,5 @@ def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes], nice: 
             detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise SearchUnavailable(f"Pagefind failed ({detail[0]}); the site is built without search")
         return [(path.relative_to(bundle).as_posix(), path.read_bytes()) for path in sorted(bundle.rglob("*")) if path.is_file()]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .search import INPUT_NAME, Part, SearchUnavailable, build_bundles, scratch_folder
+from .search import INPUT_NAME, Part, SearchUnavailable, build_bundles, scratch
 
 
 class PreviewSearch:
     def __init__(self, output_dir: Path, delay: float = 1.0) -> None:
         self.output_dir = output_dir
         self.delay = delay
-        self._root = Path(tempfile.mkdtemp(prefix="newsdigest-preview-search-", dir=scratch_folder()))
+        self._root = scratch("preview-search")
         self._current: Path | None = None
         self._generation = 0
         self._wanted: Sequence[Part] | None = None

@@ -1,6 +1,6 @@
 """Benchmark: full builds, and the edit -> HTML-on-disk latency of the live preview.
 
-    make bench                      # 1,000 and 10,000 articles, 5 edits each; story grouping at 10k and 100k
+    make bench                      # 1,000 and 10,000 articles, 5 edits each; stories and search at 10k and 100k
     python tests/bench.py --sizes 1000 --runs 7
 
 Builds go to a tmpfs folder (/dev/shm) to measure the generator rather than
@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
+import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
 
 from generator.build import Builder, BuildOptions, Changes  # noqa: E402
@@ -172,6 +173,8 @@ def main() -> None:
         shutil.rmtree(disk, ignore_errors=True)
     print("\nstory grouping (in memory, one core):")
     bench_stories.main([10000, 100000])
+    print("\nsearch index (Pagefind):")
+    bench_search.main([1000, 10000, 100000])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """How a large site's search index is cut into parts: fixed calendar periods, newest first, stable under new stories."""
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 from generator.models import OutputPage, SiteIndex
 from generator.search import plan_parts
@@ -48,3 +51,26 @@ def test_a_new_story_changes_only_its_own_part():
     after = plan_parts(pages_after, index_after, split_above=200)
     changed = [a.key for a, b in zip(after, before, strict=True) if a != b]
     assert [a.key for a in after] == [b.key for b in before] and changed == [after[0].key] == ["2025h2"]
+
+
+def test_scratch_folders_of_killed_builds_are_removed_and_those_of_running_ones_kept():
+    import shutil
+    import subprocess
+    import sys
+
+    from generator.search import scratch, scratch_folder
+
+    parent = scratch_folder() or Path(tempfile.gettempdir())
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = parent / f"newsdigest-search-{gone}-left"  # a build killed with -9 left it
+    running = parent / f"newsdigest-search-{os.getppid()}-busy"
+    foreign = parent / f"newsdigest-searching-{gone}-other"  # not ours: never touched
+    for folder in (dead, running, foreign):
+        (folder / "site").mkdir(parents=True, exist_ok=True)
+    fresh = scratch("search")
+    try:
+        assert not dead.exists() and running.exists() and foreign.exists()
+        assert fresh.name.startswith(f"newsdigest-search-{os.getpid()}-") and fresh.is_dir()
+    finally:
+        for folder in (running, foreign, fresh):
+            shutil.rmtree(folder, ignore_errors=True)
