@@ -120,9 +120,11 @@ def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
 
 
 def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous: Collection[str],
-                  read_previous: Callable[[str], bytes] | None, nice: bool = False) -> list[tuple[str, bytes]]:
+                  read_previous: Callable[[str], bytes] | None,
+                  started: Callable[[subprocess.Popen[str]], None] | None = None) -> list[tuple[str, bytes]]:
     """Every file of /pagefind/: each part's bundle (kept from ``previous`` when its pages did not change),
-    the shared UI files and the list of bundles. ``nice``: index at low CPU priority (the preview)."""
+    the shared UI files and the list of bundles. ``started``, if given, runs Pagefind at low CPU priority
+    (the preview) and is handed each Pagefind process, to stop it when the preview stops."""
     binary = pagefind_binary()
     if binary is None:
         raise SearchUnavailable("the Pagefind binary is not installed for this platform; the site is built without search")
@@ -136,7 +138,7 @@ def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous:
             kept = [path for path in previous if _in_part(path, part)]
             files += [(path, read_previous(path)) for path in sorted(kept)]
         else:
-            files += [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, nice)]
+            files += [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, started)]
             files.append((input_path, fingerprint))
     if parts and parts[0].key:  # split: the search page loads the UI from /pagefind/ whatever the parts
         files += [(BUNDLE + name, data) for path, data in files for name in UI_FILES if path == parts[0].bundle + name]
@@ -187,7 +189,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes], nice: bool) -> list[tuple[str, bytes]]:
+def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes],
+                  started: Callable[[subprocess.Popen[str]], None] | None) -> list[tuple[str, bytes]]:
     folder = scratch("search")
     try:
         site, bundle = folder / "site", folder / "bundle"
@@ -196,14 +199,21 @@ def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes], nice: 
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(read(path))
         command = [str(binary), "--site", str(site), "--output-path", str(bundle), "--silent"]
-        if nice and shutil.which("nice"):
+        if started is not None and shutil.which("nice"):
             command = ["nice", "-n", "10", *command]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+            with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+                if started is not None:
+                    started(process)
+                try:
+                    stdout, stderr = process.communicate(timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    raise
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SearchUnavailable(f"Pagefind could not run ({exc}); the site is built without search") from None
-        if done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        if process.returncode != 0:
+            detail = (stderr or stdout).strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
             raise SearchUnavailable(f"Pagefind failed ({detail[0]}); the site is built without search")
         return [(path.relative_to(bundle).as_posix(), path.read_bytes()) for path in sorted(bundle.rglob("*")) if path.is_file()]
     finally:

@@ -12,6 +12,7 @@ one), never in the output, and are removed when ``serve`` stops.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +32,7 @@ class PreviewSearch:
         self._wanted: Sequence[Part] | None = None
         self._due = 0.0
         self._closed = False
+        self._pagefind: subprocess.Popen[str] | None = None  # running now, to stop with serve
         self._changed = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="preview-search", daemon=True)
         self._worker.start()
@@ -50,7 +52,9 @@ class PreviewSearch:
         with self._changed:
             self._closed = True
             self._changed.notify()
-        self._worker.join(timeout=30)
+        if self._pagefind is not None and self._pagefind.poll() is None:
+            self._pagefind.kill()  # a stopping preview does not wait for an index nobody will read
+        self._worker.join(timeout=5)
         shutil.rmtree(self._root, ignore_errors=True)
 
     def _run(self) -> None:
@@ -64,15 +68,22 @@ class PreviewSearch:
             if parts is not None:
                 self._index(parts)
 
+    def _started(self, process: subprocess.Popen[str]) -> None:
+        self._pagefind = process
+        if self._closed:
+            process.kill()
+
     def _index(self, parts: Sequence[Part]) -> None:
         started = time.perf_counter()
         previous = self._current
         kept = {p.relative_to(previous).as_posix() for p in previous.rglob("*") if p.is_file()} if previous else set()
         try:
             files = build_bundles(parts, lambda path: (self.output_dir / path).read_bytes(), kept,
-                                  (lambda path: (previous / path).read_bytes()) if previous else None, nice=True)
+                                  (lambda path: (previous / path).read_bytes()) if previous else None,
+                                  started=self._started)
         except SearchUnavailable as exc:
-            print(f"warning: search: {exc}", file=sys.stderr, flush=True)
+            if not self._closed:
+                print(f"warning: search: {exc}", file=sys.stderr, flush=True)
             return
         except OSError:  # a rebuild replaced the pages while they were read: its own update follows
             return
