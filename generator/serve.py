@@ -151,10 +151,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
 
 
+class StopServing(Exception):
+    """Raised between requests once a signal asked the preview to stop."""
+
+
 class PreviewServer(ThreadingHTTPServer):
     """Serves ``root`` under ``base_path``; ``events`` (None without live reload) feeds open pages."""
 
     daemon_threads = True
+    stopping = False  # set by SIGINT/SIGTERM; serve_forever ends at its next turn (within poll_interval)
+
+    def service_actions(self) -> None:
+        if self.stopping:
+            raise StopServing
 
     def __init__(self, address: tuple[str, int], root: Path, base_path: str, events: BuildEvents | None) -> None:
         super().__init__(address, PreviewHandler)
@@ -217,13 +226,14 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     rebuild_loop.start()
     print(f"Serving on {url}", flush=True)
 
-    def _terminate(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    def _stop(signum: int, frame: Any) -> None:
+        server.stopping = True  # only a flag: an exception here could land inside a lock's bookkeeping
 
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopServing):
         pass
     finally:
         stop.set()
