@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from . import index, plan, urls
 from .assets import fingerprinted_names
+from .cache import StateCache
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
@@ -86,6 +87,10 @@ class Builder:
         self._env: Any = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._cards: ArticleMemo[Markup] = ArticleMemo()  # article cards' HTML
+        # A one-off build starts from the last one's state; serve keeps its state in memory instead.
+        self._cache = None if preview or not options.cache else StateCache(
+            options.output_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
+            options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()))
         self._started = time.perf_counter()
 
     # --- the steps, in order ----------------------------------------------------------
@@ -94,10 +99,23 @@ class Builder:
         """Build once; a one-off builder holds the output's lock only while it builds."""
         self.claim_output()
         try:
-            return self._build(changes)
+            notes = self._load_cache()
+            result = self._build(changes)
+            result.problems[:0] = notes
+            return result
         finally:
             if not self.preview:
                 self.close()
+
+    def _load_cache(self) -> list[Problem]:
+        """Start from the cached state of the last build into this output (once, with the output locked)."""
+        if self._cache is None or self.state.index is not None:
+            return []
+        state, note = self._cache.load()
+        if state is not None:
+            state.content.jobs = self.options.jobs
+            self.state = state
+        return [Problem("cache", 0, note, "note", in_content=False)] if note else []
 
     def plan_only(self) -> None:
         """Read, index and plan without touching any output (``newsdigest digest`` renders from the plan)."""
@@ -167,6 +185,8 @@ class Builder:
             result.seconds = time.perf_counter() - started
             return result
 
+        if self.state.index is not None and self.state.index.today != self._today():
+            self.state.stale = True  # a new day: "Today" on the home page moves (serve overnight, a cached state)
         if self.state.stale or not self._patch_index(changed):
             to_render = self._rebuild_index_and_plan(available)
         elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
@@ -223,6 +243,9 @@ class Builder:
             self.state.stale = True  # what is planned was not published: start over next time
             self.state.owned = None  # a half-done commit leaves the mark as the truth
             raise
+        same_state = not changed and not fingerprints and copied == self.state.copied and not publisher.pending()
+        if self._cache is not None and not same_state:
+            self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
         result.report = publisher.commit()
         self.state.owned = publisher.owned
         # A page that left the plan must not count as rendered if it ever comes back.
@@ -231,6 +254,8 @@ class Builder:
         result.articles = len(self.state.index.articles)
         result.pages = len(self.state.pages)
         result.rendered = len(fingerprints)
+        if self._cache is not None and not same_state:
+            self._cache.save(self.state)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -344,8 +369,7 @@ class Builder:
         self.state.shown_metadata = metadata_without(self.state.metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
         tz = self.state.config.timezone or timezone.utc
-        today = (self.options.now or datetime.now(timezone.utc)).astimezone(tz).date()
-        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), today)
+        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today())
         self.state.pages = plan_site(self.state.index, self.state.config)
         by_source: dict[str, list[OutputPage]] = {}
         for page in self.state.pages:
@@ -356,6 +380,10 @@ class Builder:
         for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)
         return {p.path: p for p in self.state.pages if self.state.rendered.get(p.path) != self._fingerprint(p)}
+
+    def _today(self) -> date:
+        assert self.state.config is not None
+        return (self.options.now or datetime.now(timezone.utc)).astimezone(self.state.config.timezone or timezone.utc).date()
 
     def _stories(self, articles: Iterable[Article]) -> tuple[Story, ...]:
         """Group coverage across outlets; after an edit, only the articles within the window of it."""
@@ -398,19 +426,18 @@ class Builder:
         for path, source in copies.items():
             stat = file_stat(source)
             if self.state.copied.get(path) == (source, stat) and stat is not None:
-                publisher.keep(path)
-                if path in self.state.asset_names:
-                    publisher.keep(self.state.asset_names[path])
-            else:
-                try:
-                    publisher.put_file(path, source)
-                except OSError as exc:
-                    in_content = path in self.state.content.assets
-                    shown = path if in_content else str(source)
-                    problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
-                    if path in publisher.owned:
-                        publisher.keep(path)
-                    continue
+                publisher.keep_all([path, self.state.asset_names[path]] if path in self.state.asset_names else [path])
+                state[path] = (source, stat)
+                continue
+            try:
+                publisher.put_file(path, source)
+            except OSError as exc:
+                in_content = path in self.state.content.assets
+                shown = path if in_content else str(source)
+                problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
+                if path in publisher.owned:
+                    publisher.keep(path)
+                continue
             state[path] = (source, stat)
             if path in self.state.asset_names:
                 publisher.put_file(self.state.asset_names[path], source)

@@ -173,6 +173,10 @@ class Publisher:
         self.planned.update(paths)
         self._unchanged += len(self.planned) - before
 
+    def pending(self) -> bool:
+        """Whether committing would change the output: files staged, or files to add to or drop from it."""
+        return bool(self._staged) or frozenset(self.planned) != self.owned
+
     def commit(self) -> WriteReport:
         """Publish the staged files and remove the generator's files that are no longer planned."""
         report = WriteReport(unchanged=self._unchanged, written=sorted(self._staged, key=publish_order))

@@ -57,8 +57,7 @@ def build_site(site: Path, **options: Any) -> BuildResult:
         content_dir=site / "content",
         output_dir=site / "public",
         config_path=config if config.exists() else None,
-        now=NOW,
-        **options,
+        **{"now": NOW, **options},
     ))
 
 

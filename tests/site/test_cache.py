@@ -1,0 +1,142 @@
+"""The persistent build cache: a new process starts from the last build's state, and is never wrong for it."""
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from generator.cache import cache_file
+from helpers import NOW, article_fields, build_site, snapshot, write_article, write_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_site(root: Path, count: int = 8) -> Path:
+    write_config(root, search=False)
+    for n in range(count):
+        write_article(root / "content", f"2026-11-{n % 20 + 1:02d}-c{n}.md", article_fields(n, topics=["AI", f"T{n % 3}"]))
+    return root
+
+
+def clean_build(site: Path, **options) -> dict[str, bytes]:
+    """The same site built from nothing into a folder of its own."""
+    other = site.parent / f"{site.name}-clean"
+    shutil.rmtree(other, ignore_errors=True)
+    other.mkdir()
+    for name in ("content", "site.yaml", "templates"):
+        if (site / name).is_dir():
+            shutil.copytree(site / name, other / name)
+        elif (site / name).exists():
+            (other / name).write_bytes((site / name).read_bytes())
+    assert not build_site(other, cache=False, **options).failed
+    return snapshot(other / "public")
+
+
+def test_a_second_build_starts_from_the_cache_and_renders_and_writes_nothing(tmp_path):
+    site = make_site(tmp_path)
+    first = build_site(site)
+    assert first.rendered > 20 and cache_file(site / "public").is_file()
+    again = build_site(site)  # a new Builder, as a new process would make
+    assert again.rendered == 0 and again.report.written == [] and again.report.removed == []
+    assert [p for p in again.problems if p.path == "cache"] == []
+    without = build_site(site, cache=False)
+    assert without.rendered == first.rendered and without.report.written == []
+
+
+def test_an_edit_renders_only_the_pages_that_show_it(tmp_path):
+    site = make_site(tmp_path)
+    build_site(site)
+    write_article(site / "content", "2026-11-03-c2.md", article_fields(2, title="A corrected headline",
+                                                                        topics=["AI", "T2"]))
+    edited = build_site(site)
+    assert 0 < edited.rendered < edited.pages / 2 and "news/2026-11-03-c2/index.html" in edited.report.written
+    assert snapshot(site / "public") == clean_build(site)
+
+
+def test_a_damaged_foreign_or_stale_cache_is_ignored_with_a_note_and_the_output_is_still_right(tmp_path):
+    site = make_site(tmp_path)
+    build_site(site)
+    cache = cache_file(site / "public")
+    good = cache.read_bytes()
+    for damaged, reason in [(good[: len(good) // 2], "truncated or corrupt"),
+                            (good.replace(b"newsdigest-cache/1\n", b"newsdigest-cache/1\nx", 1), "another version"),
+                            (b"\x00garbage", "not a cache of this format")]:
+        cache.write_bytes(damaged)
+        write_article(site / "content", "2026-11-05-c4.md", article_fields(4, title=f"Edited for {reason}"))
+        result = build_site(site)
+        [note] = [p for p in result.problems if p.path == "cache"]
+        assert note.severity == "note" and reason in note.message and "\n" not in str(note)
+        assert result.rendered > 20  # from scratch
+        assert snapshot(site / "public") == clean_build(site)
+    (site / "public/news/2026-11-02-c1/index.html").unlink()  # someone else changed the output
+    result = build_site(site)
+    assert any("files of the output are missing" in p.message for p in result.problems if p.path == "cache")
+    assert snapshot(site / "public") == clean_build(site)
+
+
+def test_the_cache_is_gone_while_the_output_changes(tmp_path, monkeypatch):
+    """A build killed while publishing must not leave a cache describing the output before it."""
+    from generator import write
+
+    site = make_site(tmp_path)
+    build_site(site)
+    cache = cache_file(site / "public")
+    seen = []
+    commit = write.Publisher.commit
+
+    def watched(self):
+        seen.append(cache.exists())
+        return commit(self)
+
+    monkeypatch.setattr(write.Publisher, "commit", watched)
+    write_article(site / "content", "2026-11-02-c1.md", article_fields(1, title="Changed"))
+    build_site(site)
+    assert seen == [False] and cache.exists()
+
+
+def test_a_new_day_moves_today_on_a_cached_build(tmp_path):
+    site = make_site(tmp_path)
+    build_site(site, now=NOW)
+    later = NOW + timedelta(days=1)
+    result = build_site(site, now=later)
+    assert result.rendered > 0
+    assert snapshot(site / "public") == clean_build(site, now=later)
+
+
+def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
+    """Edits, additions, deletions, a template override and a config change, each built by a new process."""
+    rng = random.Random(15)
+    site = make_site(tmp_path, count=12)
+    content = site / "content"
+
+    def build() -> None:
+        done = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=site,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    build()
+    for step in range(14):
+        names = sorted(p.name for p in content.glob("*.md"))
+        action = rng.choice(["title", "topics", "add", "delete", "unpublish", "template", "touch", "config"])
+        if action == "add" or len(names) < 4:
+            write_article(content, f"2026-10-{step + 1:02d}-new{step}.md", article_fields(40 + step, topics=["AI", "T9"]))
+        elif action == "delete":
+            (content / rng.choice(names)).unlink()
+        elif action == "template":
+            (site / "templates").mkdir(exist_ok=True)
+            (site / "templates/404.html").write_text(f"{{% extends 'base.html' %}}{{% block content %}}Gone {step}{{% endblock %}}")
+        elif action == "touch":
+            path = content / rng.choice(names)
+            path.write_bytes(path.read_bytes())
+        elif action == "config":
+            write_config(site, search=False, page_size=rng.choice([3, 5, 20]))
+        else:
+            n = rng.randrange(100)
+            write_article(content, rng.choice(names), article_fields(
+                n, title=f"Step {step} headline", topics=["AI", rng.choice(["T0", "T1", "T5"])],
+                published=action != "unpublish"))
+        build()
+        assert snapshot(site / "public") == clean_build(site, now=None), f"step {step}: {action}"
