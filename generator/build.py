@@ -421,7 +421,7 @@ class Builder:
         """
         copies = dict(static)
         copies.update({path: self.options.content_dir / path for path in self.state.content.assets})
-        state = {}
+        state: dict[str, tuple[Path, tuple[int, int] | None]] = {}
         problems = []
         for path, source in copies.items():
             stat = file_stat(source)
