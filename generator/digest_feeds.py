@@ -18,7 +18,7 @@ from .digest_pages import edition
 from .groups import COLLECTION_KINDS, TOPICS
 from .kinds import PageKind, PlanInput, RowsStamp, Site
 from .models import OutputPage, SiteIndex
-from .pages import chunks
+from .paging import older_page, stable_chunks, top_page
 from .syndication import newest_story
 
 DIGEST_FEED_DAYS = 30
@@ -34,7 +34,7 @@ class DigestFeedStamp:
 @dataclass(frozen=True)
 class DaysStamp:
     days: tuple[tuple[date, int], ...]  # (day, stories) of one API page
-    pages: int
+    older: int | None  # the next page when reading from the newest (paging.older_page)
 
 
 def _published_days(index: SiteIndex) -> tuple[list[date], dict[str, list[date]]]:
@@ -109,10 +109,10 @@ def _plan_api_days(given: PlanInput) -> list[OutputPage]:
     days, _topics = _published_days(index)
     pages = [OutputPage(urls.api_path("digest", d.isoformat()) + "index.json", "api_day.json", "api_day", d.isoformat(),
                         sources=_sources(index, [d]), stamp=_stamp(index, [d], d.isoformat())) for d in days]
-    parts = chunks(days, config.page_size)
+    top = top_page(len(days), config.page_size)
     pages += [OutputPage(urls.api_path("digest", None, n) + "index.json", "api_days.json", "api_days", number=n,
-                         stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), len(parts)))
-              for n, shown in parts]
+                         stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), older_page(n, top)))
+              for n, shown in stable_chunks(days, config.page_size)]
     return pages
 
 
@@ -139,8 +139,8 @@ def _api_days_context(site: Site, page: OutputPage) -> dict[str, Any]:
     value = [{"date": day.isoformat(), "stories": count, "path": urls.site_url(config.base_path, urls.day_path(day)),
               "url": absolute(urls.day_path(day)), "api": absolute(urls.api_path("digest", day.isoformat()) + "index.json")}
              for day, count in page.stamp.days]
-    following = (absolute(urls.api_path("digest", None, page.number + 1) + "index.json")
-                 if page.number < page.stamp.pages else None)
+    older = page.stamp.older
+    following = absolute(urls.api_path("digest", None, older) + "index.json") if older else None
     return {"page_path": page.path, "value": value, "page": page.number, "next_page": following}
 
 

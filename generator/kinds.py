@@ -55,7 +55,7 @@ class FeedStamp:
 class ApiStamp:
     scope: str  # "site", "story" or a collection kind's name
     title: str
-    pages: int
+    older: int | None  # the next page when reading from the newest (paging.older_page)
     stories: tuple[str | None, ...] = ()  # the story id of each article listed (its "story" field)
 
 

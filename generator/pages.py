@@ -10,7 +10,6 @@ contexts. Pagination lives here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -18,49 +17,11 @@ from typing import Any, TypeVar
 from . import story_pages, urls
 from .groups import COLLECTION_KINDS
 from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
-from .models import Article, CollectionKind, OutputPage, SiteIndex
+from .models import Article, CollectionKind, Image, OutputPage, SiteIndex
+from .paging import Pagination, nav_stamp, page_slice, stable_chunks, top_page
 from .story_pages import also_covered, coverage, coverage_of, shown_sources
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Pagination:
-    """Where one page sits in a list of pages. Paths are computed on demand:
-    a 5,000-page list must not cost 5,000 paths on each of its pages."""
-
-    page: int
-    total: int
-    path_of: Callable[[int], str]  # page number -> page path
-
-    @property
-    def prev_path(self) -> str | None:
-        return self.path_of(self.page - 1) if self.page > 1 else None
-
-    @property
-    def next_path(self) -> str | None:
-        return self.path_of(self.page + 1) if self.page < self.total else None
-
-    def window(self, around: int = 2) -> list[tuple[int, str] | None]:
-        """Numbered links to show: first, last and ``around`` pages either side; None marks a gap."""
-        shown = sorted({1, self.total, *range(max(1, self.page - around), min(self.total, self.page + around) + 1)})
-        links: list[tuple[int, str] | None] = []
-        for number in shown:
-            if links and links[-1] is not None and number - links[-1][0] > 1:
-                links.append(None)
-            links.append((number, self.path_of(number)))
-        return links
-
-
-def page_count(items: int, size: int) -> int:
-    """Pages a list of ``items`` needs; an empty list still has a page 1."""
-    return max(1, -(-items // size))
-
-
-def chunks(items: Sequence[T], size: int) -> list[tuple[int, Sequence[T]]]:
-    """(page number, items) for each page."""
-    total = page_count(len(items), size)
-    return [(n, items[(n - 1) * size : n * size]) for n in range(1, total + 1)]
 
 
 def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
@@ -78,12 +39,17 @@ def _base_context(page: OutputPage) -> dict[str, Any]:
 def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
                   path_of: Callable[[int], str]) -> dict[str, Any]:
     """Page ``n`` of a list: only its own slice, never the whole list's pages."""
-    shown = slugs[(n - 1) * size : n * size]
+    shown = slugs[page_slice(len(slugs), size, n)]
     return {
         "articles": _articles(index, shown),
         "coverage": coverage_of(index, shown),
-        "pagination": Pagination(page=n, total=page_count(len(slugs), size), path_of=path_of),
+        "pagination": Pagination(page=n, total=top_page(len(slugs), size), path_of=path_of),
     }
+
+
+def list_stamp(name: str, logo: Image | None, items: int, size: int, n: int, today: date | None = None) -> ListStamp:
+    """What a list page shows besides its stories: the count and the newest page only on page 1 (see paging)."""
+    return ListStamp(name, logo, items if n == 1 else 0, nav_stamp(n, top_page(items, size)), today)
 
 
 # --- articles -----------------------------------------------------------------------
@@ -119,11 +85,11 @@ def _home_list(index: SiteIndex) -> tuple[str, ...]:
 def _plan_home(given: PlanInput) -> list[OutputPage]:
     index = given.index
     listed = _home_list(index)
-    pages = chunks(listed, given.config.page_size)
+    size = given.config.page_size
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
                        sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=ListStamp("", None, len(listed), len(pages), index.today))
-            for n, shown in pages]
+                       stamp=list_stamp("", None, len(listed), size, n, index.today))
+            for n, shown in stable_chunks(listed, size)]
 
 
 def _day_label(day: date, today: date | None) -> str:
@@ -154,10 +120,11 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
 def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
     pages = []
     for group in given.index.collections[kind.name].values():
-        parts = chunks(group.entries, given.config.page_size)
-        stamp = ListStamp(group.name, group.logo, len(group.entries), len(parts))
+        size, items = given.config.page_size, len(group.entries)
         pages += [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
-                             sources=shown_sources(given.index, shown), stamp=stamp) for n, shown in parts]
+                             sources=shown_sources(given.index, shown),
+                             stamp=list_stamp(group.name, group.logo, items, size, n))
+                  for n, shown in stable_chunks(group.entries, size)]
     return pages
 
 

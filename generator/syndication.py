@@ -16,7 +16,7 @@ from . import urls
 from .groups import COLLECTION_KINDS
 from .kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex, Story
-from .pages import chunks
+from .paging import older_page, stable_chunks, top_page
 from .render import JSON_OUTPUT
 
 COLLECTIONS_BY_NAME = {kind.name: kind for kind in COLLECTION_KINDS}
@@ -168,12 +168,12 @@ def _plan_news_sitemap(given: PlanInput) -> list[OutputPage]:
 def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     pages = []
     for scope in _scopes(given.index):
-        parts = chunks(scope.slugs, given.config.page_size)
+        top = top_page(len(scope.slugs), given.config.page_size)
         pages += [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
                              scope.key, number=n, sources=tuple(given.index.articles[s].source for s in shown),
-                             stamp=ApiStamp(scope.kind, scope.title, len(parts),
+                             stamp=ApiStamp(scope.kind, scope.title, older_page(n, top),
                                             tuple(given.index.story_of.get(s) for s in shown)))
-                  for n, shown in parts]
+                  for n, shown in stable_chunks(scope.slugs, given.config.page_size)]
     return pages
 
 
@@ -181,8 +181,7 @@ def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
     stamp, config = page.stamp, site.config
     assert isinstance(stamp, ApiStamp)
     section = _api_section(stamp.scope)
-    next_page = (_absolute(config, urls.api_path(section, page.key, page.number + 1) + "index.json")
-                 if page.number < stamp.pages else None)
+    next_page = _absolute(config, urls.api_path(section, page.key, stamp.older) + "index.json") if stamp.older else None
     return {"data": {"title": stamp.title or config.title, "page": page.number,
                      "value": [_api_item(site, a) for a in _items(site, page)], "nextPage": next_page}}
 
@@ -202,12 +201,13 @@ def _published_stories(index: SiteIndex) -> list[tuple[Story, tuple[str, ...]]]:
 
 def _plan_api_stories(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    parts = chunks(_published_stories(index), given.config.page_size)
+    stories = _published_stories(index)
+    top = top_page(len(stories), given.config.page_size)
     return [OutputPage(urls.api_path("stories", None, n) + "index.json", JSON_OUTPUT, "api_stories", number=n,
                        sources=tuple(index.articles[s].source for story, members in shown
                                      for s in (story.lead, *(m for m in members if m != story.lead)) if s in members),
-                       stamp=ApiStamp("story", "Stories", len(parts), tuple(story.id for story, _members in shown)))
-            for n, shown in parts]
+                       stamp=ApiStamp("story", "Stories", older_page(n, top), tuple(story.id for story, _members in shown)))
+            for n, shown in stable_chunks(stories, given.config.page_size)]
 
 
 def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -227,8 +227,8 @@ def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
                       "lead": path(urls.article_path(lead)), "members": [path(urls.article_path(m)) for m in members],
                       "publishedDateTime": iso(index.articles[members[0]].published),
                       "updatedDateTime": iso(index.articles[members[-1]].published)})
-    next_page = (_absolute(config, urls.api_path("stories", None, page.number + 1) + "index.json")
-                 if page.number < page.stamp.pages else None)
+    older = page.stamp.older
+    next_page = _absolute(config, urls.api_path("stories", None, older) + "index.json") if older else None
     return {"data": {"title": "Stories", "page": page.number, "value": value, "nextPage": next_page}}
 
 

@@ -140,3 +140,28 @@ def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
                 published=action != "unpublish"))
         build()
         assert snapshot(site / "public") == clean_build(site, now=None), f"step {step}: {action}"
+
+
+def test_a_new_story_rewrites_the_first_page_of_its_lists_and_no_numbered_page(tmp_path):
+    write_config(tmp_path, search=False, page_size=4)
+    for n in range(41):
+        write_article(tmp_path / "content", f"2026-10-{n % 28 + 1:02d}-p{n}.md", article_fields(
+            n, title=f"Distinct headline {n} about item{n}", topics=["AI", "Robotics"],
+            publishedDateTime=f"2026-10-{n % 28 + 1:02d}T{n % 24:02d}:00:00Z"))
+    build_site(tmp_path)
+    numbered = {p for p in snapshot(tmp_path / "public") if "/page/" in p or p.startswith("page/")}
+    assert len(numbered) > 20
+    write_article(tmp_path / "content", "2026-11-20-fresh.md", article_fields(
+        77, title="A wholly fresh report on Quillon", topics=["AI", "Robotics"], publishedDateTime="2026-11-20T09:00:00Z"))
+    result = build_site(tmp_path)
+    assert "news/2026-11-20-fresh/index.html" in result.report.written
+    assert {"index.html", "topics/robotics/index.html", "api/news/index.json"} <= set(result.report.written)
+    moved = sorted(numbered & set(result.report.written))
+    # Only where the new story completes a chunk: the new highest page appears, and the two below it link to it.
+    by_list: dict[str, list[int]] = {}
+    for path in moved:
+        head, number = path.rsplit("page/", 1)
+        by_list.setdefault(head, []).append(int(number.split("/")[0]))
+    assert all(len(numbers) <= 2 for numbers in by_list.values()), by_list
+    assert len(moved) < len(numbered) / 5 and len(result.report.written) < 60
+    assert snapshot(tmp_path / "public") == clean_build(tmp_path)

@@ -12,7 +12,7 @@ from helpers import NOW, article_fields, build_site, snapshot, soup, write_artic
 @pytest.fixture
 def site(tmp_path):
     content = tmp_path / "content"
-    write_config(tmp_path, page_size=3)
+    write_config(tmp_path, page_size=2)
     for n in range(1, 8):
         write_article(content, f"2026-11-{n:02d}-story-{n}.md", article_fields(n, topics=["AI", "Robotics" if n % 2 else "Vision"]))
     return tmp_path
@@ -44,8 +44,11 @@ def test_pagination_links(site):
     assert last.select_one('a[rel="next"]') is None
     assert last.select_one('[aria-current="page"]').get_text() == "2"
     assert [a.get_text() for a in last.select(".river-day .headline-title a")] == ["Story number 2", "Story number 1"]
-    topic = soup(site / "public/topics/ai/page/2/index.html")  # lists keep their own pagination
-    assert topic.select_one('a[rel="next"]')["href"] == "/topics/ai/page/3/"
+    topic = soup(site / "public/topics/ai/page/3/index.html")  # lists keep their own pagination
+    assert [a.get_text() for a in topic.select(".card-title a, .headline-title a")] == ["Story number 4", "Story number 3"]
+    assert topic.select_one('a[rel="next"]')["href"] == "/topics/ai/page/2/"  # older: page 2 is the oldest
+    assert topic.select_one('a[rel="prev"]')["href"] == "/topics/ai/"  # newer: page 1 holds the newest three
+    assert not (site / "public/topics/ai/page/4").exists()
 
 
 def test_article_page_structure(site):

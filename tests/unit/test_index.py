@@ -65,12 +65,3 @@ def test_provider_metadata_names_the_outlet_everywhere():
     index = build_index([make("x", 1, ["ai"])], meta, timezone.utc)
     assert index.articles["x"].provider.name == "Proper Name"
     assert index.providers["p.example"].name == "Proper Name"
-
-
-def test_pagination_window_shows_ends_and_neighbours():
-    from generator.pages import Pagination
-    p = Pagination(page=10, total=40, path_of=lambda n: f"p{n}/")
-    assert [link[0] if link else None for link in p.window()] == [1, None, 8, 9, 10, 11, 12, None, 40]
-    assert p.window()[0] == (1, "p1/") and (p.prev_path, p.next_path) == ("p9/", "p11/")
-    assert [link[0] for link in Pagination(1, 3, lambda n: f"{n}").window()] == [1, 2, 3]
-    assert Pagination(1, 1, str).prev_path is None and Pagination(1, 1, str).next_path is None
