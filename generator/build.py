@@ -88,7 +88,7 @@ class Builder:
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._cards: ArticleMemo[Markup] = ArticleMemo()  # article cards' HTML
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
-        self._cache = None if preview or not options.cache else StateCache(
+        self._cache = None if preview else StateCache(
             options.output_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
             options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()))
         self._started = time.perf_counter()
@@ -109,7 +109,7 @@ class Builder:
 
     def _load_cache(self) -> list[Problem]:
         """Start from the cached state of the last build into this output (once, with the output locked)."""
-        if self._cache is None or self.state.index is not None:
+        if self._cache is None or not self.options.cache or self.state.index is not None:
             return []
         state, note = self._cache.load()
         if state is not None:

@@ -38,7 +38,8 @@ def make_parser() -> argparse.ArgumentParser:
                            help="publish into a non-empty folder this generator did not create (its files are kept)")
     build_cmd.add_argument("--allow-empty", action="store_true", help="publish a site with no articles over an earlier build")
     build_cmd.add_argument("--no-cache", action="store_true",
-                           help="start from nothing, not from the last build's state in .cache/ beside the output")
+                           help="start from nothing, not from the last build's state in .cache/ beside the output "
+                                "(the new state is still saved)")
     serve_cmd = commands.add_parser("serve", help="preview: build into its own folder, serve it and rebuild on changes")
     _add_site_arguments(serve_cmd, ".preview", "the preview's own folder, never the published output (default: .preview)")
     serve_cmd.add_argument("--host", default="127.0.0.1")

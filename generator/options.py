@@ -24,7 +24,7 @@ class BuildOptions:
     allow_empty: bool = False  # publish a site with no articles over an earlier build
     fingerprint_assets: bool = True  # link stylesheets by content hash (the never-cached preview does not)
     jobs: int | None = None  # worker processes for one-off builds; None: one per core
-    cache: bool = True  # one-off builds start from the last build's state in .cache/ beside the output (--no-cache)
+    cache: bool = True  # start from the last build's state in .cache/ beside the output (--no-cache: from nothing)
 
     @property
     def site_dir(self) -> Path:
