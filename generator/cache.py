@@ -105,7 +105,8 @@ def load(path: Path, key: bytes, output_dir: Path) -> Any:
     if mark != snapshot.mark:
         raise CacheIgnored("the output was changed by something else")
     owned = snapshot.state.owned or frozenset()
-    if not all(os.path.lexists(output_dir / name) for name in owned):
+    folder = str(output_dir)
+    if not all(os.path.lexists(os.path.join(folder, name)) for name in owned):
         raise CacheIgnored("files of the output are missing")
     return snapshot.state
 

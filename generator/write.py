@@ -235,14 +235,16 @@ class Publisher:
 
     def _swap_in_full_tree(self, planned: frozenset[str]) -> None:
         staging = self._stage_dir()
-        made: set[Path] = set()
+        made: set[str] = set()
+        staged_root, output_root = str(staging), str(self.output_dir)
 
-        def link(path: str) -> None:
-            target = staging / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.link(self.output_dir / path, target, follow_symlinks=False)
+        def link(path: str) -> None:  # strings, not Paths: this runs for every file of the site
+            target = os.path.join(staged_root, path)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            os.link(os.path.join(output_root, path), target, follow_symlinks=False)
 
         for path in planned.difference(self._staged):
             link(path)
@@ -263,15 +265,17 @@ class Publisher:
     def _foreign_files(self, planned: frozenset[str]) -> list[str]:
         """Files in the output that no build of ours published (top-level dot-entries move as a whole)."""
         found = []
-        for dirpath, dirnames, filenames in os.walk(self.output_dir):
-            folder = Path(dirpath)
-            if folder == self.output_dir:
+        root = str(self.output_dir)
+        for dirpath, dirnames, filenames in os.walk(root):
+            prefix = os.path.relpath(dirpath, root).replace(os.sep, "/") + "/"
+            if dirpath == root:
+                prefix = ""
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 filenames = [f for f in filenames if not f.startswith(".")]
-            links = [d for d in dirnames if (folder / d).is_symlink()]  # a link to a folder moves as the link itself
+            links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]  # moves as the link itself
             dirnames[:] = [d for d in dirnames if d not in links]
             for name in [*filenames, *links]:
-                rel = (folder / name).relative_to(self.output_dir).as_posix()
+                rel = prefix + name
                 if rel not in planned and rel not in self.owned:
                     found.append(rel)
         return found
