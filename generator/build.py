@@ -44,7 +44,7 @@ from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .search import BUNDLE, SearchUnavailable, search_index
 from .sources import scan_layered
-from .state import BuildState
+from .state import BuildState, pages_by_source
 from .stories import StoryGrouper
 from .write import Publisher
 
@@ -371,11 +371,7 @@ class Builder:
         tz = self.state.config.timezone or timezone.utc
         self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today())
         self.state.pages = plan_site(self.state.index, self.state.config)
-        by_source: dict[str, list[OutputPage]] = {}
-        for page in self.state.pages:
-            for source in page.sources:
-                by_source.setdefault(source, []).append(page)
-        self.state.pages_by_source = by_source
+        self.state.pages_by_source = pages_by_source(self.state.pages)
         self.state.stale = False
         for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)
@@ -410,7 +406,7 @@ class Builder:
             assert self.state.config is not None
             self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
                                          preview=self.options.include_unpublished, asset_names=self.state.asset_names,
-                                         cards=self._cards)
+                                         cards=self._cards, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
 
     def _copy_files(self, publisher: Publisher,

@@ -146,6 +146,15 @@ class StateCache:
         self.path = cache_file(output_dir)
         self.key = cache_key(*shaping)
 
+    def compiled_templates(self) -> Path | None:
+        """A folder for Jinja's compiled templates (made when first asked: the output was accepted by then)."""
+        folder = self.path.parent / "templates"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return folder
+
     def load(self) -> tuple[Any, str | None]:
         """(the cached state or None, a note saying why it was not used, or None when there simply was none)."""
         gc_was_enabled = gc.isenabled()

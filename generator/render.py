@@ -66,8 +66,11 @@ class RenderError(Exception):
 
 
 def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
-                     asset_names: Mapping[str, str] | None = None, cards: ArticleMemo[Markup] | None = None) -> jinja2.Environment:
-    """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them."""
+                     asset_names: Mapping[str, str] | None = None, cards: ArticleMemo[Markup] | None = None,
+                     compiled: Path | None = None) -> jinja2.Environment:
+    """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
+    ``compiled``: a folder for compiled templates, so a new process does not compile them again (Jinja checks
+    each against its source's checksum)."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
     env = jinja2.Environment(
@@ -77,6 +80,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
     )
     tz = config.timezone or timezone.utc
     base_path = config.base_path

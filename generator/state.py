@@ -41,3 +41,23 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the build cache: what can be derived again quickly is not written."""
+        state = dict(self.__dict__)
+        state["pages_by_source"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.pages_by_source is None:
+            self.pages_by_source = pages_by_source(self.pages)
+
+
+def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:
+    """Which planned pages show each content file."""
+    found: dict[str, list[OutputPage]] = {}
+    for page in pages:
+        for source in page.sources:
+            found.setdefault(source, []).append(page)
+    return found
