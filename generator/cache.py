@@ -86,24 +86,24 @@ def load(path: Path, key: bytes, output_dir: Path) -> Any:
         raise CacheIgnored(f"cannot read it ({exc.strerror})") from None
     header, _, payload = data.partition(b"\n\n")
     lines = header.split(b"\n")
-    if len(lines) != 3 or lines[0] != FORMAT:
+    if len(lines) != 4 or lines[0] != FORMAT:
         raise CacheIgnored("not a cache of this format")
     if lines[1] != key:
         raise CacheIgnored("made by another version of the generator or other settings")
-    if hashlib.blake2b(payload, digest_size=16).hexdigest().encode() != lines[2]:
+    try:
+        mark = (output_dir / MARK).read_bytes()
+    except OSError:
+        mark = b""
+    if _digest(mark) != lines[3]:  # checked before the payload: a clean build into an empty folder pays nothing
+        raise CacheIgnored("the output was changed by something else")
+    if _digest(payload) != lines[2]:
         raise CacheIgnored("truncated or corrupt")
     try:
         snapshot = pickle.loads(payload)  # noqa: S301 - our own file, checked against its digest above
     except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
         raise CacheIgnored("unreadable") from None
-    if not isinstance(snapshot, Snapshot):
+    if not isinstance(snapshot, Snapshot) or snapshot.mark != mark:
         raise CacheIgnored("not a cache of this format")
-    try:
-        mark = (output_dir / MARK).read_bytes()
-    except OSError:
-        mark = b""
-    if mark != snapshot.mark:
-        raise CacheIgnored("the output was changed by something else")
     owned = snapshot.state.owned or frozenset()
     folder = str(output_dir)
     if not all(os.path.lexists(os.path.join(folder, name)) for name in owned):
@@ -111,12 +111,16 @@ def load(path: Path, key: bytes, output_dir: Path) -> Any:
     return snapshot.state
 
 
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
+
+
 def save(path: Path, key: bytes, state: Any, output_dir: Path) -> None:
     """Write the cache atomically; a cache that cannot be written is no error (the next build starts afresh)."""
     try:
         mark = (output_dir / MARK).read_bytes()
         payload = pickle.dumps(Snapshot(state, mark), protocol=pickle.HIGHEST_PROTOCOL)
-        header = b"\n".join([FORMAT, key, hashlib.blake2b(payload, digest_size=16).hexdigest().encode()])
+        header = b"\n".join([FORMAT, key, _digest(payload), _digest(mark)])
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
