@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
+import bench_cache  # noqa: E402
 import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
 
@@ -173,6 +174,9 @@ def main() -> None:
         shutil.rmtree(disk, ignore_errors=True)
     print("\nstory grouping (in memory, one core):")
     bench_stories.main([10000, 100000])
+    print("\nbuilds in a new process with the build cache:")
+    bench_cache.main(10000, 3, search=False)
+    bench_cache.main(10000, 3, search=True)
     print("\nsearch index (Pagefind):")
     bench_search.main([1000, 10000, 100000])
 
