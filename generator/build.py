@@ -12,8 +12,6 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import gc
-import os
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -23,7 +21,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from markupsafe import Markup
-from tqdm import tqdm
 
 from . import index, plan, urls
 from .assets import fingerprinted_names
@@ -42,9 +39,11 @@ from .parallel import map_shares
 from .plan import page_context, plan_site
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
-from .search import BUNDLE, SearchUnavailable, search_index
+from .search import search_index
 from .sources import scan_layered
 from .state import BuildState, pages_by_source
+from .static_files import copy_files
+from .steps import progress, run_steps
 from .stories import StoryGrouper
 from .write import Publisher
 
@@ -216,21 +215,14 @@ class Builder:
             for results, share_fingerprints in shares:
                 publisher.absorb(results)
                 fingerprints.update(share_fingerprints)
-            copied, copy_problems = self._copy_files(publisher, static)
+            copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
+            copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
+                                               frozenset(self.state.content.assets))
             result.problems += copy_problems
             step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
                                    publisher.read_published)
-            for step in self.steps:
-                try:
-                    outputs = list(step(step_input))
-                except SearchUnavailable as exc:  # the rest of the site builds; the last index stays
-                    result.problems.append(Problem("search", 0, str(exc), "warning", in_content=False))
-                    if self.options.strict:
-                        result.failed = "the search index could not be built (--strict)"
-                    publisher.keep_all(path for path in publisher.owned if path.startswith(BUNDLE))
-                    continue
-                for path, data in outputs:
-                    publisher.put(path, data)
+            problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
+            result.problems += problems
             if result.failed:  # --strict and a step could not run: publish nothing
                 raise _StrictStepFailure
         except _StrictStepFailure:
@@ -409,39 +401,5 @@ class Builder:
                                          cards=self._cards, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
 
-    def _copy_files(self, publisher: Publisher,
-                    static: dict[str, Path]) -> tuple[dict[str, tuple[Path, tuple[int, int] | None]], list[Problem]]:
-        """Theme and site static files, then content assets; unchanged ones are only stat'ed.
-
-        A file that cannot be read is reported and keeps its last published copy, if any.
-        """
-        copies = dict(static)
-        copies.update({path: self.options.content_dir / path for path in self.state.content.assets})
-        state: dict[str, tuple[Path, tuple[int, int] | None]] = {}
-        problems = []
-        for path, source in copies.items():
-            stat = file_stat(source)
-            if self.state.copied.get(path) == (source, stat) and stat is not None:
-                publisher.keep_all([path, self.state.asset_names[path]] if path in self.state.asset_names else [path])
-                state[path] = (source, stat)
-                continue
-            try:
-                publisher.put_file(path, source)
-            except OSError as exc:
-                in_content = path in self.state.content.assets
-                shown = path if in_content else str(source)
-                problems.append(Problem(shown, 0, f"cannot read: {exc.strerror}; not updated", "warning", in_content))
-                if path in publisher.owned:
-                    publisher.keep(path)
-                continue
-            state[path] = (source, stat)
-            if path in self.state.asset_names:
-                publisher.put_file(self.state.asset_names[path], source)
-        return state, problems
-
     def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:
-        """A progress bar on a terminal, shown once the build has taken a second (NEWSDIGEST_PROGRESS_AFTER)."""
-        show = not self.options.quiet and sys.stderr.isatty()
-        after = float(os.environ.get("NEWSDIGEST_PROGRESS_AFTER") or 1.0)
-        delay = max(0.0, after - (time.perf_counter() - self._started))
-        return iter(tqdm(items, desc=label, unit="file", delay=delay, disable=not show, leave=False))
+        return progress(items, label, quiet=self.options.quiet, started=self._started)
