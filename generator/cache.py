@@ -53,9 +53,12 @@ class Snapshot:
 
 
 def cache_file(output_dir: Path) -> Path:
-    """``.cache/<output>.state`` in the folder that holds the output (``.cache/public.state``)."""
+    """``.cache/newsdigest/<output>.state`` in the folder that holds the output (``.cache/newsdigest/public.state``).
+
+    A folder of our own inside ``.cache``: the output's parent may be a home folder whose ``.cache`` is not ours.
+    """
     output = output_dir.absolute()
-    return output.parent / FOLDER / f"{output.name}.state"
+    return output.parent / FOLDER / "newsdigest" / f"{output.name}.state"
 
 
 @cache

@@ -165,3 +165,25 @@ def test_a_new_story_rewrites_the_first_page_of_its_lists_and_no_numbered_page(t
     assert all(len(numbers) <= 2 for numbers in by_list.values()), by_list
     assert len(moved) < len(numbered) / 5 and len(result.report.written) < 60
     assert snapshot(tmp_path / "public") == clean_build(tmp_path)
+
+
+def test_a_second_build_at_once_waits_for_the_lock_and_leaves_the_cache_alone(tmp_path):
+    import pytest
+
+    from generator.build import Builder, BuildOptions
+    from generator.output import OutputBusy
+
+    site = make_site(tmp_path)
+    build_site(site)
+    cache = cache_file(site / "public")
+    before = cache.read_bytes()
+    holder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
+    holder.claim_output()  # a build in progress holds the output's lock, under which the cache is read and written
+    try:
+        write_article(site / "content", "2026-11-02-c1.md", article_fields(1, title="Changed meanwhile"))
+        with pytest.raises(OutputBusy):
+            build_site(site)
+        assert cache.read_bytes() == before
+    finally:
+        holder.close()
+    assert "news/2026-11-02-c1/index.html" in build_site(site).report.written
