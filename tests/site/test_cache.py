@@ -167,7 +167,7 @@ def test_a_new_story_rewrites_the_first_page_of_its_lists_and_no_numbered_page(t
     assert snapshot(tmp_path / "public") == clean_build(tmp_path)
 
 
-def test_a_second_build_at_once_waits_for_the_lock_and_leaves_the_cache_alone(tmp_path):
+def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alone(tmp_path):
     import pytest
 
     from generator.build import Builder, BuildOptions
