@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from . import story_pages, urls
 from .groups import COLLECTION_KINDS
@@ -20,8 +20,6 @@ from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
 from .models import Article, CollectionKind, Image, OutputPage, SiteIndex
 from .paging import Pagination, nav_stamp, page_slice, stable_chunks, top_page
 from .story_pages import also_covered, coverage, coverage_of, shown_sources
-
-T = TypeVar("T")
 
 
 def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:

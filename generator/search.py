@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .models import OutputPage, SiteIndex
+from .models import OutputPage, SiteConfig, SiteIndex
 from .options import StepInput
 
 INDEXED_KINDS = frozenset({"article", "story", "topic", "provider"})  # topic and provider: page 1 only
@@ -83,7 +83,7 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
         return [Part("", tuple(sorted(p.path for p in pages)))]
     days = {p.path: index.day_of.get(p.key or "") if p.kind in ("article", "story") else None for p in pages}
     dated = [day for day in days.values() if day is not None]
-    newest = max(dated, default=date.today())
+    newest = max(dated, default=index.today or date.min)
     months = Counter((day.year, day.month) for day in dated)
     months[(newest.year, newest.month)] += len(days) - len(dated)
     key_of: dict[tuple[int, int], str] = {}
@@ -111,12 +111,16 @@ def _assign(year: int, first_month: int, level: int, months: Counter[tuple[int, 
         _assign(year, start, level + 1, months, limit, key_of)
 
 
+def search_parts(pages: Sequence[OutputPage], index: SiteIndex, config: SiteConfig) -> list[Part]:
+    """The bundles a build with these pages indexes (the build step, the preview and the benchmark agree)."""
+    return plan_parts(indexed_pages(pages), index, config.search_split_above)
+
+
 def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
     """The Pagefind bundles of this build's pages, as (output path, bytes)."""
     if not given.config.search:
         return []
-    parts = plan_parts(indexed_pages(given.pages), given.index, given.config.search_split_above)
-    return build_bundles(parts, given.read, given.owned, given.published)
+    return build_bundles(search_parts(given.pages, given.index, given.config), given.read, given.owned, given.published)
 
 
 def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous: Collection[str],

@@ -23,7 +23,7 @@ from .config import ConfigError, load_config
 from .livereload import ENDPOINT, BuildEvents, format_event, inject
 from .output import OutputBusy, OutputRefused
 from .render import BUILTIN_TEMPLATES, RenderError
-from .search import BUNDLE, indexed_pages, plan_parts
+from .search import BUNDLE, search_parts
 from .search_preview import PreviewSearch
 from .watch import WatchedPaths, Watcher
 
@@ -278,7 +278,7 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
     print(result.summary(), flush=True)
     state = builder.state
     if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
-        search.update(plan_parts(indexed_pages(state.pages), state.index, state.config.search_split_above))
+        search.update(search_parts(state.pages, state.index, state.config))
     if events is not None:
         events.publish("problems", [problem.shown_from(content) for problem in result.errors])
         written, removed = result.report.written, result.report.removed

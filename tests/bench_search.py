@@ -14,10 +14,8 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,22 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
+from measure import timed_command  # noqa: E402
+
 from generator.build import Builder, BuildOptions  # noqa: E402
-from generator.search import indexed_pages, pagefind_binary, plan_parts, scratch_folder  # noqa: E402
+from generator.search import pagefind_binary, scratch_folder, search_parts  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORD = "benchmark"  # a headline word of the synthetic corpus: a search with many results
-
-
-def timed(args: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak memory (MiB) of a child process and everything it waited for."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed: {' '.join(args)}")
-    return time.perf_counter() - started, usage.ru_maxrss // 1024
 
 
 def clean_builds(site: Path, runs: int) -> dict[str, float]:
@@ -52,9 +42,9 @@ def clean_builds(site: Path, runs: int) -> dict[str, float]:
         for search in (False, True):
             (site / "site.yaml").write_text(f"title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: {str(search).lower()}\n")
             shutil.rmtree(site / "public", ignore_errors=True)
-            seconds[search].append(timed([sys.executable, "-m", "generator", "build", "--quiet", "--content",
+            seconds[search].append(timed_command([sys.executable, "-m", "generator", "build", "--quiet", "--content",
                                           str(site / "content"), "--output", str(site / "public"),
-                                          "--config", str(site / "site.yaml")])[0])
+                                          "--config", str(site / "site.yaml")], REPO)[0])
     return {"off": statistics.median(seconds[False]), "on": statistics.median(seconds[True])}
 
 
@@ -66,7 +56,7 @@ def pagefind_alone(site: Path) -> tuple[list[tuple[str, int, float, int]], int]:
                                    config_path=site / "site.yaml", quiet=True))
     builder.plan_only()
     assert builder.state.index is not None and builder.state.config is not None
-    parts = plan_parts(indexed_pages(builder.state.pages), builder.state.index, builder.state.config.search_split_above)
+    parts = search_parts(builder.state.pages, builder.state.index, builder.state.config)
     figures = []
     for part in parts:
         with tempfile.TemporaryDirectory(dir=scratch_folder()) as folder:
@@ -74,7 +64,7 @@ def pagefind_alone(site: Path) -> tuple[list[tuple[str, int, float, int]], int]:
                 target = Path(folder) / "site" / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(site / "public" / path, target)
-            seconds, mib = timed([str(binary), "--site", f"{folder}/site", "--output-path", f"{folder}/out", "--silent"])
+            seconds, mib = timed_command([str(binary), "--site", f"{folder}/site", "--output-path", f"{folder}/out", "--silent"], REPO)
         figures.append((part.key or "(whole site)", len(part.pages), seconds, mib))
     size = sum(p.stat().st_size for p in (site / "public/pagefind").rglob("*") if p.is_file())
     return figures, size
