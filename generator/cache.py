@@ -29,7 +29,6 @@ import os
 import pickle
 import sys
 import tempfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,14 +41,6 @@ FOLDER = ".cache"
 
 class CacheIgnored(Exception):
     """The cache cannot be used; the message says why, in a few words."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the cache holds: the state and the output it describes."""
-
-    state: Any  # a BuildState
-    mark: bytes  # the output's mark file when the state was saved
 
 
 def cache_file(output_dir: Path) -> Path:
@@ -102,16 +93,14 @@ def load(path: Path, key: bytes, output_dir: Path) -> Any:
     if _digest(payload) != lines[2]:
         raise CacheIgnored("truncated or corrupt")
     try:
-        snapshot = pickle.loads(payload)  # noqa: S301 - our own file, checked against its digest above
+        state = pickle.loads(payload)  # noqa: S301 - our own file, checked against its digest above
     except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
         raise CacheIgnored("unreadable") from None
-    if not isinstance(snapshot, Snapshot) or snapshot.mark != mark:
-        raise CacheIgnored("not a cache of this format")
-    owned = snapshot.state.owned or frozenset()
+    owned = getattr(state, "owned", None) or frozenset()
     folder = str(output_dir)
     if not all(os.path.lexists(os.path.join(folder, name)) for name in owned):
         raise CacheIgnored("files of the output are missing")
-    return snapshot.state
+    return state
 
 
 def _digest(data: bytes) -> bytes:
@@ -122,7 +111,7 @@ def save(path: Path, key: bytes, state: Any, output_dir: Path) -> None:
     """Write the cache atomically; a cache that cannot be written is no error (the next build starts afresh)."""
     try:
         mark = (output_dir / MARK).read_bytes()
-        payload = pickle.dumps(Snapshot(state, mark), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         header = b"\n".join([FORMAT, key, _digest(payload), _digest(mark)])
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
