@@ -10,11 +10,9 @@ are medians of several runs: these machines are shared and noisy.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,23 +24,13 @@ sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 import bench_cache  # noqa: E402
 import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
+from measure import timed_command  # noqa: E402
 
 from generator.build import Builder, BuildOptions, Changes  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 from serving import ServeProcess, wait_until  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def timed_command(args: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak memory (MiB) of a child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed: {' '.join(args)}")
-    return elapsed, usage.ru_maxrss // 1024
 
 
 def full_builds(content: Path, output: Path, runs: int, config: Path | None = None) -> tuple[float, int, float]:
@@ -159,7 +147,7 @@ def main() -> None:
             files = sum(1 for p in (work / f"out-{size}").rglob("*") if p.is_file())
             print(f"\n{size} articles -> {files} files")
             print(f"  clean build: {seconds:.2f} s tmpfs (median of 3), {disk_seconds:.2f} s on disk (1 run); peak {mib} MiB")
-            print(f"  no-change CLI rebuild (new process, re-reads everything, writes nothing): {again:.2f} s")
+            print(f"  no-change CLI rebuild (new process, from the build cache, writes nothing): {again:.2f} s")
             cost = syndication_cost(content, work / f"cost-{size}")
             print(f"  feeds, sitemaps, robots and JSON API: {cost['syn_files']} files, {cost['syn_s']:.2f} s to render "
                   f"vs {cost['html_files']} HTML pages in {cost['html_s']:.2f} s "
