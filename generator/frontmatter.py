@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from .blockyaml import TIMESTAMP_TAG, parse_block_mapping, timestamp_or_text
+
 try:  # libyaml is about 8x faster than the pure-Python loader
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -46,6 +48,8 @@ for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", list("0123456789")),  # noqa: E501
 ):
     ContentLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+ContentLoader.add_constructor(TIMESTAMP_TAG, lambda loader, node: timestamp_or_text(node.value))
 
 SafeLoader = ContentLoader
 
@@ -100,6 +104,9 @@ def split_document(text: str) -> Document:
 
 
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
+    fast = parse_block_mapping(yaml_text)
+    if fast is not None:
+        return fast
     try:
         data = yaml.load(yaml_text, Loader=SafeLoader)
     except yaml.YAMLError as exc:

@@ -42,6 +42,9 @@ def test_secured_is_dropped_at_read_time(tmp_path):
     ("---\nexcerpt: e\npublishedDateTime: 2026-01-01T00:00:00Z\n---\n", 1, "missing or empty 'title'"),
     ("---\ntitle: t\nexcerpt: e\n---\n", 1, "missing 'publishedDateTime'"),
     ("---\ntitle: t\nexcerpt: e\npublishedDateTime: yesterday\n---\n", 4, "not an ISO 8601"),
+    # a date YAML recognises but the calendar has not (was a traceback: PyYAML raises ValueError)
+    ("---\ntitle: t\nexcerpt: e\npublishedDateTime: 2026-02-30T10:00:00Z\n---\n", 4, "not an ISO 8601"),
+    ("---\ntitle: t\nexcerpt: [e]\npublishedDateTime: 2026-02-30T10:00:00Z\n---\n", 4, "not an ISO 8601"),
 ])
 def test_errors_name_file_and_line(text, line, words):
     result = parse(text)
