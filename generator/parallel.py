@@ -7,6 +7,7 @@ used by the preview server, whose threads make forking unsafe.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -38,14 +39,19 @@ def map_shares(work: Callable[[Sequence[T], int], R], items: Sequence[T], jobs: 
         return [work(items, 0)]
     global _job
     _job = (work, items, workers)
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling the shares' results makes millions of objects: no use scanning them as they arrive
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return pool.map(_run_share, range(workers))
     finally:
         _job = None
+        if collecting:
+            gc.enable()
 
 
 def _run_share(number: int) -> Any:
     assert _job is not None
+    gc.freeze()  # what the worker inherited lives until it exits: the collector need not scan it
     work, items, workers = _job
     return work(items[number::workers], number)

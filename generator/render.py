@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,20 @@ def theme_folder(name: str) -> Path:
 BUILTIN_TEMPLATES = theme_folder("templates")
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment with each template's globals as a plain dict.
+
+    Jinja chains a template's globals over the environment's (a ChainMap), so
+    that globals added later still show; ours are all set before the first
+    template loads. Every render copies its template's globals and every
+    ``{% from ... import %}`` compares them with the importer's, and on a
+    ChainMap both run in Python: about a tenth of an article page's time.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 class RenderError(Exception):
     """A template failed; the message names the template file and line."""
 
@@ -73,7 +87,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     each against its source's checksum)."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(search),
         autoescape=jinja2.select_autoescape(["html", "xml", "opml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
