@@ -85,7 +85,7 @@ class Builder:
         self._lock: OutputLock | None = None
         self._env: Any = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
-        self._cards: ArticleMemo[Markup] = ArticleMemo()  # article cards' HTML
+        self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
         self._cache = None if preview else StateCache(
             options.output_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
@@ -306,7 +306,7 @@ class Builder:
     def _forget_rendering(self) -> None:
         self._env = None
         self._items = ArticleMemo()
-        self._cards = ArticleMemo()
+        self._fragments = ArticleMemo()
         self.state.rendered.clear()
 
     def _read(self, path: Path, source: str) -> ReadResult:
@@ -365,7 +365,7 @@ class Builder:
         self.state.pages = plan_site(self.state.index, self.state.config)
         self.state.pages_by_source = pages_by_source(self.state.pages)
         self.state.stale = False
-        for memo in (self._items, self._cards):  # the preview must not keep deleted articles for ever
+        for memo in (self._items, self._fragments):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)
         return {p.path: p for p in self.state.pages if self.state.rendered.get(p.path) != self._fingerprint(p)}
 
@@ -398,7 +398,7 @@ class Builder:
             assert self.state.config is not None
             self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
                                          preview=self.options.include_unpublished, asset_names=self.state.asset_names,
-                                         cards=self._cards, compiled=self._cache.compiled_templates() if self._cache else None)
+                                         fragments=self._fragments, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
 
     def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:

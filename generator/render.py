@@ -80,7 +80,7 @@ class RenderError(Exception):
 
 
 def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
-                     asset_names: Mapping[str, str] | None = None, cards: ArticleMemo[Markup] | None = None,
+                     asset_names: Mapping[str, str] | None = None, fragments: ArticleMemo[Markup] | None = None,
                      compiled: Path | None = None) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
     ``compiled``: a folder for compiled templates, so a new process does not compile them again (Jinja checks
@@ -115,7 +115,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
              "url": absolute_url(config.base_url, base_path, article_path(a.slug))}
             for i, a in enumerate(articles, start=1)],
     )
-    env.globals["article_card"] = _memoized_card(env, cards if cards is not None else ArticleMemo())
+    env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
@@ -159,24 +159,31 @@ def _memoized_edition(env: jinja2.Environment) -> Callable[[dict[str, Any]], Mar
     return edition_html
 
 
-def _memoized_card(env: jinja2.Environment, cards: ArticleMemo[Markup]) -> Callable[..., Markup]:
-    """``article_card(article, heading, coverage)`` from partials/article_card.html, rendered once per article.
+def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> dict[str, Callable[..., Markup]]:
+    """Globals that render a partial's macro once per article and reuse the markup on every page that shows it.
 
-    An article's card shows up on the home, topic and provider lists; rendering
-    the macro once and reusing the markup makes list pages several times cheaper.
+    ``article_card(article, heading, coverage, excerpt)`` (partials/article_card.html) shows up on the home,
+    topic, provider and day lists; ``more_on_item(article)`` (the more_on_entry macro of partials/sidebar.html) in the "More on" lists of
+    several other articles. The macro is looked up through the loader, so a site's own partial is the one used.
     """
 
-    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False) -> Markup:
+    def rendered(template: str, name: str, variant: str, article: Article, *args: Any) -> Markup:
         def render(article: Article) -> Markup:
-            macro = env.get_template("partials/article_card.html").module.article_card  # type: ignore[attr-defined]
-            return Markup(macro(article, heading, coverage, excerpt))
+            return Markup(getattr(env.get_template(template).module, name)(article, *args))
 
+        return memo.get(f"{name}:{variant}", article, render)
+
+    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False) -> Markup:
         # The card shows the story's other outlets: the same article in a grown story is another card.
         shown = "" if coverage is None else f"|{coverage.path}|{coverage.articles}|" + "|".join(
             f"{p.key}:{p.name}" for p in coverage.outlets)
-        return cards.get(heading + ("+excerpt" if excerpt else "") + shown, article, render)
+        variant = heading + ("+excerpt" if excerpt else "") + shown
+        return rendered("partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt)
 
-    return article_card
+    def more_on_item(article: Article) -> Markup:
+        return rendered("partials/sidebar.html", "more_on_entry", "", article)
+
+    return {"article_card": article_card, "more_on_item": more_on_item}
 
 
 def _local(moment: datetime, tz: Any) -> datetime:
