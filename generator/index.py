@@ -44,12 +44,14 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     newest = tuple(by_slug)
     river = one_per_story(newest)
     outlets = {story.id: len({p.key for m in story.members if (p := by_slug[m].provider)}) for story in by_id.values()}
+    top = top_stories([by_slug[s] for s in river], outlets, story_of)
     return SiteIndex(
         articles=by_slug,
         newest=newest,
         collections=collections,
         more_on_topic=_other_stories(more_on_topic(by_slug, topic_members), story_of),
-        top_stories=top_stories([by_slug[s] for s in river], outlets, story_of),
+        top_stories=top,
+        below_top=tuple(slug for slug in river if slug not in top),  # top: at most five
         slug_of_source={a.source: a.slug for a in ordered},
         river=river,
         stories=by_id,

@@ -244,6 +244,7 @@ class SiteIndex:
     top_stories: tuple[str, ...]
     slug_of_source: Mapping[str, str]  # content file -> article slug (pages list their sources by file)
     river: tuple[str, ...] = ()  # the home page's list, newest first: each story once, by its lead
+    below_top: tuple[str, ...] = ()  # the river without the stories "Top stories" shows: the home page's pages
     stories: Mapping[str, Story] = field(default_factory=dict)  # by id
     story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
     days: Mapping[date, Day] = field(default_factory=dict)  # newest first

@@ -74,15 +74,9 @@ def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
 # --- the home page: the newest stories ------------------------------------------------
 
 
-def _home_list(index: SiteIndex) -> tuple[str, ...]:
-    """The river below "Top stories": each story once, never one the top block shows."""
-    top = set(index.top_stories)
-    return tuple(slug for slug in index.river if slug not in top)
-
-
 def _plan_home(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    listed = _home_list(index)
+    listed = index.below_top
     size = given.config.page_size
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
                        sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
@@ -100,7 +94,7 @@ def _day_label(day: date, today: date | None) -> str:
 
 def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index = site.index
-    listed = _list_context(index, _home_list(index), site.config.page_size, page.number, urls.home_path)
+    listed = _list_context(index, index.below_top, site.config.page_size, page.number, urls.home_path)
     top = index.top_stories if page.number == 1 else ()
     days: list[tuple[str, date, list[Article]]] = []
     for article in listed["articles"]:

@@ -47,7 +47,8 @@ def more_on_topic(
         ranked = sorted(
             candidates,
             key=lambda other: (
-                -sum(weights[t] for t in own_topics & topic_sets[other]),
+                # fsum is exact, so equal topic sets tie whatever order a set iterates in (it moves with the hash seed)
+                -math.fsum(weights[t] for t in own_topics & topic_sets[other]),
                 abs(timestamps[other] - when),
                 other,
             ),

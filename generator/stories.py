@@ -294,7 +294,7 @@ def _text_edges(times: Sequence[float], title_words: Sequence[tuple[str, ...]], 
             shared = set(title_words[i]) & set(title_words[j])
             # "real-time" is one thing said, not three: the parts of a shared compound do not add to the evidence.
             shared = {w for w in shared if not any(w != other and w in other for other in shared)}
-            generic = (sum(inverse_frequency(df[w], total) for w in shared) < RARE_TITLE_MASS
+            generic = (math.fsum(inverse_frequency(df[w], total) for w in shared) < RARE_TITLE_MASS  # exact: sets iterate by hash
                        or repeats[title_keys[i]] >= GENERIC_TITLE_REPEATS)
             if generic and cosine(excerpt_vector(i), excerpt_vector(j)) < EXCERPT_MIN:
                 continue  # generic headlines ("Microsoft Power Apps"): the excerpts must agree too

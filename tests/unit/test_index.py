@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 from generator.index import build_index
@@ -65,3 +68,29 @@ def test_provider_metadata_names_the_outlet_everywhere():
     index = build_index([make("x", 1, ["ai"])], meta, timezone.utc)
     assert index.articles["x"].provider.name == "Proper Name"
     assert index.providers["p.example"].name == "Proper Name"
+
+
+def test_more_on_topic_is_the_same_whatever_the_hash_seed():
+    # Candidates sharing the same topics must tie exactly, so closeness in time decides, not the order in
+    # which a set of topic names happens to be summed (that order changes with PYTHONHASHSEED).
+    script = """
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+import sys
+sys.path.insert(0, "tests/unit")
+from test_index import make
+from generator.similar import more_on_topic
+import random
+rng = random.Random(7)
+topics = [f"topic-{n}" for n in range(12)]
+# Pairs of articles with the same topics, equally far in time from a third: only time may order them.
+articles = {f"a{i:03d}": make(f"a{i:03d}", i // 2 * 3 + (i % 2) * 0.5, rng.sample(topics, 4)) for i in range(400)}
+members = {t: sorted((s for s, a in articles.items() if any(x.slug == t for x in a.topics)),
+                     key=lambda s: -articles[s].published.timestamp()) for t in topics}
+print(sorted(more_on_topic(articles, members).items()))
+"""
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(outputs) == 1
