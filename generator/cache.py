@@ -27,6 +27,7 @@ import gc
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from functools import cache
@@ -143,9 +144,17 @@ class StateCache:
         self.key = cache_key(*shaping)
 
     def compiled_templates(self) -> Path | None:
-        """A folder for Jinja's compiled templates (made when first asked: the output was accepted by then)."""
-        folder = self.path.parent / "templates"
+        """A folder for Jinja's compiled templates (made when first asked: the output was accepted by then).
+
+        Jinja checks each against its template's source, not against the code that compiled it, and
+        render.py compiles templates its own way: the folder is named by the generator's code, and
+        folders of other versions are removed.
+        """
+        folder = self.path.parent / f"templates-{_code_digest().hex()[:16]}"
         try:
+            for old in self.path.parent.glob("templates*"):
+                if old != folder and old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
