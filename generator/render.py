@@ -148,6 +148,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     )
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env)
+    env.globals["once"] = _once()
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
@@ -170,6 +171,22 @@ def inline_css(html: str) -> Markup:
     @media rules (dark mode, narrow screens) stay in the head. Remote stylesheets are never loaded."""
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
     return Markup(inliner.inline(str(html)))
+
+
+def _once() -> Callable[..., Markup]:
+    """``{% call once(name) %}...{% endcall %}``: the body rendered for the first page, reused for the rest.
+
+    For the markup every page repeats (site header, footer, icons): it depends only on the
+    environment's globals, and this memo lives as long as the environment.
+    """
+    made: dict[str, Markup] = {}
+
+    def once(name: str, caller: Callable[[], str]) -> Markup:
+        if name not in made:
+            made[name] = Markup(caller())
+        return made[name]
+
+    return once
 
 
 def _memoized_edition(env: jinja2.Environment) -> Callable[[dict[str, Any]], Markup]:
