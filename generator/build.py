@@ -203,7 +203,6 @@ class Builder:
                              "(--allow-empty publishes an empty site)")
             result.seconds = time.perf_counter() - started
             return result
-        fingerprints: dict[str, tuple[Any, ...]] = {}
         try:
             publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
             pages = list(to_render.values())
@@ -212,9 +211,10 @@ class Builder:
                 shares = [self._render_share(publisher, pages, 0)]
             else:
                 shares = map_shares(partial(self._render_share, publisher), pages, self.options.jobs)
-            for results, share_fingerprints in shares:
+            for results in shares:
                 publisher.absorb(results)
-                fingerprints.update(share_fingerprints)
+            # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
+            fingerprints = {page.path: self._fingerprint(page) for page in pages}
             copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
             copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
                                                frozenset(self.state.content.assets))
@@ -251,16 +251,13 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage],
-                      worker: int) -> tuple[tuple[list[str], int, set[str]], dict[str, tuple[Any, ...]]]:
+    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage], worker: int) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
         env = self._environment()
         staging = publisher.share()
-        fingerprints = {}
         for page in self._progress(pages, "Rendering") if worker == 0 else pages:
             staging.put(page.path, render_page(env, page, self._context(page)))
-            fingerprints[page.path] = self._fingerprint(page)
-        return staging.results(), fingerprints
+        return staging.results()
 
     def _settle(self) -> None:
         """In a one-off build, take what was read and indexed out of the cyclic collector's scans.

@@ -7,6 +7,7 @@ can ever see it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -259,7 +260,19 @@ def _provider(value: Any, key: str, report: _Reporter) -> Provider | None:
         report.add(key, f"'{key}' has neither a usable name nor a domain")
         return None
     logos = _images(value.get("images"), key, report)
-    return Provider(key=provider_key, name=name or domain, domain=domain, logo=pick_logo(logos))
+    return _shared_provider(provider_key, name or domain, domain, pick_logo(logos))
+
+
+# An outlet and a topic repeat across thousands of articles: one object each (per process) keeps the
+# articles small in memory, in the forked workers' results and in the build cache.
+@functools.lru_cache(maxsize=4096)
+def _shared_provider(key: str, name: str, domain: str, logo: Image | None) -> Provider:
+    return Provider(key=key, name=name, domain=domain, logo=logo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_topic(slug: str, name: str) -> TopicRef:
+    return TopicRef(slug=slug, name=name)
 
 
 def pick_logo(images: list[Image]) -> Image | None:
@@ -289,7 +302,7 @@ def _topics(value: Any, report: _Reporter, limit: int) -> tuple[TopicRef, ...]:
             report.add("topics", f"only the first {limit} topics are used (max_topics_per_article in site.yaml)")
             break
         else:
-            refs[slug] = TopicRef(slug=slug, name=name)
+            refs[slug] = _shared_topic(slug, name)
     return tuple(refs.values())
 
 

@@ -18,7 +18,6 @@ import css_inline
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
-import jinja2.utils
 from markupsafe import Markup
 
 from .memo import ArticleMemo
@@ -160,7 +159,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["og_locale"] = og_locale
     env.filters["without_empty"] = without_empty
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
-    takes_context = [name for name, value in env.globals.items() if jinja2.utils._PassArg.from_obj(value) is not None]
+    takes_context = [name for name, value in env.globals.items() if hasattr(value, "jinja_pass_arg")]  # pass_context & co
     if takes_context:
         raise RuntimeError(f"globals {takes_context} need Jinja's Context.call, which _CodeGenerator leaves out")
     return env
