@@ -358,7 +358,8 @@ class Builder:
         self.state.shown_metadata = metadata_without(self.state.metadata, missing)
         articles = [without_missing(a, missing) for a in articles]
         tz = self.state.config.timezone or timezone.utc
-        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today())
+        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today(),
+                                       days=self.state.config.digest)
         self.state.pages = plan_site(self.state.index, self.state.config)
         self.state.pages_by_source = pages_by_source(self.state.pages)
         self.state.stale = False

@@ -20,7 +20,7 @@ from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
 KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours", "search_split_above"}
-              - {f.name for f in fields(SiteConfig) if f.name.startswith("digest_")} | {"digest"})
+              - {f.name for f in fields(SiteConfig) if f.name.startswith("digest_")})
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
 LOCALHOST_DEFAULT = SiteConfig().base_url
@@ -127,9 +127,11 @@ def _switch(name: str, setting: str, expected: str, allowed: range, default: int
 
 
 def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
-    """``digest: {email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
+    """``digest: false`` (no day pages), ``true``, or ``{email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
+    if isinstance(value, bool):
+        return {"digest": value}
     if not isinstance(value, dict):
-        raise fail(f"digest must be a mapping, got {value!r}")
+        raise fail(f"digest must be true, false or a mapping of e-mail settings, got {value!r}")
     known = {"email_stories", "subject", "from", "to", "unsubscribe"}
     unknown = sorted(set(map(str, value)) - known)
     if unknown:

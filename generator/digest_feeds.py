@@ -145,9 +145,9 @@ def _api_days_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 
 KINDS: list[PageKind] = [
-    PageKind("digest_feed", _plan_feeds, _feed_context),
-    PageKind("topic_digest", lambda given: [], _feed_context),  # planned with the site's digest feed
+    PageKind("digest_feed", _plan_feeds, _feed_context, needs="digest"),
+    PageKind("topic_digest", lambda given: [], _feed_context, needs="digest"),  # planned with the site's digest feed
     PageKind("opml", _plan_opml, _opml_context),
-    PageKind("api_day", _plan_api_days, _api_day_context),
-    PageKind("api_days", lambda given: [], _api_days_context),  # planned with the days
+    PageKind("api_day", _plan_api_days, _api_day_context, needs="digest"),
+    PageKind("api_days", lambda given: [], _api_days_context, needs="digest"),  # planned with the days
 ]

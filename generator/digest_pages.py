@@ -169,8 +169,8 @@ def _calendar_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 
 KINDS: list[PageKind] = [
-    PageKind("day", _plan_days, day_context, sitemap="list"),
-    PageKind("day_email", lambda given: [], day_context),  # planned with its day page
-    PageKind("digest", _plan_archive, _calendar_context, sitemap="list"),
-    PageKind("digest_month", lambda given: [], _calendar_context, sitemap="list"),  # planned with the archive
+    PageKind("day", _plan_days, day_context, sitemap="list", needs="digest"),
+    PageKind("day_email", lambda given: [], day_context, needs="digest"),  # planned with its day page
+    PageKind("digest", _plan_archive, _calendar_context, sitemap="list", needs="digest"),
+    PageKind("digest_month", lambda given: [], _calendar_context, sitemap="list", needs="digest"),  # planned with the archive
 ]

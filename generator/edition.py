@@ -24,6 +24,8 @@ def email_message(options: BuildOptions, day: date | None) -> EmailMessage:
     builder.plan_only()
     index, config = builder.state.index, builder.state.config
     assert index is not None and config is not None
+    if not config.digest:
+        raise EditionError("the daily digest is off (digest: false in the site settings)")
     if not index.days:
         raise EditionError("no stories: there is no edition to send")
     chosen = day or next(iter(index.days))  # the newest day

@@ -27,8 +27,9 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
-                today: date | None = None) -> SiteIndex:
-    """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not)."""
+                today: date | None = None, days: bool = True) -> SiteIndex:
+    """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
+    ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml)."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
@@ -56,7 +57,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         river=river,
         stories=by_id,
         story_of=story_of,
-        days=build_days(ordered, story_of, shown_first, outlets, tz),
+        days=build_days(ordered, story_of, shown_first, outlets, tz) if days else {},
         day_of={a.slug: local_day(a, tz) for a in ordered},
         today=today,
         common_topics=common_topics(collections["topic"], len(by_slug)),

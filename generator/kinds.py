@@ -89,3 +89,8 @@ class PageKind:
     # How the sitemap lists its pages: not at all, as a list (lastmod: its newest story) or as one
     # article (left out when that article is unpublished).
     sitemap: Literal["no", "list", "article"] = "no"
+    # The site.yaml switch (a boolean SiteConfig field: "digest", "search") without which it has no pages.
+    needs: str = ""
+
+    def wanted(self, config: SiteConfig) -> bool:
+        return not self.needs or bool(getattr(config, self.needs))

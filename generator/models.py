@@ -144,6 +144,7 @@ class SiteConfig:
     search_split_above: int = 20_000  # site.yaml ``search: {split_above: N}``: more pages are indexed in parts (memory)
     stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
     story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
+    digest: bool = True  # day pages, their e-mail editions, the archive and the digest feeds (``digest: false``: none)
     # site.yaml ``digest:`` (the daily e-mail edition): stories in full before "N more stories", the subject
     # ("{title}" and "{date}" filled in), From/To, and the unsubscribe URL or mailto of List-Unsubscribe.
     digest_email_stories: int = 20

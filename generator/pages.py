@@ -153,6 +153,6 @@ KINDS: list[PageKind] = [
     PageKind("home", _plan_home, _home_context, sitemap="list"),
     *_collection_kinds(),
     PageKind("404", lambda given: [OutputPage("404.html", "404.html", "404")], lambda site, page: _base_context(page)),
-    PageKind("search", lambda given: [OutputPage("search/index.html", "search.html", "search")] if given.config.search else [],
-             lambda site, page: _base_context(page)),
+    PageKind("search", lambda given: [OutputPage("search/index.html", "search.html", "search")],
+             lambda site, page: _base_context(page), needs="search"),
 ]

@@ -25,7 +25,8 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
     """Every page of the site, as cheap records; nothing is rendered here."""
     planned: list[OutputPage] = []
     for kind in REGISTRY:
-        planned += kind.plan(PlanInput(index, config, tuple(planned), BY_NAME))
+        if kind.wanted(config):
+            planned += kind.plan(PlanInput(index, config, tuple(planned), BY_NAME))
     return planned
 
 

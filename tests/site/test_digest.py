@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from helpers import article_fields, build_site, soup, write_article, write_config
+from generator.config import ConfigError, parse_config
+from helpers import article_fields, broken_links, build_site, soup, write_article, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = "https://news.example/"
@@ -254,3 +255,27 @@ def test_a_new_story_touches_its_day_and_what_lists_it_not_other_days(tmp_path):
             "digest/index.html", "digest/feed.xml", "index.html"} <= written
     assert not any(p.startswith(("digest/2026-11-17/", "digest/2026-11-18/")) for p in written)
     assert second.rendered < first.rendered / 2
+
+
+def test_digest_false_builds_no_day_and_links_none(tmp_path):
+    write_config(tmp_path, digest=False)
+    write_day(tmp_path / "content", "2026-11-19", 3, "a")
+    write_day(tmp_path / "content", "2026-11-20", 5, "b")
+    assert not build_site(tmp_path).failed
+    public = tmp_path / "public"
+    assert not (public / "digest").exists() and not (public / "api" / "digest").exists()
+    assert not list(public.glob("topics/*/digest.xml"))
+    assert (public / "news").is_dir() and (public / "index.html").is_file()
+    for page in public.rglob("*"):
+        if page.suffix in (".html", ".xml", ".json", ".opml"):
+            assert "/digest/" not in page.read_text() and "digest.xml" not in page.read_text(), page
+    assert broken_links(public) == []
+    off = run_digest(tmp_path, "--eml", "none.eml")
+    assert off.returncode == 2 and "the daily digest is off" in off.stderr and not (tmp_path / "none.eml").exists()
+
+
+@pytest.mark.parametrize("value, digest", [(False, False), (True, True), ({"email_stories": 5}, True)])
+def test_the_digest_setting_is_a_switch_or_the_edition_s_settings(value, digest):
+    assert parse_config({"digest": value}).digest is digest
+    with pytest.raises(ConfigError, match="digest must be true, false or a mapping of e-mail settings, got 3"):
+        parse_config({"digest": 3})
