@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
@@ -35,15 +35,16 @@ from .metadata import load_metadata
 from .models import Article, OutputPage, Problem, Story
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
-from .parallel import map_shares
+from .parallel import map_chunks
 from .plan import page_context, plan_site
+from .progress import Progress
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, theme_folder
 from .search import search_index
 from .sources import scan_layered
 from .state import BuildState, pages_by_source
 from .static_files import copy_files
-from .steps import progress, run_steps
+from .steps import run_steps
 from .stories import StoryGrouper
 from .write import Publisher
 
@@ -207,11 +208,11 @@ class Builder:
             publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
             pages = list(to_render.values())
             publisher.prepare()  # one staging folder, made before any worker forks
-            if self.preview:  # the preview server has threads: never fork there
-                shares = [self._render_share(publisher, pages, 0)]
-            else:
-                shares = map_shares(partial(self._render_share, publisher), pages, self.options.jobs)
-            for results in shares:
+            with self._progress.counting(len(pages), "Rendering") as done:
+                # The preview server has threads: never fork there.
+                jobs = 1 if self.preview else self.options.jobs
+                chunks = map_chunks(partial(self._render_chunk, publisher), pages, jobs, done)
+            for results in chunks:
                 publisher.absorb(results)
             # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
             fingerprints = {page.path: self._fingerprint(page) for page in pages}
@@ -251,11 +252,11 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _render_share(self, publisher: Publisher, pages: Sequence[OutputPage], worker: int) -> tuple[list[str], int, set[str]]:
+    def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
         env = self._environment()
         staging = publisher.share()
-        for page in self._progress(pages, "Rendering") if worker == 0 else pages:
+        for page in pages:
             staging.put(page.path, render_page(env, page, self._context(page)))
         return staging.results()
 
@@ -399,5 +400,6 @@ class Builder:
                                          fragments=self._fragments, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
 
-    def _progress(self, items: Sequence[T], label: str) -> Iterator[T]:
-        return progress(items, label, quiet=self.options.quiet, started=self._started)
+    @property
+    def _progress(self) -> Progress:
+        return Progress(self.options.quiet, self._started)

@@ -11,19 +11,19 @@ are read, so a build's summary costs nothing per unchanged file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from .models import Article, Problem
-from .parallel import map_shares
+from .parallel import map_chunks
+from .progress import Progress
 from .read import ReadResult
 from .sources import DATA_DIR, link_out_of, scan_content
 
 T = TypeVar("T")
 Reader = Callable[[Path, str], ReadResult]  # (file, content-relative path) -> what it holds
-Progress = Callable[[Sequence[str], str], Iterator[str]]
 
 
 @dataclass
@@ -73,20 +73,20 @@ class ContentFiles:
         for source in changed:
             self._forget(source)
         if self.keep_last_good:  # the long-running preview has threads: never fork there
-            changed.update(s for s in progress(files.articles, "Reading") if self._refresh(s, read))
+            changed.update(s for s in progress.each(files.articles, "Reading") if self._refresh(s, read))
             return changed
         # A one-off build reads in parallel: stat here, read in workers, record here.
         base = str(self.content_dir)
         stale = [s for s in files.articles if s not in self.sources or self.sources[s].stat != file_stat(os.path.join(base, s))]
 
-        def read_share(share: Sequence[str], worker: int) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
-            return [(s, file_stat(self.content_dir / s), read(self.content_dir / s, s))
-                    for s in (progress(share, "Reading") if worker == 0 else share)]
+        def read_chunk(chunk: Sequence[str]) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
+            return [(s, file_stat(os.path.join(base, s)), read(self.content_dir / s, s)) for s in chunk]
 
-        for results in map_shares(read_share, stale, self.jobs):
-            for source, stat, result in results:
-                self._remember(source, Source(stat, result, result.digest, result.article))
-                changed.add(source)
+        with progress.counting(len(stale), "Reading") as done:
+            for results in map_chunks(read_chunk, stale, self.jobs, done):
+                for source, stat, result in results:
+                    self._remember(source, Source(stat, result, result.digest, result.article))
+                    changed.add(source)
         return changed
 
     def update(self, paths: Iterable[str], read: Reader, progress: Progress) -> tuple[set[str], bool]:

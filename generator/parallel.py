@@ -1,9 +1,11 @@
-"""Run a function over shares of a list in forked worker processes.
+"""Run a function over chunks of a list in forked worker processes.
 
 One-off builds of large sites use every core for reading and rendering.
 Forking lets workers inherit the index, plan and template environment
-without pickling them; only each share's small results travel back. Never
-used by the preview server, whose threads make forking unsafe.
+without pickling them; only each chunk's small results travel back. Workers
+take the next chunk as they finish one, so a core slowed by something else
+on the machine does not hold the build back. Never used by the preview
+server, whose threads make forking unsafe.
 """
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 1000  # below this, starting processes costs more than it saves
+CHUNKS_PER_WORKER = 8  # enough for the workers to even out, few enough that each chunk's results travel in bulk
 
-# What the forked workers need; set just before forking, read by _run_share in the child.
-_job: tuple[Callable[[Sequence[Any], int], Any], Sequence[Any], int] | None = None
+# What the forked workers need; set just before forking, read by _run_chunk in the child.
+_job: tuple[Callable[[Sequence[Any]], Any], list[Sequence[Any]]] | None = None
 
 
 def worker_count(items: int, jobs: int | None = None) -> int:
@@ -28,30 +31,41 @@ def worker_count(items: int, jobs: int | None = None) -> int:
     return max(1, min(jobs or os.cpu_count() or 1, 8))
 
 
-def map_shares(work: Callable[[Sequence[T], int], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
-    """``work(share, worker_number)`` for interleaved shares of ``items``, in parallel when worthwhile.
+def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int | None = None,
+               done: Callable[[int], None] = lambda count: None) -> list[R]:
+    """``work(chunk)`` for consecutive chunks of ``items``, in parallel when worthwhile; results in order.
 
-    Worker 0 runs in the calling process's child like the others; an exception
-    in any worker is raised here.
+    ``done(count)`` is called here as each chunk finishes. An exception in any worker is raised here.
+    ``jobs=1`` keeps the work in this process (the preview server, whose threads make forking unsafe).
     """
     workers = worker_count(len(items), jobs)
-    if workers == 1:
-        return [work(items, 0)]
+    size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    results: list[Any] = []
+    if workers == 1:  # in this process, chunk by chunk so that progress shows
+        for chunk in chunks:
+            results.append(work(chunk))
+            done(len(chunk))
+        return results
     global _job
-    _job = (work, items, workers)
+    _job = (work, chunks)
     collecting = gc.isenabled()
-    gc.disable()  # unpickling the shares' results makes millions of objects: no use scanning them as they arrive
+    gc.disable()  # unpickling the chunks' results makes millions of objects: no use scanning them as they arrive
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run_share, range(workers))
+        results = [None] * len(chunks)
+        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+            # gc.freeze: what a worker inherited lives until it exits; the collector need not scan it.
+            for number, result in pool.imap_unordered(_run_chunk, range(len(chunks))):
+                results[number] = result
+                done(len(chunks[number]))
+        return results
     finally:
         _job = None
         if collecting:
             gc.enable()
 
 
-def _run_share(number: int) -> Any:
+def _run_chunk(number: int) -> tuple[int, Any]:
     assert _job is not None
-    gc.freeze()  # what the worker inherited lives until it exits: the collector need not scan it
-    work, items, workers = _job
-    return work(items[number::workers], number)
+    work, chunks = _job
+    return number, work(chunks[number])
