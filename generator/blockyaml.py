@@ -16,6 +16,7 @@ hostile files.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -75,12 +76,21 @@ class _Unsure(Exception):
     """This text is outside what is read here: PyYAML reads it."""
 
 
+# One line that says something: (indent, starts with "- ", the column after the dash's spaces, key or None, rest).
+Line = tuple[int, bool, int, "str | None", str]
+
+
 def parse_block_mapping(text: str) -> dict[str, Any] | None:
     """The mapping ContentLoader would read from ``text``, or None when that is not certain (use PyYAML)."""
     if _UNSURE.search(text):
         return None
-    lines: list[re.Match[str] | None] = [
-        line for line in _LINE.finditer(text) if line[2] or line[4] or (line[5] and not line[5].startswith("#"))]
+    lines: list[Line] = []
+    for match in _LINE.finditer(text):
+        indent, dash, spaces, key, rest = match.groups()
+        if dash is None and key is None and (not rest or rest[0] == "#"):
+            continue  # a blank line or a comment
+        depth = len(indent)
+        lines.append((depth, dash is not None, depth + 1 + len(spaces) if dash else 0, key, rest))
     if not lines:
         return None  # empty front matter: PyYAML says what it is
     try:
@@ -92,78 +102,73 @@ def parse_block_mapping(text: str) -> dict[str, Any] | None:
     return value
 
 
-def _block(lines: list[re.Match[str] | None], at: int, indent: int) -> tuple[Any, int]:
+def _block(lines: list[Line], at: int, indent: int) -> tuple[Any, int]:
     """The mapping or sequence whose lines start at ``at`` with exactly ``indent`` spaces; (value, next line)."""
-    first = lines[at]
-    if first is None or len(first[1]) != indent:
+    if lines[at][0] != indent:
         raise _Unsure
-    return (_sequence if first[2] else _mapping)(lines, at, indent)
+    return (_sequence if lines[at][1] else _mapping)(lines, at, indent)
 
 
-def _mapping(lines: list[re.Match[str] | None], at: int, indent: int, first_key_column: int | None = None) -> tuple[dict[str, Any], int]:
-    """Key lines at ``indent`` (the first one, inside a "- key: v" item, may sit after the dash at ``first_key_column``)."""
+def _mapping(lines: list[Line], at: int, indent: int, in_item: bool = False) -> tuple[dict[str, Any], int]:
+    """Key lines at ``indent`` (``in_item``: the first one is a "- key: v" line, its key at ``indent``)."""
     mapping: dict[str, Any] = {}
-    while at < len(lines):
-        line = lines[at]
-        if line is None:
-            raise _Unsure
-        if first_key_column is None:
-            if len(line[1]) < indent:
+    count = len(lines)
+    while at < count:
+        depth, dash, _column, key, rest = lines[at]
+        if not in_item:
+            if depth < indent:
                 break
-            if len(line[1]) > indent or line[2] or line[4] is None:
+            if depth > indent or dash:
                 raise _Unsure
-        key, rest = line[4], line[5]
-        if key is None or _typed(key) is not key:
-            raise _Unsure  # a key YAML would read as a number, a boolean, null or a date
-        first_key_column = None
+        if key is None or not _text_key(key):
+            raise _Unsure  # not a key, or one YAML would read as a number, a boolean, null or a date
+        in_item = False
         at += 1
         if rest:
             mapping[key] = _scalar(rest)
-            _no_continuation(lines, at, indent)
+            if at < count and lines[at][0] > indent:
+                raise _Unsure  # a deeper line would continue the scalar (or be an error)
             continue
         mapping[key], at = _nested(lines, at, indent)
     return mapping, at
 
 
-def _sequence(lines: list[re.Match[str] | None], at: int, indent: int) -> tuple[list[Any], int]:
+def _sequence(lines: list[Line], at: int, indent: int) -> tuple[list[Any], int]:
     items: list[Any] = []
-    while at < len(lines):
-        line = lines[at]
-        if line is None:
-            raise _Unsure
-        if len(line[1]) != indent or not line[2]:
-            if len(line[1]) > indent:
+    count = len(lines)
+    while at < count:
+        depth, dash, column, key, rest = lines[at]
+        if depth != indent or not dash:
+            if depth > indent:
                 raise _Unsure
             break
-        if not line[3]:  # a bare "-": its item is on the following lines
+        if column == indent + 1:  # a bare "-": its item is on the following lines
             raise _Unsure
-        column = indent + 1 + len(line[3])
-        if line[4] is not None:  # "- key: value": a mapping whose keys line up after the dash
-            item, at = _mapping(lines, at, column, first_key_column=column)
+        if key is not None:  # "- key: value": a mapping whose keys line up after the dash
+            item, at = _mapping(lines, at, column, in_item=True)
             items.append(item)
             continue
-        if not line[5]:
+        if not rest:
             raise _Unsure
-        items.append(_scalar(line[5]))
+        items.append(_scalar(rest))
         at += 1
-        _no_continuation(lines, at, indent)
+        if at < count and lines[at][0] > indent:
+            raise _Unsure
     return items, at
 
 
-def _nested(lines: list[re.Match[str] | None], at: int, indent: int) -> tuple[Any, int]:
+def _nested(lines: list[Line], at: int, indent: int) -> tuple[Any, int]:
     """The value of a ``key:`` with nothing after the colon: a deeper block, a sequence at the key's indent, or null."""
-    following = lines[at] if at < len(lines) else None
-    if following is not None and (len(following[1]) > indent or (len(following[1]) == indent and following[2])):
-        return _block(lines, at, len(following[1]))
+    if at < len(lines):
+        depth, dash = lines[at][0], lines[at][1]
+        if depth > indent or (depth == indent and dash):
+            return _block(lines, at, depth)
     return None, at
 
 
-def _no_continuation(lines: list[re.Match[str] | None], at: int, indent: int) -> None:
-    """A deeper line right after a one-line scalar would continue it (a multi-line scalar) or be an error."""
-    if at < len(lines):
-        following = lines[at]
-        if following is None or len(following[1]) > indent:
-            raise _Unsure
+@functools.lru_cache(maxsize=1024)  # the same few keys in every file
+def _text_key(key: str) -> bool:
+    return _typed(key) is key
 
 
 def _scalar(text: str) -> Any:

@@ -133,7 +133,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         related=tuple(_related(data.get("related"), report)),
         body_html=render_markdown(doc.body) if doc.body.strip() else "",
         extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
-        slug_line=doc.line_of("slug"),
+        slug_line=doc.line_of("slug") if "slug" in data else 1,  # the opening fence, as line_of gives for a missing key
     )
     return ReadResult(article, tuple(report.problems))
 

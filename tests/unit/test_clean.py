@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.clean import clean_text, clean_url, normalize_domain, slugify
 
@@ -58,3 +60,13 @@ def test_normalize_domain(raw, domain):
 def test_slugify_keeps_names_within_file_system_limits():
     slug = slugify("日本語 " * 200, max_length=500)
     assert 0 < len(slug.encode("utf-8")) <= 200
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["https://", "http://", "HTTP://", "https:", "//", "/", "javascript:", "data:"]),
+       st.text(alphabet="ab.-_:@/?#[]&;%20 \t\\\"'<>é~!", max_size=30))
+def test_the_fast_path_for_plain_urls_gives_what_the_full_check_gives(prefix, rest):
+    from generator.clean import _checked_url
+
+    url = prefix + rest
+    assert clean_url(url) == _checked_url(url, True)
