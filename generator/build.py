@@ -98,6 +98,11 @@ class Builder:
     def build(self, changes: Changes | None = None) -> BuildResult:
         """Build once; a one-off builder holds the output's lock only while it builds."""
         self.claim_output()
+        collecting = gc.isenabled()
+        if not self.preview:
+            # What a one-off build makes lives until it ends, and it makes millions of objects in bulk: the cyclic
+            # collector's passes over them cost seconds and find nothing. Forked workers collect their own garbage.
+            gc.disable()
         try:
             notes = self._load_cache()
             result = self._build(changes)
@@ -106,6 +111,8 @@ class Builder:
         finally:
             if not self.preview:
                 self.close()
+            if collecting:
+                gc.enable()
 
     def _load_cache(self) -> list[Problem]:
         """Start from the cached state of the last build into this output (once, with the output locked)."""

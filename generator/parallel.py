@@ -53,8 +53,7 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     gc.disable()  # unpickling the chunks' results makes millions of objects: no use scanning them as they arrive
     try:
         results = [None] * len(chunks)
-        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
-            # gc.freeze: what a worker inherited lives until it exits; the collector need not scan it.
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
             for number, result in pool.imap_unordered(_run_chunk, range(len(chunks))):
                 results[number] = result
                 done(len(chunks[number]))
@@ -63,6 +62,13 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
         _job = None
         if collecting:
             gc.enable()
+
+
+def _start_worker() -> None:
+    """What a worker inherited lives until it exits, and the collector need not scan it; what it makes (Jinja's
+    rendering leaves cycles) it collects."""
+    gc.freeze()
+    gc.enable()
 
 
 def _run_chunk(number: int) -> tuple[int, Any]:
