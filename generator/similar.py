@@ -19,8 +19,26 @@ from .models import Article
 READS = frozenset({"topics", "published"})
 
 
-def topic_weights(members: Mapping[str, Sequence[str]], total: int) -> dict[str, float]:
-    return {topic: math.log(1 + total / len(slugs)) for topic, slugs in members.items() if slugs}
+RARITY_SCALE = 10_000  # a topic's rarity is judged against this many articles, not against the site's size
+SIZE_CLASSES_PER_DOUBLING = 4  # topics within a fifth of each other's size weigh the same
+WEIGHT_UNITS = 100  # weights in whole hundredths
+
+
+def topic_weight(size: int) -> int:
+    """Rarer topics weigh more: the inverse frequency of the topic's size class, in whole hundredths.
+
+    - It depends on the topic's own size only, and only on its class: a new article moves its topics'
+      weights only when one crosses into the next class (every fifth of the size or so), so the
+      "More on" lists of unrelated articles keep their order, and their pages their bytes;
+    - sums of whole numbers are exact in any order, so candidates sharing the same topics tie exactly
+      whatever order a set iterates in (it moves with the hash seed), and closeness in time decides.
+    """
+    size_class = round(SIZE_CLASSES_PER_DOUBLING * math.log2(size))
+    return round(WEIGHT_UNITS * math.log(1 + RARITY_SCALE / 2 ** (size_class / SIZE_CLASSES_PER_DOUBLING)))
+
+
+def topic_weights(members: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    return {topic: topic_weight(len(slugs)) for topic, slugs in members.items() if slugs}
 
 
 def more_on_topic(
@@ -29,7 +47,7 @@ def more_on_topic(
     limit: int = 5,
     window: int = 8,
 ) -> dict[str, tuple[str, ...]]:
-    weights = topic_weights(members, len(articles))
+    weights = topic_weights(members)
     position = {topic: {slug: i for i, slug in enumerate(slugs)} for topic, slugs in members.items()}
     topic_sets = {slug: frozenset(t.slug for t in a.topics) for slug, a in articles.items()}
     timestamps = {slug: a.published.timestamp() for slug, a in articles.items()}
@@ -47,8 +65,7 @@ def more_on_topic(
         ranked = sorted(
             candidates,
             key=lambda other: (
-                # fsum is exact, so equal topic sets tie whatever order a set iterates in (it moves with the hash seed)
-                -math.fsum(weights[t] for t in own_topics & topic_sets[other]),
+                -sum(weights[t] for t in own_topics & topic_sets[other]),
                 abs(timestamps[other] - when),
                 other,
             ),

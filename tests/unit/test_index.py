@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from generator.index import build_index
 from generator.metadata import Metadata
 from generator.models import Article, Provider, ProviderMeta, Story, TopicRef
-from generator.similar import more_on_topic
+from generator.similar import more_on_topic, topic_weight
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 NO_META = Metadata({}, {}, ())
@@ -81,7 +81,7 @@ from datetime import datetime, timedelta, timezone
 import sys
 sys.path.insert(0, "tests/unit")
 from test_index import make
-from generator.similar import more_on_topic
+from generator.similar import more_on_topic, topic_weight
 import random
 rng = random.Random(7)
 topics = [f"topic-{n}" for n in range(12)]
@@ -94,3 +94,27 @@ print(sorted(more_on_topic(articles, members).items()))
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(outputs) == 1
+
+
+def test_one_new_article_leaves_more_on_of_unrelated_articles_alone():
+    # Topic weights depend on their own topic's size only, in whole hundredths: the new article's topics
+    # ("ai", on every article) shift by far less than that, so only lists that can reach it change.
+    import random
+
+    rng = random.Random(3)
+    topics = [f"t{n}" for n in range(30)]
+    before = {f"a{i:04d}": make(f"a{i:04d}", i, ["ai", *rng.sample(topics, 2)]) for i in range(3000)}
+    after = {**before, "new": make("new", 3000.5, ["ai", "t1", "t2"])}
+
+    def more_on(articles):
+        members = {}
+        for slug in sorted(articles, key=lambda s: -articles[s].published.timestamp()):
+            for topic in articles[slug].topics:
+                members.setdefault(topic.slug, []).append(slug)
+        return more_on_topic(articles, members)
+
+    sizes = {t: sum(1 for a in before.values() if any(x.slug == t for x in a.topics)) for t in ("ai", "t1", "t2")}
+    assert all(topic_weight(n) == topic_weight(n + 1) for n in sizes.values())  # the usual case: no class changes
+    old, new = more_on(before), more_on(after)
+    changed = [slug for slug in before if old[slug] != new[slug]]
+    assert changed and all("new" in new[slug] for slug in changed)
