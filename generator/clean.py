@@ -5,12 +5,12 @@ never raises on odd input, so callers decide what to report.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
-
-import ftfy
 
 _TAG = re.compile(r"<(?:[A-Za-z!/?][^<>]*)>", re.S)
 _WHITESPACE = re.compile(r"\s+")
@@ -24,12 +24,6 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 # slow path would change (no "&" entity, space, control character or backslash). The slow path gives
 # exactly these back unchanged (tests/unit/test_clean.py checks that).
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?:[/?#][!#-%'-\[\]-~]*)?")
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    uncurl_quotes=False,  # the default straightens correct curly quotes
-    fix_character_width=False,  # keep full-width CJK punctuation as written
-    unescape_html=False,  # done before, with the stdlib
-    explain=False,
-)
 
 MAX_SLUG_LENGTH = 80
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room for "-2" suffixes
@@ -48,7 +42,7 @@ def clean_text(value: object) -> tuple[str, bool]:
     text = _CONTROL.sub("", text)  # before ftfy, so that "repaired" means mojibake only
     repaired = False
     if not text.isascii():
-        fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+        fixed = _fix_mojibake(text)
         repaired = fixed != text
         text = fixed
     return _WHITESPACE.sub(" ", text).strip(), repaired
@@ -68,8 +62,27 @@ def repair_document(text: str) -> tuple[str, int | None]:
     first = _C1_CONTROL.search(text)
     if first is None:
         return text, None
-    fixed = _C1_CONTROL.sub("", ftfy.fix_text(text, _FTFY_CONFIG))
+    fixed = _C1_CONTROL.sub("", _fix_mojibake(text))
     return fixed, text.count("\n", 0, first.start()) + 1
+
+
+def _fix_mojibake(text: str) -> str:
+    # Imported here: ftfy takes a twentieth of a second to import, and plain-ASCII sites never need it.
+    import ftfy
+
+    return ftfy.fix_text(text, _ftfy_config())
+
+
+@functools.cache
+def _ftfy_config() -> Any:
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        uncurl_quotes=False,  # the default straightens correct curly quotes
+        fix_character_width=False,  # keep full-width CJK punctuation as written
+        unescape_html=False,  # done before, with the stdlib
+        explain=False,
+    )
 
 
 def clean_url(value: object, allow_relative: bool = True) -> str | None:
