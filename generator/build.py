@@ -235,27 +235,33 @@ class Builder:
                 raise _StrictStepFailure
         except _StrictStepFailure:
             publisher.abort()
+            publisher.finish()
             self.state.stale = True
             result.seconds = time.perf_counter() - started
             return result
         except BaseException:
             publisher.abort()
+            publisher.finish()
             self.state.stale = True  # what is planned was not published: start over next time
             self.state.owned = None  # a half-done commit leaves the mark as the truth
             raise
         same_state = not changed and not fingerprints and copied == self.state.copied and not publisher.pending()
         if self._cache is not None and not same_state:
             self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
-        result.report = publisher.commit()
-        self.state.owned = publisher.owned
-        # A page that left the plan must not count as rendered if it ever comes back.
-        self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items() if path in self.state.owned}
-        self.state.copied = copied
-        result.articles = len(self.state.index.articles)
-        result.pages = len(self.state.pages)
-        result.rendered = len(fingerprints)
-        if self._cache is not None and not same_state:
-            self._cache.save(self.state)
+        try:
+            result.report = publisher.commit()
+            self.state.owned = publisher.owned
+            # A page that left the plan must not count as rendered if it ever comes back.
+            self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
+                                   if path in self.state.owned}
+            self.state.copied = copied
+            result.articles = len(self.state.index.articles)
+            result.pages = len(self.state.pages)
+            result.rendered = len(fingerprints)
+            if self._cache is not None and not same_state:
+                self._cache.save(self.state)  # while a child deletes the tree the commit replaced
+        finally:
+            publisher.finish()
         result.seconds = time.perf_counter() - started
         return result
 
