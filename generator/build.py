@@ -373,7 +373,7 @@ class Builder:
         articles = [without_missing(a, missing) for a in articles]
         tz = self.state.config.timezone or timezone.utc
         self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today(),
-                                       days=self.state.config.digest)
+                                       days=self.state.config.digest, previous=self.state.index)
         self.state.pages = plan_site(self.state.index, self.state.config)
         self.state.pages_by_source = pages_by_source(self.state.pages)
         self.state.stale = False
@@ -400,8 +400,14 @@ class Builder:
         return page_context(Site(self.state.index, self.state.config, self._items), page)
 
     def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
-        sources = tuple((s, self.state.content.sources[s].digest, self.state.slugs[s]) for s in page.sources)
-        return (page.template, page.kind, page.key, page.number, page.stamp, sources)
+        """What a page was rendered from: its plan, and the digest and slug of each file it shows.
+
+        Kept for every page in the build cache: the page's own tuples and strings are shared, not copied,
+        so the cache holds a few objects per page rather than one per source shown.
+        """
+        files, slugs = self.state.content.sources, self.state.slugs
+        return (page.template, page.kind, page.key, page.number, page.stamp, page.sources,
+                tuple([files[s].digest for s in page.sources]), tuple([slugs[s] for s in page.sources]))
 
     # --- rendering and copying ------------------------------------------------------
 

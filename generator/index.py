@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta, tzinfo
 
-from . import similar
+from . import similar as similar_module
 from .days import build_days, local_day
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
@@ -18,7 +18,7 @@ TOP_WINDOW = timedelta(hours=48)
 # The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
-READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"}) | similar.READS
+READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"}) | similar_module.READS
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:
@@ -27,9 +27,10 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
-                today: date | None = None, days: bool = True) -> SiteIndex:
+                today: date | None = None, days: bool = True, previous: SiteIndex | None = None) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
-    ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml)."""
+    ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml); ``previous``: the index
+    before a change, whose "More on" lists are kept where the change cannot reach them."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
@@ -41,16 +42,19 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
 
     collections = {kind.name: collect(kind, ordered, metadata, one_per_story if kind.per_story else None)
                    for kind in COLLECTION_KINDS}
-    topic_members = {key: list(group.articles) for key, group in collections["topic"].items()}
+    topic_members = {key: group.articles for key, group in collections["topic"].items()}
     newest = tuple(by_slug)
     river = one_per_story(newest)
     outlets = {story.id: len({p.key for m in story.members if (p := by_slug[m].provider)}) for story in by_id.values()}
     top = top_stories([by_slug[s] for s in river], outlets, story_of)
+    before = None if previous is None else similar_module.Before(
+        previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar)
+    similar = more_on_topic(by_slug, topic_members, before=before)
     return SiteIndex(
         articles=by_slug,
         newest=newest,
         collections=collections,
-        more_on_topic=_other_stories(more_on_topic(by_slug, topic_members), story_of),
+        more_on_topic=_other_stories(similar, story_of),
         top_stories=top,
         below_top=tuple(slug for slug in river if slug not in top),  # top: at most five
         slug_of_source={a.source: a.slug for a in ordered},
@@ -61,6 +65,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         day_of={a.slug: local_day(a, tz) for a in ordered},
         today=today,
         common_topics=common_topics(collections["topic"], len(by_slug)),
+        similar=similar,
     )
 
 
@@ -74,9 +79,9 @@ def common_topics(topics: Mapping[str, Collection], articles: int) -> frozenset[
     return frozenset(key for key, topic in topics.items() if len(topic.articles) > COMMON_SHARE * articles)
 
 
-def _other_stories(similar: dict[str, tuple[str, ...]], story_of: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+def _other_stories(similar: Mapping[str, tuple[str, ...]], story_of: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """"More on" leaves out the article's own story: "Also covered by" lists it."""
-    return {slug: tuple(s for s in others if story_of.get(s) is None or story_of.get(s) != story_of.get(slug))
+    return {slug: others if slug not in story_of else tuple(s for s in others if story_of.get(s) != story_of[slug])
             for slug, others in similar.items()}
 
 

@@ -241,7 +241,7 @@ class SiteIndex:
     articles: Mapping[str, Article]  # by slug
     newest: tuple[str, ...]  # every article slug, newest first
     collections: Mapping[str, Mapping[str, Collection]]  # kind name -> key -> group, each sorted by name
-    more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs
+    more_on_topic: Mapping[str, tuple[str, ...]]  # article slug -> similar slugs (not of its own story)
     top_stories: tuple[str, ...]
     slug_of_source: Mapping[str, str]  # content file -> article slug (pages list their sources by file)
     river: tuple[str, ...] = ()  # the home page's list, newest first: each story once, by its lead
@@ -253,6 +253,7 @@ class SiteIndex:
     today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)
     # Topics on nearly every article ("AI" on an AI site): a filter or label for them tells the reader nothing.
     common_topics: frozenset[str] = frozenset()
+    similar: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "More on" before leaving out own stories
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]

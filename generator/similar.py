@@ -11,7 +11,8 @@ which also keeps an edit from changing every sidebar of the site.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .models import Article
 
@@ -46,29 +47,104 @@ def more_on_topic(
     members: Mapping[str, Sequence[str]],  # topic slug -> article slugs, newest first
     limit: int = 5,
     window: int = 8,
+    before: Before | None = None,
 ) -> dict[str, tuple[str, ...]]:
+    """Each article's "More on" list. ``before``: the articles, topic lists and result this was last computed
+    from; only the lists a change can reach are computed again (the rest are the same as a full computation)."""
     weights = topic_weights(members)
-    position = {topic: {slug: i for i, slug in enumerate(slugs)} for topic, slugs in members.items()}
-    topic_sets = {slug: frozenset(t.slug for t in a.topics) for slug, a in articles.items()}
-    timestamps = {slug: a.published.timestamp() for slug, a in articles.items()}
+    todo: Iterable[str] = articles
+    kept: dict[str, tuple[str, ...]] = {}
+    if before is not None:
+        dirty = _reached_by_changes(articles, members, weights, before, window)
+        if dirty is not None:
+            kept = {slug: shown for slug, shown in before.result.items() if slug in articles and slug not in dirty}
+            todo = [slug for slug in articles if slug not in kept]
+    positions: dict[str, dict[str, int]] = {}
+    topic_sets: dict[str, frozenset[str]] = {}
+    timestamps: dict[str, float] = {}
+
+    def topics_of(slug: str) -> frozenset[str]:
+        found = topic_sets.get(slug)
+        if found is None:
+            found = topic_sets[slug] = frozenset(t.slug for t in articles[slug].topics)
+        return found
+
+    def time_of(slug: str) -> float:
+        found = timestamps.get(slug)
+        if found is None:
+            found = timestamps[slug] = articles[slug].published.timestamp()
+        return found
+
     result: dict[str, tuple[str, ...]] = {}
-    for slug, own_topics in topic_sets.items():
+    for slug in todo:
+        own_topics = topics_of(slug)
         candidates: set[str] = set()
         for topic in own_topics:
             slugs = members.get(topic, ())
-            i = position[topic].get(slug)
+            if topic not in positions:
+                positions[topic] = {s: i for i, s in enumerate(slugs)}
+            i = positions[topic].get(slug)
             if i is None:
                 continue
             candidates.update(slugs[max(0, i - window) : i])
             candidates.update(slugs[i + 1 : i + 1 + window])
-        when = timestamps[slug]
+        when = time_of(slug)
         ranked = sorted(
             candidates,
             key=lambda other: (
-                -sum(weights[t] for t in own_topics & topic_sets[other]),
-                abs(timestamps[other] - when),
+                -sum(weights[t] for t in own_topics & topics_of(other)),
+                abs(time_of(other) - when),
                 other,
             ),
         )
         result[slug] = tuple(ranked[:limit])
-    return result
+    result.update(kept)
+    return {slug: result[slug] for slug in articles}
+
+
+@dataclass(frozen=True)
+class Before:
+    """What "More on" was last computed from, and what it gave."""
+
+    articles: Mapping[str, Article]
+    members: Mapping[str, Sequence[str]]
+    result: Mapping[str, tuple[str, ...]]
+
+
+FULL_SHARE = 0.05  # past this share of articles changed, computing every list is as quick
+
+
+def _reached_by_changes(articles: Mapping[str, Article], members: Mapping[str, Sequence[str]], weights: Mapping[str, int],
+                        before: Before, window: int) -> set[str] | None:
+    """The articles whose list a change can alter (None: too many changes, compute them all).
+
+    An article's list depends on its topics and time, the topic weights, and its neighbours within
+    ``window`` places in each of its topics' lists (their topics and times). So a changed article
+    (added, removed, or with other topics or time) reaches the articles near it in the lists of its
+    topics, old and new, before and after; a topic whose weight changed reaches all its members.
+    """
+    changed = [slug for slug in articles.keys() | before.articles.keys()
+               if not _same_for_similar(articles.get(slug), before.articles.get(slug))]
+    if len(changed) > FULL_SHARE * max(len(articles), 1):
+        return None
+    old_weights = topic_weights(before.members)
+    dirty: set[str] = set(changed)
+    for topic in weights.keys() | old_weights.keys():
+        if weights.get(topic) != old_weights.get(topic):
+            dirty.update(members.get(topic, ()))
+    for slug in changed:
+        topics = {t.slug for version in (articles.get(slug), before.articles.get(slug)) if version for t in version.topics}
+        for topic in topics:
+            for slugs in (members.get(topic, ()), before.members.get(topic, ())):
+                try:
+                    i = slugs.index(slug)
+                except ValueError:
+                    continue
+                dirty.update(slugs[max(0, i - window) : i + window + 1])
+    return dirty
+
+
+def _same_for_similar(a: Article | None, b: Article | None) -> bool:
+    if a is b:
+        return True
+    return a is not None and b is not None and a.topics == b.topics and a.published == b.published

@@ -118,3 +118,43 @@ def test_one_new_article_leaves_more_on_of_unrelated_articles_alone():
     old, new = more_on(before), more_on(after)
     changed = [slug for slug in before if old[slug] != new[slug]]
     assert changed and all("new" in new[slug] for slug in changed)
+
+
+def test_more_on_kept_from_the_previous_index_equals_computing_it_afresh():
+    # Random additions, removals, topic and time changes: the lists an index keeps from the one before must be
+    # exactly those a full computation gives.
+    import random
+    from dataclasses import replace
+
+    from generator.similar import Before
+
+    rng = random.Random(11)
+    topics = ["ai", *[f"t{n}" for n in range(12)]]
+    articles = {f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics[1:], rng.randint(0, 3))])
+                for i in range(1500)}
+
+    def members_of(pool):
+        found = {}
+        for slug in sorted(pool, key=lambda s: (-pool[s].published.timestamp(), s)):
+            for topic in pool[slug].topics:
+                found.setdefault(topic.slug, []).append(slug)
+        return {t: tuple(v) for t, v in found.items()}
+
+    result = more_on_topic(articles, members_of(articles))
+    for step in range(25):
+        before = Before(articles, members_of(articles), result)
+        articles = dict(articles)
+        for _ in range(rng.randint(1, 4)):
+            slug = rng.choice(sorted(articles))
+            action = rng.choice(["add", "remove", "topics", "time"])
+            if action == "add":
+                articles[f"n{step}-{slug}"] = make(f"n{step}-{slug}", rng.uniform(0, 1100), ["ai", rng.choice(topics[1:])])
+            elif action == "remove":
+                del articles[slug]
+            elif action == "topics":
+                articles[slug] = replace(articles[slug], topics=make(slug, 0, rng.sample(topics, 2)).topics)
+            else:
+                articles[slug] = replace(articles[slug], published=articles[slug].published + timedelta(hours=rng.uniform(-30, 30)))
+        members = members_of(articles)
+        result = more_on_topic(articles, members, before=before)
+        assert result == more_on_topic(articles, members), step
