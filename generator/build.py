@@ -99,16 +99,18 @@ class Builder:
         """Build once; a one-off builder holds the output's lock only while it builds."""
         self.claim_output()
         collecting = gc.isenabled()
-        if not self.preview:
-            # What a one-off build makes lives until it ends, and it makes millions of objects in bulk: the cyclic
-            # collector's passes over them cost seconds and find nothing. Forked workers collect their own garbage.
-            gc.disable()
+        # A build makes hundreds of thousands of objects in bulk, nearly all of them kept (a one-off build's
+        # until it ends): the cyclic collector's passes over the heap cost seconds and find nothing. So none
+        # run during a build, and what it keeps is frozen out of later passes (what a later build replaces is
+        # freed by reference counting; serve collects cycles in its idle time). Forked workers collect their own.
+        gc.disable()
         try:
             notes = self._load_cache()
             result = self._build(changes)
             result.problems[:0] = notes
             return result
         finally:
+            gc.freeze()
             if not self.preview:
                 self.close()
             if collecting:
@@ -173,7 +175,6 @@ class Builder:
             changed, metadata_changed = self.state.content.rescan(self._read, self._progress), True
         else:
             changed, metadata_changed = self.state.content.update(changes.content, self._read, self._progress)
-        self._settle()
         if metadata_changed:
             metadata = load_metadata(self.options.content_dir)
             if metadata != self.state.metadata:
@@ -200,7 +201,6 @@ class Builder:
             to_render = {p.path: p for p in self.state.pages}
         else:
             to_render = {p.path: p for s in changed for p in self.state.pages_by_source.get(s, ())}
-        self._settle()
         result.problems += self.state.slug_problems + missing_problems(self.state.missing)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
 
@@ -272,16 +272,6 @@ class Builder:
         for page in pages:
             staging.put(page.path, render_page(env, page, self._context(page)))
         return staging.results()
-
-    def _settle(self) -> None:
-        """In a one-off build, take what was read and indexed out of the cyclic collector's scans.
-
-        It lives until the process exits anyway, and repeated full scans of a
-        100k-article heap cost seconds. Never in the long-running preview,
-        where replaced articles must be freed.
-        """
-        if not self.preview:
-            gc.freeze()
 
     def page_of(self, source: str) -> str | None:
         """The output path of a content file's article page, if the last build made one."""

@@ -57,6 +57,11 @@ class OutputPlace:
     def staging_prefix(self) -> str:
         return ".newsdigest-staging-" if self.in_place else f".{self.folder.name}.staging-"
 
+    @property
+    def trash_prefix(self) -> str:
+        """Replaced trees the preview deletes in the background (never a killed build's staging to recover)."""
+        return ".newsdigest-trash-" if self.in_place else f".{self.folder.name}.trash-"
+
 
 def place_of(output: Path) -> OutputPlace:
     """Where ``output`` really is: a symlinked output (``public -> /srv/www``) is published into its target."""

@@ -6,11 +6,13 @@ file must still lie inside the folder.
 """
 from __future__ import annotations
 
+import gc
 import json
 import mimetypes
 import signal
 import sys
 import threading
+import time
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,12 +250,24 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     return 0
 
 
+IDLE_COLLECT_AFTER = 30.0  # seconds without a change before the preview looks for cyclic garbage
+
+
 def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event,
                      options: BuildOptions, search: PreviewSearch | None) -> None:
+    quiet_since, collected = time.monotonic(), True
     while not stop.is_set():
         changes = watcher.next_changes(timeout=0.5)
         if changes is not None and not stop.is_set():
             _run_build(builder, changes, events, options, search)
+            quiet_since, collected = time.monotonic(), False
+        elif not collected and time.monotonic() - quiet_since > IDLE_COLLECT_AFTER:
+            # Builds freeze what they keep (see Builder.build); once edits pause, free the cycles among
+            # what they replaced since, so a long session does not grow (a second of work, while idle).
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            collected = True
 
 
 def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None,

@@ -97,6 +97,10 @@ class Publisher:
             area.mkdir(parents=True, exist_ok=True)
             for stale in area.glob(self.place.staging_prefix + "*"):  # left by a build that was killed
                 self._recover(stale)
+            ours = f"{self.place.trash_prefix}{os.getpid()}-"  # being deleted by this process's thread
+            for trash in area.glob(self.place.trash_prefix + "*"):
+                if not trash.name.startswith(ours):
+                    shutil.rmtree(trash, ignore_errors=True)
             self._staging = Path(tempfile.mkdtemp(prefix=self.place.staging_prefix, dir=area))
             self._made.clear()
             os.chmod(self._staging, default_modes()[0])  # mkdtemp's 0700 would become the output root's
@@ -201,7 +205,9 @@ class Publisher:
             else:
                 stale = sorted(p for p in self.owned - planned if os.path.lexists(self.output_dir / p))
                 adds_files = any(not (self.output_dir / p).exists() for p in self._staged)
-                if adds_files and not self.place.in_place:
+                # The preview (one browser here, which reloads after the build) moves files in one by one,
+                # new ones first: a swap would link every file of the site and delete the old tree.
+                if adds_files and not self.place.in_place and not self.preview:
                     self._swap_in_full_tree(planned)
                     report.swapped = True
                     report.removed = stale
@@ -211,7 +217,8 @@ class Publisher:
                     same_files = planned == self.owned  # an edit: nothing to add to or drop from the mark
                     if not same_files:
                         self._update_mark(self.owned | planned)
-                    for path in report.written:
+                    new_first = sorted(report.written, key=lambda path: os.path.lexists(os.path.join(self.output_dir, path)))
+                    for path in new_first:  # (a stable sort: otherwise in publish order)
                         target = self.output_dir / path
                         target.parent.mkdir(parents=True, exist_ok=True)
                         os.replace(self._stage_dir() / path, target)
@@ -227,7 +234,14 @@ class Publisher:
         """Forget staged files; the output folder is left as it was."""
         if self._staging is not None:
             if self.preview:
-                threading.Thread(target=shutil.rmtree, args=(self._staging, True), daemon=True).start()
+                # Renamed first, so that the next build does not take it for a killed build's staging
+                # folder and delete it again itself (that took a second at 10,000 articles).
+                trash = self._staging.with_name(f"{self.place.trash_prefix}{os.getpid()}-{self._staging.name}")
+                try:
+                    os.rename(self._staging, trash)
+                except OSError:
+                    trash = self._staging
+                threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True).start()
             else:
                 self._removing.append(_remove_in_child(self._staging))
             self._staging = None
