@@ -39,7 +39,7 @@ from .parallel import map_chunks
 from .plan import page_context, plan_site
 from .progress import Progress
 from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
-from .render import BUILTIN_TEMPLATES, JSON_OUTPUT, make_environment, render_page, theme_folder
+from .render import BUILTIN_TEMPLATES, make_environment, preload_templates, render_page, theme_folder
 from .search import search_index
 from .sources import scan_layered
 from .state import BuildState, pages_by_source
@@ -215,7 +215,7 @@ class Builder:
             publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
             pages = list(to_render.values())
             publisher.prepare()  # one staging folder, made before any worker forks
-            self._load_templates(pages)  # here, once: forked workers inherit them compiled
+            preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
             with self._progress.counting(len(pages), "Rendering") as done:
                 # The preview server has threads: never fork there.
                 jobs = 1 if self.preview else self.options.jobs
@@ -409,14 +409,6 @@ class Builder:
                                          preview=self.options.include_unpublished, asset_names=self.state.asset_names,
                                          fragments=self._fragments, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
-
-    def _load_templates(self, pages: Sequence[OutputPage]) -> None:
-        """Load (compile, or read compiled) every template these pages use, with the partials they import."""
-        env = self._environment()
-        for name in {page.template for page in pages} - {JSON_OUTPUT}:
-            env.get_template(name)
-        for name in env.list_templates(filter_func=lambda name: name.startswith("partials/")):
-            env.get_template(name)
 
     @property
     def _progress(self) -> Progress:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,20 @@ def _local(moment: datetime, tz: Any) -> datetime:
 JSON_OUTPUT = "(json)"  # the "template" of pages whose context["data"] is dumped as JSON
 # Characters XML 1.0 forbids; feed text is cleaned when read, this is the last guard.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def preload_templates(env: jinja2.Environment, names: Collection[str]) -> None:
+    """Load (compile, or read compiled) these templates and every partial now, e.g. once before forking workers.
+
+    Only to save later work: a template that fails here fails again when a page renders with it, and is
+    reported there with its file and line (a broken partial that no page uses is no error).
+    """
+    partials = env.list_templates(filter_func=lambda name: name.startswith("partials/"))
+    for name in [*sorted(set(names) - {JSON_OUTPUT}), *partials]:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass
 
 
 def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, Any]) -> bytes:
