@@ -24,10 +24,11 @@ from markupsafe import Markup
 
 from . import index, plan, urls
 from .assets import fingerprinted_names
-from .cache import StateCache
+from .cache import Manifest, StateCache
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
+from .inputs import input_stats
 from .kinds import Site
 from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
 from .memo import ArticleMemo
@@ -46,7 +47,7 @@ from .state import BuildState, pages_by_source
 from .static_files import copy_files
 from .steps import run_steps
 from .stories import StoryGrouper
-from .write import Publisher
+from .write import Publisher, WriteReport
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
@@ -88,9 +89,12 @@ class Builder:
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
+        # The steps are part of what a build makes: a build with other steps is not the cached one.
+        step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
         self._cache = None if preview else StateCache(
             options.output_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
-            options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()))
+            options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()),
+            step_names)
         self._started = time.perf_counter()
 
     # --- the steps, in order ----------------------------------------------------------
@@ -105,8 +109,13 @@ class Builder:
         # freed by reference counting; serve collects cycles in its idle time). Forked workers collect their own.
         gc.disable()
         try:
+            inputs = self._inputs()
+            if changes is None and inputs is not None:
+                unchanged = self._unchanged_result(inputs)
+                if unchanged is not None:
+                    return unchanged
             notes = self._load_cache()
-            result = self._build(changes)
+            result = self._build(changes, inputs)
             result.problems[:0] = notes
             return result
         finally:
@@ -115,6 +124,24 @@ class Builder:
                 self.close()
             if collecting:
                 gc.enable()
+
+    def _inputs(self) -> object | None:
+        """A one-off build: every input file's stat, as the build begins (see inputs.py)."""
+        if self._cache is None:
+            return None
+        site = self.options.site_dir
+        return input_stats(self.options.content_dir, (self.options.output_dir,),
+                           (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static"), self.options.config_path)
+
+    def _unchanged_result(self, inputs: object) -> BuildResult | None:
+        """Nothing changed since the last build began (inputs, day, output): its result, without loading its state."""
+        if self._cache is None or not self.options.cache or self.state.index is not None or self.options.strict:
+            return None
+        started = time.perf_counter()
+        result = self._cache.unchanged_result(inputs, self.options.now or datetime.now(timezone.utc))
+        if not isinstance(result, BuildResult):
+            return None
+        return replace(result, problems=list(result.problems), seconds=time.perf_counter() - started)
 
     def _load_cache(self) -> list[Problem]:
         """Start from the cached state of the last build into this output (once, with the output locked)."""
@@ -160,7 +187,7 @@ class Builder:
         files = [site / "templates", site / "static", Path(__file__).parent]
         return files + ([self.options.config_path] if self.options.config_path else [])
 
-    def _build(self, changes: Changes | None) -> BuildResult:
+    def _build(self, changes: Changes | None, inputs: object | None = None) -> BuildResult:
         started = self._started = time.perf_counter()
         result = BuildResult()
         if changes is None or changes.config or self.state.config is None:
@@ -219,7 +246,7 @@ class Builder:
             with self._progress.counting(len(pages), "Rendering") as done:
                 # The preview server has threads: never fork there.
                 jobs = 1 if self.preview else self.options.jobs
-                chunks = map_chunks(partial(self._render_chunk, publisher), pages, jobs, done)
+                chunks = map_chunks(partial(self._render_chunk, publisher), pages, jobs, done, collect=True)
             for results in chunks:
                 publisher.absorb(results)
             # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
@@ -260,11 +287,17 @@ class Builder:
             result.pages = len(self.state.pages)
             result.rendered = len(fingerprints)
             if self._cache is not None and not same_state:
-                self._cache.save(self.state)  # while a child deletes the tree the commit replaced
+                self._cache.save(self._manifest(inputs, result), self.state)  # while a child deletes the replaced tree
         finally:
             publisher.finish()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
+        """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
+        assert self.state.config is not None and self.state.owned is not None
+        unchanged = replace(result, rendered=0, report=WriteReport(unchanged=len(self.state.owned)), seconds=0.0)
+        return Manifest(inputs, self._today(), self.state.config.timezone, self.state.owned, unchanged)
 
     def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""

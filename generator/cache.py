@@ -8,12 +8,17 @@ page's fingerprint, what the output holds) and does what ``serve`` does after
 an edit: re-read the files whose (mtime, size) moved, re-render the pages
 whose fingerprint changed.
 
+The file's small first part, the :class:`Manifest`, lists every input file's stat as the last build
+began (inputs.py), its day and its result: a build that finds the same files, day and output reports
+that result without loading the state (hundreds of MB at 100,000 articles) at all.
+
 It must never make a build wrong, so anything doubtful means "no cache":
 
 - the file starts with a format line and a key made of the generator's own
   source code, the Python version and the options that shape the state; a
   cache from another version or another content folder is ignored;
-- the payload carries its digest, so a truncated or corrupt file is ignored;
+- the manifest and the payload carry their digests, so a truncated or corrupt file is ignored; the
+  state is pickled straight to the file and its digest checked in pieces, never held in memory whole;
 - it is written to a temporary file and renamed into place (atomic), under the
   output's lock (two builds cannot interleave), and removed *before* the
   output is changed, so a build killed while publishing leaves no cache that
@@ -30,13 +35,15 @@ import pickle
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .output import MARK
 
-FORMAT = b"newsdigest-cache/1"
+FORMAT = b"newsdigest-cache/2"
 FOLDER = ".cache"
 
 
@@ -71,54 +78,131 @@ def cache_key(*parts: object) -> bytes:
     return digest.hexdigest().encode()
 
 
-def load(path: Path, key: bytes, output_dir: Path) -> Any:
-    """The cached state for this key and output, or CacheIgnored (why) when there is none that can be trusted."""
+@dataclass(frozen=True)
+class Manifest:
+    """The small first part of the cache: enough to tell, without loading the state, that nothing changed."""
+
+    inputs: object  # inputs.input_stats() as the build began
+    today: date | None  # the build's day in the site's time zone ("Today" on the home page)
+    zone: tzinfo | None  # that time zone
+    owned: frozenset[str]  # what the output's mark lists
+    result: Any  # the BuildResult a build with nothing changed reports (problems, counts)
+
+
+@dataclass(frozen=True)
+class _Header:
+    key: bytes
+    payload: bytes  # digest
+    mark: bytes  # digest of the output's mark
+    manifest: bytes  # digest
+    manifest_size: int
+
+    def encode(self) -> bytes:
+        lines = [FORMAT, self.key, self.payload, self.mark, self.manifest, b"%016d" % self.manifest_size]
+        return b"\n".join(lines) + b"\n\n"
+
+
+HEADER_SIZE = len(_Header(b"0" * 32, b"0" * 32, b"0" * 32, b"0" * 32, 0).encode())  # every field has a fixed width
+
+
+def _open_checked(path: Path, key: bytes, output_dir: Path) -> tuple[Any, _Header, Manifest]:
+    """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted."""
     try:
-        data = path.read_bytes()
+        file = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
     except FileNotFoundError:
         raise CacheIgnored("no cache yet") from None
     except OSError as exc:
         raise CacheIgnored(f"cannot read it ({exc.strerror})") from None
-    header, _, payload = data.partition(b"\n\n")
-    lines = header.split(b"\n")
-    if len(lines) != 4 or lines[0] != FORMAT:
-        raise CacheIgnored("not a cache of this format")
-    if lines[1] != key:
-        raise CacheIgnored("made by another version of the generator or other settings")
     try:
-        mark = (output_dir / MARK).read_bytes()
-    except OSError:
-        mark = b""
-    if _digest(mark) != lines[3]:  # checked before the payload: a clean build into an empty folder pays nothing
-        raise CacheIgnored("the output was changed by something else")
-    if _digest(payload) != lines[2]:
-        raise CacheIgnored("truncated or corrupt")
+        lines = file.read(HEADER_SIZE).split(b"\n")
+        if len(lines) != 8 or lines[0] != FORMAT or lines[-2:] != [b"", b""] or not lines[5].isdigit():
+            raise CacheIgnored("not a cache of this format")
+        header = _Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]))
+        if header.key != key:
+            raise CacheIgnored("made by another version of the generator or other settings")
+        try:
+            mark = (output_dir / MARK).read_bytes()
+        except OSError:
+            mark = b""
+        if _digest(mark) != header.mark:  # checked first: a clean build into an empty folder pays nothing
+            raise CacheIgnored("the output was changed by something else")
+        data = file.read(header.manifest_size)
+        if _digest(data) != header.manifest:
+            raise CacheIgnored("truncated or corrupt")
+        try:
+            manifest = pickle.loads(data)  # noqa: S301 - our own file, checked against its digest above
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
+            raise CacheIgnored("unreadable") from None
+        folder = str(output_dir)
+        if not isinstance(manifest, Manifest) or not all(os.path.lexists(os.path.join(folder, n)) for n in manifest.owned):
+            raise CacheIgnored("files of the output are missing")
+        return file, header, manifest
+    except BaseException:
+        file.close()
+        raise
+
+
+def load(path: Path, key: bytes, output_dir: Path) -> Any:
+    """The cached state for this key and output, or CacheIgnored (why) when there is none that can be trusted."""
+    file, header, _manifest = _open_checked(path, key, output_dir)
+    with file:
+        start = file.tell()
+        digest = hashlib.blake2b(digest_size=16)
+        while chunk := file.read(1 << 20):  # in pieces: at 100,000 articles the state is hundreds of MB
+            digest.update(chunk)
+        if digest.hexdigest().encode() != header.payload:
+            raise CacheIgnored("truncated or corrupt")
+        file.seek(start)
+        try:
+            return pickle.load(file)  # noqa: S301 - our own file, checked against its digest above
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
+            raise CacheIgnored("unreadable") from None
+
+
+def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, now: datetime) -> Any:
+    """The last build's result when no input, day or output has changed since it began, else None."""
     try:
-        state = pickle.loads(payload)  # noqa: S301 - our own file, checked against its digest above
-    except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
-        raise CacheIgnored("unreadable") from None
-    owned = getattr(state, "owned", None) or frozenset()
-    folder = str(output_dir)
-    if not all(os.path.lexists(os.path.join(folder, name)) for name in owned):
-        raise CacheIgnored("files of the output are missing")
-    return state
+        file, _header, manifest = _open_checked(path, key, output_dir)
+    except CacheIgnored:
+        return None
+    file.close()
+    if manifest.inputs != inputs or manifest.today != now.astimezone(manifest.zone or timezone.utc).date():
+        return None
+    return manifest.result
 
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
 
 
-def save(path: Path, key: bytes, state: Any, output_dir: Path) -> None:
+class _Hashing:
+    """A file that also digests what is written to it (the state is pickled straight to disk, never held whole)."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.digest = hashlib.blake2b(digest_size=16)
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        written: int = self.file.write(data)
+        return written
+
+
+def save(path: Path, key: bytes, manifest: Manifest, state: Any, output_dir: Path) -> None:
     """Write the cache atomically; a cache that cannot be written is no error (the next build starts afresh)."""
     try:
         mark = (output_dir / MARK).read_bytes()
-        payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        header = b"\n".join([FORMAT, key, _digest(payload), _digest(mark)])
+        manifest_data = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(descriptor, "wb") as file:
-                file.write(header + b"\n\n" + payload)
+                file.write(b"\0" * HEADER_SIZE + manifest_data)
+                payload = _Hashing(file)
+                pickle.dump(state, payload, protocol=pickle.HIGHEST_PROTOCOL)
+                file.seek(0)
+                file.write(_Header(key, payload.digest.hexdigest().encode(), _digest(mark), _digest(manifest_data),
+                                   len(manifest_data)).encode())
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -173,8 +257,12 @@ class StateCache:
             if gc_was_enabled:
                 gc.enable()
 
+    def unchanged_result(self, inputs: object, now: datetime) -> Any:
+        """The last build's result if nothing has changed since it began (see :class:`Manifest`), else None."""
+        return unchanged_result(self.path, self.key, self.output_dir, inputs, now)
+
     def discard(self) -> None:
         discard(self.path)
 
-    def save(self, state: Any) -> None:
-        save(self.path, self.key, state, self.output_dir)
+    def save(self, manifest: Manifest, state: Any) -> None:
+        save(self.path, self.key, manifest, state, self.output_dir)

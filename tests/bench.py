@@ -1,6 +1,6 @@
 """Benchmark: full builds, and the edit -> HTML-on-disk latency of the live preview.
 
-    make bench                      # 1,000 and 10,000 articles, 5 edits each; stories and search at 10k and 100k
+    make bench                      # 1,000 and 10,000 articles, 5 edits each; Hugo; stories and search at 10k and 100k
     python tests/bench.py --sizes 1000 --runs 7
 
 Builds go to a tmpfs folder (/dev/shm) to measure the generator rather than
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
 import bench_cache  # noqa: E402
+import bench_hugo  # noqa: E402
 import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
 from measure import timed_command  # noqa: E402
@@ -56,12 +57,28 @@ def edit_title(path: Path, marker: str) -> str:
     return title
 
 
+def new_article(content: Path, run: int) -> tuple[Path, str, str]:
+    """A new article newer than every other, with words no other article has (so it is a story of its own,
+    led by itself on the home page): where to save it, its text and its headline."""
+    donor = max(content.glob("*.md"), key=lambda p: p.name).read_text(encoding="utf-8")
+    names = ["Kestrelwick", "Quindlemoor", "Tarrowgate", "Ostrandby", "Varnholm", "Skerrydale", "Lumbrook"]
+    verbs = ["opens a harbour", "sells a lantern", "buys a quarry", "plants a meadow", "prunes an orchard", "lights a beacon"]
+    title = f"{names[run % len(names)]}{run} {verbs[run % len(verbs)]}"
+    text = re.sub(r"^title: .*$", f'title: "{title}"', donor, count=1, flags=re.M)
+    text = re.sub(r"^excerpt: .*$", f'excerpt: "{names[run % len(names)]}{run} surprises everyone."', text, count=1, flags=re.M)
+    text = re.sub(r"^webUrl: .*$", f'webUrl: "https://fresh.example/{run}"', text, count=1, flags=re.M)
+    text = re.sub(r"^publishedDateTime: .*$", f"publishedDateTime: 2099-01-01T{run % 24:02d}:00:00Z", text, count=1, flags=re.M)
+    text = re.sub(r"^related:\n(?:  .*\n)*", "", text, count=1, flags=re.M)
+    return content / f"2099-01-01-fresh-{run}.md", text, title
+
+
 def serve_latency(site: Path, content: Path, runs: int) -> dict[str, float]:
-    """Save one article's title; time until its page on disk shows it (real serve process)."""
+    """Through the real serve process: save one article's title, time until its page on disk shows it; save a
+    new article, time until the home page on disk shows it."""
     server = ServeProcess(site, "--content", str(content), "--output", str(site / "public"), "--quiet", "--no-reload")
     try:
         articles = sorted(content.glob("*.md"))
-        latencies, rewritten = [], []
+        latencies, rewritten, added = [], [], []
         for run in range(runs):
             source = articles[len(articles) // 2 + run * 7]
             page = site / "public/news" / source.stem / "index.html"
@@ -74,7 +91,19 @@ def serve_latency(site: Path, content: Path, runs: int) -> dict[str, float]:
             line = [l for l in server.lines if l.startswith("Built ")][-1]
             rewritten.append(int(re.search(r"(\d+) written", line).group(1)))
             time.sleep(0.3)
-        return {"latency_ms": statistics.median(latencies) * 1000, "rewritten": statistics.median(rewritten)}
+            path, text, headline = new_article(content, run)
+            home = site / "public/index.html"
+            builds = server.builds()
+            started = time.perf_counter()
+            path.write_text(text, encoding="utf-8")
+            wait_until(lambda: headline.encode() in home.read_bytes(), timeout=60, interval=0.001, what="new article on home")
+            added.append(time.perf_counter() - started)
+            wait_until(lambda: server.builds() > builds, what="build summary")
+            time.sleep(0.3)
+        for added_file in content.glob("2099-01-01-fresh-*.md"):
+            added_file.unlink()
+        return {"latency_ms": statistics.median(latencies) * 1000, "rewritten": statistics.median(rewritten),
+                "new_ms": statistics.median(added) * 1000}
     finally:
         server.stop()
 
@@ -156,12 +185,15 @@ def main() -> None:
             print(f"  in-process title edit: {inproc['edit_ms']:.1f} ms; no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})")
             live = serve_latency(site, content, args.runs)
             print(f"  serve: save title -> changed HTML on disk: {live['latency_ms']:.0f} ms median of {args.runs} "
-                  f"(includes the 50 ms save debounce); files rewritten: {live['rewritten']:.0f}")
+                  f"(includes the 50 ms save debounce); files rewritten: {live['rewritten']:.0f}; "
+                  f"new article -> on the home page: {live['new_ms']:.0f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(disk, ignore_errors=True)
     print("\nstory grouping (in memory, one core):")
     bench_stories.main([10000, 100000])
+    print("\nclean builds against Hugo's (../shared/bench/vs-hugo, alternating runs, medians):")
+    bench_hugo.main([(1000, 5), (10000, 3), (50000, 1)])
     print("\nbuilds in a new process with the build cache:")
     bench_cache.main(10000, 3, search=False)
     bench_cache.main(10000, 3, search=True)

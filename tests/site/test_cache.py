@@ -26,7 +26,7 @@ def clean_build(site: Path, **options) -> dict[str, bytes]:
     other = site.parent / f"{site.name}-clean"
     shutil.rmtree(other, ignore_errors=True)
     other.mkdir()
-    for name in ("content", "site.yaml", "templates"):
+    for name in ("content", "site.yaml", "templates", "static"):
         if (site / name).is_dir():
             shutil.copytree(site / name, other / name)
         elif (site / name).exists():
@@ -62,7 +62,7 @@ def test_a_damaged_foreign_or_stale_cache_is_ignored_with_a_note_and_the_output_
     cache = cache_file(site / "public")
     good = cache.read_bytes()
     for damaged, reason in [(good[: len(good) // 2], "truncated or corrupt"),
-                            (good.replace(b"newsdigest-cache/1\n", b"newsdigest-cache/1\nx", 1), "another version"),
+                            (good.replace(good.split(b"\n")[1], b"0" * 32, 1), "another version"),  # the key of other code
                             (b"\x00garbage", "not a cache of this format")]:
         cache.write_bytes(damaged)
         write_article(site / "content", "2026-11-05-c4.md", article_fields(4, title=f"Edited for {reason}"))
@@ -187,3 +187,47 @@ def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alon
     finally:
         holder.close()
     assert "news/2026-11-02-c1/index.html" in build_site(site).report.written
+
+
+def test_with_nothing_changed_the_state_is_not_even_loaded(tmp_path, monkeypatch):
+    """The cache's first part lists every input file's stat: the same files, day and output give the last
+    result without loading the state; any change to any of them loads it (and builds right)."""
+    from generator import cache
+
+    site = make_site(tmp_path)
+    write_article(site / "content", "broken.md", {"title": "no date"})  # a problem the quick answer must repeat
+    first = build_site(site, now=NOW)
+    loads: list[int] = []
+    monkeypatch.setattr(cache, "load", _counting(cache.load, loads))
+    quick = build_site(site, now=NOW)
+    assert loads == [] and quick.rendered == 0 and quick.report.written == [] and quick.articles == first.articles
+    assert quick.pages == first.pages and [str(p) for p in quick.problems] == [str(p) for p in first.problems]
+    assert quick.report.unchanged == len(snapshot(site / "public"))
+    changes = [
+        lambda: (site / "content/2026-11-02-c1.md").touch(),  # touched: same bytes, another stat
+        lambda: (site / "content/assets").mkdir() or (site / "content/assets/logo.png").write_bytes(b"png"),
+        lambda: (site / "content/_data/topics").mkdir(parents=True) or (site / "content/_data/topics/t1.yaml").write_text(
+            "name: T1\ndescription: About T1\n"),
+        lambda: (site / "templates").mkdir() or (site / "templates/404.html").write_text("{% extends 'base.html' %}\n"),
+        lambda: (site / "static").mkdir() or (site / "static/robots-extra.txt").write_text("x"),
+        lambda: write_config(site, search=False, title="Renamed"),
+    ]
+    for change in changes:
+        change()
+        loads.clear()
+        build_site(site, now=NOW)
+        assert loads == [1], change
+        assert snapshot(site / "public") == clean_build(site, now=NOW)
+        loads.clear()
+        build_site(site, now=NOW)
+        assert loads == []  # and quick again
+    build_site(site, now=NOW + timedelta(days=1))  # a new day: "Today" moves
+    assert loads == [1]
+
+
+def _counting(function, calls):
+    def counted(*args):
+        calls.append(1)
+        return function(*args)
+
+    return counted
