@@ -48,6 +48,32 @@ def clean_text(value: object) -> tuple[str, bool]:
     return _WHITESPACE.sub(" ", text).strip(), repaired
 
 
+# A wire story's leading photo credit and dateline: "REUTERS/A Name/File Photo Feb 24 (Reuters) - ",
+# "CHICAGO (WLS) -- ", "(Bloomberg) --", "DUBLIN--(BUSINESS WIRE)--", "SPRINGFIELD, Mass. — ". A place is in
+# capitals (five letters at least when nothing else marks it, so "NASA -" or "AI -" stay); the agency is a
+# short capitalised name in parentheses.
+_CREDIT = r"(?:[A-Z][A-Za-z.&']+(?:/[A-Za-z][\w .&'-]*?)+\s+)?"
+_PLACE = r"[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}(?:,\s+[A-Z][a-z]{1,9}\.?)?"
+_DATE = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+_AGENCY = r"\([A-Z][A-Za-z .&-]{1,29}\)"
+_DASH = r"\s*(?:--|—|–|-)\s*"
+_DATELINE = re.compile(
+    rf"^{_CREDIT}(?:"
+    rf"{_PLACE},?\s+{_DATE}(?:\s*{_AGENCY})?|{_PLACE}\s*{_AGENCY}|(?:{_DATE}\s*)?{_AGENCY}"  # marked by a date or agency
+    rf"|{_PLACE}{_DASH}{_AGENCY}"  # DUBLIN--(BUSINESS WIRE)
+    rf"|[A-Z][A-Z.'’]{{4,}}(?:\s[A-Z][A-Z.'’]+){{0,3}}(?:,\s+[A-Z][a-z]{{1,9}}\.?)?"  # a place alone
+    rf"){_DASH}(?=\S)")
+MIN_LEFT = 20  # a "dateline" that leaves less than this is probably the text itself
+
+
+def strip_dateline(text: str) -> str:
+    """The text without a leading wire credit and dateline (reporters' conventions, not the story)."""
+    match = _DATELINE.match(text)
+    if match is None or len(text) - match.end() < MIN_LEFT:
+        return text
+    return text[match.end():]
+
+
 _C1_CONTROL = re.compile(r"[\x80-\x9f]")
 
 
@@ -140,6 +166,14 @@ def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
         slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
         max_length = len(slug)
     return slug.strip("-")
+
+
+def is_domain_fragment(name: str, domain: str) -> bool:
+    """Whether an outlet's name is only a piece of its domain in lower case ("tech" for techstory.in,
+    "shorenewsnetwork" for shorenewsnetwork.com): a crawler's guess, not the outlet's name ("Medium" is one)."""
+    label = domain.rsplit(".", 1)[0].replace("-", "").replace(".", "")
+    plain = name.replace("-", "").replace(" ", "")
+    return bool(plain) and plain.isascii() and plain == plain.lower() and "." not in plain and plain in label
 
 
 def normalize_domain(value: str) -> str:

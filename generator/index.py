@@ -10,7 +10,7 @@ from . import similar as similar_module
 from .days import build_days, local_day
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
-from .models import Article, Collection, CollectionKind, Image, SiteIndex, Story
+from .models import Article, Collection, CollectionKind, Image, Provider, SiteIndex, Story
 from .similar import more_on_topic
 
 TOP_STORIES = 5
@@ -18,7 +18,7 @@ TOP_WINDOW = timedelta(hours=48)
 # The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
-READS = frozenset({"source", "slug", "published", "topics", "provider", "heat", "quality"}) | similar_module.READS
+READS = frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality"}) | similar_module.READS
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:
@@ -134,12 +134,23 @@ def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadat
 
 
 def apply_metadata(article: Article, metadata: Metadata) -> Article:
-    """Organisation metadata names the outlet and supplies its logo everywhere it appears."""
-    meta = metadata.providers.get(article.provider.key) if article.provider else None
-    if meta is None or article.provider is None:
+    """Organisation metadata names the outlet and supplies its logo everywhere it appears: the article's
+    own and those of its ``related`` coverage."""
+    if not metadata.providers:
         return article
-    provider = replace(article.provider, name=meta.name, logo=meta.logo or article.provider.logo)
-    return replace(article, provider=provider)
+    provider = _described(article.provider, metadata)
+    related = tuple(story if (p := _described(story.provider, metadata)) is story.provider else replace(story, provider=p)
+                    for story in article.related)
+    if provider is article.provider and all(new is old for new, old in zip(related, article.related, strict=True)):
+        return article
+    return replace(article, provider=provider, related=related)
+
+
+def _described(provider: Provider | None, metadata: Metadata) -> Provider | None:
+    meta = metadata.providers.get(provider.key) if provider else None
+    if meta is None or provider is None:
+        return provider
+    return replace(provider, name=meta.name, logo=meta.logo or provider.logo)
 
 
 def top_stories(river: list[Article], story_outlets: Mapping[str, int], story_of: Mapping[str, str],

@@ -37,6 +37,7 @@ class ListStamp:
     size: int  # stories in the whole list
     pages: int
     today: date | None = None  # the home page names days relative to it
+    common: frozenset[str] = frozenset()  # topics on nearly every story: their pills are left out
 
 
 @dataclass(frozen=True)

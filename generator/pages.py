@@ -40,14 +40,17 @@ def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
     shown = slugs[page_slice(len(slugs), size, n)]
     return {
         "articles": _articles(index, shown),
+        "common_topics": index.common_topics,
         "coverage": coverage_of(index, shown),
         "pagination": Pagination(page=n, total=top_page(len(slugs), size), path_of=path_of),
     }
 
 
-def list_stamp(name: str, logo: Image | None, items: int, size: int, n: int, today: date | None = None) -> ListStamp:
-    """What a list page shows besides its stories: the count and the newest page only on page 1 (see paging)."""
-    return ListStamp(name, logo, items if n == 1 else 0, nav_stamp(n, top_page(items, size)), today)
+def list_stamp(name: str, logo: Image | None, items: int, size: int, n: int, common: frozenset[str],
+               today: date | None = None) -> ListStamp:
+    """What a list page shows besides its stories: the count and the newest page only on page 1 (see paging),
+    and the topics whose pills its cards leave out."""
+    return ListStamp(name, logo, items if n == 1 else 0, nav_stamp(n, top_page(items, size)), today, common)
 
 
 # --- articles -----------------------------------------------------------------------
@@ -80,7 +83,7 @@ def _plan_home(given: PlanInput) -> list[OutputPage]:
     size = given.config.page_size
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
                        sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=list_stamp("", None, len(listed), size, n, index.today))
+                       stamp=list_stamp("", None, len(listed), size, n, index.common_topics, index.today))
             for n, shown in stable_chunks(listed, size)]
 
 
@@ -115,7 +118,7 @@ def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]
         size, items = given.config.page_size, len(group.entries)
         pages += [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
                              sources=shown_sources(given.index, shown),
-                             stamp=list_stamp(group.name, group.logo, items, size, n))
+                             stamp=list_stamp(group.name, group.logo, items, size, n, given.index.common_topics))
                   for n, shown in stable_chunks(group.entries, size)]
     return pages
 

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .clean import MAX_NAME_BYTES, clean_text, clean_url, normalize_domain, repair_document, slugify
+from .clean import (MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, normalize_domain, repair_document, slugify,
+                    strip_dateline)
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef
@@ -110,7 +111,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     if not title or published is None:
         return ReadResult(None, tuple(report.problems))
 
-    excerpt, _ = _text_field(data, "excerpt", report)
+    excerpt = strip_dateline(_text_field(data, "excerpt", report)[0])
     web_url = _url_field(data, "webUrl", report)
     original_url = _url_field(data, "originalUrl", report)
     article = Article(
@@ -260,6 +261,8 @@ def _provider(value: Any, key: str, report: _Reporter) -> Provider | None:
         report.add(key, f"'{key}' has neither a usable name nor a domain")
         return None
     logos = _images(value.get("images"), key, report)
+    if name and domain and is_domain_fragment(name, domain):
+        name = domain  # "tech" for techstory.in says less than the domain (metadata, when there is some, names it)
     return _shared_provider(provider_key, name or domain, domain, pick_logo(logos))
 
 
@@ -372,6 +375,7 @@ def _related(value: Any, report: _Reporter) -> list[RelatedStory]:
             continue
         title, repaired = clean_text(item.get("title"))
         excerpt, excerpt_repaired = clean_text(item.get("excerpt"))
+        excerpt = strip_dateline(excerpt)
         if repaired or excerpt_repaired:
             report.add("related", "repaired mis-decoded characters (mojibake) in a 'related' entry", "note")
         if not title:

@@ -224,12 +224,15 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
 
         return memo.get(f"{name}:{variant}", article, render)
 
-    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False) -> Markup:
+    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False,
+                     common: Collection[str] = (), priority: str = "") -> Markup:
         # The card shows the story's other outlets: the same article in a grown story is another card.
         shown = "" if coverage is None else f"|{coverage.path}|{coverage.articles}|" + "|".join(
             f"{p.key}:{p.name}" for p in coverage.outlets)
-        variant = heading + ("+excerpt" if excerpt else "") + shown
-        return rendered("partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt)
+        hidden = ",".join(sorted(t.slug for t in article.topics if t.slug in common))
+        variant = f"{heading}{'+excerpt' if excerpt else ''}|{priority}|{hidden}{shown}"
+        return rendered("partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt,
+                        common, priority)
 
     def more_on_item(article: Article) -> Markup:
         return rendered("partials/sidebar.html", "more_on_entry", "", article)

@@ -76,17 +76,25 @@ def test_article_page_structure(site):
     assert page.select_one(".more-on h2 a")["href"] == "/topics/robotics/"  # the rarer topic names the block
 
 
-def test_images_have_sizes_alt_and_lazy_loading_except_lead(site):
+def test_images_have_sizes_alt_and_load_lazily_below_the_fold(site):
+    write_config(site, page_size=20)  # every card on one page
     build_site(site)
     article = soup(site / "public/news/2026-11-01-story-1/index.html")
     lead = article.select_one(".lead-image img")
-    assert lead["width"] == "800" and lead["height"] == "450" and lead["alt"]
-    assert not lead.has_attr("loading")
+    assert lead["width"] == "800" and lead["height"] == "450" and lead.has_attr("alt")
+    assert not lead.has_attr("loading") and lead["fetchpriority"] == "high"
+    byline = article.select_one(".story header .provider-badge img")
+    assert byline is None or not byline.has_attr("loading")  # the byline's logo is above the fold
     for page in ["index.html", "topics/ai/index.html", "news/2026-11-01-story-1/index.html"]:
         for img in soup(site / "public" / page).find_all("img"):
             assert img.has_attr("width") and img.has_attr("height") and img.has_attr("alt")
-            is_lead = img.parent.name == "figure" and "lead-image" in img.parent["class"]
-            assert img.get("loading") == (None if is_lead else "lazy")
+    # A list: the first card's thumbnail loads first, the next three at once, the rest lazily.
+    thumbs = soup(site / "public/topics/ai/index.html").select(".card-thumb img")
+    assert len(thumbs) > 5
+    assert thumbs[0]["fetchpriority"] == "high" and not thumbs[0].has_attr("loading")
+    assert all(not img.has_attr("loading") and not img.has_attr("fetchpriority") for img in thumbs[1:4])
+    assert all(img["loading"] == "lazy" for img in thumbs[4:])
+    assert all(img["loading"] == "lazy" for img in article.select(".sidebar img"))
 
 
 def test_article_without_images_has_no_placeholder(site):
@@ -205,7 +213,7 @@ def test_template_error_leaves_output_untouched(site):
 def test_site_templates_override_the_theme(site):
     (site / "templates/partials").mkdir(parents=True)
     (site / "templates/partials/provider_badge.html").write_text(
-        "{% macro provider_badge(provider, key) %}<b class='custom-badge'>{{ provider.name }}</b>{% endmacro %}")
+        "{% macro provider_badge(provider, key, eager=False) %}<b class='custom-badge'>{{ provider.name }}</b>{% endmacro %}")
     build_site(site)
     page = soup(site / "public/news/2026-11-01-story-1/index.html")
     assert page.select_one(".custom-badge").get_text() == "Outlet 1"
@@ -287,3 +295,20 @@ def test_stylesheets_are_linked_by_content_hash_and_icons_exist(site):
     [link] = {soup(out / "index.html").select_one('link[rel="stylesheet"]')["href"]} - {"/" + hashed}
     assert (out / link.lstrip("/")).read_bytes().endswith(b".extra { color: red; }\n") and not (out / hashed).exists()
     assert soup(out / "news/2026-11-01-story-1/index.html").select_one('link[rel="stylesheet"]')["href"] == link
+
+
+def test_a_topic_on_nearly_every_story_gets_no_pill(tmp_path):
+    for n in range(24):
+        topics = ["AI", "Robotics" if n % 2 else "Vision"] if n else ["Robotics"]
+        write_article(tmp_path / "content", f"2026-11-{n % 20 + 1:02d}-p{n}.md", article_fields(n, topics=topics))
+    write_config(tmp_path, page_size=30)
+    build_site(tmp_path)
+    public = tmp_path / "public"
+
+    def pills(page):
+        return [a.get_text() for a in soup(public / page).select(".topic-list a")]
+
+    assert "AI" not in pills("index.html") and "Robotics" in pills("index.html")
+    assert "AI" not in pills("news/2026-11-02-p1/index.html") and "Robotics" in pills("news/2026-11-02-p1/index.html")
+    assert "AI" in [a.get_text() for a in soup(public / "topics/index.html").select("a")]  # still a topic, with a page
+    assert (public / "topics/ai/index.html").is_file()

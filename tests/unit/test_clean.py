@@ -1,8 +1,10 @@
+from datetime import timezone
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.clean import clean_text, clean_url, normalize_domain, slugify
+from generator.clean import clean_text, clean_url, normalize_domain, slugify, strip_dateline
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -70,3 +72,48 @@ def test_the_fast_path_for_plain_urls_gives_what_the_full_check_gives(prefix, re
 
     url = prefix + rest
     assert clean_url(url) == _checked_url(url, True)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("REUTERS/Jane Roe/Illustration/File Photo Feb 24 (Reuters) - Acme Corp said on Friday it will open a lab",
+     "Acme Corp said on Friday it will open a lab"),
+    ("BERLIN (KTV) -- The city council voted to fund a network of charging posts", "The city council voted to fund"),
+    ("(Bloomberg) --The delivery robots covered more streets than planned this month", "The delivery robots covered"),
+    ("OSLO--(BUSINESS WIRE)--The \"Sensor Market Outlook\" report has been added today", 'The "Sensor Market Outlook"'),
+    ("PORTLAND, Maine — Students at the college built a robot that sorts recycling", "Students at the college"),
+    ("NEW YORK, Mar 3 (AP) - Shares of the chipmaker rose after it reported results", "Shares of the chipmaker"),
+    ("GENEVA — The regulator opened an inquiry into how the model was trained", "The regulator opened"),
+])
+def test_a_wire_credit_and_dateline_are_stripped_from_the_start(text, kept):
+    assert strip_dateline(text).startswith(kept)
+
+
+@pytest.mark.parametrize("text", [
+    "AI for threat intelligence – a guide for analysts who read logs all day long",
+    "NASA - The agency launched its probe on Monday toward the outer planets",
+    "Generative AI — the new technology — will change how people write",
+    "The future of robots is here – and it is smaller than anyone expected",
+    "IBM (NYSE: IBM) today announced a new mainframe with an on-chip accelerator",
+    "PARIS (AFP) - Short",  # nothing worth keeping would be left
+])
+def test_text_that_only_looks_like_a_dateline_is_kept(text):
+    assert strip_dateline(text) == text
+
+
+def test_real_wire_excerpts_lose_their_datelines():
+    from pathlib import Path
+
+    from generator.read import read_article
+
+    news = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real-ai" / "_news"
+    if not news.is_dir():
+        pytest.skip("../shared/fixtures is not beside the project")
+    stripped = 0
+    for path in sorted(news.glob("*.md")):
+        article = read_article(path, path.name, timezone.utc).article
+        raw = path.read_text(encoding="utf-8")
+        for excerpt in [article.excerpt] + [r.excerpt for r in article.related]:
+            assert not excerpt.startswith(("REUTERS/", "(Bloomberg) --", "CHICAGO (WLS)", "DUBLIN--(BUSINESS WIRE)"))
+            if excerpt and excerpt[:30] not in raw:
+                stripped += 1
+    assert stripped >= 4  # the fixture's wire stories, one per credit or dateline form

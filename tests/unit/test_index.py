@@ -68,6 +68,16 @@ def test_provider_metadata_names_the_outlet_everywhere():
     index = build_index([make("x", 1, ["ai"])], meta, timezone.utc)
     assert index.articles["x"].provider.name == "Proper Name"
     assert index.providers["p.example"].name == "Proper Name"
+    # The outlets of its "related" coverage too; an outlet without metadata keeps what the file says.
+    from dataclasses import replace
+
+    from generator.models import RelatedStory
+
+    related = (RelatedStory("Elsewhere", "https://p.example/b", provider=Provider("p.example", "p", "p.example")),
+               RelatedStory("Other", "https://q.example/c", provider=Provider("q.example", "Q Daily", "q.example")))
+    index = build_index([replace(make("y", 1, ["ai"]), related=related)], meta, timezone.utc)
+    assert [r.provider.name for r in index.articles["y"].related] == ["Proper Name", "Q Daily"]
+    assert index.articles["y"].related[1] is related[1]
 
 
 def test_more_on_topic_is_the_same_whatever_the_hash_seed():

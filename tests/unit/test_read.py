@@ -129,3 +129,14 @@ def test_markdown_body_is_sanitised():
     text = "---\ntitle: t\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror=alert(3)>\n"
     html = parse(text).article.body_html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+
+
+def test_an_outlet_named_by_a_piece_of_its_domain_is_named_by_the_domain(tmp_path):
+    fields = article_fields(1)
+    fields["provider"] = {"name": "tech", "domain": "techstory.example"}
+    fields["related"] = [{"title": "Elsewhere", "webUrl": "https://shorenews.example/x",
+                          "provider": {"name": "shorenews", "domain": "shorenews.example"}},
+                         {"title": "Brand", "webUrl": "https://medium.example/y", "provider": {"name": "Medium", "domain": "medium.example"}}]
+    article = read_article(write_article(tmp_path, "a.md", fields), "a.md", UTC).article
+    assert article.provider.name == "techstory.example"
+    assert [r.provider.name for r in article.related] == ["shorenews.example", "Medium"]
