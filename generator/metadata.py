@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .clean import clean_text, normalize_domain, slugify
+from .clean import clean_text, clean_url, normalize_domain, slugify
 from .frontmatter import describe_yaml_error, load_yaml_documents
 from .markup import render_markdown
 from .models import Image, Problem, ProviderMeta, TopicMeta
@@ -108,8 +108,14 @@ def _organization(data: dict[str, Any], source: str, problems: list[Problem]) ->
     return ProviderMeta(key=domain, name=name or domain, domain=domain, logo=pick_logo(logos), source=source)
 
 
+BANNER = (1200, 400)  # a topic's picture given without its size is shown as a 3:1 banner, cropped to fit
+
+
 def _first_sized_image(value: Any) -> Image | None:
+    """The first usable picture: a mapping with url and sizes, or a plain URL (the crawler's topic files)."""
     for item in value if isinstance(value, list) else []:
         if image := sized_image(item):
             return image
+        if isinstance(item, str) and (url := clean_url(item)):
+            return Image(url=url, width=BANNER[0], height=BANNER[1])
     return None

@@ -105,7 +105,8 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
         if not days or days[-1][1] != day:
             days.append((_day_label(day, index.today), day, []))
         days[-1][2].append(article)
-    return {**_base_context(page), **listed, "top_stories": _articles(index, top), "days": days,
+    updated = index.articles[index.newest[0]].published if index.newest else None
+    return {**_base_context(page), **listed, "top_stories": _articles(index, top), "days": days, "updated": updated,
             "coverage": {**listed["coverage"], **coverage_of(index, top)}}
 
 

@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .clean import (MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, normalize_domain, repair_document, slugify,
-                    strip_dateline)
+from .clean import MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, normalize_domain, repair_document, slugify, strip_dateline
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef

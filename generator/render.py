@@ -148,6 +148,8 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.globals["edition_html"] = _memoized_edition(env)
     env.globals["once"] = _once()
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
+    env.filters["local_day"] = lambda moment: _local(moment, tz).strftime("%-d %B")
+    env.filters["local_year"] = lambda moment: _local(moment, tz).year
     env.filters["local_datetime"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M")
     env.filters["iso"] = lambda moment: moment.isoformat().replace("+00:00", "Z")
     env.filters["hue"] = hue
@@ -234,8 +236,8 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
         return rendered("partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt,
                         common, priority)
 
-    def more_on_item(article: Article) -> Markup:
-        return rendered("partials/sidebar.html", "more_on_entry", "", article)
+    def more_on_item(article: Article, year: int | None = None) -> Markup:
+        return rendered("partials/sidebar.html", "more_on_entry", str(year), article, year)
 
     return {"article_card": article_card, "more_on_item": more_on_item}
 

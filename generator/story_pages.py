@@ -43,6 +43,7 @@ class CoverageItem:
     published: datetime | None
     image: Image | None
     external: bool
+    provider: Provider | None = None  # its logo, or a monogram in a colour of its own
 
 
 def coverage(index: SiteIndex, slug: str) -> Coverage | None:
@@ -85,7 +86,7 @@ def related_items(related: Iterable[Any], exclude: set[str]) -> list[CoverageIte
         if entry.url:
             seen.add(entry.url)
         items.append(CoverageItem(entry.title, entry.url, entry.provider.name if entry.provider else "Elsewhere",
-                                  entry.published, entry.image, external=True))
+                                  entry.published, entry.image, external=True, provider=entry.provider))
     return items
 
 
@@ -94,7 +95,8 @@ def also_covered(index: SiteIndex, article: Article, base_path: str) -> list[Cov
     story = index.story(article.slug)
     others = [index.articles[m] for m in story.members if m != article.slug] if story else []
     items = [CoverageItem(other.title, urls.site_url(base_path, urls.article_path(other.slug)),
-                          other.provider.name if other.provider else "", other.published, other.lead_image, external=False)
+                          other.provider.name if other.provider else "", other.published, other.lead_image, external=False,
+                          provider=other.provider)
              for other in others]
     exclude = _urls_of(article).union(*(_urls_of(other) for other in others))
     return items + related_items(article.related, exclude)

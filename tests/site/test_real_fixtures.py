@@ -57,7 +57,7 @@ def test_real_ai_site_builds_completely(tmp_path):
     assert "/assets/images/organizations/forbes.com-50x50.jpg" in {p.message.split()[1] for p in missing}
     # 43 articles carry related coverage, and an article of a story has the story's others: each gets an
     # "Also covered by" block.
-    with_related = [p for p in (out / "news").glob("*/index.html") if soup(p).select_one(".also-covered")]
+    with_related = [p for p in (out / "news").glob("*/index.html") if soup(p).select_one(".coverage-block")]
     in_stories = {a["href"].split("/")[2] for page in (out / "stories").glob("*/index.html")
                   for a in soup(page).select(".timeline-title > a:first-child")}
     related = {p.stem for p in article_files if "\nrelated:" in p.read_text()}
@@ -77,8 +77,8 @@ def test_single_real_articles(tmp_path):
     result = build_fixture(content, tmp_path / "out")
     assert result.errors == [] and result.articles == 2
     page = soup(tmp_path / "out/news/2023-07-12-nvidia-invests-50-million-in-recursion-to-train-ai-models-for-drug-discovery/index.html")
-    entries = page.select(".also-covered li")
-    assert [e.select_one(".mini-source").get_text() for e in entries] == ["Bloomberg L.P.", "GEN"]
+    entries = page.select(".coverage-item")
+    assert [e.select_one(".coverage-outlet").get_text() for e in entries] == ["Bloomberg L.P.", "GEN"]
     # The mojibake in the related excerpt is repaired and reported as a note, never shown broken.
     assert any(p.severity == "note" and "mojibake" in p.message for p in result.problems)
     assert "â€" not in (tmp_path / "out").joinpath("news").rglob("*.html").__next__().read_text()

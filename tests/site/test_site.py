@@ -67,9 +67,13 @@ def test_article_page_structure(site):
     assert [a["href"] for a in page.select(".story .topic-list a")] == ["/topics/ai/", "/topics/robotics/"]
     read_more = page.select_one(".read-more a")
     assert read_more["href"] == "https://outlet0.example/story-9" and "Outlet 0" in read_more.get_text()
-    also = page.select(".also-covered li")
-    assert [li.select_one(".mini-source").get_text() for li in also] == ["Other Outlet", "Third"]
-    assert also[0].a["href"] == "https://other.example/x" and also[0].img["width"] == "300"
+    # The other outlets' coverage, in the main column under the summary; no story here: no link to one.
+    assert page.select_one(".story .coverage-block h2").get_text(strip=True) == "Also covered by 2 outlets"
+    assert page.select_one(".coverage-block h2 a") is None and page.select_one(".sidebar .coverage-block") is None
+    also = page.select(".coverage-item")
+    assert [li.select_one(".coverage-outlet").get_text() for li in also] == ["Other Outlet", "Third"]
+    assert also[0].a["href"] == "https://other.example/x" and also[0].select_one(".coverage-thumb img")["width"] == "300"
+    assert [item.select_one(".coverage-logo .monogram").get_text() for item in also] == ["O", "T"]
     assert also[1].a is None  # the javascript: link was dropped
     more = [a["href"] for a in page.select(".more-on .mini-title")]
     assert 1 <= len(more) <= 5 and "/news/2026-11-09-covered/" not in more
@@ -111,7 +115,10 @@ def test_hostile_title_is_neutralised_and_escaped(site):
     build_site(site)
     for page in ["index.html", "news/2026-11-21-x/index.html", "topics/ai/index.html"]:
         parsed = soup(site / "public" / page)
-        assert [s.get("type") for s in parsed.find_all("script")] in ([], ["application/ld+json"])
+        # Only structured data and the theme's own script file (nothing inline that could run).
+        scripts = parsed.find_all("script")
+        assert [s.get("type") for s in scripts if not s.get("src")] in ([], ["application/ld+json"])
+        assert all(re.fullmatch(r"/js/site\.[0-9a-f]+\.js", s["src"]) and not s.string for s in scripts if s.get("src"))
         assert not [tag for tag in parsed.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
         assert "1 &lt; 2 &amp; &lt;/script" in (site / "public" / page).read_text()
     title = soup(site / "public/news/2026-11-21-x/index.html").h1.get_text()

@@ -107,13 +107,13 @@ def test_lists_show_each_story_once_but_an_outlet_lists_its_own_articles(site):
 
 def test_an_article_page_links_the_full_coverage_and_merges_also_covered(site):
     page = soup(site / "public/news/2026-11-20-drone-a/index.html")
-    assert page.select_one(".full-coverage a")["href"] == "/stories/2026-11-20-drone-a/"
-    assert page.select_one(".full-coverage a").get_text() == "Full coverage: 3 outlets"
-    hrefs = [a["href"] for a in page.select(".also-covered a")]
+    assert page.select_one(".story .coverage-block h2 a")["href"] == "/stories/2026-11-20-drone-a/"
+    assert page.select_one(".coverage-block h2 a").get_text() == "Full coverage: 3 outlets"
+    hrefs = [a["href"] for a in page.select("a.coverage-title")]
     assert hrefs == ["/news/2026-11-20-drone-b/", "/news/2026-11-20-drone-c/", "https://delta.example/drone"]
     assert not any("drone" in a["href"] for a in page.select(".more-on li a"))  # its story is listed above
     alone = soup(site / "public/news/2026-11-01-bg-0/index.html")
-    assert alone.select_one(".full-coverage") is None
+    assert alone.select_one(".coverage-block") is None
 
 
 def test_the_api_names_each_article_s_story_and_lists_stories(site):

@@ -211,8 +211,9 @@ def test_json_ld_survives_hostile_titles(site):
     write_article(site / "content", "hostile.md", article_fields(80, slug="hostile", title=hostile, excerpt="</script>x"))
     build_site(site)
     page = soup(site / "public/news/hostile/index.html")
-    scripts = page.find_all("script")
+    scripts = [s for s in page.find_all("script") if not s.get("src")]  # beside the theme's own script file
     assert [s.get("type") for s in scripts] == ["application/ld+json"]
+    assert [s["src"].split(".")[0].rsplit("/", 2)[-2:] for s in page.find_all("script") if s.get("src")] == [["js", "site"]]
     data = json.loads(scripts[0].string)
     assert data["headline"] == page.h1.get_text()
     assert "</script" not in scripts[0].string.lower()

@@ -1,0 +1,31 @@
+/* The theme's one script: it only improves pages that work without it. */
+(function () {
+  "use strict";
+  // A picture that fails (an outlet's server refuses it, or the reader is offline) leaves its box and its quiet
+  // colour, never a broken-image icon. Errors do not bubble: listen in the capture phase, and look at the
+  // pictures that failed before this script ran.
+  function failed(image) { image.classList.add("img-failed"); }
+  document.addEventListener("error", function (event) {
+    if (event.target instanceof HTMLImageElement) failed(event.target);
+  }, true);
+  function sweep() {
+    for (const image of document.images) {
+      if (image.complete && image.naturalWidth === 0 && image.getAttribute("src")) failed(image);
+    }
+  }
+  // Times of the last day read as relative ("3 h ago"); the page itself carries the absolute time, which
+  // stays in the title.
+  function ago(element, now) {
+    const then = Date.parse(element.getAttribute("datetime"));
+    const minutes = Math.round((now - then) / 60000);
+    if (isNaN(minutes) || minutes < -5 || minutes >= 24 * 60) return;
+    if (!element.title) element.title = element.textContent.trim();
+    element.textContent = minutes < 1 ? "just now" : minutes < 60 ? minutes + " min ago" : Math.floor(minutes / 60) + " h ago";
+  }
+  function relative() {
+    const now = Date.now();
+    for (const element of document.querySelectorAll("time.ago[datetime]")) ago(element, now);
+  }
+  function ready() { sweep(); relative(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready); else ready();
+})();
