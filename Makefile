@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
+# axe-core, the accessibility checker the browser tests run in Chromium (from the npm registry, never a CDN).
+AXE_VERSION := 4.10.3
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
 .PHONY: help build serve test lint bench clean
 
@@ -32,7 +35,10 @@ lint: $(TESTING) ## ruff and mypy
 	$(PY) -m ruff check generator tests
 	$(PY) -m mypy
 
-test: lint ## lint, type checks and the whole test suite
+$(AXE):
+	npm install --silent --no-audit --no-fund --no-save --prefix .cache/npm axe-core@$(AXE_VERSION)
+
+test: lint $(AXE) ## lint, type checks and the whole test suite
 	$(PY) -m pytest
 
 bench: $(TESTING) ## build-speed benchmark (tmpfs)

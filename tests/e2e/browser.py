@@ -17,11 +17,16 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 
 
+# For "the reader is offline": every host but this machine fails to resolve.
+OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
 class Browser:
-    def __init__(self) -> None:
+    def __init__(self, extra_flags: list[str] | None = None) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
         self.process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "about:blank"],
+            [CHROMIUM, *FLAGS, *(extra_flags or []), f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+             "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
@@ -70,9 +75,18 @@ class Page:
         self.send("Page.navigate", url=url)
         self.wait_for("document.readyState === 'complete' && location.href !== 'about:blank'", timeout)
 
-    def evaluate(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+    def evaluate(self, expression: str, wait: bool = False) -> Any:
+        """The value of a JavaScript expression (``wait``: of the promise it gives, raising if it fails)."""
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=wait)
+        if wait and "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"].get("exception", {}).get("description", "exception"))
         return result.get("result", {}).get("value")
+
+    def emulate(self, width: int, dark: bool) -> None:
+        """A viewport ``width`` CSS pixels wide (a phone below 500), in light or dark mode."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=800 if width > 500 else 740,
+                  deviceScaleFactor=2 if width < 500 else 1, mobile=width < 500)
+        self.send("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
 
     def wait_for(self, expression: str, timeout: float = 20) -> Any:
         deadline = time.monotonic() + timeout

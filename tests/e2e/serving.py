@@ -1,7 +1,9 @@
 """Run the real ``python -m generator serve`` process for end-to-end tests."""
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import os
 import re
 import signal
@@ -13,6 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def serve_folder(web: Path) -> http.server.ThreadingHTTPServer:
+    """A plain static HTTP server on 127.0.0.1 (any free port) for a built site, as a host would serve it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(web))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def wait_until(check: Callable[[], object], timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):

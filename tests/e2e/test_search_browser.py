@@ -1,28 +1,19 @@
 """Search in real Chromium: a site built under a sub-path, served by a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
-import threading
 import urllib.request
 
 import pytest
 
 from browser import CHROMIUM, Browser
 from helpers import article_fields, build_site, write_article, write_config
+from serving import serve_folder
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
     pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
-
-
-def serve_folder(web):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(web))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def build_under_sub_path(root, articles, **settings):
