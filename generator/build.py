@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 
 from markupsafe import Markup
 
-from . import index, plan, urls
+from . import index, mirror, plan, urls
 from .assets import fingerprinted_names
-from .cache import Manifest, StateCache
+from .cache import Manifest, StateCache, cache_file
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .index import apply_metadata, build_index
@@ -88,6 +88,8 @@ class Builder:
         self._env: Any = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
+        self._mirror: mirror.ImageMirror | None = None
+        self._pictures: dict[str, mirror.Mirrored] = {}  # remote URL -> its mirrored copies: what templates show
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
         # The steps are part of what a build makes: a build with other steps is not the cached one.
         step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
@@ -228,6 +230,7 @@ class Builder:
             to_render = {p.path: p for p in self.state.pages}
         else:
             to_render = {p.path: p for s in changed for p in self.state.pages_by_source.get(s, ())}
+        to_render = self._mirror_pictures(to_render, result)
         result.problems += self.state.slug_problems + missing_problems(self.state.missing)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
 
@@ -249,6 +252,8 @@ class Builder:
                 chunks = map_chunks(partial(self._render_chunk, publisher), pages, jobs, done, collect=True)
             for results in chunks:
                 publisher.absorb(results)
+            if self._mirror is not None:
+                mirror.publish(publisher, self._mirror, set(self._pictures.values()))
             # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
             fingerprints = {page.path: self._fingerprint(page) for page in pages}
             copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
@@ -292,6 +297,32 @@ class Builder:
             publisher.finish()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _mirror_pictures(self, to_render: dict[str, OutputPage], result: BuildResult) -> dict[str, OutputPage]:
+        """With ``images: {mirror: true}``: every remote picture shown, mirrored (mirror.py) before pages render.
+
+        A picture's outcome is kept from build to build; if one that was known changes (a failed picture
+        arrives a day later), every page is rendered again. Returns the pages to render.
+        """
+        config, index = self.state.config, self.state.index
+        assert config is not None and index is not None and self.state.shown_metadata is not None
+        if not config.images_mirror:
+            self._mirror, self.state.mirrored = None, {}
+            self._pictures.clear()
+            return to_render
+        folder = cache_file(self.options.output_dir).parent / "images"
+        self._mirror = mirror.ImageMirror(folder, mirror.MirrorSettings(total_timeout=config.images_timeout,
+                                                                        max_bytes=config.images_max_bytes))
+        wanted = mirror.pictures_of(index.articles.values(), self.state.shown_metadata)
+        known = self.state.mirrored
+        found, problems = self._mirror.prepare(url for url in wanted if known.get(url) is None)
+        result.problems += problems
+        outcomes = {url: found.get(url) or known.get(url) for url in wanted}
+        changed = any(url in known and known[url] != outcome for url, outcome in outcomes.items())
+        self.state.mirrored = outcomes
+        self._pictures.clear()
+        self._pictures.update({url: picture for url, picture in outcomes.items() if picture is not None})
+        return {p.path: p for p in self.state.pages} if changed else to_render
 
     def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
         """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
@@ -440,7 +471,7 @@ class Builder:
             assert self.state.config is not None
             self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
                                          preview=self.options.include_unpublished, asset_names=self.state.asset_names,
-                                         fragments=self._fragments, compiled=self._cache.compiled_templates() if self._cache else None)
+                                         fragments=self._fragments, pictures=self._pictures, compiled=self._cache.compiled_templates() if self._cache else None)
         return self._env
 
     @property

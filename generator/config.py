@@ -20,7 +20,7 @@ from .frontmatter import ContentLoader, describe_yaml_error, key_line
 from .models import SiteConfig
 
 KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours", "search_split_above"}
-              - {f.name for f in fields(SiteConfig) if f.name.startswith("digest_")})
+              - {f.name for f in fields(SiteConfig) if f.name.startswith(("digest_", "images_"))} | {"images"})
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
 LOCALHOST_DEFAULT = SiteConfig().base_url
@@ -83,8 +83,10 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
     stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
     digest = _digest(raw.get("digest", {}), lambda message: fail("digest", message))
     search, split_above = _search(raw.get("search", True), lambda message: fail("search", message))
+    images = _images(raw.get("images", {}), lambda message: fail("images", message))
     return SiteConfig(
         **digest,
+        **images,
         search=search,
         search_split_above=split_above,
         stories=stories,
@@ -124,6 +126,28 @@ def _switch(name: str, setting: str, expected: str, allowed: range, default: int
     if not isinstance(number, int) or isinstance(number, bool) or number not in allowed:
         raise fail(f"{name}.{setting} must be {expected}, got {number!r}")
     return True, number
+
+
+def _images(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
+    """``images: {mirror: true, max_bytes: 15000000, timeout: 20}``: the image mirror (off unless asked)."""
+    if not isinstance(value, dict) or set(map(str, value)) - {"mirror", "max_bytes", "timeout"}:
+        raise fail(f"images must be a mapping of mirror (true or false), max_bytes and timeout, got {value!r}")
+    settings: dict[str, Any] = {}
+    if "mirror" in value:
+        if not isinstance(value["mirror"], bool):
+            raise fail(f"images.mirror must be true or false, got {value['mirror']!r}")
+        settings["images_mirror"] = value["mirror"]
+    if "max_bytes" in value:
+        size = value["max_bytes"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise fail(f"images.max_bytes must be a positive whole number, got {size!r}")
+        settings["images_max_bytes"] = size
+    if "timeout" in value:
+        seconds = value["timeout"]
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 < seconds <= 600:
+            raise fail(f"images.timeout must be a number of seconds from 0 to 600, got {seconds!r}")
+        settings["images_timeout"] = float(seconds)
+    return settings
 
 
 def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:

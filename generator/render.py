@@ -110,7 +110,7 @@ class RenderError(Exception):
 
 def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
                      asset_names: Mapping[str, str] | None = None, fragments: ArticleMemo[Markup] | None = None,
-                     compiled: Path | None = None) -> jinja2.Environment:
+                     compiled: Path | None = None, pictures: Mapping[str, Any] | None = None) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
     ``compiled``: a folder for compiled templates, so a new process does not compile them again (Jinja checks
     each against its source's checksum)."""
@@ -147,6 +147,10 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env)
     env.globals["once"] = _once()
+    shown = pictures if pictures is not None else {}  # filled in by each build before pages render (mirror.py)
+    env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
+    env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
+        f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths)
     env.filters["local_date"] = lambda moment: _local(moment, tz).strftime("%-d %B %Y")
     env.filters["local_day"] = lambda moment: _local(moment, tz).strftime("%-d %B")
     env.filters["local_year"] = lambda moment: _local(moment, tz).year

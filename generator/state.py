@@ -41,6 +41,7 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change
+    mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written."""
