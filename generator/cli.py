@@ -1,4 +1,4 @@
-"""The command line: ``newsdigest build|serve|digest|init`` (also ``python -m generator``)."""
+"""The command line: ``newsdigest build|serve|digest|fetch|init`` (also ``python -m generator``)."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ from .output import OutputBusy, OutputRefused
 from .render import RenderError
 
 DEFAULT_CONFIG = Path("site.yaml")
+DEFAULT_FEEDS = (Path("feeds.yaml"), Path("feeds.opml"))
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -30,7 +31,7 @@ def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_hel
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdigest", description="Build a news-digest website from crawler article files.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,init}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,fetch,init}")
     build_cmd = commands.add_parser("build", help="build the site into the output folder")
     _add_site_arguments(build_cmd, "public", "folder to publish into (default: public)")
     build_cmd.add_argument("--base-url", help="the site's absolute URL, overriding site.yaml's base_url")
@@ -51,6 +52,10 @@ def make_parser() -> argparse.ArgumentParser:
     digest_cmd.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
     digest_cmd.add_argument("--date", help="the day, YYYY-MM-DD in the site's time zone (default: the latest day)")
     digest_cmd.add_argument("--eml", type=Path, help="write the message to this file (default: standard output)")
+    fetch_cmd = commands.add_parser("fetch", help="write the new entries of RSS, Atom and JSON feeds as article files")
+    fetch_cmd.add_argument("--feeds", type=Path, help="the feeds to read, YAML or OPML (default: feeds.yaml, else feeds.opml)")
+    fetch_cmd.add_argument("--content", type=Path, default=Path("content"), help="folder to write article files into (default: content)")
+    fetch_cmd.add_argument("--quiet", action="store_true", help="print only problems and the summary")
     init_cmd = commands.add_parser("init", help="create a new site with sample content")
     init_cmd.add_argument("folder", type=Path, help="where to create the site (must not exist or be empty)")
     return parser
@@ -113,12 +118,49 @@ def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from .fetch import fetch
+    from .fetch.feedlist import FeedListError
+    from .fetch.store import FetchBusy
+
+    feeds = args.feeds or next((p for p in DEFAULT_FEEDS if p.exists()), DEFAULT_FEEDS[0])
+    if not args.content.is_dir():
+        print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
+        return 2
+    try:
+        result = fetch(feeds, args.content)
+    except (FeedListError, FetchBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; files already written are kept and found again next run", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; files already written are kept and found again next run.", file=sys.stderr)
+        return 130
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for feed in result.reports:
+        for note in feed.notes:
+            print(f"warning: {feed.url}: {note}", file=sys.stderr)
+        if feed.outcome == "failed":
+            print(f"error: {feed.url}: {feed.reason}", file=sys.stderr)
+        elif not args.quiet:
+            said = {"new": f"{len(feed.written)} new", "unchanged": "not modified", "waiting": f"skipped: {feed.reason}"}
+            print(f"{feed.url}: {said[feed.outcome]}")
+    print(result.summary(args.content), file=sys.stderr if result.failed else sys.stdout)
+    return 1 if result.failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "init":
         from .scaffold import init_site
 
         return init_site(args.folder)
+    if args.command == "fetch":
+        return _fetch(args)
     try:
         options = options_from(args)
         if options.config_path is not None and not options.config_path.is_file():

@@ -1,0 +1,194 @@
+"""A careful HTTP GET for feeds: timeouts, a size cap, bounded redirects, gzip, and honest errors.
+
+``http.client`` rather than ``urllib``: it lets every read carry what is
+left of one total deadline (a server sending a byte a second must not hold a
+run for hours), and redirects are followed by hand so that each hop is
+checked (http(s) only) and recorded.
+"""
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from .. import __version__
+from ..clean import clean_url
+
+USER_AGENT = f"newsdigest/{__version__} (feed fetcher of a static news-digest generator; +https://pypi.org/project/news-digest-generator/)"
+REDIRECTS = (301, 302, 303, 307, 308)
+PERMANENT = (301, 308)
+THROTTLED = (429, 503)
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    connect_timeout: float = 10.0  # seconds to open the connection
+    total_timeout: float = 30.0  # seconds for the whole request, redirects and body included
+    max_bytes: int = 10 * 1024 * 1024  # of body, before and after decompression
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int  # 200, 206 or 304
+    url: str  # where the body came from, after redirects
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    redirects: tuple[tuple[int, str], ...] = ()  # each hop's status and target
+
+    @property
+    def moved_permanently_to(self) -> str | None:
+        """The new address when every hop was permanent (a temporary hop says: keep asking the old one)."""
+        if self.redirects and all(status in PERMANENT for status, _ in self.redirects):
+            return self.redirects[-1][1]
+        return None
+
+
+class FetchError(Exception):
+    """A request that gave no usable answer; ``str()`` is the one-line reason."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503)
+
+
+def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits(), truncate: bool = False) -> Response:
+    """GET ``url`` following at most ``limits.max_redirects`` redirects.
+
+    ``truncate`` stops quietly at ``max_bytes`` (enough of a picture to read
+    its size) instead of failing.
+    """
+    deadline = time.monotonic() + limits.total_timeout
+    hops: list[tuple[int, str]] = []
+    current = url
+    while True:
+        status, reply_headers, body = _request(current, headers or {}, limits, deadline, truncate)
+        if status not in REDIRECTS:
+            return Response(status, current, reply_headers, body, tuple(hops))
+        if len(hops) == limits.max_redirects:
+            raise FetchError(f"more than {limits.max_redirects} redirects")
+        target = clean_url(urljoin(current, reply_headers.get("location", "")), allow_relative=False)
+        if not reply_headers.get("location") or target is None:
+            raise FetchError(f"HTTP {status} redirect to {reply_headers.get('location', 'nowhere')[:100]!r}, not an http(s) URL")
+        hops.append((status, target))
+        current = target
+
+
+def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout, context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **headers}
+    try:
+        connection.connect()
+        _wait_at_most(connection, deadline)
+        connection.request("GET", target, headers=sent)
+        reply = connection.getresponse()
+        reply_headers = {name.lower(): value for name, value in reply.getheaders()}
+        status = reply.status
+        if status in REDIRECTS or status == 304:
+            return status, reply_headers, b""
+        if status in THROTTLED:
+            wait = retry_after_seconds(reply_headers.get("retry-after"))
+            asked = f", asked to wait {wait:.0f} s" if wait is not None else ""
+            raise FetchError(f"HTTP {status} {reply.reason}{asked}", retry_after=wait)
+        if status not in (200, 206):
+            raise FetchError(f"HTTP {status} {reply.reason}".rstrip())
+        body = _read_body(connection, reply, limits, deadline, truncate)
+        return status, reply_headers, _decoded(body, reply_headers.get("content-encoding", ""), limits.max_bytes, truncate)
+    except FetchError:
+        raise
+    except socket.gaierror:
+        raise FetchError(f"cannot resolve host {host!r}") from None
+    except TimeoutError:
+        raise FetchError(f"timed out (limit {limits.total_timeout:g} s)") from None
+    except ConnectionRefusedError:
+        raise FetchError("connection refused") from None
+    except ssl.SSLError as exc:
+        raise FetchError(f"TLS error: {exc.reason or exc}") from None
+    except (http.client.HTTPException, ValueError) as exc:
+        raise FetchError(f"bad HTTP response: {type(exc).__name__} {exc}".rstrip()) from None
+    except OSError as exc:
+        raise FetchError(f"network error: {exc.strerror or exc}") from None
+    finally:
+        connection.close()
+
+
+def _wait_at_most(connection: http.client.HTTPConnection, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(left)
+
+
+def _read_body(connection: http.client.HTTPConnection, reply: http.client.HTTPResponse, limits: Limits,
+               deadline: float, truncate: bool) -> bytes:
+    declared = reply.getheader("content-length")
+    if not truncate and declared and declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FetchError(f"larger than the {_size(limits.max_bytes)} limit ({_size(int(declared))} announced)")
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        _wait_at_most(connection, deadline)
+        chunk = reply.read1(CHUNK)  # one network read at most: the deadline is checked between reads
+        if not chunk:
+            return b"".join(chunks)
+        received += len(chunk)
+        if received > limits.max_bytes:
+            if truncate:
+                chunks.append(chunk[: len(chunk) - (received - limits.max_bytes)])
+                return b"".join(chunks)
+            raise FetchError(f"larger than the {_size(limits.max_bytes)} limit")
+        chunks.append(chunk)
+
+
+def _decoded(body: bytes, encoding: str, max_bytes: int, truncate: bool) -> bytes:
+    """The body without its gzip or deflate encoding, never more than ``max_bytes`` (a zip bomb stops there)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else (zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+    inflater = zlib.decompressobj(wbits)
+    try:
+        data = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        if truncate:
+            return b""
+        raise FetchError(f"corrupt {encoding} body: {exc}") from None
+    if len(data) > max_bytes:
+        if truncate:
+            return data[:max_bytes]
+        raise FetchError(f"larger than the {_size(max_bytes)} limit once decompressed")
+    return data
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: a number of seconds or an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
