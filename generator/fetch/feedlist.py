@@ -41,8 +41,12 @@ def load_feed_list(path: Path) -> FeedList:
     except (OSError, UnicodeDecodeError) as exc:
         raise FeedListError(f"{path}: cannot read: {exc}") from None
     if path.suffix.lower() in (".opml", ".xml") or text.lstrip().startswith("<"):
-        return FeedList(_unique(_opml_feeds(text, path)))
-    return _yaml_feed_list(text, path)
+        listed = FeedList(_unique(_opml_feeds(text, path)))
+    else:
+        listed = _yaml_feed_list(text, path)
+    if not listed.feeds:
+        raise FeedListError(f"{path}: lists no feeds yet; add their URLs under 'feeds:'")
+    return listed
 
 
 def _yaml_feed_list(text: str, path: Path) -> FeedList:

@@ -76,7 +76,7 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> ParsedFeed:
     entries = tuple(entry for item in parsed.entries[:10_000] if (entry := _xml_entry(item, url)))
     if not entries and (_HTML_PAGE.match(body[:1024]) or "html" in content_type.lower()):
         raise FeedError("an HTML page, not a feed")
-    if not entries and malformed:
+    if not entries and malformed and body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise FeedError(f"malformed XML ({_first_line(problem)})")
     if not entries and not parsed.get("version"):
         raise FeedError("not an RSS, Atom or JSON feed")

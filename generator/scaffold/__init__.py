@@ -1,4 +1,4 @@
-"""``newsdigest init DIR``: a new site with settings, two sample articles and metadata examples."""
+"""``newsdigest init DIR``: a new site with settings, two sample articles, metadata examples and a feeds list."""
 from __future__ import annotations
 
 import shutil
@@ -20,6 +20,7 @@ def init_site(folder: Path) -> int:
         return 1
     print(f"Created a news-digest site in {folder}. Next:\n"
           f"  cd {folder}\n"
+          "  newsdigest fetch    # after listing feeds in feeds.yaml: their new entries into content/\n"
           "  newsdigest serve    # preview with live reload\n"
           "  newsdigest build    # publish into public/")
     return 0

@@ -1,6 +1,7 @@
 """The command line as a user runs it: a real subprocess."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -98,7 +99,7 @@ def test_version_and_help_name_the_console_script(tmp_path):
 
     done = run(tmp_path, "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"newsdigest {__version__}"
-    assert "{build,serve,digest,init}" in run(tmp_path, "--help").stdout
+    assert "{build,serve,digest,fetch,init}" in run(tmp_path, "--help").stdout
 
 
 def test_config_errors_name_the_file_and_line(tmp_path):
@@ -166,6 +167,16 @@ def test_init_scaffolds_a_site_that_builds_cleanly(tmp_path):
     assert built.returncode == 0 and built.stderr == "", built.stderr
     assert "Built" in built.stdout and "from 2 articles" in built.stdout
     assert (site / "public/topics/robotics/index.html").is_file()
+    fetched = run(site, "fetch")  # the feeds list's examples are comments until the user picks feeds
+    assert fetched.returncode == 2 and fetched.stderr == "error: feeds.yaml: lists no feeds yet; add their URLs under 'feeds:'\n"
+    uncommented = re.sub(r"(?m)^# ?(settings:|  \w+: \d+)|^  # ", lambda m: m.group(1) or "  ", (site / "feeds.yaml").read_text())
+    from generator.fetch.feedlist import load_feed_list
+
+    (site / "feeds-example.yaml").write_text(uncommented)
+    example = load_feed_list(site / "feeds-example.yaml")
+    assert [(f.url, f.name, f.topics) for f in example.feeds] == [
+        ("https://news.example.org/technology/rss.xml", "", ()), ("https://blog.example.net/feed.json", "Example Blog", ("Robotics",))]
+    assert example.limits.total_timeout == 30 and example.max_entries == 200
     again = run(tmp_path, "init", "mysite")
     assert again.returncode == 2 and "already exists" in again.stderr
     assert (site / "site.yaml").read_text() == settings

@@ -120,6 +120,15 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
     assert "/old.xml" not in [r.path for r in asked] and "/moved.xml" in [r.path for r in asked]  # the move is remembered
     assert not any(r.path.startswith("/img/") for r in asked)  # sizes are asked for new entries only
 
+    # An editor deletes a fetched story: it stays deleted. A lost state costs conditional requests, not duplicates.
+    (content / "2026-12-01-lighthouse-gets-a-new-lamp.md").unlink()
+    assert "0 new articles" in fetch(tmp_path).stdout
+    (content / ".fetch-state.json").write_text('{"version": 1, "feeds": {')
+    third = fetch(tmp_path)
+    assert third.returncode == 0 and "unreadable (JSONDecodeError); starting afresh" in third.stderr
+    # Only the deleted story comes back (nothing remembers its deletion now); the others are found by their URLs.
+    assert "1 new article in" in third.stdout and sorted(p.name for p in content.glob("*.md")) == sorted(written)
+
 
 def test_every_request_is_polite(tmp_path: Path, server: FeedServer) -> None:
     make_site(tmp_path, server, ["/conditional.xml"])

@@ -36,6 +36,8 @@ def test_wheel_installs_into_a_fresh_venv_and_builds_a_site(tmp_path):
     subprocess.run([newsdigest, "init", "site"], cwd=work, check=True, capture_output=True, timeout=60)
     built = subprocess.run([newsdigest, "build"], cwd=work / "site", capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
+    fetched = subprocess.run([newsdigest, "fetch"], cwd=work / "site", capture_output=True, text=True, timeout=60)
+    assert fetched.returncode == 2 and "feeds.yaml: lists no feeds yet" in fetched.stderr  # its dependencies are installed too
     assert (work / "site/public/css").is_dir() and (work / "site/public/news").is_dir()
     module = subprocess.run([venv / "bin/python", "-m", "generator", "build", "--output", "out2"], cwd=work / "site",
                             capture_output=True, text=True, timeout=120)
