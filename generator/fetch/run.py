@@ -202,6 +202,10 @@ def _take(answer: _Answer, feed_list: FeedList, state: FetchState, matcher: Topi
 
 
 def _redirect_notes(response: Response, memory: dict[str, Any]) -> tuple[str, ...]:
+    if response.redirects:
+        memory["redirects"] = [list(hop) for hop in response.redirects]
+    else:
+        memory.pop("redirects", None)
     moved = response.moved_permanently_to
     if moved and moved != memory.get("moved_to"):
         memory["moved_to"] = moved

@@ -9,6 +9,7 @@ never a duplicate: stories already in the folder are found by their URLs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -136,13 +137,28 @@ def write_new(content_dir: Path, draft: Draft) -> str:
         for number in range(1, 1000):
             name = f"{stem}.md" if number == 1 else f"{stem}-{number}.md"
             try:
-                os.link(temporary, content_dir / name)
+                _link_or_create(temporary, content_dir / name, draft.text)
             except FileExistsError:
                 continue
             return name
         raise FileExistsError(f"{content_dir / draft.file_name}: 999 files of that name exist")
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _link_or_create(temporary: Path, target: Path, text: str) -> None:
+    """Hard-link ``temporary`` to ``target``; where links are not supported, create ``target`` exclusively."""
+    try:
+        os.link(temporary, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # still never replaces a file
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 @contextlib.contextmanager

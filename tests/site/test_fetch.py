@@ -104,6 +104,8 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
 
     state = json.loads((content / ".fetch-state.json").read_text())
     assert state["feeds"][server.base + "/old.xml"]["moved_to"] == server.base + "/moved.xml"
+    assert state["feeds"][server.base + "/old.xml"]["redirects"] == [[301, server.base + "/moved.xml"]]
+    assert f"warning: {server.base}/old.xml: moved permanently to {server.base}/moved.xml" in first.stderr
     assert state["feeds"][server.base + "/conditional.xml"]["etag"] == '"pier-v1"'
 
     before = {p.name: p.read_bytes() for p in content.iterdir() if p.is_file()}
