@@ -158,5 +158,5 @@ KINDS: list[PageKind] = [
     *_collection_kinds(),
     PageKind("404", lambda given: [OutputPage("404.html", "404.html", "404")], lambda site, page: _base_context(page)),
     PageKind("search", lambda given: [OutputPage("search/index.html", "search.html", "search")],
-             lambda site, page: _base_context(page), needs="search"),
+             lambda site, page: _base_context(page), needs="search", sitemap="list"),
 ]
