@@ -50,11 +50,28 @@ def _published_days(index: SiteIndex) -> tuple[list[date], dict[str, list[date]]
     return site, topics
 
 
-def _sources(index: SiteIndex, days: Sequence[date], topic: str | None = None) -> tuple[str, ...]:
-    """The published articles of those days (of the stories that have an article of ``topic``)."""
+def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
+    """The published articles of those days."""
     return tuple(index.articles[s].source for d in days for e in index.days[d].entries
-                 if topic is None or any(t.slug == topic for a in e.articles for t in index.articles[a].topics)
                  for s in e.articles if index.articles[s].is_published)
+
+
+def _topic_sources(index: SiteIndex, topic_days: dict[str, list[date]]) -> dict[str, tuple[str, ...]]:
+    """Each topic's ``_sources``: the published articles of its days' stories that have an article of it.
+
+    One pass over each day shown by any topic, not one per topic and day: a day's story is looked at once
+    whatever the number of topics (a site has hundreds).
+    """
+    by_day: dict[date, dict[str, list[str]]] = {}
+    for day in {d for days in topic_days.values() for d in days}:
+        found: dict[str, list[str]] = {}
+        for entry in index.days[day].entries:
+            members = [index.articles[s] for s in entry.articles]
+            published = [a.source for a in members if a.is_published]
+            for topic in {t.slug for a in members for t in a.topics}:
+                found.setdefault(topic, []).extend(published)
+        by_day[day] = found
+    return {topic: tuple(s for d in days for s in by_day[d].get(topic, ())) for topic, days in topic_days.items()}
 
 
 def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStamp:
@@ -71,10 +88,11 @@ def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     sources = _sources(index, days)
     pages = [OutputPage(urls.digest_path() + "feed.xml", "digest_feed.xml", "digest_feed", sources=sources, stamp=stamp),
              OutputPage(urls.digest_path() + "feed.json", "digest_feed.json", "digest_feed", sources=sources, stamp=stamp)]
+    shown = {topic.key: topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS] for topic in index.topics.values()}
+    of_topic = _topic_sources(index, shown)
     for topic in index.topics.values():
-        shown = topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS]
         pages.append(OutputPage(topic.path() + "digest.xml", "topic_digest.xml", "topic_digest", topic.key,
-                                sources=_sources(index, shown, topic.key), stamp=_stamp(index, shown, topic.name)))
+                                sources=of_topic[topic.key], stamp=_stamp(index, shown[topic.key], topic.name)))
     return pages
 
 
