@@ -140,6 +140,7 @@ class FeedServer:
     base: str
     host: str
     requests: list[Request] = field(default_factory=list)
+    changing: dict[str, str] = field(default_factory=dict)  # path -> a feed a test rewrites between runs
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -208,7 +209,12 @@ def feed_server() -> Iterator[FeedServer]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append(Request(self.path, headers))
             route = routes.get(self.path.split("?")[0])
-            status, reply_headers, body = route(headers) if route else (404, {"Content-Type": "text/plain"}, b"not here")
+            if self.path in state.changing:
+                status, reply_headers, body = 200, {"Content-Type": "application/rss+xml"}, state.changing[self.path].encode()
+            elif route:
+                status, reply_headers, body = route(headers)
+            else:
+                status, reply_headers, body = 404, {"Content-Type": "text/plain"}, b"not here"
             self.send_response(status)
             for name, value in reply_headers.items():
                 self.send_header(name, value)

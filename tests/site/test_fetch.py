@@ -189,6 +189,26 @@ def test_fetch_never_touches_an_existing_file_and_knows_its_stories(tmp_path: Pa
     assert sorted(articles(content)) == ["2026-12-01-pier-reopens-after-storm-repairs-2.md", "2026-12-01-pier-reopens-after-storm-repairs.md", "my-lamp.md"]
 
 
+def rss_item(guid: str, link: str, title: str) -> str:
+    return (f"<item><guid>{guid}</guid><link>{link}</link><title>{title}</title>"
+            "<pubDate>Tue, 01 Dec 2026 03:00:00 GMT</pubDate><description>Text.</description></item>")
+
+
+def test_an_entry_is_known_by_its_id_or_its_url(tmp_path: Path, server: FeedServer) -> None:
+    content = make_site(tmp_path, server, ["/changing.xml"])
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>Wharf Wire</title>{}</channel></rss>'
+    server.changing["/changing.xml"] = feed.format(rss_item("w-1", "https://wharf.example/a", "First headline"))
+    assert fetch(tmp_path).returncode == 0
+    # The outlet moves the story to another URL and retitles it (same guid); then a new guid reuses the old URL.
+    server.changing["/changing.xml"] = feed.format(rss_item("w-1", "https://wharf.example/a-moved", "Retitled headline")
+                                                   + rss_item("w-2", "https://wharf.example/a?utm_source=x", "Third try"))
+    second = fetch(tmp_path)
+    assert second.returncode == 0 and "0 new articles" in second.stdout
+    server.changing["/changing.xml"] = feed.format(rss_item("w-3", "https://wharf.example/b", "A new one"))
+    assert "1 new article" in fetch(tmp_path).stdout
+    assert sorted(articles(content)) == ["2026-12-01-a-new-one.md", "2026-12-01-first-headline.md"]
+
+
 def test_an_opml_list_works_like_feeds_yaml(tmp_path: Path, server: FeedServer) -> None:
     content = make_site(tmp_path, server, ["/moved.xml"])
     (tmp_path / "feeds.yaml").unlink()
