@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -120,25 +120,12 @@ def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from .fetch import fetch
-    from .fetch.feedlist import FeedListError
-    from .fetch.store import FetchBusy
 
     feeds = args.feeds or next((p for p in DEFAULT_FEEDS if p.exists()), DEFAULT_FEEDS[0])
     if not args.content.is_dir():
         print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
         return 2
-    try:
-        result = fetch(feeds, args.content)
-    except (FeedListError, FetchBusy) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}; files already written are kept and found again next run", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Interrupted; files already written are kept and found again next run.", file=sys.stderr)
-        return 130
+    result = fetch(feeds, args.content)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for feed in result.reports:
@@ -153,30 +140,30 @@ def _fetch(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    if args.command == "init":
-        from .scaffold import init_site
+def _site_command(args: argparse.Namespace) -> int:
+    options = options_from(args)
+    if options.config_path is not None and not options.config_path.is_file():
+        raise ConfigError(f"{options.config_path}: no such settings file")
+    if not args.content.is_dir():
+        print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        from .serve import serve
 
-        return init_site(args.folder)
-    if args.command == "fetch":
-        return _fetch(args)
+        return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
+    if args.command == "digest":
+        return _digest(args, options)
+    _warn_if_local(options)
+    result = build(options)
+    report(result, options)
+    return 1 if result.failed else 0
+
+
+def _one_line_failures(command: Callable[[], int], refused: tuple[type[Exception], ...], afterwards: str) -> int:
+    """Run ``command``; whatever stops it prints one line saying what is left (``afterwards``), never a traceback."""
     try:
-        options = options_from(args)
-        if options.config_path is not None and not options.config_path.is_file():
-            raise ConfigError(f"{options.config_path}: no such settings file")
-        if not args.content.is_dir():
-            print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
-            return 2
-        if args.command == "serve":
-            from .serve import serve
-
-            return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
-        if args.command == "digest":
-            return _digest(args, options)
-        _warn_if_local(options)
-        result = build(options)
-    except (ConfigError, OutputRefused, OutputBusy) as exc:
+        return command()
+    except refused as exc:  # before anything was touched
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RenderError as exc:
@@ -184,10 +171,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}; the previous output is left as it was", file=sys.stderr)
+        print(f"error: {where}{exc.strerror or exc}; {afterwards}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted; the previous output is left as it was.", file=sys.stderr)
+        print(f"Interrupted; {afterwards}.", file=sys.stderr)
         return 130
-    report(result, options)
-    return 1 if result.failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    if args.command == "init":
+        from .scaffold import init_site
+
+        return init_site(args.folder)
+    if args.command == "fetch":
+        from .fetch.feedlist import FeedListError
+        from .fetch.store import FetchBusy
+
+        return _one_line_failures(lambda: _fetch(args), (FeedListError, FetchBusy),
+                                  "files already written are kept and found again next run")
+    return _one_line_failures(lambda: _site_command(args), (ConfigError, OutputRefused, OutputBusy),
+                              "the previous output is left as it was")
