@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from . import urls
-from .digest_pages import edition
+from .digest_pages import day_stories, edition, latest
 from .groups import COLLECTION_KINDS, TOPICS
 from .kinds import PageKind, PlanInput, RowsStamp, Site
 from .models import OutputPage, SiteIndex
@@ -100,7 +100,12 @@ def _feed_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index, config, stamp = site.index, site.config, page.stamp
     assert isinstance(stamp, DigestFeedStamp)
     topic = index.topics[page.key] if page.key else None
-    editions = [edition(index, config, d, published_only=True, topic=page.key) for d in stamp.days]
+    if topic is None:  # the site's digest feed carries each day's e-mail edition
+        editions = [edition(index, config, d, published_only=True) for d in stamp.days]
+    else:  # a topic's lists its stories
+        shown = {d: day_stories(index, d, published_only=True, topic=page.key) for d in stamp.days}
+        editions = [{"date": d, "stories": stories, "updated": latest(stories),
+                     "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(d))} for d, stories in shown.items()]
     folder = topic.path() if topic else urls.digest_path()
     return {"page_path": page.path, "editions": editions, "topic": topic, "updated": stamp.updated,
             "self_url": urls.absolute_url(config.base_url, config.base_path, page.path),

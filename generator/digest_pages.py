@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import urls
@@ -81,26 +81,43 @@ def _plan_days(given: PlanInput) -> list[OutputPage]:
     return pages
 
 
-def _shown(index: SiteIndex, entry: DayEntry) -> ShownEntry:
-    lead, *others = (index.articles[slug] for slug in entry.articles)
+def _shown(index: SiteIndex, entry: DayEntry, articles: tuple[str, ...]) -> ShownEntry:
+    lead, *others = (index.articles[slug] for slug in articles)
     return ShownEntry(lead, tuple(others), entry.outlets, urls.story_path(entry.story) if entry.story else None)
 
 
-def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False,
-            neighbours: tuple[date | None, date | None] = (None, None), topic: str | None = None) -> dict[str, Any]:
-    """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
-    carry drafts (a day page and its e-mail edition show what a preview shows); ``topic``: only its stories."""
-    found = index.days[day]
-    entries = found.entries
+def _kept(index: SiteIndex, day: date, published_only: bool, topic: str | None) -> list[tuple[DayEntry, tuple[str, ...]]]:
+    """A day's entries with the articles shown of each; ``topic``: only the entries with an article of it."""
+    entries = index.days[day].entries
     if topic is not None:
         entries = tuple(e for e in entries if any(t.slug == topic for s in e.articles for t in index.articles[s].topics))
-    if published_only:
-        entries = tuple(replace(e, articles=kept) for e in entries
-                        if (kept := tuple(s for s in e.articles if index.articles[s].is_published)))
-        published = [index.articles[s] for e in entries for s in e.articles]
-        found = replace(found, entries=entries, articles=len(published),
+    if not published_only:
+        return [(e, e.articles) for e in entries]
+    return [(e, kept) for e in entries if (kept := tuple(s for s in e.articles if index.articles[s].is_published))]
+
+
+def latest(stories: Sequence[ShownEntry]) -> datetime | None:
+    """When the newest lead of ``stories`` was published: a feed entry's <updated>."""
+    return max((e.lead.published for e in stories), default=None)
+
+
+def day_stories(index: SiteIndex, day: date, published_only: bool = False, topic: str | None = None) -> list[ShownEntry]:
+    """A day's stories as shown. The topic digest feeds ask for thirty days of each topic: this builds only those."""
+    return [_shown(index, entry, articles) for entry, articles in _kept(index, day, published_only, topic)]
+
+
+def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: bool = False,
+            neighbours: tuple[date | None, date | None] = (None, None)) -> dict[str, Any]:
+    """What a day page and its e-mail edition show. ``published_only`` for feeds and the API, which never
+    carry drafts (a day page and its e-mail edition show what a preview shows)."""
+    kept = _kept(index, day, published_only, None)
+    shown = [_shown(index, entry, articles) for entry, articles in kept]
+    found = index.days[day]
+    if published_only:  # the day counted again without its drafts
+        published = [index.articles[s] for _, articles in kept for s in articles]
+        found = replace(found, entries=tuple(e if len(articles) == len(e.articles) else replace(e, articles=articles) for e, articles in kept),
+                        articles=len(published),
                         outlets=len({a.provider.key for a in published if a.provider}))
-    shown = [_shown(index, entry) for entry in entries]
     by_topic: dict[TopicRef | None, list[ShownEntry]] = {}
     for entry in shown[TOP_OF_DAY:]:
         by_topic.setdefault(index.focus_topic(entry.lead), []).append(entry)
@@ -109,6 +126,7 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
     return {
         "page_path": urls.day_path(day),
         "day": found, "date": day, "top": shown[:TOP_OF_DAY], "by_topic": topics, "stories": shown,
+        "updated": latest(shown),
         "email_stories": shown[: config.digest_email_stories],
         "more": max(0, len(shown) - config.digest_email_stories),
         "previous": previous, "next": following,
