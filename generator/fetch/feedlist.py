@@ -28,6 +28,7 @@ class FeedList:
     feeds: tuple[FeedSpec, ...]
     limits: Limits = field(default_factory=Limits)
     max_entries: int = 200  # per feed and run: a feed of 10,000 entries is read in runs, newest first
+    contact: str = ""  # the site owner's URL or e-mail address, for the User-Agent
 
 
 SETTINGS = {"timeout": "total_timeout", "connect_timeout": "connect_timeout", "max_mb": "max_bytes"}
@@ -62,7 +63,11 @@ def _yaml_feed_list(text: str, path: Path) -> FeedList:
     if not isinstance(data, dict) or not isinstance(data.get("feeds") or [], list):
         raise FeedListError(f"{path}: expected 'feeds:' with a list of feed URLs")
     feeds = [_yaml_feed(item, path, number) for number, item in enumerate(data.get("feeds") or [], 1)]
-    return FeedList(_unique(feeds), _limits(data.get("settings"), path), _positive_int(data.get("settings"), "max_entries", 200, path))
+    settings = data.get("settings")
+    contact = clean_text(settings.get("contact"))[0] if isinstance(settings, dict) else ""
+    if any(c in contact for c in "()\r\n"):
+        raise FeedListError(f"{path}: settings.contact should be a URL or an e-mail address")
+    return FeedList(_unique(feeds), _limits(settings, path), _positive_int(settings, "max_entries", 200, path), contact)
 
 
 def _yaml_feed(item: Any, path: Path, number: int) -> FeedSpec:

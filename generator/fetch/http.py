@@ -19,7 +19,12 @@ from urllib.parse import urljoin, urlsplit
 from .. import __version__
 from ..clean import clean_url
 
-USER_AGENT = f"newsdigest/{__version__} (feed fetcher of a static news-digest generator; +https://pypi.org/project/news-digest-generator/)"
+USER_AGENT = f"newsdigest/{__version__} (feed fetcher of a static news-digest generator)"
+
+
+def user_agent(contact: str = "") -> str:
+    """Ours, with the site owner's contact (a URL or an e-mail address) when given, as crawlers write it."""
+    return f"{USER_AGENT[:-1]}; +{contact})" if contact else USER_AGENT
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 THROTTLED = (429, 503)

@@ -16,13 +16,13 @@ from .http import FetchError, Limits, get
 PROBE_BYTES = 64 * 1024
 
 
-def picture_size(url: str, limits: Limits) -> tuple[int, int] | None:
+def picture_size(url: str, limits: Limits, agent: str) -> tuple[int, int] | None:
     """(width, height), or None if the picture cannot be fetched or is not one Pillow knows."""
     from PIL import Image, UnidentifiedImageError  # only fetch needs Pillow here; builds never pay for the import
 
     probe = replace(limits, max_bytes=PROBE_BYTES, total_timeout=min(limits.total_timeout, 10.0))
     try:
-        response = get(url, {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept": "image/*"}, probe, truncate=True)
+        response = get(url, {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept": "image/*", "User-Agent": agent}, probe, truncate=True)
         content_type = response.headers.get("content-type", "image/")
         if not content_type.startswith("image/"):
             return None

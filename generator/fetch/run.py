@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ..metadata import load_metadata
 from .entries import TopicMatcher, canonical_url, draft_article, url_key
 from .feedlist import FeedList, FeedSpec, load_feed_list
-from .http import FetchError, Limits, Response, get
+from .http import FetchError, Limits, Response, get, user_agent
 from .parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
 from .pictures import picture_size
 from .store import FetchState, entry_id_key, fetch_lock, load_state, note_existing, save_state, write_new
@@ -110,7 +110,7 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
     not_before = memory.get("not_before", "")
     if not_before and not_before > now.isoformat():
         return _Answer(spec, waiting_until=not_before)
-    headers = {"Accept": ACCEPT}
+    headers = {"Accept": ACCEPT, "User-Agent": user_agent(feed_list.contact)}
     if memory.get("etag"):
         headers["If-None-Match"] = memory["etag"]
     if memory.get("last_modified"):
@@ -124,7 +124,7 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
     except (FetchError, FeedError) as exc:
         return _Answer(spec, error=exc)
     new = [entry for entry in feed.entries[: feed_list.max_entries] if not _known(entry, spec, state)]
-    sizes = _picture_sizes(new, feed.logo, memory, feed_list.limits)
+    sizes = _picture_sizes(new, feed.logo, memory, feed_list.limits, headers["User-Agent"])
     return _Answer(spec, response, feed, sizes)
 
 
@@ -143,18 +143,18 @@ def _known(entry: FeedEntry, spec: FeedSpec, state: FetchState) -> bool:
 
 
 def _picture_sizes(entries: Iterable[FeedEntry], logo: FeedPicture | None, memory: dict[str, Any],
-                   limits: Limits) -> dict[str, tuple[int, int]]:
+                   limits: Limits, agent: str) -> dict[str, tuple[int, int]]:
     sizes: dict[str, tuple[int, int]] = {}
     remembered = memory.get("logo")
     if logo and not (logo.width and logo.height):
         if isinstance(remembered, list) and len(remembered) == 3 and remembered[0] == logo.url:
             sizes[logo.url] = (int(remembered[1]), int(remembered[2]))
-        elif size := picture_size(logo.url, limits):
+        elif size := picture_size(logo.url, limits, agent):
             sizes[logo.url] = size
     for entry in entries:
         unsized = [p for p in entry.pictures if not (p.width and p.height) and p.url not in sizes][:PICTURES_PER_ENTRY]
         for picture in unsized:
-            if size := picture_size(picture.url, limits):
+            if size := picture_size(picture.url, limits, agent):
                 sizes[picture.url] = size
     return sizes
 

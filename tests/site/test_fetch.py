@@ -134,10 +134,13 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
 
 def test_every_request_is_polite(tmp_path: Path, server: FeedServer) -> None:
     make_site(tmp_path, server, ["/conditional.xml"])
+    listed = yaml.safe_load((tmp_path / "feeds.yaml").read_text())
+    listed["settings"]["contact"] = "editor@mysite.example"
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump(listed))
     start = len(server.requests)
     assert fetch(tmp_path).returncode == 0
     headers = server.requests[start].headers
-    assert headers["user-agent"].startswith(f"newsdigest/{__version__} ")
+    assert headers["user-agent"].startswith(f"newsdigest/{__version__} (") and headers["user-agent"].endswith("; +editor@mysite.example)")
     assert "gzip" in headers["accept-encoding"]
     assert "application/rss+xml" in headers["accept"]
     assert len(articles(tmp_path / "content")) == 1  # read through gzip
