@@ -77,7 +77,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
     <link rel="enclosure" type="video/mp4" href="https://coastline.example/media/control-room.mp4" length="99"/>
     <id>tag:coastline.example,2026:2</id>
     <updated>2026-11-30T12:00:00Z</updated>
-    <content type="html">&lt;p&gt;Operators now watch every berth from one room.&lt;/p&gt;</content>
+    <content type="html">&lt;p&gt;Operators now watch every berth from one room. The harbourâ€™s pilots moved in first.&lt;/p&gt;</content>
   </entry>
 </feed>
 """

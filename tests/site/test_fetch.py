@@ -83,7 +83,7 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
     assert roof["topics"] == ["Harbour", "Energy"]
     video = next(a for a in written.values() if "control room" in str(a["title"]))
     assert video["type"] == "video" and video["provider"]["name"] == "Coastline Tech Weekly"
-    assert video["excerpt"] == "Operators now watch every berth from one room."
+    assert video["excerpt"] == "Operators now watch every berth from one room. The harbour’s pilots moved in first."  # mojibake repaired
     tide = next(a for a in written.values() if "Tide sensors" in str(a["title"]))
     assert tide["publishedDateTime"].isoformat() == "2026-12-01T05:45:00+00:00"
     assert tide["images"] == [{"url": f"{server.base}/img/tide.jpg", "width": 1024, "height": 576}]
