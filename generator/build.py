@@ -13,56 +13,44 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from markupsafe import Markup
 
-from . import index, mirror, plan, urls
+from . import mirror, urls
 from .assets import fingerprinted_names
 from .cache import Manifest, StateCache, cache_file
 from .config import load_config
 from .content import ContentFiles, file_stat
-from .index import apply_metadata, build_index
 from .inputs import input_stats
 from .kinds import Site
-from .local_files import metadata_without, missing_images, missing_problems, references_missing, without_missing
+from .local_files import missing_problems
 from .memo import ArticleMemo
 from .metadata import load_metadata
-from .models import Article, OutputPage, Problem, Story
+from .models import Article, OutputPage, Problem
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
 from .parallel import map_chunks
-from .plan import page_context, plan_site
+from .plan import page_context
 from .progress import Progress
-from .read import ReadLimits, ReadResult, read_article, resolve_slug_collisions
+from .read import ReadLimits, ReadResult, read_article
+from .reindex import fingerprint, patch_index, rebuild_index_and_plan
 from .render import BUILTIN_TEMPLATES, make_environment, preload_templates, render_page, theme_folder
 from .search import search_index
 from .sources import scan_layered
-from .state import BuildState, pages_by_source
+from .state import BuildState
 from .static_files import copy_files
 from .steps import run_steps
-from .stories import StoryGrouper
 from .write import Publisher, WriteReport
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
 BUILTIN_STATIC = theme_folder("static")
-T = TypeVar("T")
-
-
-# What the index and the page plan read of an article, as they declare it: an edit that changes
-# none of these (a headline, an excerpt, a body) keeps the index and plan and re-renders only the
-# pages that show the article.
-STRUCTURE_FIELDS = tuple(sorted(index.READS | plan.READS))
-
-
-def _structure(article: Article) -> tuple[Any, ...]:
-    return tuple(getattr(article, name) for name in STRUCTURE_FIELDS)
 
 
 class _StrictStepFailure(Exception):
@@ -224,7 +212,7 @@ class Builder:
 
         if self.state.index is not None and self.state.index.today != self._today():
             self.state.stale = True  # a new day: "Today" on the home page moves (serve overnight, a cached state)
-        if self.state.stale or not self._patch_index(changed):
+        if self.state.stale or not patch_index(self.state, changed, self._included):
             to_render = self._rebuild_index_and_plan(available)
         elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
             to_render = {p.path: p for p in self.state.pages}
@@ -255,7 +243,7 @@ class Builder:
             if self._mirror is not None:
                 mirror.publish(publisher, self._mirror, set(self._pictures.values()))
             # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
-            fingerprints = {page.path: self._fingerprint(page) for page in pages}
+            fingerprints = {page.path: fingerprint(self.state, page) for page in pages}
             copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
             copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
                                                frozenset(self.state.content.assets))
@@ -299,30 +287,16 @@ class Builder:
         return result
 
     def _mirror_pictures(self, to_render: dict[str, OutputPage], result: BuildResult) -> dict[str, OutputPage]:
-        """With ``images: {mirror: true}``: every remote picture shown, mirrored (mirror.py) before pages render.
-
-        A picture's outcome is kept from build to build; if one that was known changes (a failed picture
-        arrives a day later), every page is rendered again. Returns the pages to render.
-        """
-        config, index = self.state.config, self.state.index
-        assert config is not None and index is not None and self.state.shown_metadata is not None
-        if not config.images_mirror:
-            self._mirror, self.state.mirrored = None, {}
-            self._pictures.clear()
-            return to_render
-        folder = cache_file(self.options.output_dir).parent / "images"
-        self._mirror = mirror.ImageMirror(folder, mirror.MirrorSettings(total_timeout=config.images_timeout,
-                                                                        max_bytes=config.images_max_bytes))
-        wanted = mirror.pictures_of(index.articles.values(), self.state.shown_metadata)
-        known = self.state.mirrored
-        found, problems = self._mirror.prepare(url for url in wanted if known.get(url) is None)
-        result.problems += problems
-        outcomes = {url: found.get(url) or known.get(url) for url in wanted}
-        changed = any(url in known and known[url] != outcome for url, outcome in outcomes.items())
-        self.state.mirrored = outcomes
+        """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
+        pages to render: all of them when a known picture's outcome changed."""
+        assert self.state.config is not None and self.state.index is not None and self.state.shown_metadata is not None
+        pictures = mirror.mirror_round(self.state.config, cache_file(self.options.output_dir).parent / "images",
+                                       self.state.index.articles.values(), self.state.shown_metadata, self.state.mirrored)
+        self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
+        result.problems += pictures.problems
         self._pictures.clear()
-        self._pictures.update({url: picture for url, picture in outcomes.items() if picture is not None})
-        return {p.path: p for p in self.state.pages} if changed else to_render
+        self._pictures.update({url: copies for url, copies in pictures.outcomes.items() if copies is not None})
+        return {p.path: p for p in self.state.pages} if pictures.changed else to_render
 
     def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
         """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
@@ -386,83 +360,20 @@ class Builder:
 
     # --- index and plan --------------------------------------------------------------
 
-    def _patch_index(self, changed: set[str]) -> bool:
-        """Swap re-read articles into the current index when nothing structural changed.
-
-        An edited title or excerpt changes no list, order or sidebar membership,
-        so the index and the page plan stay valid; only pages showing the file
-        need rendering. Returns False when a full re-index is needed.
-        """
-        assert self.state.index is not None and self.state.metadata is not None
-        articles = dict(self.state.index.articles)
-        for source in changed:
-            entry = self.state.content.sources.get(source)
-            new = entry.article if entry else None
-            before = self.state.structure_as_read.get(source)
-            if new is None or not self._included(new):
-                if before is not None:
-                    return False  # it left the site
-                continue
-            if before != _structure(new) or references_missing(new, self.state.available):
-                return False
-            slug = self.state.slugs[source]
-            articles[slug] = apply_metadata(replace(new, slug=slug), self.state.shown_metadata or self.state.metadata)
-        if set(self._stories(articles.values())) != set(self.state.index.stories.values()):
-            return False  # a new headline moved an article into or out of a story
-        self.state.index = replace(self.state.index, articles=articles)
-        return True
-
     def _rebuild_index_and_plan(self, available: frozenset[str]) -> dict[str, OutputPage]:
-        """Index and plan from scratch; return the pages whose fingerprint changed."""
-        assert self.state.config is not None and self.state.metadata is not None
-        included = [s.article for s in self.state.content.sources.values() if s.article and self._included(s.article)]
-        self.state.structure_as_read = {a.source: _structure(a) for a in included}
-        articles, self.state.slug_problems = resolve_slug_collisions(included)
-        self.state.slugs = {a.source: a.slug for a in articles}
-        self.state.available = available
-        missing = missing_images(articles, self.state.metadata, self.state.available)
-        if missing.keys() != self.state.missing.keys():
-            self.state.rendered.clear()  # images appear or vanish on pages whose sources did not change
-        self.state.missing = missing
-        self.state.shown_metadata = metadata_without(self.state.metadata, missing)
-        articles = [without_missing(a, missing) for a in articles]
-        tz = self.state.config.timezone or timezone.utc
-        self.state.index = build_index(articles, self.state.shown_metadata, tz, self._stories(articles), self._today(),
-                                       days=self.state.config.digest, previous=self.state.index)
-        self.state.pages = plan_site(self.state.index, self.state.config)
-        self.state.pages_by_source = pages_by_source(self.state.pages)
-        self.state.stale = False
+        to_render = rebuild_index_and_plan(self.state, available, self._included, self._today())
+        assert self.state.index is not None
         for memo in (self._items, self._fragments):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)
-        return {p.path: p for p in self.state.pages if self.state.rendered.get(p.path) != self._fingerprint(p)}
+        return to_render
 
     def _today(self) -> date:
         assert self.state.config is not None
         return (self.options.now or datetime.now(timezone.utc)).astimezone(self.state.config.timezone or timezone.utc).date()
 
-    def _stories(self, articles: Iterable[Article]) -> tuple[Story, ...]:
-        """Group coverage across outlets; after an edit, only the articles within the window of it."""
-        assert self.state.config is not None
-        if not self.state.config.stories:
-            return ()
-        window = timedelta(hours=self.state.config.story_window_hours)
-        if self.state.grouper is None or self.state.grouper.window != window.total_seconds():
-            self.state.grouper = StoryGrouper(window)
-        return self.state.grouper.update(articles)
-
     def _context(self, page: OutputPage) -> dict[str, Any]:
         assert self.state.index is not None and self.state.config is not None
         return page_context(Site(self.state.index, self.state.config, self._items), page)
-
-    def _fingerprint(self, page: OutputPage) -> tuple[Any, ...]:
-        """What a page was rendered from: its plan, and the digest and slug of each file it shows.
-
-        Kept for every page in the build cache: the page's own tuples and strings are shared, not copied,
-        so the cache holds a few objects per page rather than one per source shown.
-        """
-        files, slugs = self.state.content.sources, self.state.slugs
-        return (page.template, page.kind, page.key, page.number, page.stamp, page.sources,
-                tuple([files[s].digest for s in page.sources]), tuple([slugs[s] for s in page.sources]))
 
     # --- rendering and copying ------------------------------------------------------
 

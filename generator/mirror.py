@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .metadata import Metadata
-from .models import Article, Image, Problem
+from .models import Article, Image, Problem, SiteConfig
 
 WIDTHS = (160, 320, 640, 960, 1280)  # the sizes written (those below the original's width, and the original's if smaller)
 FOLDER = "media/"  # in the output
@@ -219,6 +219,29 @@ def pictures_of(articles: Iterable[Article], metadata: Metadata) -> set[str]:
         images += [entry.image for entry in article.related]
         images += [entry.provider.logo for entry in article.related if entry.provider]
     return remote_urls(images)
+
+
+@dataclass(frozen=True)
+class MirrorRound:
+    """One build's pictures: what pages show for each remote URL, and whether a known outcome changed."""
+
+    mirror: ImageMirror | None  # None when the mirror is off
+    outcomes: dict[str, Mirrored | None]  # every remote picture shown -> its copies, None while it fails
+    problems: list[Problem]
+    changed: bool  # a picture known before has another outcome (a failed one arrived): every page renders again
+
+
+def mirror_round(config: SiteConfig, folder: Path, articles: Iterable[Article], metadata: Metadata,
+                 known: dict[str, Mirrored | None]) -> MirrorRound:
+    """Mirror the pictures not known yet (``known``: the last build's outcomes); nothing when the mirror is off."""
+    if not config.images_mirror:
+        return MirrorRound(None, {}, [], False)
+    mirror = ImageMirror(folder, MirrorSettings(total_timeout=config.images_timeout, max_bytes=config.images_max_bytes))
+    wanted = pictures_of(articles, metadata)
+    found, problems = mirror.prepare(url for url in wanted if known.get(url) is None)
+    outcomes = {url: found.get(url) or known.get(url) for url in wanted}
+    changed = any(url in known and known[url] != outcome for url, outcome in outcomes.items())
+    return MirrorRound(mirror, outcomes, problems, changed)
 
 
 def publish(publisher: Any, mirror: ImageMirror, pictures: Iterable[Mirrored]) -> None:

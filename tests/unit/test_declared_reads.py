@@ -1,6 +1,6 @@
 """Each derived structure declares the article fields it reads; an edit touching none of them keeps it.
 
-Incremental builds trust these declarations (``build._structure``): a field
+Incremental builds trust these declarations (``reindex.structure``): a field
 read but not declared would leave stale pages behind. These tests record
 every field the real functions read and fail on an undeclared one.
 """

@@ -1,0 +1,102 @@
+"""Keeping the index and the page plan in step with the content: patched after an edit, rebuilt otherwise.
+
+The build (build.py) decides when; this module does it, on the :class:`BuildState`
+one build leaves for the next, and says which pages must be rendered again.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date, timedelta, timezone
+from typing import Any
+
+from . import index, plan
+from .index import apply_metadata, build_index
+from .local_files import metadata_without, missing_images, references_missing, without_missing
+from .models import Article, OutputPage, Story
+from .plan import plan_site
+from .read import resolve_slug_collisions
+from .state import BuildState, pages_by_source
+from .stories import StoryGrouper
+
+# What the index and the page plan read of an article, as they declare it: an edit that changes
+# none of these (a headline, an excerpt, a body) keeps the index and plan and re-renders only the
+# pages that show the article.
+STRUCTURE_FIELDS = tuple(sorted(index.READS | plan.READS))
+Included = Callable[[Article], bool]  # is this article on the site (published, or drafts shown)
+
+
+def structure(article: Article) -> tuple[Any, ...]:
+    return tuple(getattr(article, name) for name in STRUCTURE_FIELDS)
+
+
+def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
+    """Group coverage across outlets; after an edit, only the articles within the window of it."""
+    assert state.config is not None
+    if not state.config.stories:
+        return ()
+    window = timedelta(hours=state.config.story_window_hours)
+    if state.grouper is None or state.grouper.window != window.total_seconds():
+        state.grouper = StoryGrouper(window)
+    return state.grouper.update(articles)
+
+
+def patch_index(state: BuildState, changed: set[str], included: Included) -> bool:
+    """Swap re-read articles into the current index when nothing structural changed.
+
+    An edited title or excerpt changes no list, order or sidebar membership,
+    so the index and the page plan stay valid; only pages showing the file
+    need rendering. Returns False when a full re-index is needed.
+    """
+    assert state.index is not None and state.metadata is not None
+    articles = dict(state.index.articles)
+    for source in changed:
+        entry = state.content.sources.get(source)
+        new = entry.article if entry else None
+        before = state.structure_as_read.get(source)
+        if new is None or not included(new):
+            if before is not None:
+                return False  # it left the site
+            continue
+        if before != structure(new) or references_missing(new, state.available):
+            return False
+        slug = state.slugs[source]
+        articles[slug] = apply_metadata(replace(new, slug=slug), state.shown_metadata or state.metadata)
+    if set(stories_of(state, articles.values())) != set(state.index.stories.values()):
+        return False  # a new headline moved an article into or out of a story
+    state.index = replace(state.index, articles=articles)
+    return True
+
+
+def rebuild_index_and_plan(state: BuildState, available: frozenset[str], included: Included, today: date) -> dict[str, OutputPage]:
+    """Index and plan from scratch; return the pages whose fingerprint changed."""
+    assert state.config is not None and state.metadata is not None
+    shown = [s.article for s in state.content.sources.values() if s.article and included(s.article)]
+    state.structure_as_read = {a.source: structure(a) for a in shown}
+    articles, state.slug_problems = resolve_slug_collisions(shown)
+    state.slugs = {a.source: a.slug for a in articles}
+    state.available = available
+    missing = missing_images(articles, state.metadata, state.available)
+    if missing.keys() != state.missing.keys():
+        state.rendered.clear()  # images appear or vanish on pages whose sources did not change
+    state.missing = missing
+    state.shown_metadata = metadata_without(state.metadata, missing)
+    articles = [without_missing(a, missing) for a in articles]
+    tz = state.config.timezone or timezone.utc
+    state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
+                              days=state.config.digest, previous=state.index)
+    state.pages = plan_site(state.index, state.config)
+    state.pages_by_source = pages_by_source(state.pages)
+    state.stale = False
+    return {p.path: p for p in state.pages if state.rendered.get(p.path) != fingerprint(state, p)}
+
+
+def fingerprint(state: BuildState, page: OutputPage) -> tuple[Any, ...]:
+    """What a page was rendered from: its plan, and the digest and slug of each file it shows.
+
+    Kept for every page in the build cache: the page's own tuples and strings are shared, not copied,
+    so the cache holds a few objects per page rather than one per source shown.
+    """
+    files, slugs = state.content.sources, state.slugs
+    return (page.template, page.kind, page.key, page.number, page.stamp, page.sources,
+            tuple([files[s].digest for s in page.sources]), tuple([slugs[s] for s in page.sources]))
