@@ -141,6 +141,18 @@ class FeedServer:
     host: str
     requests: list[Request] = field(default_factory=list)
     changing: dict[str, str] = field(default_factory=dict)  # path -> a feed a test rewrites between runs
+    in_flight: dict[str, int] = field(default_factory=dict)  # by the host name a request was sent to
+    most_in_flight: dict[str, int] = field(default_factory=dict)  # requests answered at once, at the most, per host
+    counting: threading.Lock = field(default_factory=threading.Lock)
+
+    def enter(self, host: str) -> None:
+        with self.counting:
+            self.in_flight[host] = self.in_flight.get(host, 0) + 1
+            self.most_in_flight[host] = max(self.most_in_flight.get(host, 0), self.in_flight[host])
+
+    def leave(self, host: str) -> None:
+        with self.counting:
+            self.in_flight[host] -= 1
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -170,6 +182,12 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
         time.sleep(3)
         return 200, {"Content-Type": "application/rss+xml"}, MOVED.encode()
 
+    def slowly(status: int, reply_headers: dict[str, str], body: bytes) -> Callable[[dict[str, str]], Reply]:
+        def answer(headers: dict[str, str]) -> Reply:
+            time.sleep(0.2)  # long enough for two clients' requests to overlap if nothing keeps them apart
+            return status, reply_headers, body
+        return answer
+
     def endless(headers: dict[str, str]) -> Reply:
         def chunks() -> Iterator[bytes]:
             yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
@@ -191,9 +209,9 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
         "/endless.xml": endless,
         "/page.html": text("<!DOCTYPE html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>", "text/html"),
         "/loop.xml": lambda headers: (302, {"Location": "/loop.xml"}, b""),
-        "/img/logo.png": lambda headers: (200, {"Content-Type": "image/png"}, picture(64, 64, "PNG")),
-        "/img/roof.png": lambda headers: (200, {"Content-Type": "image/png"}, picture(1200, 800, "PNG")),
-        "/img/tide.jpg": lambda headers: (200, {"Content-Type": "image/jpeg"}, picture(1024, 576)),
+        "/img/logo.png": slowly(200, {"Content-Type": "image/png"}, picture(64, 64, "PNG")),
+        "/img/roof.png": slowly(200, {"Content-Type": "image/png"}, picture(1200, 800, "PNG")),
+        "/img/tide.jpg": slowly(200, {"Content-Type": "image/jpeg"}, picture(1024, 576)),
     }
 
 
@@ -206,6 +224,14 @@ def feed_server() -> Iterator[FeedServer]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            host = self.headers.get("Host", "").rsplit(":", 1)[0]
+            state.enter(host)
+            try:
+                self._answer()
+            finally:
+                state.leave(host)
+
+        def _answer(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append(Request(self.path, headers))
             route = routes.get(self.path.split("?")[0])

@@ -7,11 +7,14 @@ story carried by two feeds is written once, from the first feed listing it.
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -74,6 +77,24 @@ class _Answer:
     waiting_until: str = ""
 
 
+class _HostGate:
+    """One request at a time per host across the worker threads, feeds and picture probes alike.
+
+    A request never waits for another host while holding one, so the gates cannot deadlock.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, url: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault((urlsplit(url).hostname or "").lower(), threading.Lock())
+        with lock:
+            yield
+
+
 def fetch(feeds_path: Path, content_dir: Path, now: datetime | None = None) -> FetchResult:
     feed_list = load_feed_list(feeds_path)
     with fetch_lock(content_dir):
@@ -96,8 +117,10 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
     if not by_host:
         return answers
 
+    gate = _HostGate()
+
     def one_host(specs: list[FeedSpec]) -> list[_Answer]:
-        return [_ask(spec, dict(state.feeds.get(spec.url, {})), feed_list, state, now) for spec in specs]
+        return [_ask(spec, dict(state.feeds.get(spec.url, {})), feed_list, state, now, gate) for spec in specs]
 
     with ThreadPoolExecutor(max_workers=min(MAX_HOSTS_AT_ONCE, len(by_host)), thread_name_prefix="fetch") as pool:
         for batch in pool.map(one_host, by_host.values()):
@@ -105,7 +128,8 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
     return answers
 
 
-def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime) -> _Answer:
+def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime,
+         gate: _HostGate) -> _Answer:
     """Runs in a worker thread: reads ``state`` (nothing writes it meanwhile), never changes it."""
     not_before = memory.get("not_before", "")
     if not_before and not_before > now.isoformat():
@@ -117,14 +141,15 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
         headers["If-Modified-Since"] = memory["last_modified"]
     address = memory.get("moved_to") or spec.url
     try:
-        response = _get_once_more_if_asked(address, headers, feed_list.limits)
+        with gate.hold(address):
+            response = _get_once_more_if_asked(address, headers, feed_list.limits)
         if response.status == 304:
             return _Answer(spec, response)
         feed = parse_feed(response.body, response.url, response.headers.get("content-type", ""))
     except (FetchError, FeedError) as exc:
         return _Answer(spec, error=exc)
     new = [entry for entry in feed.entries[: feed_list.max_entries] if not _known(entry, spec, state)]
-    sizes = _picture_sizes(new, feed.logo, memory, feed_list.limits, headers["User-Agent"])
+    sizes = _picture_sizes(new, feed.logo, memory, partial(_probe, gate, feed_list.limits, headers["User-Agent"]))
     return _Answer(spec, response, feed, sizes)
 
 
@@ -142,19 +167,24 @@ def _known(entry: FeedEntry, spec: FeedSpec, state: FetchState) -> bool:
     return state.knows(url_key(canonical_url(entry.link)), entry_id_key(spec.url, entry.id))
 
 
+def _probe(gate: _HostGate, limits: Limits, agent: str, url: str) -> tuple[int, int] | None:
+    with gate.hold(url):
+        return picture_size(url, limits, agent)
+
+
 def _picture_sizes(entries: Iterable[FeedEntry], logo: FeedPicture | None, memory: dict[str, Any],
-                   limits: Limits, agent: str) -> dict[str, tuple[int, int]]:
+                   probe: Callable[[str], tuple[int, int] | None]) -> dict[str, tuple[int, int]]:
     sizes: dict[str, tuple[int, int]] = {}
     remembered = memory.get("logo")
     if logo and not (logo.width and logo.height):
         if isinstance(remembered, list) and len(remembered) == 3 and remembered[0] == logo.url:
             sizes[logo.url] = (int(remembered[1]), int(remembered[2]))
-        elif size := picture_size(logo.url, limits, agent):
+        elif size := probe(logo.url):
             sizes[logo.url] = size
     for entry in entries:
         unsized = [p for p in entry.pictures if not (p.width and p.height) and p.url not in sizes][:PICTURES_PER_ENTRY]
         for picture in unsized:
-            if size := picture_size(picture.url, limits, agent):
+            if size := probe(picture.url):
                 sizes[picture.url] = size
     return sizes
 

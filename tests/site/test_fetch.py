@@ -146,6 +146,21 @@ def test_every_request_is_polite(tmp_path: Path, server: FeedServer) -> None:
     assert len(articles(tmp_path / "content")) == 1  # read through gzip
 
 
+def test_one_request_at_a_time_per_host_feeds_and_pictures_alike(tmp_path: Path, server: FeedServer) -> None:
+    # Three feeds on "localhost" and three on "127.0.0.1" (one server): two workers at once, whose pictures
+    # all live on 127.0.0.1.
+    make_site(tmp_path, server, ["/rss.xml", "/conditional.xml", "/moved.xml"])
+    listed = yaml.safe_load((tmp_path / "feeds.yaml").read_text())
+    other = server.base.replace("127.0.0.1", "localhost")
+    listed["feeds"] += [{"url": other + path} for path in ("/feed.json", "/atom.xml", "/rss.xml?again")]
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump(listed))
+    server.most_in_flight.clear()
+    done = fetch(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert set(server.most_in_flight) == {"127.0.0.1", "localhost"}
+    assert server.most_in_flight == {"127.0.0.1": 1, "localhost": 1}, server.most_in_flight
+
+
 def test_each_failing_feed_is_one_line_and_the_others_still_run(tmp_path: Path, server: FeedServer) -> None:
     content = make_site(tmp_path, server, ["/moved.xml", *FAILING])
     done = fetch(tmp_path, "--quiet")
