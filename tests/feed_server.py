@@ -224,23 +224,16 @@ def feed_server() -> Iterator[FeedServer]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
-            host = self.headers.get("Host", "").rsplit(":", 1)[0]
-            state.enter(host)
-            try:
-                self._answer()
-            finally:
-                state.leave(host)
-
-        def _answer(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append(Request(self.path, headers))
-            route = routes.get(self.path.split("?")[0])
-            if self.path in state.changing:
-                status, reply_headers, body = 200, {"Content-Type": "application/rss+xml"}, state.changing[self.path].encode()
-            elif route:
-                status, reply_headers, body = route(headers)
-            else:
-                status, reply_headers, body = 404, {"Content-Type": "text/plain"}, b"not here"
+            # Counted from arrival until the answer is ready, before a byte is sent: a client that waits for
+            # the whole answer before its next request to the host can never overlap with it here.
+            host = headers.get("host", "").rsplit(":", 1)[0]
+            state.enter(host)
+            try:
+                status, reply_headers, body = self._reply(headers)
+            finally:
+                state.leave(host)
             self.send_response(status)
             for name, value in reply_headers.items():
                 self.send_header(name, value)
@@ -260,6 +253,14 @@ def feed_server() -> Iterator[FeedServer]:
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+
+        def _reply(self, headers: dict[str, str]) -> Reply:
+            route = routes.get(self.path.split("?")[0])
+            if self.path in state.changing:
+                return 200, {"Content-Type": "application/rss+xml"}, state.changing[self.path].encode()
+            if route:
+                return route(headers)
+            return 404, {"Content-Type": "text/plain"}, b"not here"
 
         def log_message(self, *args: object) -> None:
             pass
