@@ -131,9 +131,9 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
 def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime,
          gate: _HostGate) -> _Answer:
     """Runs in a worker thread: reads ``state`` (nothing writes it meanwhile), never changes it."""
-    not_before = memory.get("not_before", "")
-    if not_before and not_before > now.isoformat():
-        return _Answer(spec, waiting_until=not_before)
+    not_before = _moment(memory.get("not_before"))
+    if not_before is not None and not_before > now:
+        return _Answer(spec, waiting_until=not_before.isoformat(timespec="seconds"))
     headers = {"Accept": ACCEPT, "User-Agent": user_agent(feed_list.contact)}
     if memory.get("etag"):
         headers["If-None-Match"] = memory["etag"]
@@ -151,6 +151,15 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
     new = [entry for entry in feed.entries[: feed_list.max_entries] if not _known(entry, spec, state)]
     sizes = _picture_sizes(new, feed.logo, memory, partial(_probe, gate, feed_list.limits, headers["User-Agent"]))
     return _Answer(spec, response, feed, sizes)
+
+
+def _moment(value: object) -> datetime | None:
+    """A time the state file holds, or None if it holds none (or something else: a hand-edited file)."""
+    try:
+        when = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _get_once_more_if_asked(url: str, headers: dict[str, str], limits: Limits) -> Response:
