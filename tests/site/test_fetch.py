@@ -99,6 +99,7 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
     assert not result.failed
     assert [p for p in result.problems if p.severity != "note"] == []
     assert result.articles == 8 and result.skipped == 0
+    assert not list((tmp_path / "public").rglob(".fetch*"))  # the state and lock are never published
     page = soup(tmp_path / "public" / "index.html")
     assert "Port authority tests a robot crane" in page.get_text()
 
