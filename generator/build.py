@@ -217,7 +217,7 @@ class Builder:
         elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
             to_render = {p.path: p for p in self.state.pages}
         else:
-            to_render = {p.path: p for s in changed for p in self.state.pages_by_source.get(s, ())}
+            to_render = {p.path: p for s in changed for p in self.state.pages_showing(s)}
         to_render = self._mirror_pictures(to_render, result)
         result.problems += self.state.slug_problems + missing_problems(self.state.missing)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)

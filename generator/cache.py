@@ -105,8 +105,15 @@ class _Header:
 HEADER_SIZE = len(_Header(b"0" * 32, b"0" * 32, b"0" * 32, b"0" * 32, 0).encode())  # every field has a fixed width
 
 
-def _open_checked(path: Path, key: bytes, output_dir: Path) -> tuple[Any, _Header, Manifest]:
-    """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted."""
+def _output_present(manifest: Manifest, output_dir: Path) -> bool:
+    """Every file the last build published is still there (a stat each: checked once per build)."""
+    folder = str(output_dir)
+    return all(os.path.lexists(os.path.join(folder, name)) for name in manifest.owned)
+
+
+def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool = True) -> tuple[Any, _Header, Manifest]:
+    """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted
+    (``check_output=False``: except that the output still holds its files, which the caller checks if it needs to)."""
     try:
         file = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
     except FileNotFoundError:
@@ -133,8 +140,9 @@ def _open_checked(path: Path, key: bytes, output_dir: Path) -> tuple[Any, _Heade
             manifest = pickle.loads(data)  # noqa: S301 - our own file, checked against its digest above
         except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
             raise CacheIgnored("unreadable") from None
-        folder = str(output_dir)
-        if not isinstance(manifest, Manifest) or not all(os.path.lexists(os.path.join(folder, n)) for n in manifest.owned):
+        if not isinstance(manifest, Manifest):
+            raise CacheIgnored("unreadable")
+        if check_output and not _output_present(manifest, output_dir):
             raise CacheIgnored("files of the output are missing")
         return file, header, manifest
     except BaseException:
@@ -162,13 +170,13 @@ def load(path: Path, key: bytes, output_dir: Path) -> Any:
 def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, now: datetime) -> Any:
     """The last build's result when no input, day or output has changed since it began, else None."""
     try:
-        file, _header, manifest = _open_checked(path, key, output_dir)
+        file, _header, manifest = _open_checked(path, key, output_dir, check_output=False)
     except CacheIgnored:
         return None
     file.close()
     if manifest.inputs != inputs or manifest.today != now.astimezone(manifest.zone or timezone.utc).date():
-        return None
-    return manifest.result
+        return None  # the state is loaded next, and the output checked then
+    return manifest.result if _output_present(manifest, output_dir) else None
 
 
 def _digest(data: bytes) -> bytes:

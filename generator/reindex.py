@@ -16,7 +16,7 @@ from .local_files import metadata_without, missing_images, references_missing, w
 from .models import Article, OutputPage, Story
 from .plan import plan_site
 from .read import resolve_slug_collisions
-from .state import BuildState, pages_by_source
+from .state import BuildState
 from .stories import StoryGrouper
 
 # What the index and the page plan read of an article, as they declare it: an edit that changes
@@ -85,8 +85,7 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
                               days=state.config.digest, previous=state.index)
-    state.pages = plan_site(state.index, state.config)
-    state.pages_by_source = pages_by_source(state.pages)
+    state.replan(plan_site(state.index, state.config))
     state.stale = False
     return {p.path: p for p in state.pages if state.rendered.get(p.path) != fingerprint(state, p)}
 

@@ -27,8 +27,7 @@ class BuildState:
     metadata: Metadata | None = None
     shown_metadata: Metadata | None = None  # metadata without images of missing files
     index: SiteIndex | None = None
-    pages: list[OutputPage] = field(default_factory=list)
-    pages_by_source: dict[str, list[OutputPage]] = field(default_factory=dict)
+    pages: list[OutputPage] = field(default_factory=list)  # the plan (set it with replan)
     slugs: dict[str, str] = field(default_factory=dict)  # source -> resolved slug
     structure_as_read: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # source -> fields the index and plan read
     slug_problems: list[Problem] = field(default_factory=list)
@@ -42,17 +41,20 @@ class BuildState:
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change
     mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
+    # Which pages show each source: made when an edit first asks (a build that re-plans never needs it).
+    _by_source: dict[str, list[OutputPage]] | None = field(default=None, repr=False, compare=False)
+
+    def replan(self, pages: list[OutputPage]) -> None:
+        self.pages, self._by_source = pages, None
+
+    def pages_showing(self, source: str) -> list[OutputPage]:
+        if self._by_source is None:
+            self._by_source = pages_by_source(self.pages)
+        return self._by_source.get(source, [])
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written."""
-        state = dict(self.__dict__)
-        state["pages_by_source"] = None
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        if self.pages_by_source is None:
-            self.pages_by_source = pages_by_source(self.pages)
+        return {**self.__dict__, "_by_source": None}
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:
