@@ -27,7 +27,7 @@ class FeedSpec:
 class FeedList:
     feeds: tuple[FeedSpec, ...]
     limits: Limits = field(default_factory=Limits)
-    max_entries: int = 200  # the first entries of each feed read per run (feeds list the newest first); a longer back catalogue is not
+    max_entries: int = 200  # the newest entries of each feed read per run; a longer back catalogue is not
     contact: str = ""  # the site owner's URL or e-mail address, for the User-Agent
 
 

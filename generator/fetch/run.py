@@ -148,7 +148,7 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
         feed = parse_feed(response.body, response.url, response.headers.get("content-type", ""))
     except (FetchError, FeedError) as exc:
         return _Answer(spec, error=exc)
-    new = [entry for entry in feed.entries[: feed_list.max_entries] if not _known(entry, spec, state)]
+    new = [entry for entry in _latest(feed, feed_list.max_entries) if not _known(entry, spec, state)]
     sizes = _picture_sizes(new, feed.logo, memory, partial(_probe, gate, feed_list.limits, headers["User-Agent"]))
     return _Answer(spec, response, feed, sizes)
 
@@ -170,6 +170,12 @@ def _get_once_more_if_asked(url: str, headers: dict[str, str], limits: Limits) -
             raise
         time.sleep(exc.retry_after)
         return get(url, headers, limits)
+
+
+def _latest(feed: ParsedFeed, count: int) -> list[FeedEntry]:
+    """The ``count`` newest entries, newest first, whatever order the feed lists them in (an entry without a
+    date is dated when fetched: newest)."""
+    return sorted(feed.entries, key=lambda e: e.published or datetime.max.replace(tzinfo=timezone.utc), reverse=True)[:count]
 
 
 def _known(entry: FeedEntry, spec: FeedSpec, state: FetchState) -> bool:
@@ -223,7 +229,7 @@ def _take(answer: _Answer, feed_list: FeedList, state: FetchState, matcher: Topi
     if feed.warning:
         notes += (feed.warning,)
     written = []
-    for entry in feed.entries[: feed_list.max_entries]:
+    for entry in _latest(feed, feed_list.max_entries):
         id_key = entry_id_key(spec.url, entry.id)
         draft = draft_article(entry, feed, spec, matcher, now, answer.sizes)
         if draft is None or state.knows(draft.key, id_key):

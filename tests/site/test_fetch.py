@@ -228,6 +228,18 @@ def test_an_entry_is_known_by_its_id_or_its_url(tmp_path: Path, server: FeedServ
     assert sorted(articles(content)) == ["2026-12-01-a-new-one.md", "2026-12-01-first-headline.md"]
 
 
+def test_max_entries_takes_the_newest_whatever_the_feeds_order(tmp_path: Path, server: FeedServer) -> None:
+    content = make_site(tmp_path, server, ["/oldest-first.xml"])
+    listed = yaml.safe_load((tmp_path / "feeds.yaml").read_text())
+    listed["settings"]["max_entries"] = 2
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump(listed))
+    items = "".join(f"<item><guid>o-{day}</guid><link>https://oldest.example/{day}</link><title>Report of day {day}</title>"
+                    f"<pubDate>{day} Nov 2026 10:00:00 GMT</pubDate></item>" for day in (27, 28, 29))
+    server.changing["/oldest-first.xml"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>{items}</channel></rss>'
+    assert fetch(tmp_path).returncode == 0
+    assert sorted(articles(content)) == ["2026-11-28-report-of-day-28.md", "2026-11-29-report-of-day-29.md"]
+
+
 def test_an_opml_list_works_like_feeds_yaml(tmp_path: Path, server: FeedServer) -> None:
     content = make_site(tmp_path, server, ["/moved.xml"])
     (tmp_path / "feeds.yaml").unlink()
