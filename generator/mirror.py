@@ -22,18 +22,14 @@ import io
 import json
 import os
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from . import __version__
+from .download import USER_AGENT, FetchError, HostGate, Limits, get
 from .metadata import Metadata
 from .models import Article, Image, Problem, SiteConfig
 
@@ -41,12 +37,11 @@ WIDTHS = (160, 320, 640, 960, 1280)  # the sizes written (those below the origin
 FOLDER = "media/"  # in the output
 TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
 RETRY_AFTER = 24 * 3600  # seconds before a failed picture is tried again
-USER_AGENT = f"newsdigest/{__version__} (static site image mirror)"
 
 
 @dataclass(frozen=True)
 class MirrorSettings:
-    connect_timeout: float = 5.0  # seconds to connect, and between bytes
+    connect_timeout: float = 5.0  # seconds to connect
     total_timeout: float = 20.0  # seconds for a whole picture
     max_bytes: int = 15_000_000
     max_pixels: int = 50_000_000  # width x height, checked before decoding
@@ -87,8 +82,7 @@ class ImageMirror:
     def __init__(self, folder: Path, settings: MirrorSettings = MirrorSettings()) -> None:
         self.folder = folder
         self.settings = settings
-        self._hosts: dict[str, threading.Lock] = {}
-        self._hosts_lock = threading.Lock()
+        self._gate = HostGate()
 
     def prepare(self, urls: Iterable[str], now: float | None = None) -> tuple[dict[str, Mirrored], list[Problem]]:
         """Every URL's outcome: mirrored (downloaded and resized once, then from the cache) or a warning."""
@@ -167,36 +161,13 @@ class ImageMirror:
         return Mirrored(FOLDER + key, width, height, widths)
 
     def _download(self, url: str) -> bytes:
-        host = urlsplit(url).hostname or ""
-        with self._hosts_lock:
-            lock = self._hosts.setdefault(host, threading.Lock())
-        with lock:  # one request at a time to any host
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": ", ".join(TYPES)})
-            started = time.monotonic()
-            try:
-                with urllib.request.urlopen(request, timeout=self.settings.connect_timeout) as response:  # noqa: S310
-                    kind = response.headers.get_content_type()
-                    if kind not in TYPES:
-                        raise MirrorFailed(f"served as {kind}, not a picture")
-                    declared = response.headers.get("Content-Length")
-                    if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                        raise MirrorFailed(f"{int(declared):,} bytes, over the limit of {self.settings.max_bytes:,}")
-                    chunks, size = [], 0
-                    while chunk := response.read1(65536):  # whatever has arrived: a trickle cannot stall it
-                        size += len(chunk)
-                        if size > self.settings.max_bytes:
-                            raise MirrorFailed(f"more than {self.settings.max_bytes:,} bytes")
-                        if time.monotonic() - started > self.settings.total_timeout:
-                            raise MirrorFailed(f"took more than {self.settings.total_timeout:g} s")
-                        chunks.append(chunk)
-                    return b"".join(chunks)
-            except MirrorFailed:
-                raise
-            except urllib.error.HTTPError as exc:
-                raise MirrorFailed(f"HTTP {exc.code}") from None
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise MirrorFailed(f"cannot fetch it: {reason}") from None
+        limits = Limits(connect_timeout=self.settings.connect_timeout, total_timeout=self.settings.total_timeout,
+                        max_bytes=self.settings.max_bytes)
+        try:
+            with self._gate.hold(url):  # one request at a time to any host
+                return get(url, {"User-Agent": USER_AGENT, "Accept": ", ".join(TYPES)}, limits, types=TYPES).body
+        except FetchError as exc:
+            raise MirrorFailed(str(exc)) from None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

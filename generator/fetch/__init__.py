@@ -1,6 +1,6 @@
 """``newsdigest fetch``: RSS, Atom and JSON feeds -> article files in the crawler's format.
 
-feedlist (what to fetch) -> http (how to ask) -> parse (what came back) ->
+feedlist (what to fetch) -> generator.download (how to ask) -> parse (what came back) ->
 entries (one article file each) -> store (what is new, written once); run
 puts them together.
 """

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from ..clean import clean_text, clean_url
-from .http import Limits
+from ..download import Limits
 
 
 class FeedListError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from .http import FetchError, Limits, get
+from ..download import FetchError, Limits, get
 
 PROBE_BYTES = 64 * 1024
 

@@ -7,10 +7,8 @@ story carried by two feeds is written once, from the first feed listing it.
 """
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,10 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ..download import FetchError, HostGate, Limits, Response, get, user_agent
 from ..metadata import load_metadata
 from .entries import TopicMatcher, canonical_url, draft_article, url_key
 from .feedlist import FeedList, FeedSpec, load_feed_list
-from .http import FetchError, Limits, Response, get, user_agent
 from .parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
 from .pictures import picture_size
 from .store import FetchState, entry_id_key, fetch_lock, load_state, note_existing, save_state, write_new
@@ -77,24 +75,6 @@ class _Answer:
     waiting_until: str = ""
 
 
-class _HostGate:
-    """One request at a time per host across the worker threads, feeds and picture probes alike.
-
-    A request never waits for another host while holding one, so the gates cannot deadlock.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    @contextlib.contextmanager
-    def hold(self, url: str) -> Iterator[None]:
-        with self._guard:
-            lock = self._locks.setdefault((urlsplit(url).hostname or "").lower(), threading.Lock())
-        with lock:
-            yield
-
-
 def fetch(feeds_path: Path, content_dir: Path, now: datetime | None = None) -> FetchResult:
     feed_list = load_feed_list(feeds_path)
     with fetch_lock(content_dir):
@@ -117,7 +97,7 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
     if not by_host:
         return answers
 
-    gate = _HostGate()
+    gate = HostGate()
 
     def one_host(specs: list[FeedSpec]) -> list[_Answer]:
         return [_ask(spec, dict(state.feeds.get(spec.url, {})), feed_list, state, now, gate) for spec in specs]
@@ -129,7 +109,7 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
 
 
 def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime,
-         gate: _HostGate) -> _Answer:
+         gate: HostGate) -> _Answer:
     """Runs in a worker thread: reads ``state`` (nothing writes it meanwhile), never changes it."""
     not_before = _moment(memory.get("not_before"))
     if not_before is not None and not_before > now:
@@ -182,7 +162,7 @@ def _known(entry: FeedEntry, spec: FeedSpec, state: FetchState) -> bool:
     return state.knows(url_key(canonical_url(entry.link)), entry_id_key(spec.url, entry.id))
 
 
-def _probe(gate: _HostGate, limits: Limits, agent: str, url: str) -> tuple[int, int] | None:
+def _probe(gate: HostGate, limits: Limits, agent: str, url: str) -> tuple[int, int] | None:
     with gate.hold(url):
         return picture_size(url, limits, agent)
 

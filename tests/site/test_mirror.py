@@ -72,8 +72,8 @@ def test_each_failure_keeps_the_remote_url_and_says_why(server, tmp_path):
     found, problems = mirror.prepare(urls.values())
     assert sorted(url.rsplit("/", 1)[1] for url in found) == ["good.jpg", "small.png"]
     why = {p.message.rsplit("/", 1)[1]: p.message for p in problems}
-    assert "took more than 1 s" in why["slow.jpg"]
-    assert "over the limit of 300,000" in why["huge.jpg"]
+    assert "timed out (limit 1 s)" in why["slow.jpg"]
+    assert "larger than the 292 KB limit" in why["huge.jpg"]
     assert "12000x12000 pixels, over the limit of 50,000,000" in why["bomb.png"]
     assert "served as text/html" in why["page.jpg"] and "HTTP 404" in why["gone.jpg"]
     assert "not a picture Pillow can read" in why["broken.jpg"]
@@ -102,7 +102,7 @@ def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downlo
         3, images=[{"url": f"{server}/gone.jpg", "width": 800, "height": 450}]))
     first = build_site(tmp_path)
     assert [p.message for p in first.problems if p.path == "images"] == [
-        f"picture not mirrored, linked where it is (HTTP 404): {server}/gone.jpg"]
+        f"picture not mirrored, linked where it is (HTTP 404 Not Found): {server}/gone.jpg"]
     public = tmp_path / "public"
     page = soup(public / "news/2026-11-02-good/index.html")
     lead = page.select_one(".lead-image picture")

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.clean import clean_text
+from generator.download import FetchError, Limits, get, retry_after_seconds
 from generator.fetch.entries import TopicMatcher, canonical_url, draft_article, front_matter, plain, shorten, url_key
 from generator.fetch.feedlist import FeedSpec
-from generator.fetch.http import FetchError, Limits, get, retry_after_seconds
 from generator.fetch.parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
 from generator.models import TopicMeta
 from generator.read import parse_article

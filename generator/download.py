@@ -1,4 +1,5 @@
-"""A careful HTTP GET for feeds: timeouts, a size cap, bounded redirects, gzip, and honest errors.
+"""One careful HTTP GET, for fetch's feeds and the image mirror's pictures: timeouts, a size cap,
+bounded redirects, gzip, one request at a time per host, and honest errors.
 
 ``http.client`` rather than ``urllib``: it lets every read carry what is
 left of one total deadline (a server sending a byte a second must not hold a
@@ -7,24 +8,45 @@ checked (http(s) only) and recorded.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-from .. import __version__
-from ..clean import clean_url
+from . import __version__
+from .clean import clean_url
 
-USER_AGENT = f"newsdigest/{__version__} (feed fetcher of a static news-digest generator)"
+USER_AGENT = f"newsdigest/{__version__} (static news-digest generator)"
 
 
 def user_agent(contact: str = "") -> str:
     """Ours, with the site owner's contact (a URL or an e-mail address) when given, as crawlers write it."""
     return f"{USER_AGENT[:-1]}; +{contact})" if contact else USER_AGENT
+
+
+class HostGate:
+    """One request at a time per host across threads.
+
+    A request never waits for another host while holding one, so the gates cannot deadlock.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, url: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault((urlsplit(url).hostname or "").lower(), threading.Lock())
+        with lock:
+            yield
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 THROTTLED = (429, 503)
@@ -63,17 +85,19 @@ class FetchError(Exception):
         self.retry_after = retry_after  # seconds the server asked us to wait (429/503)
 
 
-def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits(), truncate: bool = False) -> Response:
+def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits(), truncate: bool = False,
+        types: tuple[str, ...] = ()) -> Response:
     """GET ``url`` following at most ``limits.max_redirects`` redirects.
 
     ``truncate`` stops quietly at ``max_bytes`` (enough of a picture to read
-    its size) instead of failing.
+    its size) instead of failing. ``types``: the content types accepted; any
+    other is refused before its body is read.
     """
     deadline = time.monotonic() + limits.total_timeout
     hops: list[tuple[int, str]] = []
     current = url
     while True:
-        status, reply_headers, body = _request(current, headers or {}, limits, deadline, truncate)
+        status, reply_headers, body = _request(current, headers or {}, limits, deadline, truncate, types)
         if status not in REDIRECTS:
             return Response(status, current, reply_headers, body, tuple(hops))
         if len(hops) == limits.max_redirects:
@@ -85,7 +109,8 @@ def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits
         current = target
 
 
-def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool) -> tuple[int, dict[str, str], bytes]:
+def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool,
+             types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     connection: http.client.HTTPConnection
@@ -110,6 +135,9 @@ def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float,
             raise FetchError(f"HTTP {status} {reply.reason}{asked}", retry_after=wait)
         if status not in (200, 206):
             raise FetchError(f"HTTP {status} {reply.reason}".rstrip())
+        kind = reply_headers.get("content-type", "").split(";")[0].strip().lower()
+        if types and kind not in types:
+            raise FetchError(f"served as {kind or 'an unknown type'}, not {', '.join(types)}")
         body = _read_body(connection, reply, limits, deadline, truncate)
         return status, reply_headers, _decoded(body, reply_headers.get("content-encoding", ""), limits.max_bytes, truncate)
     except FetchError:
