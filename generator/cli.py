@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import __version__
+from .atomic import write_atomically
 from .build import BuildOptions, BuildResult, build
 from .config import ConfigError, load_config, normalise_base_url
 from .output import OutputBusy, OutputRefused
@@ -112,9 +113,7 @@ def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
     if args.eml is None:
         sys.stdout.buffer.write(data)
         return 0
-    partial = args.eml.with_name(f".{args.eml.name}.partial")  # a reader never sees half a message
-    partial.write_bytes(data)
-    partial.replace(args.eml)
+    write_atomically(args.eml, data)  # a reader never sees half a message
     return 0
 
 

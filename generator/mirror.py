@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomically
 from .download import USER_AGENT, FetchError, HostGate, Limits, get
 from .metadata import Metadata
 from .models import Article, Image, Problem, SiteConfig
@@ -125,9 +125,9 @@ class ImageMirror:
         try:
             picture = self._mirror(url, key)
         except MirrorFailed as exc:
-            _write_atomically(record, json.dumps({"url": url, "why": str(exc), "failed_at": now}).encode())
+            write_atomically(record, json.dumps({"url": url, "why": str(exc), "failed_at": now}).encode())
             return str(exc)
-        _write_atomically(record, json.dumps({"url": url, "width": picture.width, "height": picture.height,
+        write_atomically(record, json.dumps({"url": url, "width": picture.width, "height": picture.height,
                                               "widths": list(picture.widths)}).encode())
         return picture
 
@@ -157,7 +157,7 @@ class ImageMirror:
                                                                                  "progressive": True})):
                 buffer = io.BytesIO()
                 resized.save(buffer, "WEBP" if kind == "webp" else "JPEG", **options)
-                _write_atomically(self.folder / f"{key}-{target}.{kind}", buffer.getvalue())
+                write_atomically(self.folder / f"{key}-{target}.{kind}", buffer.getvalue())
         return Mirrored(FOLDER + key, width, height, widths)
 
     def _download(self, url: str) -> bytes:
@@ -168,17 +168,6 @@ class ImageMirror:
                 return get(url, {"User-Agent": USER_AGENT, "Accept": ", ".join(TYPES)}, limits, types=TYPES).body
         except FetchError as exc:
             raise MirrorFailed(str(exc)) from None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def pictures_of(articles: Iterable[Article], metadata: Metadata) -> set[str]:

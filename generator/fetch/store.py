@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from ..atomic import write_atomically
 from ..sources import scan_content
 from .entries import Draft, url_key
 
@@ -85,13 +86,7 @@ def load_state(content_dir: Path) -> tuple[FetchState, str]:
 def save_state(content_dir: Path, state: FetchState) -> None:
     """Written whole or not at all: a run killed while saving leaves the previous state."""
     data = {"version": STATE_VERSION, "feeds": state.feeds, "keys": sorted(state.keys), "ids": sorted(state.ids), "files": state.files}
-    path = content_dir / STATE_NAME
-    partial = content_dir / f"{STATE_NAME}.partial"
-    with open(partial, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
+    write_atomically(content_dir / STATE_NAME, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), durable=True)
 
 
 def note_existing(content_dir: Path, state: FetchState) -> None:
