@@ -132,15 +132,18 @@ def _reached_by_changes(articles: Mapping[str, Article], members: Mapping[str, S
     for topic in weights.keys() | old_weights.keys():
         if weights.get(topic) != old_weights.get(topic):
             dirty.update(members.get(topic, ()))
+    places: dict[tuple[int, str], dict[str, int]] = {}  # (list now or before, topic) -> slug -> place, made once each
     for slug in changed:
         topics = {t.slug for version in (articles.get(slug), before.articles.get(slug)) if version for t in version.topics}
         for topic in topics:
-            for slugs in (members.get(topic, ()), before.members.get(topic, ())):
-                try:
-                    i = slugs.index(slug)
-                except ValueError:
-                    continue
-                dirty.update(slugs[max(0, i - window) : i + window + 1])
+            for which, lists in enumerate((members, before.members)):
+                slugs = lists.get(topic, ())
+                place = places.get((which, topic))
+                if place is None:
+                    place = places[(which, topic)] = {s: i for i, s in enumerate(slugs)}
+                i = place.get(slug)
+                if i is not None:
+                    dirty.update(slugs[max(0, i - window) : i + window + 1])
     return dirty
 
 
