@@ -138,6 +138,30 @@ def test_feeds_that_are_not_feeds_are_refused_with_a_reason() -> None:
     assert [e.link for e in recovered.entries] == ["https://a.example/1"] and recovered.warning.startswith("not well-formed XML")
 
 
+RSS_1_0 = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://rdf.example/"><title>RDF Weekly</title><link>https://rdf.example/</link></channel>
+  <item rdf:about="https://rdf.example/a"><title>An RDF story</title><link>https://rdf.example/a</link>
+    <description>Told in RSS 1.0.</description><dc:date>2026-11-30T08:00:00Z</dc:date></item>
+</rdf:RDF>"""
+RSS_0_91 = b"""<?xml version="1.0"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="0.91"><channel><title>Old School</title><link>https://old.example/</link><description>x</description>
+  <item><title>A story from 1999 tooling</title><link>https://old.example/b</link><description>Still read.</description></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize(("body", "title", "link", "published"), [
+    (RSS_1_0, "An RDF story", "https://rdf.example/a", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)),
+    (RSS_0_91, "A story from 1999 tooling", "https://old.example/b", None),
+])
+def test_rss_1_0_and_0_91_are_read(body: bytes, title: str, link: str, published: datetime | None) -> None:
+    feed = parse_feed(body, "https://feeds.example/f")
+    (only,) = feed.entries
+    assert (only.title, only.link, only.published) == (title, link, published) and feed.warning == ""
+
+
 def test_retry_after_reads_seconds_and_dates() -> None:
     assert retry_after_seconds("120") == 120
     assert retry_after_seconds("Tue, 01 Dec 2026 12:10:00 GMT", now=NOW.timestamp()) == 600
