@@ -158,8 +158,13 @@ def _latest(feed: ParsedFeed, count: int) -> list[FeedEntry]:
     return sorted(feed.entries, key=lambda e: e.published or datetime.max.replace(tzinfo=timezone.utc), reverse=True)[:count]
 
 
+def _keys(entry: FeedEntry, spec: FeedSpec) -> tuple[str, str]:
+    """What makes an entry one already written: its story's URL key (a draft's ``key``) and its id key."""
+    return url_key(canonical_url(entry.link)), entry_id_key(spec.url, entry.id)
+
+
 def _known(entry: FeedEntry, spec: FeedSpec, state: FetchState) -> bool:
-    return state.knows(url_key(canonical_url(entry.link)), entry_id_key(spec.url, entry.id))
+    return state.knows(*_keys(entry, spec))
 
 
 def _probe(gate: HostGate, limits: Limits, agent: str, url: str) -> tuple[int, int] | None:
@@ -210,14 +215,15 @@ def _take(answer: _Answer, feed_list: FeedList, state: FetchState, matcher: Topi
         notes += (feed.warning,)
     written = []
     for entry in _latest(feed, feed_list.max_entries):
-        id_key = entry_id_key(spec.url, entry.id)
+        key, id_key = _keys(entry, spec)
+        if state.knows(key, id_key):  # before any cleaning: most entries of a feed were seen on earlier runs
+            state.remember(key, id_key)
+            continue
         draft = draft_article(entry, feed, spec, matcher, now, answer.sizes)
-        if draft is None or state.knows(draft.key, id_key):
-            if draft is not None:
-                state.remember(draft.key, id_key)
+        if draft is None:
             continue
         name = write_new(content_dir, draft)
-        state.remember(draft.key, id_key)
+        state.remember(key, id_key)
         state.files[name] = draft.key
         written.append(name)
     _remember_validators(response, memory)
