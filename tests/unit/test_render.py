@@ -14,3 +14,48 @@ def test_without_empty_drops_absent_values_at_every_depth():
 def test_monogram_hue_is_stable_and_spread():
     assert hue("forbes.com") == hue("forbes.com") and 0 <= hue("forbes.com") < 360
     assert len({hue(f"outlet{n}.example") for n in range(40)}) > 20
+
+
+def _environment(tmp_path, templates: dict[str, str], zone=None):
+    from generator.models import SiteConfig
+    from generator.render import make_environment
+
+    for name, text in templates.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return make_environment(SiteConfig(timezone=zone), [tmp_path])
+
+
+def test_output_is_escaped_once_whatever_is_written(tmp_path):
+    import jinja2
+    import pytest
+    from markupsafe import Markup
+
+    class Shown:
+        def __html__(self):
+            return "<b>own</b>"
+
+        def __str__(self):
+            return "<not used>"
+
+    env = _environment(tmp_path, {
+        "page.html": "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ a }}|{{ b }}|{{ c }}|{{ n }}|{{ m(a) }}|{{ m(a)|upper }}",
+        "plain.txt": "{{ a }}", "missing.html": "{{ nowhere }}"})
+    text = env.get_template("page.html").render(a='<script>"x" & \'y\'</script>', b=Markup("<em>safe</em>"), c=Shown(), n=3)
+    assert text == ("&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;|<em>safe</em>|<b>own</b>|3|"
+                    "<i>&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;</i>|"
+                    "<I>&LT;SCRIPT&GT;&#34;X&#34; &AMP; &#39;Y&#39;&LT;/SCRIPT&GT;</I>")
+    assert env.get_template("plain.txt").render(a="<a>") == "<a>"  # not HTML: not escaped
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("missing.html").render()
+
+
+def test_moments_format_by_instant_and_iso_keeps_each_offset(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    env = _environment(tmp_path, {"t.html": "{{ m|local_datetime }} {{ m|iso }}"}, zone=timezone(timedelta(hours=1)))
+    utc = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)
+    same_instant = utc.astimezone(timezone(timedelta(hours=-5)))
+    template = env.get_template("t.html")
+    assert template.render(m=utc) == "2 March 2026, 00:30 2026-03-01T23:30:00Z"
+    assert template.render(m=same_instant) == "2 March 2026, 00:30 2026-03-01T18:30:00-05:00"
+    assert template.render(m=utc + timedelta(minutes=1)) == "2 March 2026, 00:31 2026-03-01T23:31:00Z"
