@@ -39,7 +39,8 @@ class Scope:
 
 
 def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
-    return tuple(s for s in slugs if index.articles[s].is_published)
+    articles = index.articles
+    return tuple([s for s in slugs if articles[s].is_published])
 
 
 def _scopes(index: SiteIndex) -> list[Scope]:
