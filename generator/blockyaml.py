@@ -81,7 +81,10 @@ Line = tuple[int, bool, int, "str | None", str]
 
 
 def parse_block_mapping(text: str) -> dict[str, Any] | None:
-    """The mapping ContentLoader would read from ``text``, or None when that is not certain (use PyYAML)."""
+    """The mapping ContentLoader would read from ``text``, or None when that is not certain (use PyYAML).
+
+    A mapping with a repeated key is left to PyYAML too: a value from here has each key once.
+    """
     if _UNSURE.search(text):
         return None
     lines: list[Line] = []
@@ -120,8 +123,8 @@ def _mapping(lines: list[Line], at: int, indent: int, in_item: bool = False) -> 
                 break
             if depth > indent or dash:
                 raise _Unsure
-        if key is None or not _text_key(key):
-            raise _Unsure  # not a key, or one YAML would read as a number, a boolean, null or a date
+        if key is None or not _text_key(key) or key in mapping:
+            raise _Unsure  # not a key, one YAML would read as a number, a boolean, null or a date, or a repeat
         in_item = False
         at += 1
         if rest:

@@ -35,6 +35,8 @@ def clean_text(value: object) -> tuple[str, bool]:
     Returns the text and whether a mojibake repair changed it.
     """
     text = "" if value is None or isinstance(value, bytes) else str(value)  # !!binary is never text
+    if text.isascii() and text.isprintable() and "  " not in text and "<" not in text and "&" not in text:
+        return text.strip(), False  # most values: nothing below would change them
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -85,7 +87,7 @@ def repair_document(text: str) -> tuple[str, int | None]:
     meant; any control character left is dropped. Returns the text and the
     1-based line of the first repair, or None if nothing needed repairing.
     """
-    first = _C1_CONTROL.search(text)
+    first = None if text.isascii() else _C1_CONTROL.search(text)
     if first is None:
         return text, None
     fixed = _C1_CONTROL.sub("", _fix_mojibake(text))

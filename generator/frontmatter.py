@@ -69,6 +69,7 @@ class Document:
     yaml_text: str
     body: str
     body_line: int  # 1-based line where the body starts
+    unique_keys: bool = False  # known to name each top-level key once (read by blockyaml, which refuses repeats)
 
     def line_of(self, key: str) -> int:
         """1-based file line of a top-level key, or of the opening fence if absent."""
@@ -99,14 +100,17 @@ def split_document(text: str) -> Document:
     body_start = text.find("\n", closing.end())
     body = "" if body_start < 0 else text[body_start + 1 :]
     body_line = text.count("\n", 0, closing.end()) + 2
-    data = load_yaml_mapping(yaml_text, first_line=2)
-    return Document(data=data, yaml_text=yaml_text, body=body, body_line=body_line)
+    fast = parse_block_mapping(yaml_text)
+    data = fast if fast is not None else _pyyaml_mapping(yaml_text, first_line=2)
+    return Document(data=data, yaml_text=yaml_text, body=body, body_line=body_line, unique_keys=fast is not None)
 
 
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
     fast = parse_block_mapping(yaml_text)
-    if fast is not None:
-        return fast
+    return fast if fast is not None else _pyyaml_mapping(yaml_text, first_line)
+
+
+def _pyyaml_mapping(yaml_text: str, first_line: int) -> dict[str, Any]:
     try:
         data = yaml.load(yaml_text, Loader=SafeLoader)
     except yaml.YAMLError as exc:

@@ -97,7 +97,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     report = _Reporter(source, doc)
     if repaired_line is not None:
         report.problems.append(Problem(source, repaired_line, "repaired mis-decoded characters (mojibake) that YAML cannot read", "note"))
-    for line, key in duplicate_keys(doc.yaml_text, first_line=2):
+    for line, key in () if doc.unique_keys else duplicate_keys(doc.yaml_text, first_line=2):
         report.problems.append(Problem(source, line, f"duplicate key '{key}': only its last value is used", "warning"))
     data = doc.data
 

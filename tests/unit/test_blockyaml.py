@@ -107,6 +107,8 @@ def test_common_shapes_take_the_fast_path(text):
     "- a\n- b\n",
     "true: 1\n",
     "title: x\n title2: y\n",
+    "title: x\nquality: 1\ntitle: y\n",  # a repeat: PyYAML reads it, and the reader warns of it
+    "provider:\n  name: a\n  name: b\n",
     "title: 'unclosed\n",
     "title: \u2028x\n",
 ])

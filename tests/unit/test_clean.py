@@ -117,3 +117,14 @@ def test_real_wire_excerpts_lose_their_datelines():
             if excerpt and excerpt[:30] not in raw:
                 stripped += 1
     assert stripped >= 4  # the fixture's wire stories, one per credit or dateline form
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=30))
+def test_plain_ascii_text_is_only_trimmed_and_its_spaces_collapsed(text):
+    import html
+    import re
+
+    cleaned, repaired = clean_text(text)
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", html.unescape(re.sub(r"<(?:[A-Za-z!/?][^<>]*)>", " ", text)))
+    assert cleaned == " ".join(expected.split()) and not repaired
