@@ -59,3 +59,26 @@ def test_moments_format_by_instant_and_iso_keeps_each_offset(tmp_path):
     assert template.render(m=utc) == "2 March 2026, 00:30 2026-03-01T23:30:00Z"
     assert template.render(m=same_instant) == "2 March 2026, 00:30 2026-03-01T18:30:00-05:00"
     assert template.render(m=utc + timedelta(minutes=1)) == "2 March 2026, 00:31 2026-03-01T23:31:00Z"
+
+
+def test_json_is_the_standard_librarys_compact_json_and_takes_what_orjson_refuses():
+    import json
+
+    from generator.render import json_bytes
+
+    value = {"b": [1, 2.5, None, True], "a": "caf\u00e9 \u2028 \x1f </script> \U0001f600", "n": 1e16, 3: "int key"}
+    standard = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    assert json_bytes(value) == standard
+    keyed = {"z": 1, "a": {"y": 2, "b": 3}}
+    assert json_bytes(keyed, sort_keys=True) == json.dumps(keyed, separators=(",", ":"), sort_keys=True).encode()
+    assert json.loads(json_bytes({"big": 2**70})) == {"big": 2**70}  # past 64 bits: the standard library writes it
+
+
+def test_tojson_in_a_page_is_sorted_and_safe_inside_a_script(tmp_path):
+    import json
+
+    env = _environment(tmp_path, {"ld.html": "<script>{{ data|tojson }}</script>"})
+    text = env.get_template("ld.html").render(data={"z": "</script><b>&'", "a": 1})
+    inner = text.removeprefix("<script>").removesuffix("</script>")
+    assert "<" not in inner and "&" not in inner and "'" not in inner
+    assert inner.index('"a"') < inner.index('"z"') and json.loads(inner) == {"z": "</script><b>&'", "a": 1}
