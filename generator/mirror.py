@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomically
-from .download import USER_AGENT, FetchError, HostGate, Limits, get
 from .metadata import Metadata
 from .models import Article, Image, Problem, SiteConfig
 
@@ -82,6 +81,9 @@ class ImageMirror:
     def __init__(self, folder: Path, settings: MirrorSettings = MirrorSettings()) -> None:
         self.folder = folder
         self.settings = settings
+        # Imported with the first mirror: http.client and ssl were a twentieth of a second of every build's start.
+        from .download import HostGate
+
         self._gate = HostGate()
 
     def prepare(self, urls: Iterable[str], now: float | None = None) -> tuple[dict[str, Mirrored], list[Problem]]:
@@ -161,6 +163,8 @@ class ImageMirror:
         return Mirrored(FOLDER + key, width, height, widths)
 
     def _download(self, url: str) -> bytes:
+        from .download import USER_AGENT, FetchError, Limits, get
+
         limits = Limits(connect_timeout=self.settings.connect_timeout, total_timeout=self.settings.total_timeout,
                         max_bytes=self.settings.max_bytes)
         try:
