@@ -100,14 +100,18 @@ def split_document(text: str) -> Document:
     body_start = text.find("\n", closing.end())
     body = "" if body_start < 0 else text[body_start + 1 :]
     body_line = text.count("\n", 0, closing.end()) + 2
-    fast = parse_block_mapping(yaml_text)
-    data = fast if fast is not None else _pyyaml_mapping(yaml_text, first_line=2)
-    return Document(data=data, yaml_text=yaml_text, body=body, body_line=body_line, unique_keys=fast is not None)
+    data, unique_keys = _read_mapping(yaml_text, first_line=2)
+    return Document(data=data, yaml_text=yaml_text, body=body, body_line=body_line, unique_keys=unique_keys)
 
 
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
+    return _read_mapping(yaml_text, first_line)[0]
+
+
+def _read_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], bool]:
+    """The mapping, and whether the line reader read it (then each top-level key appears once)."""
     fast = parse_block_mapping(yaml_text)
-    return fast if fast is not None else _pyyaml_mapping(yaml_text, first_line)
+    return (fast, True) if fast is not None else (_pyyaml_mapping(yaml_text, first_line), False)
 
 
 def _pyyaml_mapping(yaml_text: str, first_line: int) -> dict[str, Any]:

@@ -205,7 +205,9 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["local_year"] = lambda moment: _local(moment, tz).year
     env.filters["local_datetime"] = _per_moment(lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M"))
     env.filters["local_time"] = _per_moment(lambda moment: _local(moment, tz).strftime("%H:%M"))
-    env.filters["iso"] = _iso
+    # ISO 8601 in the moment's own offset, cached by moment and zone: equal instants in two offsets differ.
+    iso_in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment, _zone: moment.isoformat().replace("+00:00", "Z"))
+    env.filters["iso"] = lambda moment: iso_in_zone(moment, moment.tzinfo)
     env.filters["hue"] = hue
     env.filters["long_date"] = lambda day: f"{day:%A} {day.day} {day:%B %Y}"
     env.globals["month_name"] = lambda year, month: f"{date(year, month, 1):%B %Y}"
@@ -301,16 +303,6 @@ def _local(moment: datetime, tz: Any) -> datetime:
 
 def _per_moment(format_moment: Callable[[datetime], str]) -> Callable[[datetime], str]:
     return functools.lru_cache(maxsize=1 << 16)(format_moment)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _iso_in_zone(moment: datetime, _zone: Any) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def _iso(moment: datetime) -> str:
-    """ISO 8601 in the moment's own offset. Cached by moment and zone: equal instants in two offsets differ."""
-    return _iso_in_zone(moment, moment.tzinfo)
 
 
 JSON_OUTPUT = "(json)"  # the "template" of pages whose context["data"] is dumped as JSON
