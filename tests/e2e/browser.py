@@ -22,19 +22,42 @@ OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 class Browser:
+    # A fresh machine's first Chromium builds its font cache before it listens, which has taken
+    # over 30 s on a busy CI runner; a start that dies is tried again with a fresh profile.
+    START_TIMEOUT = 120.0
+    ATTEMPTS = 3
+
     def __init__(self, extra_flags: list[str] | None = None) -> None:
-        self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
-        self.process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, *(extra_flags or []), f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-             "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        failures: list[str] = []
+        for _ in range(self.ATTEMPTS):
+            self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+            port = self._start(extra_flags or [], failures)
+            if port is not None:
+                self.port = port
+                return
+            self.close()
+        raise RuntimeError("Chromium did not start its DevTools endpoint: " + " | ".join(failures))
+
+    def _start(self, extra_flags: list[str], failures: list[str]) -> int | None:
+        log = self.profile.parent / f"{self.profile.name}.log"
+        with log.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [CHROMIUM, *FLAGS, *extra_flags, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+                 "about:blank"],
+                stdout=subprocess.DEVNULL, stderr=stderr)
         port_file = self.profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("Chromium did not start its DevTools endpoint")
-            time.sleep(0.05)
-        self.port = int(port_file.read_text().split()[0])
+        deadline = time.monotonic() + self.START_TIMEOUT
+        try:
+            while not (port_file.exists() and port_file.read_text().strip()):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    status = "timed out" if self.process.poll() is None else f"exit {self.process.returncode}"
+                    tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+                    failures.append(f"{status}: {' / '.join(tail)}")
+                    return None
+                time.sleep(0.05)
+            return int(port_file.read_text().split()[0])
+        finally:
+            log.unlink(missing_ok=True)
 
     def new_page(self) -> Page:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
