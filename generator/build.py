@@ -39,7 +39,7 @@ from .parallel import map_chunks
 from .plan import page_context
 from .progress import Progress
 from .read import ReadLimits, ReadResult, read_article
-from .reindex import fingerprint, patch_index, rebuild_index_and_plan
+from .reindex import fingerprint, patch_index, rebuild_index_and_plan, shown_inputs
 from .render import BUILTIN_TEMPLATES, make_environment, preload_templates, render_page, theme_folder
 from .search import search_index
 from .sources import scan_layered
@@ -243,7 +243,7 @@ class Builder:
             if self._mirror is not None:
                 mirror.publish(publisher, self._mirror, set(self._pictures.values()))
             # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
-            fingerprints = {page.path: fingerprint(self.state, page) for page in pages}
+            fingerprints = {page.path: fingerprint(page) for page in pages}
             copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
             copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
                                                frozenset(self.state.content.assets))
@@ -275,6 +275,7 @@ class Builder:
             # A page that left the plan must not count as rendered if it ever comes back.
             self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
                                    if path in self.state.owned}
+            self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
             self.state.copied = copied
             result.articles = len(self.state.index.articles)
             result.pages = len(self.state.pages)

@@ -87,15 +87,34 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
                               days=state.config.digest, previous=state.index)
     state.replan(plan_site(state.index, state.config))
     state.stale = False
-    return {p.path: p for p in state.pages if state.rendered.get(p.path) != fingerprint(state, p)}
+    changed = changed_inputs(state)
+    return {p.path: p for p in state.pages if needs_render(state, p, changed)}
 
 
-def fingerprint(state: BuildState, page: OutputPage) -> tuple[Any, ...]:
-    """What a page was rendered from: its plan, and the digest and slug of each file it shows.
+def fingerprint(page: OutputPage) -> tuple[Any, ...]:
+    """What a page was planned as: equal fingerprints and unchanged sources render the same bytes.
 
     Kept for every page in the build cache: the page's own tuples and strings are shared, not copied,
-    so the cache holds a few objects per page rather than one per source shown.
+    so the cache holds one small tuple per page.
     """
-    files, slugs = state.content.sources, state.slugs
-    return (page.template, page.kind, page.key, page.number, page.stamp, page.sources,
-            tuple([files[s].digest for s in page.sources]), tuple([slugs[s] for s in page.sources]))
+    return (page.template, page.kind, page.key, page.number, page.stamp, page.sources)
+
+
+def shown_inputs(state: BuildState) -> dict[str, tuple[str, str]]:
+    """Each shown file's content digest and slug: with its page's fingerprint, what a render reads of it."""
+    files = state.content.sources
+    return {source: (files[source].digest, slug) for source, slug in state.slugs.items()}
+
+
+def changed_inputs(state: BuildState) -> frozenset[str]:
+    """The shown files whose digest or slug differs from when the pages showing them last rendered.
+
+    One pass over the files, not one per page and file shown: a page needs rendering when its
+    fingerprint changed or it shows one of these (a set test in C, see :func:`needs_render`).
+    """
+    before = state.rendered_inputs
+    return frozenset(source for source, now in shown_inputs(state).items() if before.get(source) != now)
+
+
+def needs_render(state: BuildState, page: OutputPage, changed: frozenset[str]) -> bool:
+    return state.rendered.get(page.path) != fingerprint(page) or not changed.isdisjoint(page.sources)

@@ -34,6 +34,7 @@ class BuildState:
     available: frozenset[str] = frozenset()  # output paths of static files and content assets
     missing: dict[str, str] = field(default_factory=dict)  # site-relative images naming no file -> first user
     rendered: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # output path -> fingerprint of its last render
+    rendered_inputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # source -> (digest, slug) as last rendered
     copied: dict[str, tuple[Path, tuple[int, int] | None]] = field(default_factory=dict)  # static files as last copied
     owned: frozenset[str] | None = None  # what the output's mark lists, once known
     stale: bool = True  # index and plan must be rebuilt from scratch
