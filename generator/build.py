@@ -351,9 +351,11 @@ class Builder:
         self.state.rendered.clear()
 
     def _read(self, path: Path, source: str) -> ReadResult:
-        assert self.state.config is not None
-        limits = ReadLimits(max_topics=self.state.config.max_topics_per_article, max_bytes=self.state.config.max_article_bytes)
-        return read_article(path, source, self.state.config.timezone or timezone.utc,
+        config = self.state.config
+        assert config is not None
+        limits = ReadLimits(max_topics=config.max_topics_per_article, max_bytes=config.max_article_bytes,
+                            story_words=config.stories)
+        return read_article(path, source, config.timezone or timezone.utc,
                             self.options.now or datetime.now(timezone.utc), limits)
 
     def _included(self, article: Article) -> bool:

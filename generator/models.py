@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .story_text import Words
 
 Severity = Literal["error", "warning", "note"]
 
@@ -95,6 +98,9 @@ class Article:
     body_html: str  # sanitised HTML, "" when the file has no body
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
     slug_line: int = field(default=1, compare=False)  # where a slug collision is reported
+    # Story grouping's words of the title and excerpt (story_text.Words), when read with them: made
+    # by the reading workers; grouping makes them itself otherwise.
+    story_words: Words | None = field(default=None, compare=False, repr=False)
 
     @property
     def lead_image(self) -> Image | None:

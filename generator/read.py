@@ -21,6 +21,7 @@ from .clean import MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, no
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_markdown
 from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef
+from .story_text import words_of
 
 # Fields we turn into typed attributes; anything else is kept in ``extra``.
 # ``secured`` is listed so that it is never kept anywhere: it is simply not read.
@@ -35,10 +36,13 @@ _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """Caps that keep one file from stalling or blowing up a build (``site.yaml`` can raise them)."""
+    """Caps that keep one file from stalling or blowing up a build (``site.yaml`` can raise them), and
+    whether to split headline and excerpt into story grouping's words while reading (in the reading
+    workers: grouping, which compares them, runs in one process)."""
 
     max_topics: int = 50
     max_bytes: int = 2_000_000
+    story_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         body_html=render_markdown(doc.body) if doc.body.strip() else "",
         extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
         slug_line=doc.line_of("slug") if "slug" in data else 1,  # the opening fence, as line_of gives for a missing key
+        story_words=words_of(title, excerpt) if limits.story_words else None,
     )
     return ReadResult(article, tuple(report.problems))
 

@@ -40,9 +40,10 @@ from typing import Any
 from .models import Article, Story
 from .story_text import Words, cosine, inverse_frequency, vector, words_of
 
-# The article fields grouping reads (tests/unit/test_declared_reads.py checks it).
+# The article fields grouping reads (tests/unit/test_declared_reads.py checks it); story_words
+# are made from title and excerpt (when reading), so they change only with them.
 READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "original_url", "quality", "heat",
-                   "provider"})
+                   "provider", "story_words"})
 
 DEFAULT_WINDOW = timedelta(hours=72)
 PAIR_MIN = 0.4  # cosine of two articles' vectors to call them one story
@@ -112,7 +113,7 @@ class StoryGrouper:
         return self.stories
 
     def _learn(self, article: Article) -> None:
-        words = words_of(article.title, article.excerpt)
+        words = article.story_words or words_of(article.title, article.excerpt)
         self._seen[article.slug], self._words[article.slug] = article, words
         self._times[article.slug] = article.published.timestamp()
         self._df.update(words.distinct)

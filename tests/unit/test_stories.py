@@ -169,3 +169,22 @@ def test_a_change_regroups_whole_stories_that_reach_into_its_window():
     edited = article("other", "Harbour bakery expands again", "The bakery adds a second shop.", hours=100, outlet="c")
     assert [s.members for s in grouper.update([*background(), early, late, edited])] == [("long-1", "long-2")]
     assert grouper.regrouped < len(background()) + 3
+
+
+def test_words_made_while_reading_group_as_words_made_while_grouping(tmp_path):
+    """Reading with story_words (the build's reading workers) gives grouping the words it would make itself."""
+    from dataclasses import replace
+
+    from generator.read import ReadLimits, parse_article
+    from generator.story_text import words_of
+    from helpers import article_fields, write_article
+
+    text = write_article(tmp_path, "a.md", article_fields(1, title="Self-driving car maker NTSB National Safety Board")).read_text()
+    read = parse_article(text, "a.md", timezone.utc, limits=ReadLimits(story_words=True)).article
+    assert read is not None and read.story_words == words_of(read.title, read.excerpt) and read.story_words.title
+    assert parse_article(text, "a.md", timezone.utc).article.story_words is None  # type: ignore[union-attr]
+
+    plain = background() + [article("x1", "Rover finds ice at the lunar south pole", hours=1, outlet="x"),
+                            article("x2", "Lunar rover finds water ice near south pole", hours=2, outlet="y")]
+    with_words = [replace(a, story_words=words_of(a.title, a.excerpt)) for a in plain]
+    assert group_stories(with_words) == group_stories(plain) and group_stories(plain)
