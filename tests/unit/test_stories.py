@@ -4,6 +4,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.models import Article, Provider, RelatedStory
 from generator.stories import group_stories
 from generator.story_text import terms
@@ -188,3 +191,13 @@ def test_words_made_while_reading_group_as_words_made_while_grouping(tmp_path):
                             article("x2", "Lunar rover finds water ice near south pole", hours=2, outlet="y")]
     with_words = [replace(a, story_words=words_of(a.title, a.excerpt)) for a in plain]
     assert group_stories(with_words) == group_stories(plain) and group_stories(plain)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1-. X\u00e9", max_size=40))
+def test_compound_words_are_found_as_the_plain_pattern_finds_them(text):
+    import re
+
+    from generator.story_text import _COMPOUND
+
+    assert _COMPOUND.findall(text) == re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)+", text)
