@@ -19,12 +19,12 @@ def local_day(article: Article, tz: tzinfo) -> date:
 
 
 def build_days(newest_first: Sequence[Article], story_of: Mapping[str, str], shown_first: Mapping[str, tuple[str, ...]],
-               outlets_of: Mapping[str, int], tz: tzinfo) -> dict[date, Day]:
+               outlets_of: Mapping[str, int], day_of: Mapping[str, date]) -> dict[date, Day]:
     """Every day with an article, newest first. ``shown_first``: each story's members, the best lead first;
-    ``outlets_of``: each story's count of outlets."""
+    ``outlets_of``: each story's count of outlets; ``day_of``: each article's local day (:func:`local_day`)."""
     by_day: dict[date, list[Article]] = defaultdict(list)
     for article in newest_first:
-        by_day[local_day(article, tz)].append(article)
+        by_day[day_of[article.slug]].append(article)
     days = {}
     for day, articles in by_day.items():  # newest day first, as the articles come
         grouped: dict[str, list[Article]] = {}

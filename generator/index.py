@@ -50,6 +50,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     before = None if previous is None else similar_module.Before(
         previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar)
     similar = more_on_topic(by_slug, topic_members, before=before)
+    day_of = {a.slug: local_day(a, tz) for a in ordered}
     return SiteIndex(
         articles=by_slug,
         newest=newest,
@@ -61,8 +62,8 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         river=river,
         stories=by_id,
         story_of=story_of,
-        days=build_days(ordered, story_of, shown_first, outlets, tz) if days else {},
-        day_of={a.slug: local_day(a, tz) for a in ordered},
+        days=build_days(ordered, story_of, shown_first, outlets, day_of) if days else {},
+        day_of=day_of,
         today=today,
         common_topics=common_topics(collections["topic"], len(by_slug)),
         similar=similar,

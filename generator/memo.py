@@ -18,6 +18,7 @@ class ArticleMemo(Generic[V]):
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], tuple[Article, V]] = {}
+        self._slugs: set[str] = set()  # of the entries: a rebuild with no article gone need not look at them
 
     def get(self, variant: str, article: Article, make: Callable[[Article], V]) -> V:
         hit = self._entries.get((article.slug, variant))
@@ -25,11 +26,15 @@ class ArticleMemo(Generic[V]):
             return hit[1]
         value = make(article)
         self._entries[(article.slug, variant)] = (article, value)
+        self._slugs.add(article.slug)
         return value
 
     def retain(self, slugs: Collection[str]) -> None:
         """Forget every article not in ``slugs``."""
+        if self._slugs.issubset(slugs):
+            return
         self._entries = {key: entry for key, entry in self._entries.items() if key[0] in slugs}
+        self._slugs = {slug for slug, _variant in self._entries}
 
     def slugs(self) -> set[str]:
-        return {slug for slug, _variant in self._entries}
+        return set(self._slugs)

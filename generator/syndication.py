@@ -120,13 +120,16 @@ def _absolute(config: SiteConfig, target: str) -> str:
 def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
     index = given.index
     newest = max((a.updated or a.published for a in index.articles.values()), default=None)
+    # Each published file's lastmod, looked up once per file shown (a list page shows twenty or more).
+    modified = {a.source: a.updated or a.published for a in index.articles.values() if a.is_published}
+    listing = {name: kind.sitemap for name, kind in given.kinds.items()}
     entries = []
     for page in given.planned:
-        listing = given.kinds[page.kind].sitemap
-        if listing == "no" or (listing == "article" and not index.articles[page.key or ""].is_published):
+        how = listing[page.kind]
+        if how == "no" or (how == "article" and page.sources[0] not in modified):
             continue
-        shown = [a for a in map(index.article_of, page.sources[:1] if listing == "article" else page.sources) if a.is_published]
-        entries.append((urls.url_path(page.path), max((a.updated or a.published for a in shown), default=newest)))
+        shown = page.sources[:1] if how == "article" else page.sources
+        entries.append((urls.url_path(page.path), max([modified[s] for s in shown if s in modified], default=newest)))
     if len(entries) <= SITEMAP_LIMIT:
         return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp(tuple(entries)))]
     parts = [tuple(entries[i : i + SITEMAP_LIMIT]) for i in range(0, len(entries), SITEMAP_LIMIT)]
