@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -200,11 +201,13 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths)
     # Each article's moment is written on many pages (its card, "More on", feeds): formatted once per moment.
     # Equal moments are one instant, shown here in one zone, so they format alike (not so for ``iso``, below).
-    env.filters["local_date"] = _per_moment(lambda moment: _local(moment, tz).strftime("%-d %B %Y"))
-    env.filters["local_day"] = _per_moment(lambda moment: _local(moment, tz).strftime("%-d %B"))
-    env.filters["local_year"] = lambda moment: _local(moment, tz).year
-    env.filters["local_datetime"] = _per_moment(lambda moment: _local(moment, tz).strftime("%-d %B %Y, %H:%M"))
-    env.filters["local_time"] = _per_moment(lambda moment: _local(moment, tz).strftime("%H:%M"))
+    # Each moment is converted to the site's zone once, and every form of it written then.
+    in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment: LocalMoment.of(moment.astimezone(tz)))
+    env.filters["local_date"] = lambda moment: in_zone(moment).date
+    env.filters["local_day"] = lambda moment: in_zone(moment).day
+    env.filters["local_year"] = lambda moment: in_zone(moment).year
+    env.filters["local_datetime"] = lambda moment: in_zone(moment).date_time
+    env.filters["local_time"] = lambda moment: in_zone(moment).time
     # ISO 8601 in the moment's own offset, cached by moment and zone: equal instants in two offsets differ.
     iso_in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment, _zone: moment.isoformat().replace("+00:00", "Z"))
     env.filters["iso"] = lambda moment: iso_in_zone(moment, moment.tzinfo)
@@ -297,12 +300,25 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
     return {"article_card": article_card, "more_on_item": more_on_item}
 
 
-def _local(moment: datetime, tz: Any) -> datetime:
-    return moment.astimezone(tz)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # as strftime's %B writes them in the C locale, the only one builds use
 
 
-def _per_moment(format_moment: Callable[[datetime], str]) -> Callable[[datetime], str]:
-    return functools.lru_cache(maxsize=1 << 16)(format_moment)
+@dataclass(frozen=True)
+class LocalMoment:
+    """A moment as the site writes it in its own zone: "3 March 2026", "3 March", 2026, "3 March 2026, 09:05", "09:05"."""
+
+    date: str
+    day: str
+    year: int
+    date_time: str
+    time: str
+
+    @classmethod
+    def of(cls, local: datetime) -> LocalMoment:
+        day = f"{local.day} {MONTHS[local.month - 1]}"
+        time = f"{local.hour:02d}:{local.minute:02d}"
+        return cls(f"{day} {local.year}", day, local.year, f"{day} {local.year}, {time}", time)
 
 
 JSON_OUTPUT = "(json)"  # the "template" of pages whose context["data"] is dumped as JSON
