@@ -146,7 +146,8 @@ class Publisher:
     def put(self, path: str, data: bytes) -> bool:
         """Plan ``path`` with these bytes; stage it only if they differ from the output."""
         self.planned.add(path)
-        if _same_bytes(os.path.join(self.output_dir, path), data):
+        # Only a file an earlier build published can be unchanged (a clean build then stats nothing).
+        if path in self.owned and _same_bytes(os.path.join(self.output_dir, path), data):
             self._unchanged += 1
             return False
         target = os.path.join(self._stage_dir(), path)
