@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import partial
@@ -231,7 +231,7 @@ class Builder:
             return result
         try:
             publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
-            pages = list(to_render.values())
+            pages = self._in_render_order(to_render.values())
             publisher.prepare()  # one staging folder, made before any worker forks
             preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
             with self._progress.counting(len(pages), "Rendering") as done:
@@ -304,6 +304,17 @@ class Builder:
         assert self.state.config is not None and self.state.owned is not None
         unchanged = replace(result, rendered=0, report=WriteReport(unchanged=len(self.state.owned)), seconds=0.0)
         return Manifest(inputs, self._today(), self.state.config.timezone, self.state.owned, unchanged)
+
+    def _in_render_order(self, pages: Iterable[OutputPage]) -> list[OutputPage]:
+        """Pages by the time of the first article each shows, newest first (pages showing none last).
+
+        Each worker renders a run of consecutive pages (parallel.py), so an article's page, its day's
+        and its topics' and outlet's list pages mostly fall to one worker, which makes its card and
+        "More on" entry once: in any order, each worker made most of every article's fragments again.
+        """
+        assert self.state.index is not None
+        when = {a.source: a.published.timestamp() for a in self.state.index.articles.values()}
+        return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
 
     def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
