@@ -72,6 +72,7 @@ def without_empty(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # one per outlet, asked on every card of it
 def hue(key: str) -> int:
     """A stable colour (hue in degrees) for an outlet's monogram: the same key, the same colour, on every build."""
     return int.from_bytes(hashlib.blake2s(key.encode(), digest_size=2).digest(), "big") % 360
@@ -199,18 +200,16 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
         f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths)
-    # Each article's moment is written on many pages (its card, "More on", feeds): formatted once per moment.
-    # Equal moments are one instant, shown here in one zone, so they format alike (not so for ``iso``, below).
-    # Each moment is converted to the site's zone once, and every form of it written then.
+    # Each article's moment is written on many pages (its card, "More on", feeds): converted to the site's
+    # zone once and every form of it written then. Equal moments are one instant, shown here in one zone,
+    # so they format alike (not so for ``iso``, below).
     in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment: LocalMoment.of(moment.astimezone(tz)))
     env.filters["local_date"] = lambda moment: in_zone(moment).date
     env.filters["local_day"] = lambda moment: in_zone(moment).day
     env.filters["local_year"] = lambda moment: in_zone(moment).year
     env.filters["local_datetime"] = lambda moment: in_zone(moment).date_time
     env.filters["local_time"] = lambda moment: in_zone(moment).time
-    # ISO 8601 in the moment's own offset, cached by moment and zone: equal instants in two offsets differ.
-    iso_in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment, _zone: moment.isoformat().replace("+00:00", "Z"))
-    env.filters["iso"] = lambda moment: iso_in_zone(moment, moment.tzinfo)
+    env.filters["iso"] = _iso_writer()
     env.filters["hue"] = hue
     env.filters["long_date"] = lambda day: f"{day:%A} {day.day} {day:%B %Y}"
     env.globals["month_name"] = lambda year, month: f"{date(year, month, 1):%B %Y}"
@@ -298,6 +297,27 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
         return rendered("partials/sidebar.html", "more_on_entry", str(year), article, year)
 
     return {"article_card": article_card, "more_on_item": more_on_item}
+
+
+def _iso_writer() -> Callable[[datetime], str]:
+    """``iso``: ISO 8601 in the moment's own offset, each moment written once.
+
+    Equal instants in two offsets are equal keys but differ in writing, so an entry holds the zone it
+    was written in and a moment in another zone writes afresh (a datetime caches its hash; a key of
+    moment and zone would hash the zone each time, a fiftieth of an article page).
+    """
+    written: dict[datetime, tuple[Any, str]] = {}
+
+    def iso(moment: datetime) -> str:
+        hit = written.get(moment)
+        if hit is not None and hit[0] is moment.tzinfo:
+            return hit[1]
+        text = moment.isoformat().replace("+00:00", "Z")
+        if len(written) < 1 << 17:
+            written[moment] = (moment.tzinfo, text)
+        return text
+
+    return iso
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

@@ -12,10 +12,10 @@ from watchdog.observers import Observer
 
 from .options import Changes
 
-# A single save (often several events within a millisecond) builds after 50 ms of
+# A single save (often several events within a millisecond) builds after 25 ms of
 # quiet; once a burst shows (more events keep coming) the quiet needed grows to
 # 200 ms, so a crawler dropping 500 files causes one or two builds, not 500.
-SAVE_QUIET_SECONDS = 0.05
+SAVE_QUIET_SECONDS = 0.025
 BURST_QUIET_SECONDS = 0.2
 BURST_EVENTS = 20
 MAX_BURST_SECONDS = 3.0  # a steady stream still gets a build this often
