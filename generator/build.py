@@ -35,7 +35,7 @@ from .metadata import load_metadata
 from .models import Article, OutputPage, Problem
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
 from .output import OutputLock, check_output, place_of
-from .parallel import map_chunks
+from .parallel import map_chunks, worker_count
 from .plan import page_context
 from .progress import Progress
 from .read import ReadLimits, ReadResult, read_article
@@ -235,9 +235,7 @@ class Builder:
             publisher.prepare()  # one staging folder, made before any worker forks
             preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
             with self._progress.counting(len(pages), "Rendering") as done:
-                # The preview server has threads: never fork there.
-                jobs = 1 if self.preview else self.options.jobs
-                chunks = map_chunks(partial(self._render_chunk, publisher), pages, jobs, done, collect=True)
+                chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._render_jobs, done, collect=True)
             for results in chunks:
                 publisher.absorb(results)
             if self._mirror is not None:
@@ -313,8 +311,15 @@ class Builder:
         "More on" entry once: in any order, each worker made most of every article's fragments again.
         """
         assert self.state.index is not None
+        pages = list(pages)
+        if worker_count(len(pages), self._render_jobs) == 1:
+            return pages  # rendered in this process: any order makes each fragment once
         when = {a.source: a.published.timestamp() for a in self.state.index.articles.values()}
         return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
+
+    @property
+    def _render_jobs(self) -> int | None:
+        return 1 if self.preview else self.options.jobs  # the preview server has threads: never fork there
 
     def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""

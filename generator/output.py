@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 MARK = ".newsdigest-output"
 MARK_FORMAT = "newsdigest-output/2"
 LOCK_WAIT_SECONDS = 3.0
@@ -134,7 +136,12 @@ def read_owned(folder: Path) -> frozenset[str]:
 def mark_bytes(files: Iterable[str], preview: bool = False) -> bytes:
     """Two JSON lines: a small header (read on every build to check the purpose), then the file list."""
     header = {"format": MARK_FORMAT, "purpose": "preview" if preview else "site"}
-    return json.dumps(header).encode() + b"\n" + json.dumps(sorted(files), separators=(",", ":")).encode() + b"\n"
+    listed = sorted(files)
+    try:
+        names = orjson.dumps(listed)  # every file of the site, on every build that adds or drops one
+    except orjson.JSONEncodeError:  # a name that is not UTF-8 (undecodable bytes on disk): escaped as JSON does
+        names = json.dumps(listed, separators=(",", ":")).encode()
+    return json.dumps(header).encode() + b"\n" + names + b"\n"
 
 
 def default_modes() -> tuple[int, int]:

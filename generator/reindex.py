@@ -5,6 +5,7 @@ one build leaves for the next, and says which pages must be rendered again.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, timedelta, timezone
@@ -26,8 +27,11 @@ STRUCTURE_FIELDS = tuple(sorted(index.READS | plan.READS))
 Included = Callable[[Article], bool]  # is this article on the site (published, or drafts shown)
 
 
+_structure_of = operator.attrgetter(*STRUCTURE_FIELDS)  # one C call per article, not a generator of getattrs
+
+
 def structure(article: Article) -> tuple[Any, ...]:
-    return tuple(getattr(article, name) for name in STRUCTURE_FIELDS)
+    return _structure_of(article)
 
 
 def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
@@ -91,13 +95,16 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     return {p.path: p for p in state.pages if needs_render(state, p, changed)}
 
 
+_planned_as = operator.attrgetter("template", "kind", "key", "number", "stamp", "sources")
+
+
 def fingerprint(page: OutputPage) -> tuple[Any, ...]:
     """What a page was planned as: equal fingerprints and unchanged sources render the same bytes.
 
     Kept for every page in the build cache: the page's own tuples and strings are shared, not copied,
     so the cache holds one small tuple per page.
     """
-    return (page.template, page.kind, page.key, page.number, page.stamp, page.sources)
+    return _planned_as(page)
 
 
 def shown_inputs(state: BuildState) -> dict[str, tuple[str, str]]:
