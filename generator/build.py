@@ -235,7 +235,7 @@ class Builder:
             publisher.prepare()  # one staging folder, made before any worker forks
             preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
             with self._progress.counting(len(pages), "Rendering") as done:
-                chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._render_jobs, done, collect=True)
+                chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True)
             for results in chunks:
                 publisher.absorb(results)
             if self._mirror is not None:
@@ -312,14 +312,15 @@ class Builder:
         """
         assert self.state.index is not None
         pages = list(pages)
-        if worker_count(len(pages), self._render_jobs) == 1:
+        if worker_count(len(pages), self._worker_jobs) == 1:
             return pages  # rendered in this process: any order makes each fragment once
         when = {a.source: a.published.timestamp() for a in self.state.index.articles.values()}
         return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
 
     @property
-    def _render_jobs(self) -> int | None:
-        return 1 if self.preview else self.options.jobs  # the preview server has threads: never fork there
+    def _worker_jobs(self) -> int | None:
+        """Worker processes a step may fork: none in the preview, whose server threads make forking unsafe."""
+        return 1 if self.preview else self.options.jobs
 
     def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
@@ -380,7 +381,7 @@ class Builder:
     # --- index and plan --------------------------------------------------------------
 
     def _rebuild_index_and_plan(self, available: frozenset[str]) -> dict[str, OutputPage]:
-        to_render = rebuild_index_and_plan(self.state, available, self._included, self._today())
+        to_render = rebuild_index_and_plan(self.state, available, self._included, self._today(), self._worker_jobs)
         assert self.state.index is not None
         for memo in (self._items, self._fragments):  # the preview must not keep deleted articles for ever
             memo.retain(self.state.index.articles)

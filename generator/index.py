@@ -18,7 +18,8 @@ TOP_WINDOW = timedelta(hours=48)
 # The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
-READS = frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality"}) | similar_module.READS
+READS = frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality",
+                   "is_published"}) | similar_module.READS
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:
@@ -27,10 +28,12 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
-                today: date | None = None, days: bool = True, previous: SiteIndex | None = None) -> SiteIndex:
+                today: date | None = None, days: bool = True, previous: SiteIndex | None = None,
+                jobs: int | None = 1) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
     ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml); ``previous``: the index
-    before a change, whose "More on" lists are kept where the change cannot reach them."""
+    before a change, whose "More on" lists are kept where the change cannot reach them; ``jobs``: worker
+    processes "More on" may rank in (1: none, as in the preview, whose threads make forking unsafe)."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
@@ -49,7 +52,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     top = top_stories([by_slug[s] for s in river], outlets, story_of)
     before = None if previous is None else similar_module.Before(
         previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar)
-    similar = more_on_topic(by_slug, topic_members, before=before)
+    similar = more_on_topic(by_slug, topic_members, before=before, jobs=jobs)
     day_of = {a.slug: local_day(a, tz) for a in ordered}
     return SiteIndex(
         articles=by_slug,
@@ -67,6 +70,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         today=today,
         common_topics=common_topics(collections["topic"], len(by_slug)),
         similar=similar,
+        unpublished=frozenset(a.slug for a in ordered if not a.is_published),
     )
 
 

@@ -263,6 +263,7 @@ class SiteIndex:
     # Topics on nearly every article ("AI" on an AI site): a filter or label for them tells the reader nothing.
     common_topics: frozenset[str] = frozenset()
     similar: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "More on" before leaving out own stories
+    unpublished: frozenset[str] = frozenset()  # slugs of the drafts shown (--unpublished): left out of feeds and the API
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]

@@ -72,8 +72,9 @@ def patch_index(state: BuildState, changed: set[str], included: Included) -> boo
     return True
 
 
-def rebuild_index_and_plan(state: BuildState, available: frozenset[str], included: Included, today: date) -> dict[str, OutputPage]:
-    """Index and plan from scratch; return the pages whose fingerprint changed."""
+def rebuild_index_and_plan(state: BuildState, available: frozenset[str], included: Included, today: date,
+                           jobs: int | None = 1) -> dict[str, OutputPage]:
+    """Index and plan from scratch (``jobs``: worker processes it may use); return the pages to render."""
     assert state.config is not None and state.metadata is not None
     shown = [s.article for s in state.content.sources.values() if s.article and included(s.article)]
     state.structure_as_read = {a.source: structure(a) for a in shown}
@@ -88,7 +89,7 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     articles = [without_missing(a, missing) for a in articles]
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
-                              days=state.config.digest, previous=state.index)
+                              days=state.config.digest, previous=state.index, jobs=jobs)
     state.replan(plan_site(state.index, state.config))
     state.stale = False
     changed = changed_inputs(state)

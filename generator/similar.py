@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .models import Article
+from .parallel import map_chunks, worker_count
 
 # The article fields "More on" reads (tests/unit/test_declared_reads.py checks it).
 READS = frozenset({"topics", "published"})
@@ -51,41 +52,69 @@ def more_on_topic(
     limit: int = 5,
     window: int = 8,
     before: Before | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, tuple[str, ...]]:
     """Each article's "More on" list. ``before``: the articles, topic lists and result this was last computed
-    from; only the lists a change can reach are computed again (the rest are the same as a full computation)."""
+    from; only the lists a change can reach are computed again (the rest are the same as a full computation).
+    ``jobs``: worker processes to rank in when there are many lists to rank (parallel.py)."""
     weights = topic_weights(members)
-    todo: Iterable[str] = articles
+    todo: list[str] = list(articles)
     kept: dict[str, tuple[str, ...]] = {}
     if before is not None:
         dirty = _reached_by_changes(articles, members, weights, before, window)
         if dirty is not None:
             kept = {slug: shown for slug, shown in before.result.items() if slug in articles and slug not in dirty}
             todo = [slug for slug in articles if slug not in kept]
-    positions: dict[str, dict[str, int]] = {}
-    topic_sets = _PerSlug(lambda slug: frozenset(t.slug for t in articles[slug].topics))
-    timestamps = _PerSlug(lambda slug: articles[slug].published.timestamp())
+    ranker = _Ranker(articles, members, weights, limit, window)
     result: dict[str, tuple[str, ...]] = {}
-    for slug in todo:
-        own_topics = topic_sets[slug]
-        candidates: set[str] = set()
-        for topic in own_topics:
-            slugs = members.get(topic, ())
-            if topic not in positions:
-                positions[topic] = {s: i for i, s in enumerate(slugs)}
-            i = positions[topic].get(slug)
-            if i is None:
-                continue
-            candidates.update(slugs[max(0, i - window) : i])
-            candidates.update(slugs[i + 1 : i + 1 + window])
-        when = timestamps[slug]
-        # (heavier shared topics, closer in time, slug): tuples made in one expression, not a key function
-        # per candidate (this ranking was half of planning a large site).
-        ranked = sorted([(-sum(map(weights.__getitem__, own_topics & topic_sets[other])),
-                          abs(timestamps[other] - when), other) for other in candidates])
-        result[slug] = tuple(other for _score, _distance, other in ranked[:limit])
+    if worker_count(len(todo), jobs) == 1:
+        result.update(zip(todo, ranker.rank(todo), strict=True))
+    else:
+        # Workers send places in ``order``, not slugs: a hundred thousand tuples of small ints travel
+        # back faster than half a million strings.
+        order = list(articles)
+        place = {slug: n for n, slug in enumerate(order)}
+        lists = map_chunks(lambda chunk: [tuple(map(place.__getitem__, shown)) for shown in ranker.rank(chunk)],
+                           todo, jobs)
+        result.update(zip(todo, (tuple(map(order.__getitem__, shown)) for part in lists for shown in part),
+                          strict=True))
     result.update(kept)
     return {slug: result[slug] for slug in articles}
+
+
+class _Ranker:
+    """Ranks the candidates of each article: those within ``window`` places of it in each of its topics' lists."""
+
+    def __init__(self, articles: Mapping[str, Article], members: Mapping[str, Sequence[str]], weights: Mapping[str, int],
+                 limit: int, window: int) -> None:
+        self.members, self.weights, self.limit, self.window = members, weights, limit, window
+        self.positions: dict[str, dict[str, int]] = {}
+        self.topic_sets = _PerSlug(lambda slug: frozenset(t.slug for t in articles[slug].topics))
+        self.timestamps = _PerSlug(lambda slug: articles[slug].published.timestamp())
+
+    def rank(self, slugs: Iterable[str]) -> list[tuple[str, ...]]:
+        members, weights, window, positions = self.members, self.weights, self.window, self.positions
+        topic_sets, timestamps = self.topic_sets, self.timestamps
+        found = []
+        for slug in slugs:
+            own_topics = topic_sets[slug]
+            candidates: set[str] = set()
+            for topic in own_topics:
+                listed = members.get(topic, ())
+                if topic not in positions:
+                    positions[topic] = {s: i for i, s in enumerate(listed)}
+                i = positions[topic].get(slug)
+                if i is None:
+                    continue
+                candidates.update(listed[max(0, i - window) : i])
+                candidates.update(listed[i + 1 : i + 1 + window])
+            when = timestamps[slug]
+            # (heavier shared topics, closer in time, slug): tuples made in one expression, not a key function
+            # per candidate (this ranking was half of planning a large site).
+            ranked = sorted([(-sum(map(weights.__getitem__, own_topics & topic_sets[other])),
+                              abs(timestamps[other] - when), other) for other in candidates])
+            found.append(tuple(other for _score, _distance, other in ranked[:self.limit]))
+        return found
 
 
 class _PerSlug(dict[str, T]):

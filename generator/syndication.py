@@ -39,8 +39,10 @@ class Scope:
 
 
 def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
-    articles = index.articles
-    return tuple([s for s in slugs if articles[s].is_published])
+    """The published of these articles: on a public build all of them (the lists of every topic and outlet
+    pass through here, three times a plan: at 100,000 articles a second of looking up each one's flag)."""
+    drafts = index.unpublished
+    return tuple(slugs) if not drafts else tuple([s for s in slugs if s not in drafts])
 
 
 def _scopes(index: SiteIndex) -> list[Scope]:

@@ -168,3 +168,18 @@ def test_more_on_kept_from_the_previous_index_equals_computing_it_afresh():
         members = members_of(articles)
         result = more_on_topic(articles, members, before=before)
         assert result == more_on_topic(articles, members), step
+
+
+def test_more_on_ranked_in_forked_workers_equals_ranking_in_one_process():
+    import random
+
+    rng = random.Random(11)
+    topics = [f"t{n}" for n in range(40)]
+    articles = {f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics, rng.randint(1, 4))]) for i in range(2500)}
+    members = {}
+    for slug, article in sorted(articles.items(), key=lambda item: -item[1].published.timestamp()):
+        for topic in article.topics:
+            members.setdefault(topic.slug, []).append(slug)
+    alone = more_on_topic(articles, members, jobs=1)
+    assert more_on_topic(articles, members, jobs=2) == alone
+    assert list(alone) == list(articles) and sum(1 for shown in alone.values() if len(shown) == 5) > 2000
