@@ -24,6 +24,10 @@ READS = frozenset({"topics", "published"})
 T = TypeVar("T")
 
 
+# Below this many lists to rank, starting workers costs about what they save (at 10,000 articles the
+# ranking is a fifth of a second; at 100,000, three and a half seconds).
+PARALLEL_MIN = 20_000
+
 RARITY_SCALE = 10_000  # a topic's rarity is judged against this many articles, not against the site's size
 SIZE_CLASSES_PER_DOUBLING = 4  # topics within a fifth of each other's size weigh the same
 WEIGHT_UNITS = 100  # weights in whole hundredths
@@ -53,10 +57,11 @@ def more_on_topic(
     window: int = 8,
     before: Before | None = None,
     jobs: int | None = 1,
+    parallel_min: int = PARALLEL_MIN,
 ) -> dict[str, tuple[str, ...]]:
     """Each article's "More on" list. ``before``: the articles, topic lists and result this was last computed
     from; only the lists a change can reach are computed again (the rest are the same as a full computation).
-    ``jobs``: worker processes to rank in when there are many lists to rank (parallel.py)."""
+    ``jobs``: worker processes to rank in when there are ``parallel_min`` lists or more to rank (parallel.py)."""
     weights = topic_weights(members)
     todo: list[str] = list(articles)
     kept: dict[str, tuple[str, ...]] = {}
@@ -67,7 +72,7 @@ def more_on_topic(
             todo = [slug for slug in articles if slug not in kept]
     ranker = _Ranker(articles, members, weights, limit, window)
     result: dict[str, tuple[str, ...]] = {}
-    if worker_count(len(todo), jobs) == 1:
+    if len(todo) < parallel_min or worker_count(len(todo), jobs) == 1:
         result.update(zip(todo, ranker.rank(todo), strict=True))
     else:
         # Workers send places in ``order``, not slugs: a hundred thousand tuples of small ints travel
