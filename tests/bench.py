@@ -185,7 +185,7 @@ def main() -> None:
             print(f"  in-process title edit: {inproc['edit_ms']:.1f} ms; no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})")
             live = serve_latency(site, content, args.runs)
             print(f"  serve: save title -> changed HTML on disk: {live['latency_ms']:.0f} ms median of {args.runs} "
-                  f"(includes the 50 ms save debounce); files rewritten: {live['rewritten']:.0f}; "
+                  f"(includes the 25 ms save debounce); files rewritten: {live['rewritten']:.0f}; "
                   f"new article -> on the home page: {live['new_ms']:.0f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
