@@ -222,3 +222,31 @@ def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch)
     page = (site / "public/about/index.html").read_text()
     assert '<p id="n">24 stories</p>' in page and "<title>" in page
     assert "https://news.example/about/" in (site / "public/sitemap.xml").read_text()
+
+
+def test_an_edit_whose_build_failed_is_rendered_by_the_next_build(site, monkeypatch):
+    """The preview keeps its state in memory: pages showing a file changed in a build that failed while
+    rendering must render in the next build, even when that build's own change is elsewhere."""
+    import generator.build
+
+    builder = Builder(options(site), preview=True)
+    builder.build()
+    first, second = sorted((site / "content").glob("*.md"))[:2]
+    first.write_text(first.read_text().replace("Story number", "Edited story number"))
+    touch_later(first)
+    real_render = generator.build.render_page
+
+    def failing(env, page, context):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(generator.build, "render_page", failing)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        builder.build(Changes(content=frozenset([first.name])))
+    monkeypatch.setattr(generator.build, "render_page", real_render)
+    second.write_text(second.read_text().replace("Summary of story", "A new summary of story"))
+    touch_later(second)
+    builder.build(Changes(content=frozenset([second.name])))
+    builder.close()
+    Builder(options(site, "clean")).build()
+    assert any(b"Edited story number" in page.read_bytes() for page in (site / "public").rglob("*.html"))
+    assert snapshot(site / "public") == snapshot(site / "clean")
