@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from . import urls
 from .digest_pages import day_stories, edition, latest
 from .groups import COLLECTION_KINDS, TOPICS
 from .kinds import PageKind, PlanInput, RowsStamp, Site
-from .models import OutputPage, SiteIndex
+from .models import Day, OutputPage, SiteIndex
 from .paging import older_page, stable_chunks, top_page
+from .plan_memo import Same
 from .syndication import newest_story
 
 DIGEST_FEED_DAYS = 30
@@ -37,17 +39,23 @@ class DaysStamp:
     older: int | None  # the next page when reading from the newest (paging.older_page)
 
 
-def _published_days(index: SiteIndex) -> tuple[list[date], dict[str, list[date]]]:
+def _published_days(given: PlanInput) -> tuple[list[date], dict[str, list[date]]]:
     """Days with a published article, newest first: of the site, and of each topic (one pass over the articles)."""
     site: list[date] = []
     topics: dict[str, list[date]] = {}
-    for day, found in index.days.items():
-        published = [index.articles[s] for e in found.entries for s in e.articles if index.articles[s].is_published]
+    for day, found in given.index.days.items():
+        published, of_topics = given.reuse(("published", day), (Same(found),), partial(_published_of, given.index, found))
         if published:
             site.append(day)
-        for topic in {t.slug for a in published for t in a.topics}:
+        for topic in of_topics:
             topics.setdefault(topic, []).append(day)
     return site, topics
+
+
+def _published_of(index: SiteIndex, found: Day) -> tuple[bool, frozenset[str]]:
+    """Has the day a published article, and the topics of its published articles."""
+    published = [index.articles[s] for e in found.entries for s in e.articles if index.articles[s].is_published]
+    return bool(published), frozenset(t.slug for a in published for t in a.topics)
 
 
 def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
@@ -56,22 +64,27 @@ def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
                  for s in e.articles if index.articles[s].is_published)
 
 
-def _topic_sources(index: SiteIndex, topic_days: dict[str, list[date]]) -> dict[str, tuple[str, ...]]:
+def _topic_sources(given: PlanInput, topic_days: dict[str, list[date]]) -> dict[str, tuple[str, ...]]:
     """Each topic's ``_sources``: the published articles of its days' stories that have an article of it.
 
     One pass over each day shown by any topic, not one per topic and day: a day's story is looked at once
     whatever the number of topics (a site has hundreds).
     """
-    by_day: dict[date, dict[str, list[str]]] = {}
-    for day in {d for days in topic_days.values() for d in days}:
-        found: dict[str, list[str]] = {}
-        for entry in index.days[day].entries:
-            members = [index.articles[s] for s in entry.articles]
-            published = [a.source for a in members if a.is_published]
-            for topic in {t.slug for a in members for t in a.topics}:
-                found.setdefault(topic, []).extend(published)
-        by_day[day] = found
+    index = given.index
+    by_day = {day: given.reuse(("topic_sources", day), (Same(index.days[day]),), partial(_sources_by_topic, index, day))
+              for day in {d for days in topic_days.values() for d in days}}
     return {topic: tuple(s for d in days for s in by_day[d].get(topic, ())) for topic, days in topic_days.items()}
+
+
+def _sources_by_topic(index: SiteIndex, day: date) -> dict[str, list[str]]:
+    """A day's published articles by topic: those of each story with an article of it."""
+    found: dict[str, list[str]] = {}
+    for entry in index.days[day].entries:
+        members = [index.articles[s] for s in entry.articles]
+        published = [a.source for a in members if a.is_published]
+        for topic in {t.slug for a in members for t in a.topics}:
+            found.setdefault(topic, []).extend(published)
+    return found
 
 
 def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStamp:
@@ -82,14 +95,14 @@ def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStam
 
 def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    site_days, topic_days = _published_days(index)
+    site_days, topic_days = _published_days(given)
     days = site_days[:DIGEST_FEED_DAYS]
     stamp = _stamp(index, days, "Daily digest")
     sources = _sources(index, days)
     pages = [OutputPage(urls.digest_path() + "feed.xml", "digest_feed.xml", "digest_feed", sources=sources, stamp=stamp),
              OutputPage(urls.digest_path() + "feed.json", "digest_feed.json", "digest_feed", sources=sources, stamp=stamp)]
     shown = {topic.key: topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS] for topic in index.topics.values()}
-    of_topic = _topic_sources(index, shown)
+    of_topic = _topic_sources(given, shown)
     for topic in index.topics.values():
         pages.append(OutputPage(topic.path() + "digest.xml", "topic_digest.xml", "topic_digest", topic.key,
                                 sources=of_topic[topic.key], stamp=_stamp(index, shown[topic.key], topic.name)))
@@ -129,14 +142,18 @@ def _opml_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 def _plan_api_days(given: PlanInput) -> list[OutputPage]:
     index, config = given.index, given.config
-    days, _topics = _published_days(index)
-    pages = [OutputPage(urls.api_path("digest", d.isoformat()) + "index.json", "api_day.json", "api_day", d.isoformat(),
-                        sources=_sources(index, [d]), stamp=_stamp(index, [d], d.isoformat())) for d in days]
+    days, _topics = _published_days(given)
+    pages = [page for d in days for page in given.reuse(("api_day", d), (Same(index.days[d]),), partial(_api_day, index, d))]
     top = top_page(len(days), config.page_size)
     pages += [OutputPage(urls.api_path("digest", None, n) + "index.json", "api_days.json", "api_days", number=n,
                          stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), older_page(n, top)))
               for n, shown in stable_chunks(days, config.page_size)]
     return pages
+
+
+def _api_day(index: SiteIndex, day: date) -> list[OutputPage]:
+    return [OutputPage(urls.api_path("digest", day.isoformat()) + "index.json", "api_day.json", "api_day", day.isoformat(),
+                       sources=_sources(index, [day]), stamp=_stamp(index, [day], day.isoformat()))]
 
 
 def _api_day_context(site: Site, page: OutputPage) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from . import urls
@@ -67,18 +68,23 @@ def _neighbours(index: SiteIndex) -> dict[date, tuple[date | None, date | None]]
 
 
 def _plan_days(given: PlanInput) -> list[OutputPage]:
-    index, config = given.index, given.config
-    pages = []
+    index, email_stories = given.index, given.config.digest_email_stories
+    pages: list[OutputPage] = []
     for day, (previous, following) in _neighbours(index).items():
         found = index.days[day]
-        stamp = DayStamp(tuple((e.story, e.articles, e.outlets) for e in found.entries), previous, following,
-                         found.outlets, config.digest_email_stories)
-        sources = _day_sources(index, found)
-        base = urls.day_path(day)
-        pages += [OutputPage(urls.output_file(base), "day.html", "day", day.isoformat(), sources=sources, stamp=stamp),
-                  OutputPage(base + "email.html", "email.html", "day_email", day.isoformat(), sources=sources, stamp=stamp),
-                  OutputPage(base + "email.txt", "email.txt", "day_email", day.isoformat(), sources=sources, stamp=stamp)]
+        pages += given.reuse(("day", day), (found, previous, following),
+                             partial(_day_pages, index, found, previous, following, email_stories))
     return pages
+
+
+def _day_pages(index: SiteIndex, found: Day, previous: date | None, following: date | None,
+               email_stories: int) -> list[OutputPage]:
+    stamp = DayStamp(tuple((e.story, e.articles, e.outlets) for e in found.entries), previous, following,
+                     found.outlets, email_stories)
+    sources, base, key = _day_sources(index, found), urls.day_path(found.date), found.date.isoformat()
+    return [OutputPage(urls.output_file(base), "day.html", "day", key, sources=sources, stamp=stamp),
+            OutputPage(base + "email.html", "email.html", "day_email", key, sources=sources, stamp=stamp),
+            OutputPage(base + "email.txt", "email.txt", "day_email", key, sources=sources, stamp=stamp)]
 
 
 def _shown(index: SiteIndex, entry: DayEntry, articles: tuple[str, ...]) -> ShownEntry:

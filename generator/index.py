@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta, tzinfo
 
 from . import similar as similar_module
-from .days import build_days, local_day
+from .days import DayMemo, build_days, local_day
 from .groups import COLLECTION_KINDS, TOPICS
 from .metadata import Metadata
 from .models import Article, Collection, CollectionKind, Image, Provider, SiteIndex, Story
@@ -29,11 +29,12 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
                 today: date | None = None, days: bool = True, previous: SiteIndex | None = None,
-                jobs: int | None = 1) -> SiteIndex:
+                jobs: int | None = 1, days_memo: DayMemo | None = None) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
     ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml); ``previous``: the index
     before a change, whose "More on" lists are kept where the change cannot reach them; ``jobs``: worker
-    processes "More on" may rank in (1: none, as in the preview, whose threads make forking unsafe)."""
+    processes "More on" may rank in (1: none, as in the preview, whose threads make forking unsafe); ``days_memo``:
+    the days as the last index built them (:func:`.days.build_days`)."""
     ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
@@ -65,7 +66,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         river=river,
         stories=by_id,
         story_of=story_of,
-        days=build_days(ordered, story_of, shown_first, outlets, day_of) if days else {},
+        days=build_days(ordered, story_of, shown_first, outlets, day_of, days_memo) if days else {},
         day_of=day_of,
         today=today,
         common_topics=common_topics(collections["topic"], len(by_slug)),

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from .memo import ArticleMemo
 from .models import Image, OutputPage, SiteConfig, SiteIndex, TopicRef
+from .plan_memo import PlanMemo, T, Unit
 
 Row = tuple[str, str, Image | None, int]  # key, name, logo, number of stories
 
@@ -71,6 +72,12 @@ class PlanInput:
     config: SiteConfig
     planned: Sequence[OutputPage]  # what the kinds before this one planned
     kinds: Mapping[str, PageKind]
+    memo: PlanMemo | None = None  # the last plan's pages, per unit (plan_memo.py)
+
+    def reuse(self, unit: Unit, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """``make()``, or what the last plan made for ``unit`` from equal ``inputs``: every value it is made of
+        besides the files its slugs name."""
+        return make() if self.memo is None else self.memo.take(unit, inputs, make)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from . import story_pages, urls
 from .groups import COLLECTION_KINDS
 from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
-from .models import Article, CollectionKind, Image, OutputPage, SiteIndex
+from .models import Article, CollectionKind, Image, OutputPage, SiteIndex, TopicRef
 from .paging import Pagination, nav_stamp, page_slice, stable_chunks, top_page
 from .story_pages import also_covered, coverage, coverage_of, shown_sources
 
@@ -57,11 +57,19 @@ def list_stamp(name: str, logo: Image | None, items: int, size: int, n: int, com
 
 
 def _plan_articles(given: PlanInput) -> list[OutputPage]:
-    index = given.index
+    index, common = given.index, given.index.common_topics
+    planned: list[OutputPage] = []
+    for slug, article in index.articles.items():
+        story, more, focus = index.story(slug), index.more_on_topic.get(slug, ()), index.focus_topic(article)
+        planned += given.reuse(("article", slug), (story, more, focus, common),
+                               partial(_article_page, index, slug, more, focus, common))
+    return planned
+
+
+def _article_page(index: SiteIndex, slug: str, more: tuple[str, ...], focus: TopicRef | None,
+                  common: frozenset[str]) -> list[OutputPage]:
     return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
-                       sources=(*shown_sources(index, (slug,)), *_sources(index, index.more_on_topic.get(slug, ()))),
-                       stamp=ArticleStamp(index.focus_topic(article), index.common_topics))
-            for slug, article in index.articles.items()]
+                       sources=(*shown_sources(index, (slug,)), *_sources(index, more)), stamp=ArticleStamp(focus, common))]
 
 
 def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:

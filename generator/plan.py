@@ -10,6 +10,7 @@ from typing import Any
 from . import digest_feeds, digest_pages, pages, syndication
 from .kinds import PageKind, PlanInput, Site
 from .models import OutputPage, SiteConfig, SiteIndex
+from .plan_memo import PlanMemo
 
 # The article fields planning reads besides the index's (feeds' and sitemaps' dates, what is
 # published); tests/unit/test_declared_reads.py fails on an undeclared read.
@@ -21,12 +22,17 @@ BY_NAME: dict[str, PageKind] = {kind.name: kind for kind in REGISTRY}
 assert len(BY_NAME) == len(REGISTRY), "two page kinds share a name"
 
 
-def plan_site(index: SiteIndex, config: SiteConfig) -> list[OutputPage]:
-    """Every page of the site, as cheap records; nothing is rendered here."""
+def plan_site(index: SiteIndex, config: SiteConfig, memo: PlanMemo | None = None) -> list[OutputPage]:
+    """Every page of the site, as cheap records; nothing is rendered here. ``memo``: the last plan's pages, which
+    the kinds take where what they are made of is unchanged (the same pages, found sooner)."""
+    if memo is not None:
+        memo.begin(index, config)
     planned: list[OutputPage] = []
     for kind in REGISTRY:
         if kind.wanted(config):
-            planned += kind.plan(PlanInput(index, config, tuple(planned), BY_NAME))
+            planned += kind.plan(PlanInput(index, config, tuple(planned), BY_NAME, memo))
+    if memo is not None:
+        memo.end()
     return planned
 
 

@@ -89,8 +89,9 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     articles = [without_missing(a, missing) for a in articles]
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
-                              days=state.config.digest, previous=state.index, jobs=jobs)
-    state.replan(plan_site(state.index, state.config))
+                              days=state.config.digest, previous=state.index, jobs=jobs,
+                              days_memo=state.days_memo)
+    state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False
     changed = changed_inputs(state)
     return {p.path: p for p in state.pages if needs_render(state, p, changed)}

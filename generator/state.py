@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .content import ContentFiles
+from .days import DayMemo
 from .metadata import Metadata
 from .models import OutputPage, Problem, SiteConfig, SiteIndex
+from .plan_memo import PlanMemo
 from .stories import StoryGrouper
 
 
@@ -42,6 +44,8 @@ class BuildState:
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change
     mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
+    plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
+    days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built
     # Which pages show each source: made when an edit first asks (a build that re-plans never needs it).
     _by_source: dict[str, list[OutputPage]] | None = field(default=None, repr=False, compare=False)
 
@@ -55,7 +59,7 @@ class BuildState:
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written."""
-        return {**self.__dict__, "_by_source": None}
+        return {**self.__dict__, "_by_source": None, "plan_memo": PlanMemo(), "days_memo": {}}
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:
