@@ -17,9 +17,9 @@ from typing import Any
 from . import story_pages, urls
 from .groups import COLLECTION_KINDS
 from .kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
-from .models import Article, CollectionKind, Image, OutputPage, SiteIndex, TopicRef
+from .models import Article, Collection, CollectionKind, Image, OutputPage, SiteIndex, TopicRef
 from .paging import Pagination, nav_stamp, page_slice, stable_chunks, top_page
-from .story_pages import also_covered, coverage, coverage_of, shown_sources
+from .story_pages import also_covered, coverage, coverage_of, shown_sources, stories_of_each
 
 
 def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
@@ -122,14 +122,18 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
 
 
 def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
-    pages = []
-    for group in given.index.collections[kind.name].values():
-        size, items = given.config.page_size, len(group.entries)
-        pages += [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
-                             sources=shown_sources(given.index, shown),
-                             stamp=list_stamp(group.name, group.logo, items, size, n, given.index.common_topics))
-                  for n, shown in stable_chunks(group.entries, size)]
+    index, pages = given.index, []
+    for group in index.collections[kind.name].values():
+        pages += given.reuse((kind.name, group.key), (group, index.common_topics, stories_of_each(index, group.entries)),
+                             partial(_collection_pages, kind, index, group, given.config.page_size))
     return pages
+
+
+def _collection_pages(kind: CollectionKind, index: SiteIndex, group: Collection, size: int) -> list[OutputPage]:
+    return [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
+                       sources=shown_sources(index, shown),
+                       stamp=list_stamp(group.name, group.logo, len(group.entries), size, n, index.common_topics))
+            for n, shown in stable_chunks(group.entries, size)]
 
 
 def _collection_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:

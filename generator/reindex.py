@@ -94,7 +94,7 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False
     changed = changed_inputs(state)
-    return {p.path: p for p in state.pages if needs_render(state, p, changed)}
+    return pages_to_render(state, changed)
 
 
 _planned_as = operator.attrgetter("template", "kind", "key", "number", "stamp", "sources")
@@ -119,11 +119,13 @@ def changed_inputs(state: BuildState) -> frozenset[str]:
     """The shown files whose digest or slug differs from when the pages showing them last rendered.
 
     One pass over the files, not one per page and file shown: a page needs rendering when its
-    fingerprint changed or it shows one of these (a set test in C, see :func:`needs_render`).
+    fingerprint changed or it shows one of these (a set test in C, see :func:`pages_to_render`).
     """
     before = state.rendered_inputs
     return frozenset(source for source, now in shown_inputs(state).items() if before.get(source) != now)
 
 
-def needs_render(state: BuildState, page: OutputPage, changed: frozenset[str]) -> bool:
-    return state.rendered.get(page.path) != fingerprint(page) or not changed.isdisjoint(page.sources)
+def pages_to_render(state: BuildState, changed: frozenset[str]) -> dict[str, OutputPage]:
+    """The planned pages whose fingerprint differs from their last render's or that show a changed file."""
+    rendered, untouched = state.rendered.get, changed.isdisjoint  # one loop, no call per page: 18,000 pages at 10,000
+    return {p.path: p for p in state.pages if rendered(p.path) != _planned_as(p) or not untouched(p.sources)}

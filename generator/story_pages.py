@@ -72,6 +72,12 @@ def shown_sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
     return tuple(sources)
 
 
+def stories_of_each(index: SiteIndex, slugs: Sequence[str]) -> tuple[Story | None, ...]:
+    """The story of each article (None when it has none): what :func:`shown_sources` reads besides the slugs,
+    as a plan memo's input (two lookups a slug, both in C)."""
+    return tuple(map(index.stories.get, map(index.story_of.get, slugs)))  # type: ignore[arg-type]
+
+
 def _urls_of(article: Article) -> set[str]:
     return {url for url in (article.link, article.original_url) if url}
 

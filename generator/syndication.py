@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from . import urls
 from .groups import COLLECTION_KINDS
 from .kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex, Story
-from .paging import older_page, stable_chunks, top_page
+from .paging import older_page, page_slice, stable_chunks, top_page
 from .render import JSON_OUTPUT
 
 COLLECTIONS_BY_NAME = {kind.name: kind for kind in COLLECTION_KINDS}
@@ -125,13 +126,15 @@ def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
     # Each published file's lastmod, looked up once per file shown (a list page shows twenty or more).
     modified = {a.source: a.updated or a.published for a in index.articles.values() if a.is_published}
     listing = {name: kind.sitemap for name, kind in given.kinds.items()}
-    entries = []
+    entries: list[tuple[str, datetime | None]] = []
     for page in given.planned:
         how = listing[page.kind]
-        if how == "no" or (how == "article" and page.sources[0] not in modified):
-            continue
-        shown = page.sources[:1] if how == "article" else page.sources
-        entries.append((urls.url_path(page.path), max([modified[s] for s in shown if s in modified], default=newest)))
+        if how == "article":  # most pages: one lookup, no list
+            if (lastmod := modified.get(page.sources[0])) is not None:
+                entries.append((urls.url_path(page.path), lastmod))
+        elif how == "list":
+            entries.append((urls.url_path(page.path), max([modified[s] for s in page.sources if s in modified],
+                                                           default=newest)))
     if len(entries) <= SITEMAP_LIMIT:
         return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp(tuple(entries)))]
     parts = [tuple(entries[i : i + SITEMAP_LIMIT]) for i in range(0, len(entries), SITEMAP_LIMIT)]
@@ -172,15 +175,20 @@ def _plan_news_sitemap(given: PlanInput) -> list[OutputPage]:
 
 
 def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
-    pages = []
+    pages: list[OutputPage] = []
     for scope in _scopes(given.index):
-        top = top_page(len(scope.slugs), given.config.page_size)
-        pages += [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
-                             scope.key, number=n, sources=tuple(given.index.articles[s].source for s in shown),
-                             stamp=ApiStamp(scope.kind, scope.title, older_page(n, top),
-                                            tuple(given.index.story_of.get(s) for s in shown)))
-                  for n, shown in stable_chunks(scope.slugs, given.config.page_size)]
+        story_ids = tuple(map(given.index.story_of.get, scope.slugs))
+        pages += given.reuse(("api_list", (scope.kind, scope.key)), (scope, story_ids),
+                             partial(_api_list_pages, given.index, scope, story_ids, given.config.page_size))
     return pages
+
+
+def _api_list_pages(index: SiteIndex, scope: Scope, story_ids: tuple[str | None, ...], size: int) -> list[OutputPage]:
+    top = top_page(len(scope.slugs), size)
+    return [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
+                       scope.key, number=n, sources=tuple(index.articles[s].source for s in shown),
+                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), story_ids[page_slice(len(scope.slugs), size, n)]))
+            for n, shown in stable_chunks(scope.slugs, size)]
 
 
 def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
