@@ -7,7 +7,7 @@ and each missing file is reported once.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
@@ -33,18 +33,27 @@ def _article_images(article: Article) -> Iterable[Image]:
             yield story.provider.logo
 
 
-def missing_images(articles: Iterable[Article], metadata: Metadata, available: Collection[str]) -> dict[str, str]:
-    """Output path of each missing site-relative image -> the first file (content-relative) that uses it."""
+def missing_images(articles: Iterable[Article], metadata: Metadata, available: Collection[str],
+                   local_images: Callable[[Article], tuple[str, ...]] | None = None) -> dict[str, str]:
+    """Output path of each missing site-relative image -> the first file (content-relative) that uses it.
+    ``local_images``: :func:`local_images_of`, or a memo of it (the preview keeps one per article)."""
     missing: dict[str, str] = {}
     users: list[tuple[str, Iterable[Image]]] = [(m.source, [m.logo] if m.logo else []) for m in metadata.providers.values()]
     users += [(m.source, [m.image] if m.image else []) for m in metadata.topics.values()]
-    users += [(a.source, _article_images(a)) for a in articles]
     for source, images in users:
-        for image in images:
-            path = local_path(image.url)
-            if path is not None and path not in available:
+        for path in filter(None, (local_path(image.url) for image in images)):
+            if path not in available:
                 missing.setdefault(path, source)
+    for article in articles:
+        for path in (local_images or local_images_of)(article):
+            if path not in available:
+                missing.setdefault(path, article.source)
     return missing
+
+
+def local_images_of(article: Article) -> tuple[str, ...]:
+    """The output paths of the article's site-relative images (its own, its outlet's logo, its coverage's)."""
+    return tuple(path for image in _article_images(article) if (path := local_path(image.url)) is not None)
 
 
 def missing_problems(missing: dict[str, str]) -> list[Problem]:

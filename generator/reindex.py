@@ -13,7 +13,7 @@ from typing import Any
 
 from . import index, plan
 from .index import apply_metadata, build_index
-from .local_files import metadata_without, missing_images, references_missing, without_missing
+from .local_files import local_images_of, metadata_without, missing_images, references_missing, without_missing
 from .models import Article, OutputPage, Story
 from .plan import plan_site
 from .read import resolve_slug_collisions
@@ -81,7 +81,9 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     articles, state.slug_problems = resolve_slug_collisions(shown)
     state.slugs = {a.source: a.slug for a in articles}
     state.available = available
-    missing = missing_images(articles, state.metadata, state.available)
+    facts = state.article_facts
+    missing = missing_images(articles, state.metadata, state.available,
+                             lambda article: facts.get("local images", article, local_images_of))
     if missing.keys() != state.missing.keys():
         state.rendered.clear()  # images appear or vanish on pages whose sources did not change
     state.missing = missing
@@ -91,6 +93,7 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
                               days=state.config.digest, previous=state.index, jobs=jobs,
                               days_memo=state.days_memo)
+    facts.retain(state.index.articles.keys())
     state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False
     changed = changed_inputs(state)

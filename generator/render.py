@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from .memo import ArticleMemo
 from .models import Article, Image, OutputPage, SiteConfig
-from .urls import absolute_url, article_path, day_path, digest_path, provider_path, site_url, topic_path
+from .urls import absolute_writer, article_path, day_path, digest_path, provider_path, site_url, topic_path
 
 # MarkupSafe's own escaping of a plain str, without wrapping the result in a Markup object (the public
 # escape, as a str, should a MarkupSafe ever lack it).
@@ -176,12 +176,13 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.policies["json.dumps_function"] = _json_text
     tz = config.timezone or timezone.utc
     base_path = config.base_path
+    absolute = absolute_writer(config.base_url, base_path)
     env.globals.update(
         site=config,
         preview=preview,
         url=lambda target: site_url(base_path, target),
         asset=lambda path: site_url(base_path, assets.get(path) or path),
-        absolute_url=lambda target: absolute_url(config.base_url, base_path, target),
+        absolute_url=absolute,
         # The URL map lives in urls.py only; templates ask it rather than spell paths out.
         article_path=article_path,
         day_path=day_path,
@@ -190,7 +191,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         provider_path=provider_path,
         items_for_ld=lambda articles, offset: [
             {"@type": "ListItem", "position": offset + i, "name": a.title,
-             "url": absolute_url(config.base_url, base_path, article_path(a.slug))}
+             "url": absolute(article_path(a.slug))}
             for i, a in enumerate(articles, start=1)],
     )
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))

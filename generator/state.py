@@ -16,6 +16,7 @@ from typing import Any
 
 from .content import ContentFiles
 from .days import DayMemo
+from .memo import ArticleMemo
 from .metadata import Metadata
 from .models import OutputPage, Problem, SiteConfig, SiteIndex
 from .plan_memo import PlanMemo
@@ -46,6 +47,7 @@ class BuildState:
     mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
     days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built
+    article_facts: ArticleMemo[Any] = field(default_factory=ArticleMemo, repr=False, compare=False)  # per article, while unchanged
     # Which pages show each source: made when an edit first asks (a build that re-plans never needs it).
     _by_source: dict[str, list[OutputPage]] | None = field(default=None, repr=False, compare=False)
 
@@ -59,7 +61,8 @@ class BuildState:
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written."""
-        return {**self.__dict__, "_by_source": None, "plan_memo": PlanMemo(), "days_memo": {}}
+        return {**self.__dict__, "_by_source": None, "plan_memo": PlanMemo(), "days_memo": {},
+                "article_facts": ArticleMemo()}
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:

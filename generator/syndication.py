@@ -72,17 +72,22 @@ def _api_section(scope: str) -> str:
 def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     index = given.index
     site_updated = newest_story(index)
-    pages = []
+    pages: list[OutputPage] = []
     for scope in _scopes(index):
-        shown = [index.articles[s] for s in scope.slugs[:FEED_SIZE]]
-        # Atom requires <updated> even on an empty feed: then the site's newest story. It is
-        # in the stamp, so an empty feed is re-rendered when the site's newest story changes.
-        stamp = FeedStamp(scope.kind, scope.title, max((a.updated or a.published for a in shown), default=site_updated))
-        folder = _feed_folder(index, scope.kind, scope.key)
-        sources = tuple(a.source for a in shown)
-        pages.append(OutputPage(folder + "feed.xml", "feed.xml", "feed", scope.key, sources=sources, stamp=stamp))
-        pages.append(OutputPage(folder + "feed.json", JSON_OUTPUT, "feed_json", scope.key, sources=sources, stamp=stamp))
+        shown = tuple([index.articles[s] for s in scope.slugs[:FEED_SIZE]])
+        pages += given.reuse(("feed", (scope.kind, scope.key)), (scope.title, shown, None if shown else site_updated),
+                             partial(_feed_pages, index, scope, shown, site_updated))
     return pages
+
+
+def _feed_pages(index: SiteIndex, scope: Scope, shown: tuple[Article, ...], site_updated: datetime) -> list[OutputPage]:
+    # Atom requires <updated> even on an empty feed: then the site's newest story. It is
+    # in the stamp, so an empty feed is re-rendered when the site's newest story changes.
+    stamp = FeedStamp(scope.kind, scope.title, max((a.updated or a.published for a in shown), default=site_updated))
+    folder = _feed_folder(index, scope.kind, scope.key)
+    sources = tuple(a.source for a in shown)
+    return [OutputPage(folder + "feed.xml", "feed.xml", "feed", scope.key, sources=sources, stamp=stamp),
+            OutputPage(folder + "feed.json", JSON_OUTPUT, "feed_json", scope.key, sources=sources, stamp=stamp)]
 
 
 def _feed(site: Site, page: OutputPage) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The URL map, in one place. Paths are relative to the site root ("news/x/")."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 ARTICLES = "news/"
@@ -73,6 +74,16 @@ def absolute_url(base_url: str, base_path: str, target: str) -> str:
         return target
     origin = base_url[: len(base_url) - len(base_path)]
     return origin + site_url(base_path, target)
+
+
+def absolute_writer(base_url: str, base_path: str) -> Callable[[str], str]:
+    """:func:`absolute_url` for one site, its prefix made once: templates call it for every sitemap entry."""
+    prefix = absolute_url(base_url, base_path, "")
+
+    def absolute(target: str) -> str:
+        return target if target.startswith(("http://", "https://")) else prefix + target.lstrip("/")
+
+    return absolute
 
 
 def api_path(section: str, key: str | None = None, page: int = 1) -> str:

@@ -1,4 +1,10 @@
+from urllib.parse import urlsplit
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from generator.render import hue, og_locale, without_empty
+from generator.urls import absolute_url, absolute_writer
 
 
 def test_og_locale_has_a_territory():
@@ -82,3 +88,10 @@ def test_tojson_in_a_page_is_sorted_and_safe_inside_a_script(tmp_path):
     inner = text.removeprefix("<script>").removesuffix("</script>")
     assert "<" not in inner and "&" not in inner and "'" not in inner
     assert inner.index('"a"') < inner.index('"z"') and json.loads(inner) == {"z": "</script><b>&'", "a": 1}
+
+
+@given(st.sampled_from(["https://news.example/", "https://news.example/sub/", "http://127.0.0.1:8000/"]),
+       st.text(alphabet="/abcé-:.?=", max_size=20) | st.sampled_from(["https://other.example/x", "http://x/", "/", ""]))
+def test_the_absolute_url_writer_writes_what_absolute_url_writes(base_url, target):
+    base_path = urlsplit(base_url).path
+    assert absolute_writer(base_url, base_path)(target) == absolute_url(base_url, base_path, target)
