@@ -101,6 +101,8 @@ def _one_per_story(slugs: tuple[str, ...], story_of: Mapping[str, str],
                    shown_first: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     """A newest-first list with each story once, where its newest member in the list was: shown by its lead,
     or by the member that best leads it among those in the list (a topic's list may lack the lead)."""
+    if story_of.keys().isdisjoint(slugs):  # no story in the list: each article is its own entry
+        return slugs
     in_list = set(slugs)
     seen: set[str] = set()
     entries = []

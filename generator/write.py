@@ -215,16 +215,16 @@ class Publisher:
                 else:
                     # The mark lists old and new files while both may be present, so a
                     # build killed half-way still knows every file it may remove.
-                    same_files = planned == self.owned  # an edit: nothing to add to or drop from the mark
-                    if not same_files:
-                        self._update_mark(self.owned | planned)
+                    listed = self.owned | planned
+                    if listed != self.owned:  # files to add: the mark lists them before they appear
+                        self._update_mark(listed)
                     new_first = sorted(report.written, key=lambda path: os.path.lexists(os.path.join(self.output_dir, path)))
                     for path in new_first:  # (a stable sort: otherwise in publish order)
                         target = self.output_dir / path
                         target.parent.mkdir(parents=True, exist_ok=True)
                         os.replace(self._stage_dir() / path, target)
                     report.removed = self._remove(stale)
-                    if not same_files or not (self.output_dir / MARK).is_file():
+                    if listed != planned or not (self.output_dir / MARK).is_file():  # files dropped, or no mark
                         self._update_mark(planned)
             self.owned = planned
         finally:
