@@ -6,7 +6,8 @@ the values its pages are made of (``inputs``); when the last plan made the unit 
 taken as they are. Planners look files up by slug, which inputs do not show, so the memo starts empty whenever
 a slug names another file than it did (a collision resolved differently, a rename), or the configuration changed.
 
-Process-bound, like the other memos: the build cache does not keep it, and a plan without one plans everything.
+The build cache keeps it with the rest of the state (a build in a new process plans a new article as the
+preview does); a plan without one plans everything.
 """
 from __future__ import annotations
 

@@ -5,8 +5,10 @@ content digests, configuration, metadata, index, page plan, the fingerprint
 of every page as last rendered and what the output holds), so the next build
 can tell what changed. Fingerprints are made from content, never from
 counters, so a state written to disk would mean the same to the next process.
-Process-bound things (the lock, the Jinja environment, memo caches) stay in
-the Builder.
+The planning memos (plan_memo.py, the days memo, per-article facts) are data
+too: each entry keeps what it was made from and is checked before use.
+Process-bound things (the lock, the Jinja environment, rendered fragments)
+stay in the Builder.
 """
 from __future__ import annotations
 
@@ -61,8 +63,7 @@ class BuildState:
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written."""
-        return {**self.__dict__, "_by_source": None, "plan_memo": PlanMemo(), "days_memo": {},
-                "article_facts": ArticleMemo()}
+        return {**self.__dict__, "_by_source": None}
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:
