@@ -5,8 +5,8 @@ content digests, configuration, metadata, index, page plan, the fingerprint
 of every page as last rendered and what the output holds), so the next build
 can tell what changed. Fingerprints are made from content, never from
 counters, so a state written to disk would mean the same to the next process.
-The planning memos (plan_memo.py, the days memo, per-article facts) are data
-too: each entry keeps what it was made from and is checked before use.
+The planning memos (plan_memo.py, the days memo) are data too: each entry
+keeps what it was made from and is checked before use.
 Process-bound things (the lock, the Jinja environment, rendered fragments)
 stay in the Builder.
 """
@@ -62,8 +62,17 @@ class BuildState:
         return self._by_source.get(source, [])
 
     def __getstate__(self) -> dict[str, Any]:
-        """For the build cache: what can be derived again quickly is not written."""
-        return {**self.__dict__, "_by_source": None}
+        """For the build cache: what can be derived again quickly is not written (the pickler keeps a table of
+        every object it writes, which doubles as it grows: at 100,000 articles, 100,000 more tuples cost 190 MB)."""
+        return {**self.__dict__, "_by_source": None, "article_facts": ArticleMemo(), "structure_as_read": None}
+
+    def __setstate__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        if self.structure_as_read is None:  # as the last index read them: its files, before any is read again
+            from .reindex import structure  # reindex builds on this module
+            sources = self.content.sources
+            self.structure_as_read = {source: structure(entry.article) for source in self.slugs
+                                      if (entry := sources.get(source)) is not None and entry.article is not None}
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:

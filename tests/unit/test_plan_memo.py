@@ -2,6 +2,7 @@
 only while it is still right (the same slugs naming the same files, the same configuration, unchanged days)."""
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from datetime import timezone
 
@@ -82,3 +83,13 @@ def test_a_day_keeps_its_object_only_while_its_articles_are_equal():
 def test_same_is_identity():
     value = (1, 2)
     assert Same(value) == Same(value) and Same(value) != Same(tuple([1, 2])) and Same(value) != value
+
+
+def test_a_memo_from_the_build_cache_is_used_as_before():
+    memo, days_memo = PlanMemo(), {}
+    first = plan_site(index_of(corpus(), days_memo), CONFIG, memo)
+    memo, days_memo, first = pickle.loads(pickle.dumps((memo, days_memo, first)))
+    again = {p.path: p for p in plan_site(index_of(corpus(), days_memo), CONFIG, memo)}
+    assert list(again.values()) == plan_site(index_of(corpus()), CONFIG)
+    kept = {p.kind for p in first if again[p.path] is p}
+    assert {"article", "day", "topic", "feed"} <= kept
