@@ -44,7 +44,8 @@ class Same:
 class PlanMemo:
     _last: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
     _next: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
-    _made_with: tuple[dict[str, str], SiteConfig | None] = ({}, None)  # the last plan's slug -> source, and configuration
+    # The last plan's slug -> source, and its configuration.
+    _made_with: tuple[dict[str, str], SiteConfig | None] = field(default_factory=lambda: ({}, None))
 
     def begin(self, index: SiteIndex, config: SiteConfig) -> None:
         """Start a plan: forget everything if a slug moved to another file or the configuration changed."""
