@@ -63,9 +63,17 @@ def new_article(content: Path, run: int) -> tuple[Path, str, str]:
     donor = max(content.glob("*.md"), key=lambda p: p.name).read_text(encoding="utf-8")
     names = ["Kestrelwick", "Quindlemoor", "Tarrowgate", "Ostrandby", "Varnholm", "Skerrydale", "Lumbrook"]
     verbs = ["opens a harbour", "sells a lantern", "buys a quarry", "plants a meadow", "prunes an orchard", "lights a beacon"]
-    title = f"{names[run % len(names)]}{run} {verbs[run % len(verbs)]}"
+    # Every word is the run's own (its digits as syllables inside each word: grouping splits "Name7" into
+    # "name" and a number, and a compound into the words it knows), so no two runs make one story.
+    tag = "".join(("bo", "ka", "ri", "mu", "te", "lo", "ne", "vi", "su", "da")[int(d)] for d in str(run))
+
+    def own(word: str) -> str:
+        return word[:3] + tag + word[3:]
+
+    name, (verb, article, thing) = own(names[run % len(names)]), verbs[run % len(verbs)].split()
+    title = f"{name} {own(verb)} {article} {own(thing)}"
     text = re.sub(r"^title: .*$", f'title: "{title}"', donor, count=1, flags=re.M)
-    text = re.sub(r"^excerpt: .*$", f'excerpt: "{names[run % len(names)]}{run} surprises everyone."', text, count=1, flags=re.M)
+    text = re.sub(r"^excerpt: .*$", f'excerpt: "{name} {own("surprises")} {own("everyone")}."', text, count=1, flags=re.M)
     text = re.sub(r"^webUrl: .*$", f'webUrl: "https://fresh.example/{run}"', text, count=1, flags=re.M)
     text = re.sub(r"^publishedDateTime: .*$", f"publishedDateTime: 2099-01-01T{run % 24:02d}:00:00Z", text, count=1, flags=re.M)
     text = re.sub(r"^related:\n(?:  .*\n)*", "", text, count=1, flags=re.M)
