@@ -84,12 +84,15 @@ class StoryGrouper:
         self._times: dict[str, float] = {}
         self._df: Counter[str] = Counter()  # articles that use each word
         self._grouped = False
+        self._order: list[str] = []  # every slug by (time, slug), while no article is added, removed or moved in time
 
     def update(self, articles: Iterable[Article]) -> tuple[Story, ...]:
         current = {a.slug: a for a in articles}
         changed: list[float] = []  # times (before and after) of every article added, edited or removed
+        reordered = False
         for slug in self._seen.keys() - current.keys():
             changed.append(self._forget(slug))
+            reordered = True
         for slug, article in current.items():
             seen = self._seen.get(slug)
             if seen is not None and (seen is article or _inputs(seen) == _inputs(article)):
@@ -97,12 +100,15 @@ class StoryGrouper:
             if seen is not None:
                 changed.append(self._forget(slug))
             self._learn(article)
+            reordered = reordered or seen is None or changed[-1] != self._times[slug]
             changed.append(self._times[slug])
         if self._grouped and not changed:
             self.regrouped = 0
             return self.stories
-        ordered = sorted(current.values(), key=lambda a: (self._times[a.slug], a.slug))
-        times = [self._times[a.slug] for a in ordered]
+        if reordered or not self._grouped or len(self._order) != len(current):  # an edited headline keeps the order
+            self._order = sorted(current, key=lambda slug: (self._times[slug], slug))
+        ordered = [current[slug] for slug in self._order]
+        times = [self._times[slug] for slug in self._order]
         if not self._grouped or len(changed) > FULL_REGROUP_SHARE * len(ordered):
             region, context, kept = ordered, ordered, list[Story]()
         else:

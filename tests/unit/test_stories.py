@@ -147,6 +147,11 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
         victim = rng.randrange(len(background()), len(articles))
         if step % 3 == 0:
             articles.pop(victim)  # an article deleted
+        elif step % 4 == 1:  # moved to another story's time, with that story's words
+            old = articles[victim]
+            n = (int(old.slug[1:].split("-")[0]) + 7) % 24
+            articles[victim] = article(old.slug, f"{names(n)[0]} signs {names(n)[1]} supply deal",
+                                       f"The {names(n)[0]} agreement covers {names(n)[1]} sites.", hours=n * 20 + 0.5, outlet="m")
         else:  # its headline rewritten: now a report of the next story
             old = articles[victim]
             n = int(old.slug[1:].split("-")[0]) + 1
@@ -155,7 +160,8 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
                                        hours=(old.published - START).total_seconds() / 3600, outlet="z")
         before = {story for story in grouper.stories}
         incremental = grouper.update(articles)
-        assert grouper.regrouped < len(articles) / 2  # only the window around the change
+        if step % 4 != 1 or step % 3 == 0:  # a move changes two places: only an edit or deletion is near one
+            assert grouper.regrouped < len(articles) / 2  # only the window around the change
         assert incremental == group_stories(articles), step
         assert len(before & set(incremental)) >= len(incremental) - 3  # stories far from the change are kept as they were
 
@@ -201,3 +207,22 @@ def test_compound_words_are_found_as_the_plain_pattern_finds_them(text):
     from generator.story_text import _COMPOUND
 
     assert _COMPOUND.findall(text) == re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)+", text)
+
+
+def test_articles_added_or_moved_in_time_regroup_as_grouping_everything():
+    from generator.stories import StoryGrouper
+
+    articles = background() + [article(f"m{n}", f"Quorvane{n} opens Taldrix{n} plant", f"Quorvane{n} and Taldrix{n} open it.",
+                                       hours=n * 30, outlet="o1") for n in range(6)]
+    grouper = StoryGrouper()
+    grouper.update(articles)
+    articles[-1] = article("m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.",
+                           hours=5 * 30, outlet="o2")  # m2's event, reported three days later: a story of its own
+    assert grouper.update(articles) == group_stories(articles)
+    articles[-1] = article("m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.",
+                           hours=2 * 30 + 1, outlet="o2")  # the same report, moved beside m2
+    assert grouper.update(articles) == group_stories(articles)
+    assert any({"m5", "m2"} <= set(story.members) for story in grouper.stories)
+    articles.append(article("m9", "Quorvane4 opens Taldrix4 plant", "Quorvane4 and Taldrix4 open it.", hours=4 * 30 + 2, outlet="o3"))
+    assert grouper.update(articles) == group_stories(articles)
+    assert any({"m9", "m4"} <= set(story.members) for story in grouper.stories)
