@@ -29,13 +29,15 @@ def newest_first_key(article: Article) -> tuple[float, str]:
 
 def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
                 today: date | None = None, days: bool = True, previous: SiteIndex | None = None,
-                jobs: int | None = 1, days_memo: DayMemo | None = None) -> SiteIndex:
+                jobs: int | None = 1, days_memo: DayMemo | None = None, described: DescribedMemo | None = None) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
     ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml); ``previous``: the index
     before a change, whose "More on" lists are kept where the change cannot reach them; ``jobs``: worker
     processes "More on" may rank in (1: none, as in the preview, whose threads make forking unsafe); ``days_memo``:
-    the days as the last index built them (:func:`.days.build_days`)."""
-    ordered = sorted((apply_metadata(a, metadata) for a in articles), key=newest_first_key)
+    the days as the last index built them (:func:`.days.build_days`); ``described``: the articles as the last
+    index described them (:class:`DescribedMemo`)."""
+    shown = described.apply(articles, metadata) if described is not None else [apply_metadata(a, metadata) for a in articles]
+    ordered = sorted(shown, key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
     story_of = {slug: story.id for story in by_id.values() for slug in story.members}
@@ -159,6 +161,26 @@ def _described(provider: Provider | None, metadata: Metadata) -> Provider | None
     if meta is None or provider is None:
         return provider
     return replace(provider, name=meta.name, logo=meta.logo or provider.logo)
+
+
+class DescribedMemo:
+    """Each article with the metadata applied, as the last index made it, kept while the article is the same
+    object and the metadata equal: an index rebuilt after one new file keeps its other articles' objects, which
+    the planning memos compare by identity first (comparing 10,000 described copies field by field cost more
+    than planning them)."""
+
+    def __init__(self) -> None:
+        self._metadata: Metadata | None = None
+        self._made: dict[str, tuple[Article, Article]] = {}  # source -> (article as given, described)
+
+    def apply(self, articles: Iterable[Article], metadata: Metadata) -> list[Article]:
+        kept = self._made if metadata == self._metadata else {}
+        made: dict[str, tuple[Article, Article]] = {}
+        for article in articles:
+            hit = kept.get(article.source)
+            made[article.source] = hit if hit is not None and hit[0] is article else (article, apply_metadata(article, metadata))
+        self._metadata, self._made = metadata, made
+        return [described for _given, described in made.values()]
 
 
 def top_stories(river: list[Article], story_outlets: Mapping[str, int], story_of: Mapping[str, str],

@@ -88,11 +88,13 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
         state.rendered.clear()  # images appear or vanish on pages whose sources did not change
     state.missing = missing
     state.shown_metadata = metadata_without(state.metadata, missing)
-    articles = [without_missing(a, missing) for a in articles]
+    # An article none of whose images is missing stays the same object (the memos compare identity first).
+    articles = [article if missing.keys().isdisjoint(facts.get("local images", article, local_images_of))
+                else without_missing(article, missing) for article in articles]
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
                               days=state.config.digest, previous=state.index, jobs=jobs,
-                              days_memo=state.days_memo)
+                              days_memo=state.days_memo, described=state.described)
     facts.retain(state.index.articles.keys())
     state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False

@@ -18,6 +18,7 @@ from typing import Any
 
 from .content import ContentFiles
 from .days import DayMemo
+from .index import DescribedMemo
 from .memo import ArticleMemo
 from .metadata import Metadata
 from .models import OutputPage, Problem, SiteConfig, SiteIndex
@@ -50,6 +51,7 @@ class BuildState:
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
     days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built
     article_facts: ArticleMemo[Any] = field(default_factory=ArticleMemo, repr=False, compare=False)  # per article, while unchanged
+    described: DescribedMemo = field(default_factory=DescribedMemo, repr=False, compare=False)  # articles with metadata
     # Which pages show each source: made when an edit first asks (a build that re-plans never needs it).
     _by_source: dict[str, list[OutputPage]] | None = field(default=None, repr=False, compare=False)
 
@@ -64,7 +66,8 @@ class BuildState:
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written (the pickler keeps a table of
         every object it writes, which doubles as it grows: at 100,000 articles, 100,000 more tuples cost 190 MB)."""
-        return {**self.__dict__, "_by_source": None, "article_facts": ArticleMemo(), "structure_as_read": None}
+        return {**self.__dict__, "_by_source": None, "article_facts": ArticleMemo(), "described": DescribedMemo(),
+                "structure_as_read": None}
 
     def __setstate__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)

@@ -9,8 +9,9 @@ from datetime import timezone
 from test_index import NO_META, make
 
 from generator.days import DayMemo
-from generator.index import build_index
-from generator.models import SiteConfig
+from generator.index import DescribedMemo, apply_metadata, build_index
+from generator.metadata import Metadata
+from generator.models import ProviderMeta, SiteConfig
 from generator.plan import plan_site
 from generator.plan_memo import PlanMemo, Same
 
@@ -93,3 +94,20 @@ def test_a_memo_from_the_build_cache_is_used_as_before():
     assert list(again.values()) == plan_site(index_of(corpus()), CONFIG)
     kept = {p.kind for p in first if again[p.path] is p}
     assert {"article", "day", "topic", "feed"} <= kept
+
+
+def test_described_articles_stay_the_same_objects_while_article_and_metadata_are():
+    meta = Metadata({}, {"p.example": ProviderMeta("p.example", "Proper Name", "p.example")}, ())
+    articles, described = corpus(), DescribedMemo()
+    first = described.apply(articles, meta)
+    assert first == [apply_metadata(a, meta) for a in articles] and first[0].provider.name == "Proper Name"
+    edited = [replace(articles[0], title="Edited"), *articles[1:]]
+    second = described.apply(edited, Metadata({}, dict(meta.providers), ()))  # equal metadata, another object
+    assert second[0].title == "Edited" and second[0] is not first[0]
+    assert all(new is old for new, old in zip(second[1:], first[1:], strict=True))
+    renamed = Metadata({}, {"p.example": ProviderMeta("p.example", "New Name", "p.example")}, ())
+    assert {a.provider.name for a in described.apply(edited, renamed)} == {"New Name"}
+    memo, days_memo = PlanMemo(), {}
+    for metadata in (meta, renamed):  # an index built through the memo plans as one built without it
+        index = build_index(articles, metadata, timezone.utc, days_memo=days_memo, described=described)
+        assert plan_site(index, CONFIG, memo) == plan_site(build_index(articles, metadata, timezone.utc), CONFIG)
