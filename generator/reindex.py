@@ -89,8 +89,9 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     state.missing = missing
     state.shown_metadata = metadata_without(state.metadata, missing)
     # An article none of whose images is missing stays the same object (the memos compare identity first).
-    articles = [article if missing.keys().isdisjoint(facts.get("local images", article, local_images_of))
-                else without_missing(article, missing) for article in articles]
+    if missing:
+        articles = [article if missing.keys().isdisjoint(facts.get("local images", article, local_images_of))
+                    else without_missing(article, missing) for article in articles]
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
                               days=state.config.digest, previous=state.index, jobs=jobs,
