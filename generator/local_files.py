@@ -44,8 +44,9 @@ def missing_images(articles: Iterable[Article], metadata: Metadata, available: C
         for path in filter(None, (local_path(image.url) for image in images)):
             if path not in available:
                 missing.setdefault(path, source)
+    images_of = local_images or local_images_of
     for article in articles:
-        for path in (local_images or local_images_of)(article):
+        for path in images_of(article):
             if path not in available:
                 missing.setdefault(path, article.source)
     return missing

@@ -17,7 +17,7 @@ from . import urls
 from .groups import COLLECTION_KINDS
 from .kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from .models import Article, Collection, Image, OutputPage, SiteConfig, SiteIndex, Story
-from .paging import older_page, page_slice, stable_chunks, top_page
+from .paging import older_page, stable_chunks, top_page
 from .render import JSON_OUTPUT
 
 COLLECTIONS_BY_NAME = {kind.name: kind for kind in COLLECTION_KINDS}
@@ -192,8 +192,8 @@ def _api_list_pages(index: SiteIndex, scope: Scope, story_ids: tuple[str | None,
     top = top_page(len(scope.slugs), size)
     return [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
                        scope.key, number=n, sources=tuple(index.articles[s].source for s in shown),
-                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), story_ids[page_slice(len(scope.slugs), size, n)]))
-            for n, shown in stable_chunks(scope.slugs, size)]
+                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), tuple(stories)))
+            for (n, shown), (_n, stories) in zip(stable_chunks(scope.slugs, size), stable_chunks(story_ids, size), strict=True)]
 
 
 def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
