@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from . import mirror, urls
 from .assets import fingerprinted_names
-from .cache import Manifest, StateCache, cache_file
+from .cache import Manifest, Saving, StateCache, cache_file
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .inputs import input_stats
@@ -137,8 +137,9 @@ class Builder:
         """Start from the cached state of the last build into this output (once, with the output locked)."""
         if self._cache is None or not self.options.cache or self.state.index is not None:
             return []
-        state, note = self._cache.load()
-        if state is not None:
+        parts, note = self._cache.load()
+        if parts is not None:
+            state = BuildState.from_cache(*parts)
             state.content.jobs = self.options.jobs
             self.state = state
         return [Problem("cache", 0, note, "note", in_content=False)] if note else []
@@ -229,59 +230,63 @@ class Builder:
                              "(--allow-empty publishes an empty site)")
             result.seconds = time.perf_counter() - started
             return result
-        try:
-            publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
-            pages = self._in_render_order(to_render.values())
-            publisher.prepare()  # one staging folder, made before any worker forks
-            preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
-            with self._progress.counting(len(pages), "Rendering") as done:
-                chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True)
-            for results in chunks:
-                publisher.absorb(results)
-            if self._mirror is not None:
-                mirror.publish(publisher, self._mirror, set(self._pictures.values()))
-            # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
-            fingerprints = {page.path: fingerprint(page) for page in pages}
-            copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
-            copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
-                                               frozenset(self.state.content.assets))
-            result.problems += copy_problems
-            step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
-                                   publisher.read_published)
-            problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
-            result.problems += problems
-            if result.failed:  # --strict and a step could not run: publish nothing
-                raise _StrictStepFailure
-        except _StrictStepFailure:
-            publisher.abort()
-            publisher.finish()
-            self.state.stale = True
-            result.seconds = time.perf_counter() - started
-            return result
-        except BaseException:
-            publisher.abort()
-            publisher.finish()
-            self.state.stale = True  # what is planned was not published: start over next time
-            self.state.owned = None  # a half-done commit leaves the mark as the truth
-            raise
-        same_state = not changed and not fingerprints and copied == self.state.copied and not publisher.pending()
-        if self._cache is not None and not same_state:
-            self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
-        try:
-            result.report = publisher.commit()
-            self.state.owned = publisher.owned
-            # A page that left the plan must not count as rendered if it ever comes back.
-            self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
-                                   if path in self.state.owned}
-            self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
-            self.state.copied = copied
-            result.articles = len(self.state.index.articles)
-            result.pages = len(self.state.pages)
-            result.rendered = len(fingerprints)
+        # The cache's first part is written while the workers render (this process would only wait for them);
+        # a build that fails or changes nothing leaves no cache being written.
+        with Saving(self._cache, self.state.settled_before_render) as saving:
+            try:
+                publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
+                pages = self._in_render_order(to_render.values())
+                publisher.prepare()  # one staging folder, made before any worker forks
+                preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
+                with self._progress.counting(len(pages), "Rendering") as done:
+                    chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True,
+                                        meanwhile=saving.begin)
+                for results in chunks:
+                    publisher.absorb(results)
+                if self._mirror is not None:
+                    mirror.publish(publisher, self._mirror, set(self._pictures.values()))
+                # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
+                fingerprints = {page.path: fingerprint(page) for page in pages}
+                copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
+                copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
+                                                   frozenset(self.state.content.assets))
+                result.problems += copy_problems
+                step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
+                                       publisher.read_published)
+                problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
+                result.problems += problems
+                if result.failed:  # --strict and a step could not run: publish nothing
+                    raise _StrictStepFailure
+            except _StrictStepFailure:
+                publisher.abort()
+                publisher.finish()
+                self.state.stale = True
+                result.seconds = time.perf_counter() - started
+                return result
+            except BaseException:
+                publisher.abort()
+                publisher.finish()
+                self.state.stale = True  # what is planned was not published: start over next time
+                self.state.owned = None  # a half-done commit leaves the mark as the truth
+                raise
+            same_state = not changed and not fingerprints and copied == self.state.copied and not publisher.pending()
             if self._cache is not None and not same_state:
-                self._cache.save(self._manifest(inputs, result), self.state)  # while a child deletes the replaced tree
-        finally:
-            publisher.finish()
+                self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
+            try:
+                result.report = publisher.commit()
+                self.state.owned = publisher.owned
+                # A page that left the plan must not count as rendered if it ever comes back.
+                self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
+                                       if path in self.state.owned}
+                self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
+                self.state.copied = copied
+                result.articles = len(self.state.index.articles)
+                result.pages = len(self.state.pages)
+                result.rendered = len(fingerprints)
+                if self._cache is not None and not same_state:  # while a child deletes the replaced tree
+                    saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
+            finally:
+                publisher.finish()
         result.seconds = time.perf_counter() - started
         return result
 

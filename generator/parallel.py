@@ -36,7 +36,8 @@ def worker_count(items: int, jobs: int | None = None) -> int:
 
 
 def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int | None = None,
-               done: Callable[[int], None] = lambda count: None, collect: bool = False) -> list[R]:
+               done: Callable[[int], None] = lambda count: None, collect: bool = False,
+               meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``work(chunk)`` for consecutive chunks of ``items``, in parallel when worthwhile; results in order.
 
     ``done(count)`` is called here as each chunk finishes. An exception in any worker is raised here.
@@ -44,6 +45,8 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     ``collect``: the work leaves reference cycles (Jinja's rendering does), so workers run the cyclic
     collector; without it they do not (reading makes only acyclic objects, in bulk: the collector's passes
     over them made reading 100,000 files twice as slow).
+    ``meanwhile``: called here once the workers have their tasks, while they work (only when they are forked;
+    this process would otherwise wait for them).
     """
     workers = worker_count(len(items), jobs)
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
@@ -64,7 +67,10 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
         joined = context.Value("i", 0)
         with context.Pool(workers, initializer=_start_worker, initargs=(collect, joined)) as pool:
             # One task per chunk; which chunk a task works on is the worker's to take (_Runs.take).
-            for number, result in pool.imap_unordered(_run_chunk, range(len(chunks))):
+            finished = pool.imap_unordered(_run_chunk, range(len(chunks)))
+            if meanwhile is not None:
+                meanwhile()
+            for number, result in finished:
                 results[number] = result
                 done(len(chunks[number]))
         return results

@@ -25,6 +25,9 @@ from .models import OutputPage, Problem, SiteConfig, SiteIndex
 from .plan_memo import PlanMemo
 from .stories import StoryGrouper
 
+# What a build sets once its pages are rendered and published; everything else is settled before they render.
+SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned")
+
 
 @dataclass
 class BuildState:
@@ -62,6 +65,20 @@ class BuildState:
         if self._by_source is None:
             self._by_source = pages_by_source(self.pages)
         return self._by_source.get(source, [])
+
+    def settled_before_render(self) -> dict[str, Any]:
+        """The build cache's first part: everything but what publishing sets (the cache writes it while pages render)."""
+        return {k: v for k, v in self.__getstate__().items() if k not in SET_BY_PUBLISHING}
+
+    def settled_by_publishing(self) -> dict[str, Any]:
+        """The build cache's last part."""
+        return {k: self.__dict__[k] for k in SET_BY_PUBLISHING}
+
+    @classmethod
+    def from_cache(cls, *parts: dict[str, Any]) -> BuildState:
+        state = cls.__new__(cls)
+        state.__setstate__({k: v for part in parts for k, v in part.items()})
+        return state
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written (the pickler keeps a table of

@@ -190,7 +190,7 @@ def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alon
 
 
 def test_with_nothing_changed_the_state_is_not_even_loaded(tmp_path, monkeypatch):
-    """The cache's first part lists every input file's stat: the same files, day and output give the last
+    """The cache's manifest lists every input file's stat: the same files, day and output give the last
     result without loading the state; any change to any of them loads it (and builds right)."""
     from generator import cache
 
@@ -231,3 +231,52 @@ def _counting(function, calls):
         return function(*args)
 
     return counted
+
+
+def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_failed_build_leaves_none(tmp_path, monkeypatch):
+    """Where pages render in forked workers, the cache's first part is written meanwhile; the next builds
+    start from it (nothing to write, then an edit built as a clean build would build it); a temporary file a
+    killed build left is removed; a build that fails while publishing leaves no cache and no temporary file."""
+    import multiprocessing
+
+    import pytest
+
+    from generator import cache, parallel, write
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork for this small site as for a large one
+    begun_with_workers: list[bool] = []
+    begin = cache.Saving.begin
+
+    def watched_begin(self):
+        if not self._begun:  # the first part is written now
+            begun_with_workers.append(bool(multiprocessing.active_children()))
+        begin(self)
+
+    monkeypatch.setattr(cache.Saving, "begin", watched_begin)
+    site = make_site(tmp_path)
+    state = cache_file(site / "public")
+    state.parent.mkdir(parents=True)
+    leftover = state.parent / f".{state.name}.killed"  # as a build killed while writing the cache leaves it
+    leftover.write_bytes(b"half a cache")
+    first = build_site(site, jobs=2)
+    assert first.rendered > 20 and begun_with_workers == [True] and state.is_file() and not leftover.exists()
+    again = build_site(site, jobs=2)
+    assert again.rendered == 0 and again.report.written == [] and [p for p in again.problems if p.path == "cache"] == []
+    write_article(site / "content", "2026-11-03-c2.md", article_fields(2, title="Edited after a parallel build",
+                                                                        topics=["AI", "T2"]))
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1000)  # an edit renders a few pages, in this process
+    edited = build_site(site, jobs=2)
+    assert 0 < edited.rendered < edited.pages / 2 and begun_with_workers == [True, False]
+    assert snapshot(site / "public") == clean_build(site)
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+
+    def failing_commit(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(write.Publisher, "commit", failing_commit)
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "page_size: 3\n")  # every page renders again
+    with pytest.raises(OSError):
+        build_site(site, jobs=2)
+    assert begun_with_workers[-1] is True
+    assert not state.exists() and list(state.parent.glob(f".{state.name}.*")) == []
