@@ -248,7 +248,7 @@ class Saving:
             # One pickler for every part: later parts refer to the objects of earlier ones.
             self._pickler = pickle.Pickler(self._payload, protocol=pickle.HIGHEST_PROTOCOL)
             self._pickler.dump(self._first_part())
-        except OSError:
+        except (OSError, pickle.PicklingError):
             self._abandon()
 
     def finish(self, manifest: Manifest, last_part: Any, output_dir: Path) -> None:
@@ -272,7 +272,7 @@ class Saving:
             assert self._temporary is not None
             os.replace(self._temporary, self._cache.path)
             self._temporary = None
-        except OSError:
+        except (OSError, pickle.PicklingError):
             self._abandon()
 
     def _abandon(self) -> None:
