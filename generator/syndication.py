@@ -126,27 +126,37 @@ def _absolute(config: SiteConfig, target: str) -> str:
 
 
 def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
+    """One sitemap of every page while it fits the protocol's limit, else an index of parts.
+
+    The parts do not move as stories arrive: the article pages (newest first, as planned) are cut
+    from the oldest end as list pages are (paging.py), so a new article changes the newest part and
+    older parts keep their bytes, and crawlers can skip them by their lastmod in the index; the
+    other pages, whose lastmods move with every new story anyway, follow in parts of their own.
+    """
     index = given.index
     newest = max((a.updated or a.published for a in index.articles.values()), default=None)
     # Each published file's lastmod, looked up once per file shown (a list page shows twenty or more).
     modified = {a.source: a.updated or a.published for a in index.articles.values() if a.is_published}
     listing = {name: kind.sitemap for name, kind in given.kinds.items()}
-    entries: list[tuple[str, datetime | None]] = []
+    articles: list[tuple[str, datetime | None]] = []
+    others: list[tuple[str, datetime | None]] = []
     for page in given.planned:
         how = listing[page.kind]
         if how == "article":  # most pages: one lookup, no list
             if (lastmod := modified.get(page.sources[0])) is not None:
-                entries.append((urls.url_path(page.path), lastmod))
+                articles.append((urls.url_path(page.path), lastmod))
         elif how == "list":
-            entries.append((urls.url_path(page.path), max([modified[s] for s in page.sources if s in modified],
-                                                           default=newest)))
-    if len(entries) <= SITEMAP_LIMIT:
-        return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp(tuple(entries)))]
-    parts = [tuple(entries[i : i + SITEMAP_LIMIT]) for i in range(0, len(entries), SITEMAP_LIMIT)]
-    pages = [OutputPage(f"sitemap-{n}.xml", "sitemap.xml", "sitemap", str(n), stamp=SitemapStamp(part))
-             for n, part in enumerate(parts, start=1)]
-    index_entries = tuple((f"sitemap-{n}.xml", max((d for _p, d in part if d), default=None))
-                          for n, part in enumerate(parts, start=1))
+            others.append((urls.url_path(page.path), max([modified[s] for s in page.sources if s in modified],
+                                                          default=newest)))
+    if len(articles) + len(others) <= SITEMAP_LIMIT:  # article pages are planned first: this is the plan's order
+        return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp((*articles, *others)))]
+    # A first part holds up to twice the chunk size: the chunk is half the limit.
+    parts = [(f"sitemap-articles-{n}.xml", tuple(chunk)) for n, chunk in stable_chunks(articles, SITEMAP_LIMIT // 2)]
+    parts += [(f"sitemap-pages-{n}.xml", tuple(others[i : i + SITEMAP_LIMIT]))
+              for n, i in enumerate(range(0, len(others), SITEMAP_LIMIT), start=1)]
+    pages = [OutputPage(path, "sitemap.xml", "sitemap", path, stamp=SitemapStamp(part)) for path, part in parts if part]
+    index_entries = tuple((page.path, max((d for _p, d in page.stamp.entries if d), default=None)) for page in pages
+                          if isinstance(page.stamp, SitemapStamp))
     pages.append(OutputPage("sitemap.xml", "sitemap_index.xml", "sitemap_index", stamp=SitemapStamp(index_entries)))
     return pages
 

@@ -268,15 +268,48 @@ def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     builder.build()
     index, config = builder.state.index, builder.state.config
     html = [OutputPage(f"archive/{n}/index.html", "topics.html", "topics") for n in range(SITEMAP_LIMIT + 7)]
-    given = PlanInput(index, config, tuple(html), BY_NAME)
+    shown = tuple(p for p in builder.state.pages if p.kind == "article")
+    given = PlanInput(index, config, (*shown, *html), BY_NAME)
     pages = {p.path: p for kind in syndication.KINDS for p in kind.plan(given)}
-    assert {"sitemap.xml", "sitemap-1.xml", "sitemap-2.xml"} <= set(pages) and "sitemap-3.xml" not in pages
+    parts = ["sitemap-articles-1.xml", "sitemap-pages-1.xml", "sitemap-pages-2.xml"]
+    assert set(parts) | {"sitemap.xml"} <= set(pages) and "sitemap-pages-3.xml" not in pages
     env = make_environment(config, [])
     root = ET.fromstring(render_page(env, pages["sitemap.xml"], {"page_path": "sitemap.xml", "sitemaps": pages["sitemap.xml"].stamp.entries}))
     assert root.tag == SITEMAP_NS + "sitemapindex"
-    assert [s.find(SITEMAP_NS + "loc").text for s in root] == [BASE + "sitemap-1.xml", BASE + "sitemap-2.xml"]
-    second = ET.fromstring(render_page(env, pages["sitemap-2.xml"], {"page_path": "x", "entries": pages["sitemap-2.xml"].stamp.entries}))
-    assert len(second) == 7 and len(pages["sitemap-1.xml"].stamp.entries) == SITEMAP_LIMIT
+    assert [s.find(SITEMAP_NS + "loc").text for s in root] == [BASE + part for part in parts]
+    second = ET.fromstring(render_page(env, pages["sitemap-pages-2.xml"], {"page_path": "x", "entries": pages["sitemap-pages-2.xml"].stamp.entries}))
+    assert len(second) == 7 and len(pages["sitemap-pages-1.xml"].stamp.entries) == SITEMAP_LIMIT
+    articles = pages["sitemap-articles-1.xml"].stamp.entries
+    assert len(articles) == len(shown) > 0 and all(path.startswith("news/") for path, _lastmod in articles)
+
+
+def test_sitemap_parts_of_older_articles_keep_their_bytes_when_a_story_arrives(tmp_path, monkeypatch):
+    """Past the limit, a new article changes the newest articles' part (and the other pages' part and the
+    index, whose lastmods move), never a part of older articles; no part is over the limit."""
+    monkeypatch.setattr(syndication, "SITEMAP_LIMIT", 10)  # articles in chunks of 5, the newest 5 to 9 together
+    write_config(tmp_path, base_url=BASE, search=False)
+    for n in range(20):
+        write_article(tmp_path / "content", f"2026-10-{n + 1:02d}-s{n}.md", article_fields(
+            n, title=f"Separate report number {n} on item{n}", publishedDateTime=f"2026-10-{n + 1:02d}T08:00:00Z"))
+    build_site(tmp_path)
+    before = {path: data for path, data in snapshot(tmp_path / "public").items() if path.startswith("sitemap")}
+    write_article(tmp_path / "content", "2026-10-25-fresh.md", article_fields(
+        99, title="A fresh report on quillons", publishedDateTime="2026-10-25T08:00:00Z"))
+    result = build_site(tmp_path)
+    after = {path: data for path, data in snapshot(tmp_path / "public").items() if path.startswith("sitemap")}
+    older = {f"sitemap-articles-{n}.xml" for n in (2, 3, 4)}
+    assert {p for p in after if p.startswith("sitemap-articles-")} == {"sitemap-articles-1.xml", *older}
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert {"sitemap.xml", "sitemap-articles-1.xml"} <= changed and not changed & older
+    assert older.isdisjoint(result.report.written)
+    urls_listed = []
+    for path, data in after.items():
+        root = ET.fromstring(data)
+        if path != "sitemap.xml":
+            assert len(root) <= 10, path
+            urls_listed += [u.find(SITEMAP_NS + "loc").text for u in root]
+    assert len(urls_listed) == len(set(urls_listed)) and BASE + "news/2026-10-25-fresh/" in urls_listed
+    assert sum(BASE + "news/" in u for u in urls_listed) == 21
 
 
 def test_every_feed_in_the_output_parses(site):
