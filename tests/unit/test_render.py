@@ -95,3 +95,36 @@ def test_tojson_in_a_page_is_sorted_and_safe_inside_a_script(tmp_path):
 def test_the_absolute_url_writer_writes_what_absolute_url_writes(base_url, target):
     base_path = urlsplit(base_url).path
     assert absolute_writer(base_url, base_path)(target) == absolute_url(base_url, base_path, target)
+
+
+def test_attributes_read_as_jinja_reads_them_and_the_object_once(tmp_path):
+    """``a.b`` is compiled to a plain getattr with Jinja's lookup behind it: the same text as stock Jinja for
+    attributes, dict keys, methods, nested chains and missing names, and the object before the dot is
+    evaluated once even when the attribute is missing."""
+    import jinja2
+    import pytest
+
+    class Item:
+        name = "item"
+
+        @property
+        def broken(self):
+            raise AttributeError("no")
+
+        def child(self):
+            calls.append(1)
+            return {"key": "from a dict", "items": "a key, not the method"}
+
+    calls: list[int] = []
+    text = ("{{ i.name }}|{{ d.key }}|{{ d.items() | list | length }}|{{ i.child().key }}|{{ i.child().nothing is defined }}|"
+            "{{ d.inner.deeper }}|{{ i.broken is defined }}|{{ d.absent is defined }}|{{ i.name.upper() }}")
+    values = {"i": Item(), "d": {"key": "k", "inner": {"deeper": "deep"}}}
+    ours = _environment(tmp_path, {"attrs.html": text}).get_template("attrs.html")
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(text)
+    assert ours.render(**values) == stock.render(**values)
+    assert ours.render(**values) == "item|k|2|from a dict|False|deep|False|False|ITEM"
+    calls.clear()
+    ours.render(**values)
+    assert len(calls) == 2  # i.child() twice in the template, each evaluated once
+    with pytest.raises(jinja2.UndefinedError):  # the site's StrictUndefined: a missing attribute printed is an error
+        _environment(tmp_path, {"strict.html": "{{ i.nowhere }}"}).get_template("strict.html").render(**values)
