@@ -196,7 +196,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.globals.update(
         site=config,
         preview=preview,
-        url=lambda target: site_url(base_path, target),
+        url=functools.partial(site_url, base_path),  # one Python call per link, not two
         asset=lambda path: site_url(base_path, assets.get(path) or path),
         absolute_url=absolute,
         # The URL map lives in urls.py only; templates ask it rather than spell paths out.
