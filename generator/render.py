@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
@@ -88,10 +89,6 @@ def theme_folder(name: str) -> Path:
 BUILTIN_TEMPLATES = theme_folder("templates")
 
 
-def _direct_call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return function(*args, **kwargs)
-
-
 _NO_ATTRIBUTE = object()  # what getattr returns in a compiled template when the object has no such attribute
 
 
@@ -121,7 +118,7 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """
 
     def visit_Template(self, node: jinja2.nodes.Template, frame: Any = None) -> None:
-        self.writeline(f"from {__name__} import _direct_call, _escaped_output, _NO_ATTRIBUTE as _ga_none")
+        self.writeline(f"from {__name__} import _escaped_output, _NO_ATTRIBUTE as _ga_none")
         super().visit_Template(node, frame)
 
     @jinja2.compiler.optimizeconst
@@ -145,10 +142,17 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             self.write(finalize.src)
 
     def visit_Call(self, node: jinja2.nodes.Call, frame: Any, forward_caller: bool = False) -> None:
-        self.write("_direct_call(")
+        # (callee)(arguments): Jinja's signature() writes each argument after ", ", as for context.call(callee, ...).
+        self.write("(")
         self.visit(node.node, frame)
-        self.signature(node, frame, {"caller": "caller"} if forward_caller else None)
-        self.write(")")
+        self.write(")(")
+        stream, self.stream = self.stream, io.StringIO()
+        try:
+            self.signature(node, frame, {"caller": "caller"} if forward_caller else None)
+            arguments = self.stream.getvalue()
+        finally:
+            self.stream = stream
+        self.write(arguments.removeprefix(", ") + ")")
 
 
 class _Environment(jinja2.Environment):

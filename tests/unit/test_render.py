@@ -128,3 +128,28 @@ def test_attributes_read_as_jinja_reads_them_and_the_object_once(tmp_path):
     assert len(calls) == 2  # i.child() twice in the template, each evaluated once
     with pytest.raises(jinja2.UndefinedError):  # the site's StrictUndefined: a missing attribute printed is an error
         _environment(tmp_path, {"strict.html": "{{ i.nowhere }}"}).get_template("strict.html").render(**values)
+
+
+def test_calls_in_templates_are_plain_python_calls_with_jinjas_arguments(tmp_path):
+    """Positional, keyword, Python-keyword (``class``), ``*args``/``**kwargs`` arguments, macros with
+    defaults, ``{% call %}`` blocks and calls of calls give stock Jinja's text; calling nothing is an error."""
+    import jinja2
+    import pytest
+
+    def join(*args, **kwargs):
+        return "-".join(map(str, args)) + "|" + ",".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
+
+    def maker(prefix):
+        return lambda value: f"{prefix}{value}"
+
+    text = ("{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
+            "{% macro wrap(tag) %}<{{ tag }}>{{ caller(tag) }}</{{ tag }}>{% endmacro %}"
+            "{{ join() }} {{ join(1, 2, k='v') }} {{ join(*xs, **kw) }} {{ join(0, *xs, z=1, **kw) }} "
+            "{{ join(**{'class': 'c', 'for': 'f'}) }} {{ m(1) }} {{ m(1, c=9) }} {{ m(a=5, b=6) }} "
+            "{{ maker('>')(join(3)) }} {% call(t) wrap('p') %}in {{ t }}{% endcall %} {{ range(3)|list }}")
+    values = {"join": join, "maker": maker, "xs": [7, 8], "kw": {"q": "r"}}
+    ours = _environment(tmp_path, {"calls.html": text}).get_template("calls.html").render(**values)
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(text).render(**values)
+    assert ours == stock and "7-8|q=r" in ours and "[1 2 9]" in ours and "&lt;p&gt;" not in ours
+    with pytest.raises(jinja2.UndefinedError):
+        _environment(tmp_path, {"nothing.html": "{{ nowhere(1) }}"}).get_template("nothing.html").render()
