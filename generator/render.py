@@ -66,11 +66,21 @@ def _json_text(value: Any, sort_keys: bool = False) -> str:
 def without_empty(value: Any) -> Any:
     """Structured data without absent values: no nulls, empty strings, lists or objects (schema.org validators flag them)."""
     if isinstance(value, dict):
-        kept = {k: without_empty(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+        kept = {}
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                item = without_empty(item)
+            if item or not _absent(item):  # a truth test first: most values are there (every page's JSON-LD)
+                kept[key] = item
+        return kept
     if isinstance(value, list):
-        return [v for v in map(without_empty, value) if v not in (None, "", [], {})]
+        return [item for item in map(without_empty, value) if item or not _absent(item)]
     return value
+
+
+def _absent(value: Any) -> bool:
+    """For a false value: null, or an empty string, list or object (not 0 or false)."""
+    return value is None or isinstance(value, (str, list, dict))
 
 
 @functools.lru_cache(maxsize=4096)  # one per outlet, asked on every card of it

@@ -17,6 +17,25 @@ def test_without_empty_drops_absent_values_at_every_depth():
     assert without_empty(data) == {"e": 0, "f": False, "g": {"i": ["x"]}}
 
 
+_json_like = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["", "x", "0"]) | st.just(()),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(_json_like)
+def test_without_empty_keeps_what_the_plain_definition_keeps(value):
+    def plain(value):  # the definition: drop None, "", [] and {} at every depth (0, false and the rest stay)
+        if isinstance(value, dict):
+            kept = {k: plain(v) for k, v in value.items()}
+            return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+        if isinstance(value, list):
+            return [v for v in map(plain, value) if v not in (None, "", [], {})]
+        return value
+
+    assert without_empty(value) == plain(value)
+
+
 def test_monogram_hue_is_stable_and_spread():
     assert hue("forbes.com") == hue("forbes.com") and 0 <= hue("forbes.com") < 360
     assert len({hue(f"outlet{n}.example") for n in range(40)}) > 20
