@@ -172,3 +172,28 @@ def test_calls_in_templates_are_plain_python_calls_with_jinjas_arguments(tmp_pat
     assert ours == stock and "7-8|q=r" in ours and "[1 2 9]" in ours and "&lt;p&gt;" not in ours
     with pytest.raises(jinja2.UndefinedError):
         _environment(tmp_path, {"nothing.html": "{{ nowhere(1) }}"}).get_template("nothing.html").render()
+
+
+def test_macros_take_their_arguments_as_jinja_gives_them(tmp_path):
+    """Macros called by position, by name, with defaults, through {% call %}, with varargs and kwargs give
+    stock Jinja's text, and a call Jinja refuses is refused the same way."""
+    import jinja2
+    import pytest
+
+    text = ("{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
+            "{% macro rest(a) %}({{ a }} {{ varargs|list }} {{ kwargs|dictsort }}){% endmacro %}"
+            "{% macro framed(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}"
+            "{% macro escaped(x) %}{{ x }}<br>{% endmacro %}"
+            "{{ m(1) }}{{ m(1, 5) }}{{ m(1, c=9) }}{{ m(a=4, c=8) }}{{ m(b=7, a=6) }}"
+            "{{ rest(1, 2, 3, k='v') }}{% call framed('p') %}inside{% endcall %}{{ escaped('<i>') }}{{ escaped('<i>')|upper }}")
+    ours_env = _environment(tmp_path, {"macros.html": text})
+    stock_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    assert ours_env.get_template("macros.html").render() == stock_env.from_string(text).render()
+    assert "[4 2 8]" in ours_env.get_template("macros.html").render()
+    for call in ("m(1, a=2)", "m(1, 2, 3, 4)", "m(1, z=2)"):
+        bad = "{% macro m(a, b=2, c=3) %}{{ a }}{% endmacro %}{{ " + call + " }}"
+        with pytest.raises(TypeError) as stock_error:
+            stock_env.from_string(bad).render()
+        with pytest.raises(TypeError) as our_error:
+            _environment(tmp_path, {"bad.html": bad}).get_template("bad.html").render()
+        assert str(our_error.value) == str(stock_error.value)
