@@ -154,9 +154,9 @@ def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
     parts = [(f"sitemap-articles-{n}.xml", tuple(chunk)) for n, chunk in stable_chunks(articles, SITEMAP_LIMIT // 2)]
     parts += [(f"sitemap-pages-{n}.xml", tuple(others[i : i + SITEMAP_LIMIT]))
               for n, i in enumerate(range(0, len(others), SITEMAP_LIMIT), start=1)]
-    pages = [OutputPage(path, "sitemap.xml", "sitemap", path, stamp=SitemapStamp(part)) for path, part in parts if part]
-    index_entries = tuple((page.path, max((d for _p, d in page.stamp.entries if d), default=None)) for page in pages
-                          if isinstance(page.stamp, SitemapStamp))
+    parts = [(path, part) for path, part in parts if part]
+    pages = [OutputPage(path, "sitemap.xml", "sitemap", path, stamp=SitemapStamp(part)) for path, part in parts]
+    index_entries = tuple((path, max((d for _p, d in part if d), default=None)) for path, part in parts)
     pages.append(OutputPage("sitemap.xml", "sitemap_index.xml", "sitemap_index", stamp=SitemapStamp(index_entries)))
     return pages
 
