@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from . import mirror, urls
 from .assets import fingerprinted_names
-from .cache import Manifest, Saving, StateCache, cache_file
+from .cache import Manifest, Saving, StateCache, cache_file, published_stats
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .inputs import input_stats
@@ -71,7 +71,7 @@ class Builder:
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
         self.state = BuildState(ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
-                                             jobs=options.jobs))
+                                             jobs=options.jobs), regroup_nearby=preview)
         self._lock: OutputLock | None = None
         self._env: Any = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
@@ -185,7 +185,8 @@ class Builder:
             self._load_config()
         if changes is None or changes.templates:
             self._check_templates()
-        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])  # once per build: names only
+        static_problems: list[Problem] = []
+        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"], static_problems)  # once per build
         if self.options.fingerprint_assets and (changes is None or changes.static):
             self._fingerprint_assets(static)
 
@@ -204,7 +205,7 @@ class Builder:
             self.state.stale = True  # a referenced image may have appeared or vanished
         assert self.state.config is not None and self.state.metadata is not None
 
-        result.problems = self.state.content.problems() + list(self.state.metadata.problems)
+        result.problems = self.state.content.problems() + list(self.state.metadata.problems) + static_problems
         result.skipped = self.state.content.skipped()
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
@@ -230,6 +231,7 @@ class Builder:
                              "(--allow-empty publishes an empty site)")
             result.seconds = time.perf_counter() - started
             return result
+        restatted, self.state.content.restatted = self.state.content.restatted, False  # before the state is saved
         # The cache's first part is written while the workers render (this process would only wait for them);
         # a build that fails or changes nothing leaves no cache being written.
         with Saving(self._cache, self.state.settled_before_render) as saving:
@@ -269,7 +271,8 @@ class Builder:
                 self.state.stale = True  # what is planned was not published: start over next time
                 self.state.owned = None  # a half-done commit leaves the mark as the truth
                 raise
-            same_state = not changed and not fingerprints and copied == self.state.copied and not publisher.pending()
+            same_state = (not changed and not restatted and not fingerprints and copied == self.state.copied
+                          and not publisher.pending())
             if self._cache is not None and not same_state:
                 self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
             try:
@@ -284,6 +287,8 @@ class Builder:
                 result.pages = len(self.state.pages)
                 result.rendered = len(fingerprints)
                 if self._cache is not None and not same_state:  # while a child deletes the replaced tree
+                    self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
+                                                           self.state.published)
                     saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
             finally:
                 publisher.finish()
@@ -306,7 +311,7 @@ class Builder:
         """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
         assert self.state.config is not None and self.state.owned is not None
         unchanged = replace(result, rendered=0, report=WriteReport(unchanged=len(self.state.owned)), seconds=0.0)
-        return Manifest(inputs, self._today(), self.state.config.timezone, self.state.owned, unchanged)
+        return Manifest(inputs, self._today(), self.state.config.timezone, self.state.published, unchanged)
 
     def _in_render_order(self, pages: Iterable[OutputPage]) -> list[OutputPage]:
         """Pages by the time of the first article each shows, newest first (pages showing none last).
@@ -407,8 +412,12 @@ class Builder:
             assert self.state.config is not None
             self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
                                          preview=self.options.include_unpublished, asset_names=self.state.asset_names,
-                                         fragments=self._fragments, pictures=self._pictures, compiled=self._cache.compiled_templates() if self._cache else None)
+                                         fragments=self._fragments, pictures=self._pictures, compiled=self._compiled())
         return self._env
+
+    def _compiled(self) -> Any:
+        """Where compiled templates are kept between processes (never with --no-cache, which ignores every cache)."""
+        return self._cache.compiled_templates() if self._cache is not None and self.options.cache else None
 
     @property
     def _progress(self) -> Progress:

@@ -23,6 +23,13 @@ It must never make a build wrong, so anything doubtful means "no cache":
   cache from another version or another content folder is ignored;
 - the manifest and the payload carry their digests, so a truncated or corrupt file is ignored; the
   state is pickled straight to the file and its digest checked in pieces, never held in memory whole;
+- the digests are keyed (BLAKE2 as a MAC) with a secret kept outside the cache folder
+  (:func:`secret_key`), and nothing is unpickled before its digest is checked: a pickle runs code
+  when loaded, so whoever can write the cache but not that key (a shared or restored ``.cache/``)
+  cannot make a build run theirs, only make it start afresh; the compiled templates are kept the
+  same way (:class:`KeyedBytecodeCache`);
+- any damage at all (a header whose sizes do not match the file, a FIFO in its place, a file that
+  cannot be decoded) is a note and a clean build, never an error;
 - it is written to a temporary file and renamed into place (atomic), under the
   output's lock (two builds cannot interleave), and removed *before* the
   output is changed, so a build killed while publishing leaves no cache that
@@ -37,7 +44,9 @@ import gc
 import hashlib
 import os
 import pickle
+import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -47,9 +56,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from .output import MARK
 
-FORMAT = b"newsdigest-cache/3"
+FORMAT = b"newsdigest-cache/4"
 FOLDER = ".cache"
 STATE_PARTS = 2  # the state as settled before pages render, then what publishing settles (state.py)
 
@@ -65,6 +76,105 @@ def cache_file(output_dir: Path) -> Path:
     """
     output = output_dir.absolute()
     return output.parent / FOLDER / "newsdigest" / f"{output.name}.state"
+
+
+KEY_FILE_NAME = "cache.key"
+
+
+def key_file() -> Path:
+    """Where the caches' secret lives: ``$XDG_CONFIG_HOME/newsdigest/cache.key`` (``~/.config/...``), outside
+    every project's cache folder; ``NEWSDIGEST_CACHE_KEY`` names another file."""
+    named = os.environ.get("NEWSDIGEST_CACHE_KEY")
+    if named:
+        return Path(named)
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(config) / "newsdigest" / KEY_FILE_NAME
+
+
+@cache
+def secret_key() -> bytes | None:
+    """This user's secret for the caches' digests, made (mode 0600) on first use; None if it cannot be had
+    (then nothing is cached)."""
+    path = key_file()
+    try:
+        data = _read_regular(path, 64)
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, temporary = tempfile.mkstemp(prefix=".cache.key.", dir=path.parent)  # mode 0600
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(32))
+        os.link(temporary, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    finally:
+        if "temporary" in locals():
+            Path(temporary).unlink(missing_ok=True)
+    try:
+        data = _read_regular(path, 64)
+    except OSError:
+        return None
+    return data if len(data) == 32 else None
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file (a FIFO or device in its place is an error, never a wait)."""
+    with open_regular(path) as file:
+        data: bytes = file.read(limit)
+    return data
+
+
+def open_regular(path: Path) -> Any:
+    """``path`` opened for reading if it is a regular file (OSError otherwise, at once: O_NONBLOCK)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(0, "not a regular file", str(path))
+    return os.fdopen(descriptor, "rb")
+
+
+def _keyed() -> Any:
+    """A new keyed digest (CacheIgnored when there is no key: then nothing is read or written)."""
+    key = secret_key()
+    if key is None:
+        raise CacheIgnored(f"no key for it ({key_file()} cannot be made)")
+    return hashlib.blake2b(digest_size=16, key=key)
+
+
+class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates (marshalled code: loading one runs it) with a keyed digest in front of each;
+    one that is damaged, foreign or unreadable is compiled again, never an error."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            with open_regular(Path(self._get_cache_filename(bucket))) as file:
+                data = file.read()
+            mac, payload = data[:32], data[32:]
+            digest = _keyed()
+            digest.update(payload)
+            if not secrets.compare_digest(digest.hexdigest().encode(), mac):
+                return
+            bucket.bytecode_from_string(payload)
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the template is compiled again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            payload = bucket.bytecode_to_string()
+            digest = _keyed()
+            digest.update(payload)
+            name = self._get_cache_filename(bucket)
+            descriptor, temporary = tempfile.mkstemp(prefix=".tmp.", dir=os.path.dirname(name))
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(digest.hexdigest().encode() + payload)
+            os.replace(temporary, name)
+        except (OSError, CacheIgnored):
+            pass
 
 
 @cache
@@ -92,7 +202,7 @@ class Manifest:
     inputs: object  # inputs.input_stats() as the build began
     today: date | None  # the build's day in the site's time zone ("Today" on the home page)
     zone: tzinfo | None  # that time zone
-    owned: frozenset[str]  # what the output's mark lists
+    published: dict[str, int]  # every file the output's mark lists -> published_stat() as last published
     result: Any  # the BuildResult a build with nothing changed reports (problems, counts)
 
 
@@ -114,17 +224,38 @@ class _Header:
 HEADER_SIZE = len(_Header(b"0" * 32, b"0" * 32, b"0" * 32, b"0" * 32, 0, 0).encode())  # every field has a fixed width
 
 
+def published_stat(path: str) -> int:
+    """What says a published file is as it was published: its (mtime, size, inode). A build renames files into
+    place and hard-links unchanged ones into a new tree, which keeps all three; truncating, appending or
+    overwriting a page changes them, and then the cache is not used: the build compares every page with
+    what it would publish and rewrites what differs. -1 for a file that is not there."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return -1
+    return hash((status.st_mtime_ns, status.st_size, status.st_ino))  # ints and tuples of ints hash alike in every process
+
+
+def published_stats(folder: Path, owned: frozenset[str], written: list[str], before: dict[str, int]) -> dict[str, int]:
+    """Each published file's :func:`published_stat`: those written now stat'ed again, the others as they were."""
+    base, join = str(folder), os.path.join
+    fresh = set(written)
+    return {name: known if (known := before.get(name)) is not None and name not in fresh else published_stat(join(base, name))
+            for name in owned}
+
+
 def _output_present(manifest: Manifest, output_dir: Path) -> bool:
-    """Every file the last build published is still there (a stat each: checked once per build)."""
+    """Every file the last build published is still there as it was published (a stat each: once per build)."""
     folder = str(output_dir)
-    return all(os.path.lexists(os.path.join(folder, name)) for name in manifest.owned)
+    join = os.path.join
+    return all(published_stat(join(folder, name)) == known for name, known in manifest.published.items())
 
 
 def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool = True) -> tuple[Any, _Header, Manifest]:
     """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted
     (``check_output=False``: except that the output still holds its files, which the caller checks if it needs to)."""
     try:
-        file = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
+        file = open_regular(path)
     except FileNotFoundError:
         raise CacheIgnored("no cache yet") from None
     except OSError as exc:
@@ -135,6 +266,8 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
                 or not lines[6].isdigit()):
             raise CacheIgnored("not a cache of this format")
         header = _Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]), int(lines[6]))
+        if HEADER_SIZE + header.payload_size + header.manifest_size != os.fstat(file.fileno()).st_size:
+            raise CacheIgnored("truncated or corrupt")
         if header.key != key:
             raise CacheIgnored("made by another version of the generator or other settings")
         try:
@@ -154,7 +287,7 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
         if not isinstance(manifest, Manifest):
             raise CacheIgnored("unreadable")
         if check_output and not _output_present(manifest, output_dir):
-            raise CacheIgnored("files of the output are missing")
+            raise CacheIgnored("files of the output were changed or removed")
         return file, header, manifest
     except BaseException:
         file.close()
@@ -166,7 +299,7 @@ def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
     file, header, _manifest = _open_checked(path, key, output_dir)
     with file:
         file.seek(HEADER_SIZE)
-        digest = hashlib.blake2b(digest_size=16)
+        digest = _keyed()
         left = header.payload_size
         while left and (chunk := file.read(min(left, 1 << 20))):  # in pieces: at 100,000 articles, hundreds of MB
             digest.update(chunk)
@@ -188,7 +321,7 @@ def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, n
     """The last build's result when no input, day or output has changed since it began, else None."""
     try:
         file, _header, manifest = _open_checked(path, key, output_dir, check_output=False)
-    except CacheIgnored:
+    except Exception:  # noqa: BLE001 - CacheIgnored, or damage it did not foresee: the state is loaded next
         return None
     file.close()
     if manifest.inputs != inputs or manifest.today != now.astimezone(manifest.zone or timezone.utc).date():
@@ -197,7 +330,10 @@ def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, n
 
 
 def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
+    digest = _keyed()
+    digest.update(data)
+    hexdigest: str = digest.hexdigest()
+    return hexdigest.encode()
 
 
 class _Hashing:
@@ -205,7 +341,7 @@ class _Hashing:
 
     def __init__(self, file: Any) -> None:
         self.file = file
-        self.digest = hashlib.blake2b(digest_size=16)
+        self.digest = _keyed()
 
     def write(self, data: bytes) -> int:
         self.digest.update(data)
@@ -248,7 +384,7 @@ class Saving:
             # One pickler for every part: later parts refer to the objects of earlier ones.
             self._pickler = pickle.Pickler(self._payload, protocol=pickle.HIGHEST_PROTOCOL)
             self._pickler.dump(self._first_part())
-        except (OSError, pickle.PicklingError):
+        except (OSError, pickle.PicklingError, CacheIgnored):
             self._abandon()
 
     def finish(self, manifest: Manifest, last_part: Any, output_dir: Path) -> None:
@@ -272,7 +408,7 @@ class Saving:
             assert self._temporary is not None
             os.replace(self._temporary, self._cache.path)
             self._temporary = None
-        except (OSError, pickle.PicklingError):
+        except (OSError, pickle.PicklingError, CacheIgnored):
             self._abandon()
 
     def _abandon(self) -> None:
@@ -300,8 +436,8 @@ class StateCache:
         self.path = cache_file(output_dir)
         self.key = cache_key(*shaping)
 
-    def compiled_templates(self) -> Path | None:
-        """A folder for Jinja's compiled templates (made when first asked: the output was accepted by then).
+    def compiled_templates(self) -> KeyedBytecodeCache | None:
+        """Jinja's compiled templates, in a folder made when first asked (the output was accepted by then).
 
         Jinja checks each against its template's source, not against the code that compiled it, and
         render.py compiles templates its own way: the folder is named by the generator's code, and
@@ -315,7 +451,7 @@ class StateCache:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
-        return folder
+        return KeyedBytecodeCache(str(folder)) if secret_key() is not None else None
 
     def load(self) -> tuple[tuple[Any, ...] | None, str | None]:
         """(the cached state's parts or None, a note saying why they were not used, or None when there simply was none)."""
@@ -325,10 +461,12 @@ class StateCache:
             return load(self.path, self.key, self.output_dir), None
         except CacheIgnored as exc:
             reason = str(exc)
-            return None, None if reason == "no cache yet" else f"build cache ignored ({reason}); building from scratch"
+        except Exception:  # noqa: BLE001 - a damaged cache of any kind means a clean build, never an error
+            reason = "unreadable"
         finally:
             if gc_was_enabled:
                 gc.enable()
+        return None, None if reason == "no cache yet" else f"build cache ignored ({reason}); building from scratch"
 
     def unchanged_result(self, inputs: object, now: datetime) -> Any:
         """The last build's result if nothing has changed since it began (see :class:`Manifest`), else None."""

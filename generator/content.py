@@ -2,7 +2,8 @@
 
 A one-off build reads every article once (in forked workers for large
 sites); ``serve`` keeps one :class:`ContentFiles` for its lifetime and, after
-each change, re-reads only the files whose (mtime, size) moved. What a file
+each change, re-reads only the files whose stat moved (:func:`file_stat`), and
+counts one as changed only when the digest of its bytes differs. What a file
 holds is identified by the digest of its bytes, never by a counter, so a
 fingerprint means the same in the next process. The sets of
 files with problems and of unpublished files are kept up to date as files
@@ -10,7 +11,9 @@ are read, so a build's summary costs nothing per unchanged file.
 """
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,22 +29,38 @@ T = TypeVar("T")
 Reader = Callable[[Path, str], ReadResult]  # (file, content-relative path) -> what it holds
 
 
+# (mtime, ctime, inode, size) in ns and bytes. The ctime is what makes the stat trustworthy: tools that keep an
+# edited file's mtime and size (touch -r, cp -p, rsync -t, tar) cannot set it, and every write and rename moves
+# it. A stat taken within RACY_NS of the file's last change is not trusted (the next change could leave the
+# same timestamps where the file system's clock is coarse): its ctime is NaN, which equals nothing, so the
+# file is read and its digest compared again next time.
+FileStat = tuple[int, float, int, int]
+RACY_NS = 2_000_000_000
+
+
 @dataclass
 class Source:
-    """One article file as last read: its (mtime, size), the result, and the digest of what the site shows."""
+    """One article file as last read: its stat, the result, and the digest of what the site shows."""
 
-    stat: tuple[int, int] | None  # None: vanished while being read
+    stat: FileStat | None  # None: vanished while being read
     result: ReadResult
     digest: str  # of the bytes ``article`` was read from (in serve, maybe an earlier version than ``result``)
     article: Article | None  # what the site uses: the read article, or in serve the last good one
 
 
-def file_stat(path: Path | str) -> tuple[int, int] | None:
+def file_stat(path: Path | str) -> FileStat | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return trusted_stat(st)
+
+
+def trusted_stat(st: os.stat_result) -> FileStat:
+    changed: float = st.st_ctime_ns
+    if time.time_ns() - changed < RACY_NS:
+        changed = math.nan
+    return (st.st_mtime_ns, changed, st.st_ino, st.st_size)
 
 
 def _toggle(members: set[str], item: str, present: bool) -> None:
@@ -62,9 +81,10 @@ class ContentFiles:
     unpublished: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # other files, copied as they are
     links_out: dict[str, Problem] = field(default_factory=dict)  # symlinks leading out of the content folder, never read
+    restatted: bool = False  # a file was read again and found unchanged since the state was last saved
 
     def rescan(self, read: Reader, progress: Progress) -> set[str]:
-        """Walk the content folder; re-read files whose (mtime, size) changed. Returns changed sources."""
+        """Walk the content folder; re-read files whose stat changed. Returns the sources whose bytes changed."""
         files = scan_content(self.content_dir, exclude=self.exclude)
         self.assets = set(files.assets)
         self.links_out = {p.path: p for p in files.problems}
@@ -79,12 +99,17 @@ class ContentFiles:
         base = str(self.content_dir)
         stale = [s for s in files.articles if s not in self.sources or self.sources[s].stat != file_stat(os.path.join(base, s))]
 
-        def read_chunk(chunk: Sequence[str]) -> list[tuple[str, tuple[int, int] | None, ReadResult]]:
+        def read_chunk(chunk: Sequence[str]) -> list[tuple[str, FileStat | None, ReadResult]]:
             return [(s, file_stat(os.path.join(base, s)), read(self.content_dir / s, s)) for s in chunk]
 
         with progress.counting(len(stale), "Reading") as done:
             for results in map_chunks(read_chunk, stale, self.jobs, done):
                 for source, stat, result in results:
+                    previous = self.sources.get(source)
+                    if previous is not None and previous.digest == result.digest and previous.article is not None:
+                        self._remember(source, replace(previous, stat=stat, result=result))
+                        self.restatted = True  # touched, not changed: the cache must learn the new stat
+                        continue
                     self._remember(source, Source(stat, result, result.digest, result.article))
                     changed.add(source)
         return changed

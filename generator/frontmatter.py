@@ -104,12 +104,47 @@ def split_document(text: str) -> Document:
     return Document(data=data, yaml_text=yaml_text, body=body, body_line=body_line, unique_keys=unique_keys)
 
 
+MAX_DEPTH = 64  # levels of nesting in front matter: a crawler's files use three or four
+_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"")
+_ITEM_DASHES = re.compile(r"(?:-[ \t]+)*")
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting_too_deep(yaml_text: str, first_line: int = 1) -> int:
+    """The file line where ``yaml_text`` nests more than :data:`MAX_DEPTH` levels, or 0.
+
+    Nesting is counted from indentation (a line deeper than the ones open above it opens a level, as
+    do ``- `` items written on one line) and from flow brackets: both readers recurse once per level.
+    """
+    indents: list[int] = []
+    flow = 0
+    for number, line in enumerate(yaml_text.split("\n")):
+        text = line.lstrip(" ")
+        if not text or text.startswith("#"):
+            continue
+        indent = len(line) - len(text)
+        while indents and indent <= indents[-1]:
+            indents.pop()
+        indents.append(indent)
+        block = len(indents) + _ITEM_DASHES.match(text).group().count("-")  # type: ignore[union-attr]
+        deepest = flow
+        for bracket in _FLOW_BRACKET.findall(_QUOTED.sub("", text)):
+            flow = flow + 1 if bracket in "[{" else max(0, flow - 1)
+            deepest = max(deepest, flow)
+        if block + deepest > MAX_DEPTH:
+            return first_line + number
+    return 0
+
+
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> dict[str, Any]:
     return _read_mapping(yaml_text, first_line)[0]
 
 
 def _read_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], bool]:
     """The mapping, and whether the line reader read it (then each top-level key appears once)."""
+    deep = nesting_too_deep(yaml_text, first_line)
+    if deep:
+        raise FrontMatterError(deep, f"front matter nests more than {MAX_DEPTH} levels deep")
     fast = parse_block_mapping(yaml_text)
     return (fast, True) if fast is not None else (_pyyaml_mapping(yaml_text, first_line), False)
 
@@ -119,6 +154,8 @@ def _pyyaml_mapping(yaml_text: str, first_line: int) -> dict[str, Any]:
         data = yaml.load(yaml_text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise FrontMatterError(*describe_yaml_error(exc, first_line)) from None
+    except RecursionError:  # a nesting the depth count above did not see (it is a line count, not a parser)
+        raise FrontMatterError(first_line, "front matter nests too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

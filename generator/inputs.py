@@ -1,4 +1,4 @@
-"""Every file a build reads, with its (mtime, size): the build cache's quick test that nothing changed.
+"""Every file a build reads, with its stat: the build cache's quick test that nothing changed.
 
 Taken when a build begins, before anything is read, and kept with the
 cache: if the next build finds the same files with the same stats (and the
@@ -13,7 +13,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-Stat = tuple[int, int, bool]  # mtime in ns, size, is a symlink (its target's mtime and size)
+from .content import FileStat, trusted_stat
+
+Stat = tuple[FileStat, bool]  # content.file_stat (of a link's target), and whether it is a symlink
 
 
 def input_stats(content_dir: Path, exclude: Iterable[Path], layered: Iterable[Path], config: Path | None) -> tuple[object, ...]:
@@ -50,7 +52,7 @@ def _tree(root: Path, skipped: set[Path]) -> dict[str, Stat | None]:
                     pending.append((rel + "/", entry.path))
                     continue
                 stat = entry.stat(follow_symlinks=True)  # a link: what it points to is what is read
-                found[rel] = (stat.st_mtime_ns, stat.st_size, link)
+                found[rel] = (trusted_stat(stat), link)  # too recent to trust: equal to nothing (content.py)
             except OSError:
                 found[rel] = None  # a dangling link or a file that vanished: its appearing later is a change
     return found

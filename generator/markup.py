@@ -1,9 +1,31 @@
-"""Markdown bodies -> sanitised HTML.
+"""Markdown bodies -> sanitised HTML, in time that grows with the body's length, never its square.
 
 Python-Markdown passes raw HTML (including ``<script>``) straight through, so
 its output always goes through nh3's allowlist sanitizer.
+
+Python-Markdown takes about a second per megabyte of ordinary text, rebuilds
+a block's text once per inline match and rescans it once per opening ``[`` or
+``<`` (links, images, references, autolinks, raw HTML), so one block dense with
+markup costs seconds, and deep indentation recurses once per list level.
+Untrusted bodies are bounded before rendering (:func:`bounded`):
+
+- only the first :data:`MARKDOWN_BLOCKS` blocks (text between blank lines) or
+  :data:`MARKDOWN_CHARS` characters are parsed; the rest is shown as plain
+  paragraphs (a news body is a few dozen blocks);
+- a block with more than :data:`BRACKETS_PER_BLOCK` brackets or
+  :data:`MARKS_PER_BLOCK` inline marks is shown as plain text;
+- indentation is cut to :data:`MAX_INDENT` columns.
+
+Any body then renders in well under a second. Abbreviations (part of "extra")
+are left out: each definition is a pattern run over the whole body, and a news
+body has no use for them.
 """
 from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html import escape as html_escape
 
 import markdown
 import nh3
@@ -22,11 +44,76 @@ _ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
+_EXTENSIONS = ["attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "tables", "sane_lists"]
+
+MARKDOWN_BLOCKS = 1_000  # blocks parsed as Markdown; later ones are plain text
+MARKDOWN_CHARS = 200_000  # and characters
+BRACKETS_PER_BLOCK = 64  # "[" or "<" in one block that may be parsed as Markdown
+MARKS_PER_BLOCK = 1_000  # characters that may start inline markup, in one block
+MAX_INDENT = 48  # columns of indentation kept (twelve list levels)
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+_BRACKET = re.compile(r"[\[<]")
+_MARK = re.compile(r"[\[\]<>&*_`\\!~]")
+_DEEP_INDENT = re.compile(rf"^[ \t]{{{MAX_INDENT + 1},}}", re.M)
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A body made safe to parse: the Markdown to parse, the blocks its tokens stand for, the plain tail."""
+
+    markdown: str
+    plain: dict[str, str]
+    tail: list[str]
+
+    @property
+    def cut(self) -> bool:
+        return bool(self.plain or self.tail)
 
 
 def render_markdown(text: str) -> str:
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return sanitize_html(html)
+    html, _cut = render_bounded(text)
+    return html
+
+
+def render_bounded(text: str) -> tuple[str, bool]:
+    """The body as sanitised HTML, and whether some of it had to be shown as plain text."""
+    parts = bounded(text)
+    try:
+        html = markdown.markdown(parts.markdown, extensions=_EXTENSIONS, output_format="html")
+    except RecursionError:  # a nesting the bounds did not foresee: the whole body as text
+        return sanitize_html(_as_text(text)), True
+    if parts.plain:
+        tokens = re.compile(r"(?:<p>)?(" + "|".join(parts.plain) + r")(?:</p>)?")
+        html = tokens.sub(lambda match: _as_text(parts.plain[match.group(1)]), html)
+    html += "".join(_as_text(block) for block in parts.tail)
+    return sanitize_html(html), parts.cut
+
+
+def bounded(text: str) -> Bounded:
+    """``text`` split as :func:`render_bounded` renders it (see the module's docstring)."""
+    if _DEEP_INDENT.search(text):
+        text = _DEEP_INDENT.sub(" " * MAX_INDENT, text.expandtabs(4))
+    if len(text) <= MARKS_PER_BLOCK and len(_BRACKET.findall(text)) <= BRACKETS_PER_BLOCK:
+        return Bounded(text, {}, [])
+    blocks = _BLOCKS.split(text)
+    parsed: list[str] = []
+    plain: dict[str, str] = {}
+    size = 0
+    salt = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()  # a token no body can guess
+    for block in blocks[:MARKDOWN_BLOCKS]:
+        size += len(block) + 2
+        if size > MARKDOWN_CHARS:
+            break
+        if len(_BRACKET.findall(block)) > BRACKETS_PER_BLOCK or len(_MARK.findall(block)) > MARKS_PER_BLOCK:
+            token = f"plaintext{salt}x{len(plain)}"
+            plain[token] = block
+            block = token
+        parsed.append(block)
+    return Bounded("\n\n".join(parsed), plain, [block for block in blocks[len(parsed):] if block.strip()])
+
+
+def _as_text(block: str) -> str:
+    return "<p>" + html_escape(block, quote=False).replace("\n", "<br>") + "</p>"
 
 
 def sanitize_html(html: str) -> str:

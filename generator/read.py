@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -19,7 +20,7 @@ from typing import Any
 
 from .clean import MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, normalize_domain, repair_document, slugify, strip_dateline
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
-from .markup import render_markdown
+from .markup import render_bounded
 from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef
 from .story_text import words_of
 
@@ -31,6 +32,9 @@ KNOWN_FIELDS = {
     "related", "slug", "secured",
 }
 MAX_IMAGE_SIDE = 20_000
+# Dates a site can show: days, weeks and time zones around them stay inside what datetime can hold.
+EARLIEST = datetime(1000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(8999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
 
 
@@ -68,8 +72,12 @@ class _Reporter:
 def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None,
                  limits: ReadLimits = ReadLimits()) -> ReadResult:
     try:
-        with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
+        # Non-blocking: a FIFO put where an article was must not hold the build (nor be read).
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return ReadResult(None, (Problem(source, 1, "not a regular file (a FIFO, socket or device); skipped"),))
+            size = status.st_size
             if size > limits.max_bytes:
                 message = (f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
                            "(max_article_bytes in site.yaml); left out")
@@ -135,12 +143,22 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         topics=_topics(data.get("topics"), report, limits.max_topics),
         images=tuple(_images(data.get("images"), "images", report)),
         related=tuple(_related(data.get("related"), report)),
-        body_html=render_markdown(doc.body) if doc.body.strip() else "",
+        body_html=_body_html(doc, report),
         extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
         slug_line=doc.line_of("slug") if "slug" in data else 1,  # the opening fence, as line_of gives for a missing key
         story_words=words_of(title, excerpt) if limits.story_words else None,
     )
     return ReadResult(article, tuple(report.problems))
+
+
+def _body_html(doc: Document, report: _Reporter) -> str:
+    if not doc.body.strip():
+        return ""
+    html, cut = render_bounded(doc.body)
+    if cut:
+        report.problems.append(Problem(report.path, doc.body_line, "the body is too long or too dense with markup to "
+                                       "parse in full; part of it is shown as plain text", "warning"))
+    return html
 
 
 def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article], list[Problem]]:
@@ -208,7 +226,15 @@ def _datetime_field(data: dict[str, Any], key: str, report: _Reporter, tz: tzinf
     if moment.tzinfo is None:
         report.add(key, f"'{key}' has no time zone; assuming the site's")
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        moment = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= moment <= LATEST:
+        report.add(key, f"'{key}' {str(value)[:40]!r} is out of range (years {EARLIEST.year} to {LATEST.year})",
+                   "error" if required else "warning")
+        return None
+    return moment
 
 
 def _int_field(data: dict[str, Any], key: str, report: _Reporter) -> int:

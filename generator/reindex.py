@@ -35,14 +35,15 @@ def structure(article: Article) -> tuple[Any, ...]:
 
 
 def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
-    """Group coverage across outlets; after an edit, only the articles within the window of it."""
+    """Group coverage across outlets; in the preview, after an edit, only the articles within the window of it."""
     assert state.config is not None
     if not state.config.stories:
         return ()
     window = timedelta(hours=state.config.story_window_hours)
-    if state.grouper is None or state.grouper.window != window.total_seconds():
-        state.grouper = StoryGrouper(window)
-    return state.grouper.update(articles)
+    grouper = state.grouper
+    if grouper is None or grouper.window != window.total_seconds() or grouper.nearby != state.regroup_nearby:
+        state.grouper = grouper = StoryGrouper(window, nearby=state.regroup_nearby)
+    return grouper.update(articles)
 
 
 def patch_index(state: BuildState, changed: set[str], included: Included) -> bool:

@@ -219,9 +219,9 @@ class RenderError(Exception):
 
 def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
                      asset_names: Mapping[str, str] | None = None, fragments: ArticleMemo[Markup] | None = None,
-                     compiled: Path | None = None, pictures: Mapping[str, Any] | None = None) -> jinja2.Environment:
+                     compiled: jinja2.BytecodeCache | None = None, pictures: Mapping[str, Any] | None = None) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
-    ``compiled``: a folder for compiled templates, so a new process does not compile them again (Jinja checks
+    ``compiled``: where compiled templates are kept, so a new process does not compile them again (Jinja checks
     each against its source's checksum)."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
@@ -233,7 +233,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         lstrip_blocks=True,
         auto_reload=False,
         cache_size=-1,  # every template stays loaded: a plain dict, not an LRU list with a lock, on each {% from %}
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
+        bytecode_cache=compiled,
     )
     env.policies["json.dumps_function"] = _json_text
     tz = config.timezone or timezone.utc

@@ -34,7 +34,7 @@ from .options import StepInput
 INDEXED_KINDS = frozenset({"article", "story", "topic", "provider"})  # topic and provider: page 1 only
 BUNDLE = "pagefind/"
 BUNDLES = BUNDLE + "bundles.json"  # the bundles the search page loads, newest first
-INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it was made from
+INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it was made from, and of its files
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # shared by every part: the search page loads them from /pagefind/
 TIMEOUT = 600  # seconds: 50,000 pages take about 40 s on two cores
 # A part's period: the year, then its halves, quarters and months, until every part is small enough.
@@ -136,24 +136,45 @@ def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous:
     for part in parts:
         fingerprint = _fingerprint(binary, part, read)
         input_path = part.bundle + INPUT_NAME
-        if read_previous is not None and input_path in previous and read_previous(input_path) == fingerprint:
+        kept = _kept_bundle(fingerprint, input_path, previous, read_previous)
+        if kept is not None:
             # Pagefind's filter files differ between runs on the same input (hash-map order): unchanged pages
             # keep their bundle, so a build without changes writes no index file.
-            kept = [path for path in previous if _in_part(path, part)]
-            files += [(path, read_previous(path)) for path in sorted(kept)]
+            files += kept
         else:
-            files += [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, started)]
-            files.append((input_path, fingerprint))
+            made = [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, started)]
+            files += made
+            files.append((input_path, fingerprint + b"".join(b"\n" + _digest(data) + b" " + path.encode()
+                                                             for path, data in made)))
     if parts and parts[0].key:  # split: the search page loads the UI from /pagefind/ whatever the parts
         files += [(BUNDLE + name, data) for path, data in files for name in UI_FILES if path == parts[0].bundle + name]
     bundles = {"bundles": [part.bundle for part in parts]}
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
 
 
-def _in_part(path: str, part: Part) -> bool:
-    if not part.key:
-        return path.startswith(BUNDLE) and path != BUNDLES
-    return path.startswith(part.bundle)
+def _kept_bundle(fingerprint: bytes, input_path: str, previous: Collection[str],
+                 read_previous: Callable[[str], bytes] | None) -> list[tuple[str, bytes]] | None:
+    """The bundle as published, if it was made from the same pages and every file of it is still as made."""
+    if read_previous is None or input_path not in previous:
+        return None
+    made_from, *listed = read_previous(input_path).split(b"\n")
+    if made_from != fingerprint or not listed:
+        return None
+    kept = [(input_path, read_previous(input_path))]
+    for line in listed:
+        digest, _, name = line.partition(b" ")
+        path = name.decode("utf-8", "replace")
+        if path not in previous:
+            return None
+        data = read_previous(path)
+        if _digest(data) != digest:
+            return None  # damaged since: made again
+        kept.append((path, data))
+    return kept
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
 
 
 def _fingerprint(binary: Path, part: Part, read: Callable[[str], bytes]) -> bytes:

@@ -24,11 +24,24 @@ def link_out_of(content_dir: Path, rel: str) -> Problem | None:
     Such a file is never read or published: ``content/passwd -> /etc/passwd``
     must not end up on a web server.
     """
-    root = content_dir.resolve()
-    target = (content_dir / rel).resolve()
+    return _link_out(content_dir, rel, "content folder", in_content=True)
+
+
+def _link_out(folder: Path, rel: str, what: str, in_content: bool) -> Problem | None:
+    root = folder.resolve()
+    try:
+        target = (folder / rel).resolve()
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError before Python 3.13)
+        return Problem(rel if in_content else str(folder / rel), 0, "symlink loop; skipped", "warning", in_content)
     if target == root or root in target.parents:
         return None
-    return Problem(rel, 0, f"symlink leads outside the content folder (to {target}); not published", "warning")
+    shown = rel if in_content else str(folder / rel)
+    return Problem(shown, 0, f"symlink leads outside the {what} (to {target}); not published", "warning", in_content)
+
+
+def _not_regular(shown: str, in_content: bool) -> Problem:
+    """A FIFO, socket or device: reading one could block the build for ever."""
+    return Problem(shown, 0, "not a regular file (a FIFO, socket or device); skipped", "warning", in_content)
 
 
 def scan_content(content_dir: Path, exclude: Iterable[Path] = ()) -> SourceFiles:
@@ -60,25 +73,41 @@ def scan_content(content_dir: Path, exclude: Iterable[Path] = ()) -> SourceFiles
                     problems.append(problem)
                 elif entry.is_file():
                     (articles if name.endswith(".md") else assets).append(rel)
+                elif not entry.is_dir():
+                    problems.append(_not_regular(rel, True))
             elif entry.is_dir():
                 if not (rel == DATA_DIR or Path(entry.path).resolve() in skipped):
                     folders.append(rel)
-            else:
+            elif entry.is_file(follow_symlinks=False):
                 (articles if name.endswith(".md") else assets).append(rel)
+            else:
+                problems.append(_not_regular(rel, True))
         pending += reversed(folders)
     return SourceFiles(tuple(articles), tuple(assets), tuple(problems))
 
 
-def scan_layered(static_dirs: list[Path]) -> dict[str, Path]:
-    """Relative path -> file across layered folders; later folders override earlier ones (site over theme)."""
+def scan_layered(static_dirs: list[Path], problems: list[Problem] | None = None) -> dict[str, Path]:
+    """Relative path -> file across layered folders; later folders override earlier ones (site over theme).
+
+    A symlink leading out of its folder (``static/leak.txt -> /etc/passwd``), a loop of links and anything
+    that is not a regular file are skipped, with a warning added to ``problems``.
+    """
     files: dict[str, Path] = {}
+    skipped: list[Problem] = [] if problems is None else problems
     for folder in static_dirs:
         if not folder.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if not name.startswith("."):
-                    full = Path(dirpath) / name
-                    files[full.relative_to(folder).as_posix()] = full
+            for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                if name.startswith("."):
+                    continue
+                full = Path(dirpath) / name
+                rel = full.relative_to(folder).as_posix()
+                if full.is_symlink() and (problem := _link_out(folder, rel, f"{folder.name} folder", in_content=False)):
+                    skipped.append(problem)
+                elif full.is_file():
+                    files[rel] = full
+                elif not full.is_dir():
+                    skipped.append(_not_regular(str(full), False))
     return files

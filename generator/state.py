@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .content import ContentFiles
+from .content import ContentFiles, FileStat
 from .days import DayMemo
 from .index import DescribedMemo
 from .memo import ArticleMemo
@@ -26,7 +26,7 @@ from .plan_memo import PlanMemo
 from .stories import StoryGrouper
 
 # What a build sets once its pages are rendered and published; everything else is settled before they render.
-SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned")
+SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned", "published")
 
 
 @dataclass
@@ -44,12 +44,14 @@ class BuildState:
     missing: dict[str, str] = field(default_factory=dict)  # site-relative images naming no file -> first user
     rendered: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # output path -> fingerprint of its last render
     rendered_inputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # source -> (digest, slug) as last rendered
-    copied: dict[str, tuple[Path, tuple[int, int] | None]] = field(default_factory=dict)  # static files as last copied
+    copied: dict[str, tuple[Path, FileStat | None]] = field(default_factory=dict)  # static files as last copied
     owned: frozenset[str] | None = None  # what the output's mark lists, once known
+    published: dict[str, int] = field(default_factory=dict)  # each owned file's cache.published_stat(), as published
     stale: bool = True  # index and plan must be rebuilt from scratch
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
-    grouper: StoryGrouper | None = None  # the stories, with each article's words, for regrouping only near a change
+    grouper: StoryGrouper | None = None  # the stories, with each article's words, for the next change
+    regroup_nearby: bool = False  # the preview: regroup only near a change (see stories.py), not all that a clean build would
     mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
     days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built

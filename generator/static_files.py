@@ -4,18 +4,18 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from .content import file_stat
+from .content import FileStat, file_stat
 from .models import Problem
 from .write import Publisher
 
-Copied = dict[str, tuple[Path, tuple[int, int] | None]]  # output path -> (source file, its (mtime, size))
+Copied = dict[str, tuple[Path, FileStat | None]]  # output path -> (source file, its stat)
 
 
 def copy_files(publisher: Publisher, copies: Mapping[str, Path], previous: Copied, asset_names: Mapping[str, str],
                content_assets: Collection[str]) -> tuple[Copied, list[Problem]]:
     """Plan every file of ``copies`` (output path -> source) with ``publisher``; return what was copied, and problems.
 
-    A file whose (mtime, size) did not move since ``previous`` is kept as it is;
+    A file whose stat did not move since ``previous`` is kept as it is;
     a stylesheet also goes out under its fingerprinted name (``asset_names``).
     A file that cannot be read is reported and keeps its last published copy, if any.
     """

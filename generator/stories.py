@@ -24,9 +24,12 @@ their span stays inside the window, so a story cannot grow by chaining (A like
 B, B like C, A unlike C). Everything is ordered by (published, slug): the same
 articles give the same stories whatever the file order.
 
-:class:`StoryGrouper` keeps each article's words between builds; after an
-edit it regroups only the articles within the window of the change (and the
-stories they were in). A full build regroups everything.
+:class:`StoryGrouper` keeps each article's words between builds. A word's
+rarity is measured over the whole site, so any change moves every weight a
+little: to give exactly what a clean build gives, a change regroups everything.
+In the preview (``nearby=True``) an edit regroups only the articles within the
+window of the change (and the stories they were in): fast, and what a clean
+build gives nearly always, but not certainly.
 """
 from __future__ import annotations
 
@@ -75,8 +78,9 @@ def _inputs(article: Article) -> tuple[Any, ...]:
 class StoryGrouper:
     """The stories of the articles last given, and what each article contributed, for the next change."""
 
-    def __init__(self, window: timedelta = DEFAULT_WINDOW) -> None:
+    def __init__(self, window: timedelta = DEFAULT_WINDOW, nearby: bool = False) -> None:
         self.window = window.total_seconds()
+        self.nearby = nearby  # regroup only near a change (the preview), not everything
         self.stories: tuple[Story, ...] = ()
         self.regrouped = 0  # articles the last update looked at (the preview's cost of a change)
         self._seen: dict[str, Article] = {}  # each article as last grouped
@@ -109,7 +113,7 @@ class StoryGrouper:
             self._order = sorted(current, key=lambda slug: (self._times[slug], slug))
         ordered = [current[slug] for slug in self._order]
         times = [self._times[slug] for slug in self._order]
-        if not self._grouped or len(changed) > FULL_REGROUP_SHARE * len(ordered):
+        if not self._grouped or not self.nearby or len(changed) > FULL_REGROUP_SHARE * len(ordered):
             region, context, kept = ordered, ordered, list[Story]()
         else:
             region, context, kept = self._around(changed, ordered, times)

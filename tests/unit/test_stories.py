@@ -141,7 +141,7 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
         article(f"n{n}-{k}", f"{names(n)[0]} signs {names(n)[1]} supply deal", f"The {names(n)[0]} agreement covers "
                 f"{names(n)[1]} sites.", hours=n * 20 + k, outlet=f"o{k}")
         for n in range(24) for k in range(rng.randint(1, 3))]
-    grouper = StoryGrouper()
+    grouper = StoryGrouper(nearby=True)  # the preview's way
     grouper.update(articles)
     for step in range(12):
         victim = rng.randrange(len(background()), len(articles))
@@ -173,7 +173,7 @@ def test_a_change_regroups_whole_stories_that_reach_into_its_window():
     late = article("long-2", "Regulators clear Velorix Mintaq merger", "The Velorix Mintaq merger was cleared.",
                    hours=70, outlet="b")
     other = article("other", "Harbour bakery expands", "The bakery doubles its ovens.", hours=100, outlet="c")
-    grouper = StoryGrouper()
+    grouper = StoryGrouper(nearby=True)  # the preview's way
     assert [s.members for s in grouper.update([*background(), early, late, other])] == [("long-1", "long-2")]
     edited = article("other", "Harbour bakery expands again", "The bakery adds a second shop.", hours=100, outlet="c")
     assert [s.members for s in grouper.update([*background(), early, late, edited])] == [("long-1", "long-2")]
@@ -214,7 +214,7 @@ def test_articles_added_or_moved_in_time_regroup_as_grouping_everything():
 
     articles = background() + [article(f"m{n}", f"Quorvane{n} opens Taldrix{n} plant", f"Quorvane{n} and Taldrix{n} open it.",
                                        hours=n * 30, outlet="o1") for n in range(6)]
-    grouper = StoryGrouper()
+    grouper = StoryGrouper(nearby=True)  # the preview's way
     grouper.update(articles)
     articles[-1] = article("m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.",
                            hours=5 * 30, outlet="o2")  # m2's event, reported three days later: a story of its own
