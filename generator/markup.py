@@ -79,14 +79,15 @@ def render_bounded(text: str) -> tuple[str, bool]:
     """The body as sanitised HTML, and whether some of it had to be shown as plain text."""
     parts = bounded(text)
     try:
-        html = markdown.markdown(parts.markdown, extensions=_EXTENSIONS, output_format="html")
+        html = sanitize_html(markdown.markdown(parts.markdown, extensions=_EXTENSIONS, output_format="html"))
     except RecursionError:  # a nesting the bounds did not foresee: the whole body as text
-        return sanitize_html(_as_text(text)), True
+        return _as_text(text), True
+    # Plain text is escaped here and joins the sanitised HTML afterwards (the sanitiser is slow on dense entities).
     if parts.plain:
         tokens = re.compile(r"(?:<p>)?(" + "|".join(parts.plain) + r")(?:</p>)?")
         html = tokens.sub(lambda match: _as_text(parts.plain[match.group(1)]), html)
     html += "".join(_as_text(block) for block in parts.tail)
-    return sanitize_html(html), parts.cut
+    return html, parts.cut
 
 
 def bounded(text: str) -> Bounded:

@@ -1,0 +1,109 @@
+"""No input stops the build: each hostile article is a file:line problem, and bounded in time."""
+from __future__ import annotations
+
+import time
+from datetime import timezone
+
+import pytest
+
+from generator.markup import MARKDOWN_BLOCKS, render_bounded, render_markdown
+from generator.read import parse_article
+
+HEAD = "---\ntitle: A headline\npublishedDateTime: 2024-01-01T00:00:00Z\n"
+
+
+def parse(text: str):
+    return parse_article(text, "x.md", timezone.utc)
+
+
+def test_deeply_nested_block_yaml_is_an_error_at_its_line():
+    deep = "x:\n" + "".join("  " * i + "a:\n" for i in range(1, 341)) + "  " * 341 + "b: 1\n"
+    result = parse(HEAD + deep + "---\nbody\n")
+    assert result.article is None
+    [problem] = result.problems
+    assert problem.severity == "error" and "nests more than 64 levels" in problem.message and problem.line == 68
+
+
+@pytest.mark.parametrize("nested", ["[" * 400 + "]" * 400, "{a: " * 400 + "1" + "}" * 400, "- " * 400 + "x"])
+def test_deeply_nested_flow_yaml_is_an_error(nested):
+    result = parse(HEAD + f"x: {nested}\n---\n" if not nested.startswith("-") else HEAD + f"x:\n  {nested}\n---\n")
+    assert result.article is None and "nests more than" in result.problems[0].message
+
+
+def test_ordinary_nesting_is_read():
+    result = parse(HEAD + "provider:\n  name: A\n  images:\n    - url: https://a.example/l.png\n      width: 40\n"
+                   "      height: 40\n---\n")
+    assert result.article is not None and result.article.provider is not None
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "9999-12-15T00:00:00Z",
+                                    "0999-06-01T00:00:00Z"])
+def test_a_date_out_of_range_is_an_error_not_a_crash(moment):
+    result = parse(HEAD.replace("2024-01-01T00:00:00Z", moment) + "---\n")
+    assert result.article is None
+    assert any("out of range" in p.message and p.line == 3 and p.severity == "error" for p in result.problems)
+
+
+def test_dates_near_the_ends_of_the_range_read():
+    for moment in ("1000-01-02T00:00:00Z", "8999-12-30T00:00:00Z"):
+        assert parse(HEAD.replace("2024-01-01T00:00:00Z", moment) + "---\n").article is not None
+
+
+# Python-Markdown's known slow inputs: nested and unclosed brackets (links, images, references),
+# autolinks and raw HTML, abbreviation definitions, dense inline marks, deep list nesting, tiny blocks.
+PATHOLOGICAL = {
+    "unclosed links": "[" * 4000 + "x](" + "](" * 4000,
+    "open brackets": "[",
+    "link openers": "[a](",
+    "angle brackets": "<a ",
+    "images": "![",
+    "references": "[a][",
+    "autolinks": "<http://a",
+    "abbreviations": "*[a]: b\n\n",
+    "emphasis": "*a* ",
+    "entities": "&#91;",
+    "escapes": "\\[",
+    "links in paragraphs": "Words and a [link](https://a.example/x) or two. " * 5 + "\n\n",
+    "64 brackets a block": "[" * 64 + "\n\n",
+    "tiny blocks": "a\n\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_any_body_of_the_allowed_size_renders_in_about_a_second(name):
+    unit = PATHOLOGICAL[name]
+    body = (unit * (2_000_000 // len(unit) + 1))[:2_000_000]  # the default max_article_bytes
+    started = time.process_time()
+    html = render_markdown(body)
+    assert time.process_time() - started < 1.5, name
+    assert "<script" not in html
+
+
+def test_deep_list_nesting_renders():
+    body = "".join(" " * (4 * i) + "- a\n" for i in range(2000))
+    started = time.process_time()
+    html, cut = render_bounded(body)
+    assert time.process_time() - started < 1.5 and "<li>" in html
+
+
+def test_ordinary_bodies_render_in_full():
+    body = "\n\n".join(f"Paragraph {n} with a [link](https://a.example/{n}) and *emphasis*." for n in range(50))
+    html, cut = render_bounded(body)
+    assert not cut and html.count("<a ") == 50 and html.count("<em>") == 50
+
+
+def test_a_bounded_body_is_shown_as_text_with_a_warning_at_the_body():
+    body = "Intro.\n\n" + "[" * 500 + "\n\n" + "Outro with <b>bold</b>.\n"
+    result = parse(HEAD + "---\n" + body)
+    assert result.article is not None
+    html = result.article.body_html
+    assert "<p>Intro.</p>" in html and "[" * 500 in html and "<b>bold</b>" in html
+    [warning] = result.problems
+    assert warning.severity == "warning" and warning.line == 5 and "plain text" in warning.message
+
+
+def test_blocks_past_the_limit_are_plain_paragraphs_in_order():
+    body = "\n\n".join(f"*p{n}*" for n in range(MARKDOWN_BLOCKS + 3))
+    html, cut = render_bounded(body)
+    assert cut and html.index("<em>p0</em>") < html.index(f"<p>*p{MARKDOWN_BLOCKS + 2}*</p>")
+    assert html.count("<em>") == MARKDOWN_BLOCKS
