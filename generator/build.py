@@ -34,7 +34,7 @@ from .memo import ArticleMemo
 from .metadata import load_metadata
 from .models import Article, OutputPage, Problem
 from .options import BuildOptions, BuildResult, Changes, OutputStep, StepInput
-from .output import OutputLock, check_output, place_of
+from .output import MARK, OutputLock, check_output, place_of
 from .parallel import map_chunks, worker_count
 from .plan import page_context
 from .progress import Progress
@@ -55,6 +55,14 @@ BUILTIN_STATIC = theme_folder("static")
 
 class _StrictStepFailure(Exception):
     """A build step failed under --strict: nothing is published."""
+
+
+def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]:
+    """What publishing did around files that are not the build's: moved aside, or a mark's entry refused."""
+    moved = [Problem(str(output_dir / path), 0, f"not made by this build and in the way of a page; moved to {aside}",
+                     "warning", in_content=False) for path, aside in publisher.moved_aside]
+    return moved + [Problem(str(output_dir / MARK), 0, f"ignored the entry {entry!r}: it names no file inside the output",
+                            "warning", in_content=False) for entry in publisher.refused_entries]
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -277,6 +285,7 @@ class Builder:
                 self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
             try:
                 result.report = publisher.commit()
+                result.problems += publishing_problems(publisher, self.options.output_dir)
                 self.state.owned = publisher.owned
                 # A page that left the plan must not count as rendered if it ever comes back.
                 self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()

@@ -91,6 +91,9 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
     if folder == Path.home().resolve():
         raise OutputRefused(f"{shown}: refusing to publish into the home folder")
     content = content_dir.resolve()
+    if _contains(content, folder) and folder != content:
+        raise OutputRefused(f"{shown}: refusing to publish into a folder inside the content folder {content_dir} "
+                            "(its pages would be read as content); choose an --output outside it")
     if _contains(folder, content):
         what = "is the content folder" if folder == content else f"contains the content folder {content_dir}"
         raise OutputRefused(f"{shown}: refusing to publish into a folder that {what}")
@@ -127,10 +130,33 @@ def _read_mark(folder: Path, files: bool = False) -> dict[str, Any]:
         return {}
 
 
-def read_owned(folder: Path) -> frozenset[str]:
-    """The files the generator published into ``folder`` (empty if unmarked or unreadable)."""
+def read_owned(folder: Path) -> tuple[frozenset[str], list[str]]:
+    """The files the generator published into ``folder`` (empty if unmarked or unreadable), and the entries of
+    the mark that cannot name such a file (absolute, or with ``..``): a tampered mark must not make a build
+    delete anything outside the output (what a symlinked folder would lead out of is checked on deleting:
+    :func:`leads_out`)."""
     files = _read_mark(folder, files=True).get("files")
-    return frozenset(f for f in files if isinstance(f, str)) if isinstance(files, list) else frozenset()
+    if not isinstance(files, list):
+        return frozenset(), []
+    owned, refused = [], []
+    for name in files:
+        if isinstance(name, str) and _plain_relative(name):
+            owned.append(name)
+        else:
+            refused.append(str(name)[:200])
+    return frozenset(owned), refused
+
+
+def _plain_relative(name: str) -> bool:
+    return bool(name) and not name.startswith("/") and "\0" not in name and not any(
+        part in ("", ".", "..") for part in name.split("/"))
+
+
+def leads_out(folder: Path, name: str) -> bool:
+    """Whether ``folder/name``'s folder is really elsewhere (a symlinked folder on the way leads out)."""
+    root = os.path.realpath(folder)
+    parent = os.path.realpath(os.path.dirname(os.path.join(root, name)))
+    return parent != root and not parent.startswith(root + os.sep)
 
 
 def mark_bytes(files: Iterable[str], preview: bool = False) -> bytes:

@@ -16,7 +16,11 @@ the output exactly as it was. Then:
   that call, two renames leave the output missing for an instant, never broken.
 
 Dot-entries in the output (a deploy checkout's ``.git``, ``.well-known``) are
-not ours: they are kept, never removed.
+not ours: they are kept, never removed, and so are other files and folders the
+mark does not list, with their modes (a swap rebuilds the tree around them). A
+file of someone else's where a page goes is moved aside (``index.html.orig``),
+never overwritten; a mount point inside the output stops the build with a
+one-line error before anything moves.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import urls
-from .output import MARK, OutputPlace, default_modes, mark_bytes, read_owned
+from .output import MARK, OutputPlace, default_modes, leads_out, mark_bytes, read_owned
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -69,6 +74,10 @@ def exchange_paths(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a))
 
 
+class OutputMount(OSError):
+    """A file system is mounted inside the output: its files cannot be swapped or renamed with the rest."""
+
+
 class Publisher:
     """Stages one build's files and publishes them; removes only files an earlier build published.
 
@@ -80,7 +89,11 @@ class Publisher:
     def __init__(self, place: OutputPlace, owned: frozenset[str] | None = None, preview: bool = False) -> None:
         self.place = place
         self.output_dir = place.folder
-        self.owned = read_owned(place.folder) if owned is None else owned
+        self.refused_entries: list[str] = []  # entries of a tampered mark, ignored
+        if owned is None:
+            owned, self.refused_entries = read_owned(place.folder)
+        self.owned = owned
+        self.moved_aside: list[tuple[str, str]] = []  # (file of someone else's that a page replaces, where it went)
         # A long-running preview marks its folder as a preview's and need not wait
         # for a replaced tree (already out of the output) to be deleted.
         self.preview = preview
@@ -213,6 +226,7 @@ class Publisher:
                     report.swapped = True
                     report.removed = stale
                 else:
+                    self._move_foreign_aside()
                     # The mark lists old and new files while both may be present, so a
                     # build killed half-way still knows every file it may remove.
                     listed = self.owned | planned
@@ -258,6 +272,23 @@ class Publisher:
                     pass
         self._removing = []
 
+    def _move_foreign_aside(self) -> list[str]:
+        """Rename each file the mark does not list that a staged page would replace to ``NAME.orig`` (or
+        ``NAME.orig.2``...), so that publishing never destroys it; :attr:`moved_aside` says where each went."""
+        for path in self._staged:
+            if path in self.owned:
+                continue
+            target = os.path.join(self.output_dir, path)
+            if not os.path.lexists(target) or os.path.isdir(target) and not os.path.islink(target):
+                continue
+            aside, n = f"{target}.orig", 1
+            while os.path.lexists(aside):
+                n += 1
+                aside = f"{target}.orig.{n}"
+            os.rename(target, aside)
+            self.moved_aside.append((path, os.path.relpath(aside, self.output_dir)))
+        return [aside for _path, aside in self.moved_aside]
+
     def _write_mark_into(self, folder: Path, files: frozenset[str]) -> None:
         (folder / MARK).write_bytes(mark_bytes(files, self.preview))
 
@@ -284,8 +315,17 @@ class Publisher:
 
         for path in planned.difference(self._staged):
             link(path)
-        for path in self._foreign_files(planned):
+        foreign, folders = self._foreign_files(planned)  # a mount point inside stops here, before anything moves
+        for path in foreign + self._move_foreign_aside():
             link(path)
+        for folder, mode, held_ours in reversed(folders):  # deepest first: a mode may close a folder to its parent's user
+            target = os.path.join(staged_root, folder)
+            if not held_ours:
+                os.makedirs(target, exist_ok=True)  # an empty folder of the user's is kept
+            elif not os.path.isdir(target):
+                continue  # emptied of our files: gone, as when they are removed one by one
+            os.chmod(target, mode)
+        os.chmod(staged_root, stat.S_IMODE(os.stat(output_root).st_mode))  # the output's own mode (2750, 0700...)
         self._write_mark_into(staging, planned)
         if exchange_paths(staging, self.output_dir):
             old = staging
@@ -298,29 +338,47 @@ class Publisher:
             if entry.name.startswith(".") and entry.name != MARK:
                 os.rename(entry, self.output_dir / entry.name)
 
-    def _foreign_files(self, planned: frozenset[str]) -> list[str]:
-        """Files in the output that no build of ours published (top-level dot-entries move as a whole).
+    def _foreign_files(self, planned: frozenset[str]) -> tuple[list[str], list[tuple[str, int, bool]]]:
+        """Files in the output that no build of ours published (top-level dot-entries move as a whole), and
+        every folder with its mode and whether it holds a file of ours, parents first. A mount point among
+        them is an :class:`OutputMount` error.
 
         A symlink to a folder counts as a file: it moves as the link itself. scandir's entries know their
         type, so the walk costs one call per folder (os.walk and islink cost several).
         """
         found = []
-        folders = [("", str(self.output_dir))]
-        while folders:
-            prefix, folder = folders.pop()
+        device = os.stat(self.output_dir).st_dev
+        modes: dict[str, int] = {}
+        ours: set[str] = set()  # folders holding a file of ours, or a folder that does
+        pending = [("", str(self.output_dir))]
+        while pending:
+            prefix, folder = pending.pop()
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if not prefix and entry.name.startswith("."):
                         continue
                     rel = prefix + entry.name
                     if entry.is_dir(follow_symlinks=False):
-                        folders.append((rel + "/", entry.path))
-                    elif rel not in planned and rel not in self.owned:
+                        status = entry.stat(follow_symlinks=False)
+                        if status.st_dev != device:
+                            raise OutputMount(f"{entry.path}: a mount point inside the output; a build cannot publish "
+                                              "around it (unmount it, or publish into another folder)")
+                        modes[rel] = stat.S_IMODE(status.st_mode)
+                        pending.append((rel + "/", entry.path))
+                    elif rel in self.owned:
+                        ours.add(prefix[:-1])
+                    elif rel not in planned:
                         found.append(rel)
-        return found
+        parents_first = sorted(modes, key=lambda folder: folder.count("/"))
+        for folder in reversed(parents_first):
+            if folder in ours:
+                ours.add(os.path.dirname(folder))
+        return found, [(folder, modes[folder], folder in ours) for folder in parents_first]
 
     def _remove(self, paths: list[str]) -> list[str]:
         for rel in paths:
+            if leads_out(self.output_dir, rel):
+                continue  # never delete through a link to somewhere else
             target = self.output_dir / rel
             target.unlink(missing_ok=True)
             folder = target.parent

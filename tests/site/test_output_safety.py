@@ -147,15 +147,113 @@ def test_output_that_is_a_file_is_refused_unchanged(tmp_path):
     assert not list(site.glob(".public*"))
 
 
-def test_output_inside_the_content_folder_is_not_read_back_in(tmp_path):
+@pytest.mark.parametrize("inside", ["content/site", "content/_data"])
+def test_an_output_inside_the_content_folder_is_refused_even_with_force(tmp_path, inside):
     site = make_site(tmp_path)
-    counts = []
-    for _ in range(3):
-        done = run(site, "build", "--output", "content/site")
-        assert done.returncode == 0, done.stderr
-        counts.append(len(list((site / "content/site").rglob("*"))))
-    assert counts[0] == counts[1] == counts[2]
-    assert not (site / "content/site/site").exists()
+    (site / "content/_data").mkdir()
+    before = tree(site)
+    assert_refused(run(site, "build", "--output", inside), "inside the content folder")
+    assert_refused(run(site, "build", "--output", inside, "--force"), "inside the content folder")
+    assert tree(site) == before
+
+
+def test_force_moves_each_foreign_file_in_the_way_aside_and_keeps_empty_folders_and_modes(tmp_path):
+    site = make_site(tmp_path)
+    out = site / "www"
+    theirs = {"index.html": b"<p>my home page</p>", "robots.txt": b"User-agent: *", "404.html": b"<p>lost</p>",
+              "css/site.css": b"body{}", "feed.xml": b"<rss/>"}
+    for name, data in theirs.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    (out / "empty").mkdir()
+    (out / "private").mkdir(mode=0o700)
+    (out / "private/notes.txt").write_text("mine")
+    os.chmod(out / "private", 0o700)
+    os.chmod(out, 0o2750)
+    done = run(site, "build", "--output", "www", "--force")
+    assert done.returncode == 0, done.stderr
+    for name, data in theirs.items():
+        assert (out / f"{name}.orig").read_bytes() == data
+        assert (out / name).read_bytes() != data
+    warned = [line for line in done.stderr.splitlines() if "in the way of a page" in line]
+    assert len(warned) == len(theirs) and all(any(name in line for line in warned) for name in theirs)
+    assert (out / "empty").is_dir() and (out / "private/notes.txt").read_text() == "mine"
+    assert stat.S_IMODE((out / "private").stat().st_mode) == 0o700
+    assert stat.S_IMODE(out.stat().st_mode) == 0o2750
+    again = run(site, "build", "--output", "www")  # the .orig files are the user's now, kept like any other
+    assert again.returncode == 0 and all((out / f"{name}.orig").read_bytes() == data for name, data in theirs.items())
+    assert "in the way" not in again.stderr
+
+
+def test_a_build_that_adds_pages_keeps_a_users_empty_folders_and_folder_modes(tmp_path):
+    site = make_site(tmp_path)
+    assert run(site, "build").returncode == 0
+    out = site / "public"
+    (out / "empty").mkdir()
+    (out / "news/empty-too").mkdir()
+    (out / "private").mkdir()
+    (out / "private/key.txt").write_text("mine")
+    os.chmod(out / "private", 0o700)
+    os.chmod(out / "topics", 0o750)  # a folder of ours whose mode the user changed
+    write_article(site / "content", "2026-11-20-new.md", article_fields(20, topics=["Brand new topic"]))
+    done = run(site, "build")
+    assert done.returncode == 0, done.stderr
+    assert (out / "topics/brand-new-topic/index.html").is_file()  # published by swapping in a new tree
+    assert (out / "empty").is_dir() and (out / "news/empty-too").is_dir()
+    assert stat.S_IMODE((out / "private").stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "topics").stat().st_mode) == 0o750
+
+
+@pytest.mark.parametrize("entry", ["../victim.txt", "ABSOLUTE", "news/../../victim.txt", "./../victim.txt"])
+def test_a_tampered_mark_deletes_nothing_outside_the_output(tmp_path, entry):
+    site = make_site(tmp_path / "site")
+    assert run(site, "build").returncode == 0
+    victim = tmp_path / "site" / "victim.txt"
+    victim.write_text("keep me")
+    named = str(victim) if entry == "ABSOLUTE" else entry
+    mark = site / "public" / MARK
+    header, files = mark.read_text().splitlines()
+    mark.write_text(header + "\n" + json.dumps([*json.loads(files), named]) + "\n")
+    (site / "content/2026-11-01-story-0.md").unlink()  # a build that removes files
+    done = run(site, "build", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "keep me" and victim.parent.is_dir()
+    assert any("ignored the entry" in line for line in done.stderr.splitlines())
+
+
+def test_a_symlinked_folder_in_the_output_leads_no_deletion_out(tmp_path):
+    site = make_site(tmp_path / "site")
+    assert run(site, "build").returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("keep me")
+    out = site / "public"
+    mark = out / MARK
+    header, files = mark.read_text().splitlines()
+    (out / "linked").symlink_to(elsewhere)
+    mark.write_text(header + "\n" + json.dumps([*json.loads(files), "linked/index.html"]) + "\n")
+    (site / "content/2026-11-01-story-0.md").unlink()
+    assert run(site, "build", "--no-cache").returncode == 0
+    assert (elsewhere / "index.html").read_text() == "keep me"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="mounting a file system needs root (CI runs as root)")
+def test_a_mount_point_inside_the_output_is_a_one_line_error_and_nothing_moves(tmp_path):
+    site = make_site(tmp_path)
+    assert run(site, "build").returncode == 0
+    mount_point = site / "public" / "media"
+    mount_point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "none", str(mount_point)], check=True)
+    try:
+        (mount_point / "clip.mp4").write_bytes(b"video")
+        before = tree(site / "public")
+        write_article(site / "content", "2026-11-20-new.md", article_fields(20, topics=["Brand new topic"]))
+        done = run(site, "build")
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "mount point" in done.stderr and "media" in done.stderr
+        assert tree(site / "public") == before
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 def test_preview_and_published_site_never_share_a_folder(tmp_path):
@@ -177,10 +275,10 @@ def test_published_files_and_folders_get_the_umasks_modes(tmp_path):
         return kinds | {("root", stat.S_IMODE(out.stat().st_mode))}
 
     assert modes() == {("root", 0o755), ("dir", 0o755), ("file", 0o644)}
-    out.chmod(0o700)
+    out.chmod(0o700)  # the user's choice for the output folder is kept through a tree swap
     write_article(site / "content", "2026-11-22-more.md", article_fields(22, topics=["Fresh"]))  # a tree swap
     assert run(site, "build", umask=0o022).returncode == 0
-    assert modes() == {("root", 0o755), ("dir", 0o755), ("file", 0o644)}
+    assert modes() == {("root", 0o700), ("dir", 0o755), ("file", 0o644)}
     assert run(site, "build", "--output", "group", umask=0o002).returncode == 0
     assert stat.S_IMODE((site / "group").stat().st_mode) == 0o775
 
