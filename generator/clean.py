@@ -9,6 +9,7 @@ import functools
 import html
 import re
 import unicodedata
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,10 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?:[/?#][!#-%'-\[\]-~]*)?")
 
 MAX_SLUG_LENGTH = 80
+MAX_TITLE = 300  # characters of a headline: a longer one is cut (it would fill every list, feed and e-mail)
+MAX_EXCERPT = 2_000  # characters of an excerpt as read (fetch writes shorter ones)
+EARLIEST = datetime(1000, 1, 1, tzinfo=timezone.utc)  # dates a site can show: days, weeks and time zones around
+LATEST = datetime(8999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)  # them stay inside what datetime can hold
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room for "-2" suffixes
 
 
@@ -149,6 +154,14 @@ def _checked_url(value: str, allow_relative: bool) -> str | None:
     if allow_relative and url.startswith("/"):
         return url
     return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word before ``limit`` characters, with an ellipsis, when it is longer."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ")
+    return f"{cut}…"
 
 
 def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:

@@ -1,15 +1,18 @@
 """One careful HTTP GET, for fetch's feeds and the image mirror's pictures: timeouts, a size cap,
 bounded redirects, gzip, one request at a time per host, and honest errors.
 
-``http.client`` rather than ``urllib``: it lets every read carry what is
-left of one total deadline (a server sending a byte a second must not hold a
-run for hours), and redirects are followed by hand so that each hop is
-checked (http(s) only) and recorded.
+``http.client`` rather than ``urllib``: one total deadline covers the whole
+exchange (connecting, the status line, headers, chunk sizes and body: a timer
+shuts the socket when it passes, so a server sending a byte a second cannot
+hold a run), and redirects are followed by hand so that each hop is checked
+(http(s) only, and never from a public address to a loopback or private one)
+and recorded.
 """
 from __future__ import annotations
 
 import contextlib
 import http.client
+import ipaddress
 import socket
 import ssl
 import threading
@@ -51,6 +54,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 THROTTLED = (429, 503)
 CHUNK = 64 * 1024
+MAX_RETRY_AFTER = 30 * 24 * 3600.0  # a longer wait asked for is read as this (a month: beyond it, say so in feeds.yaml)
 
 
 @dataclass(frozen=True)
@@ -105,19 +109,79 @@ def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits
         target = clean_url(urljoin(current, reply_headers.get("location", "")), allow_relative=False)
         if not reply_headers.get("location") or target is None:
             raise FetchError(f"HTTP {status} redirect to {reply_headers.get('location', 'nowhere')[:100]!r}, not an http(s) URL")
+        if private_host(urlsplit(target).hostname or "") and not private_host(urlsplit(url).hostname or ""):
+            raise FetchError(f"HTTP {status} redirect to a loopback or private address ({target[:100]}) refused")
         hops.append((status, target))
         current = target
 
 
+def private_host(host: str) -> bool:
+    """Whether ``host`` is, or resolves to, a loopback, private, link-local or otherwise non-public address."""
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in socket.getaddrinfo(host, None)]
+        except (OSError, UnicodeError, ValueError):
+            return False  # the request itself will say it cannot resolve it
+    return any(not address.is_global for address in addresses)
+
+
+class _Deadline:
+    """Shuts the connection's socket when the deadline passes, whatever read is waiting then."""
+
+    def __init__(self, connection: http.client.HTTPConnection, deadline: float) -> None:
+        self.connection = connection
+        self.expired = threading.Event()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.expired.set()
+        sock = self.connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
 def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool,
              types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+    if deadline <= time.monotonic():
+        raise FetchError(f"timed out (limit {limits.total_timeout:g} s)")
+    connection = _connection(url, limits)
+    with _Deadline(connection, deadline) as timer:
+        try:
+            answer = _exchange(connection, url, headers, limits, deadline, truncate, types)
+        except FetchError:
+            if timer.expired.is_set():
+                raise FetchError(f"timed out (limit {limits.total_timeout:g} s)") from None
+            raise
+        if timer.expired.is_set():  # a body read until the connection closed: cut short, not complete
+            raise FetchError(f"timed out (limit {limits.total_timeout:g} s)")
+        return answer
+
+
+def _connection(url: str, limits: Limits) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout, context=ssl.create_default_context())
-    else:
-        connection = http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout)
+        return http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout, context=ssl.create_default_context())
+    return http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout)
+
+
+def _exchange(connection: http.client.HTTPConnection, url: str, headers: dict[str, str], limits: Limits, deadline: float,
+              truncate: bool, types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **headers}
     try:
@@ -215,12 +279,12 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, when.timestamp() - (time.time() if now is None else now)), MAX_RETRY_AFTER)
 
 
 def _size(n: int) -> str:

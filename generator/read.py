@@ -18,7 +18,21 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .clean import MAX_NAME_BYTES, clean_text, clean_url, is_domain_fragment, normalize_domain, repair_document, slugify, strip_dateline
+from .clean import (
+    EARLIEST,
+    LATEST,
+    MAX_EXCERPT,
+    MAX_NAME_BYTES,
+    MAX_TITLE,
+    clean_text,
+    clean_url,
+    is_domain_fragment,
+    normalize_domain,
+    repair_document,
+    shorten,
+    slugify,
+    strip_dateline,
+)
 from .frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from .markup import render_bounded
 from .models import Article, Image, Problem, Provider, RelatedStory, Severity, TopicRef
@@ -32,9 +46,7 @@ KNOWN_FIELDS = {
     "related", "slug", "secured",
 }
 MAX_IMAGE_SIDE = 20_000
-# Dates a site can show: days, weeks and time zones around them stay inside what datetime can hold.
-EARLIEST = datetime(1000, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(8999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
 _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
 
 
@@ -113,7 +125,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         report.problems.append(Problem(source, line, f"duplicate key '{key}': only its last value is used", "warning"))
     data = doc.data
 
-    title, _ = _text_field(data, "title", report, wrong_type="error")
+    title, _ = _text_field(data, "title", report, wrong_type="error", limit=MAX_TITLE)
     if not title and not isinstance(data.get("title"), (dict, list, bytes)):
         report.add("title", "missing or empty 'title'", "error")
     published = _datetime_field(data, "publishedDateTime", report, tz, required=True)
@@ -122,7 +134,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     if not title or published is None:
         return ReadResult(None, tuple(report.problems))
 
-    excerpt = strip_dateline(_text_field(data, "excerpt", report)[0])
+    excerpt = strip_dateline(_text_field(data, "excerpt", report, limit=MAX_EXCERPT)[0])
     web_url = _url_field(data, "webUrl", report)
     original_url = _url_field(data, "originalUrl", report)
     article = Article(
@@ -185,7 +197,8 @@ def resolve_slug_collisions(articles: Iterable[Article]) -> tuple[list[Article],
 # --- fields -------------------------------------------------------------------------
 
 
-def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: Severity = "warning") -> tuple[str, bool]:
+def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: Severity = "warning",
+                limit: int = 0) -> tuple[str, bool]:
     value = data.get(key)
     if isinstance(value, (dict, list, bytes)):
         kind = "binary data" if isinstance(value, bytes) else f"a {type(value).__name__}"
@@ -194,6 +207,9 @@ def _text_field(data: dict[str, Any], key: str, report: _Reporter, wrong_type: S
     text, repaired = clean_text(value)
     if repaired:
         report.add(key, f"repaired mis-decoded characters (mojibake) in '{key}'", "note")
+    if limit and len(text) > limit:
+        report.add(key, f"'{key}' is {len(text):,} characters long; cut to {limit:,}")
+        text = shorten(text, limit)
     return text, repaired
 
 
@@ -405,7 +421,7 @@ def _related(value: Any, report: _Reporter) -> list[RelatedStory]:
             continue
         title, repaired = clean_text(item.get("title"))
         excerpt, excerpt_repaired = clean_text(item.get("excerpt"))
-        excerpt = strip_dateline(excerpt)
+        title, excerpt = shorten(title, MAX_TITLE), shorten(strip_dateline(excerpt), MAX_EXCERPT)
         if repaired or excerpt_repaired:
             report.add("related", "repaired mis-decoded characters (mojibake) in a 'related' entry", "note")
         if not title:

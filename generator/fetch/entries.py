@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import nh3
 import yaml
 
-from ..clean import clean_text, clean_url, normalize_domain, slugify
+from ..clean import EARLIEST, MAX_TITLE, clean_text, clean_url, normalize_domain, shorten, slugify
 from ..models import TopicMeta
 from .feedlist import FeedSpec
 from .parse import FeedEntry, FeedPicture, ParsedFeed
@@ -60,13 +60,6 @@ def plain(value: str) -> str:
     return clean_text(value)[0]
 
 
-def shorten(text: str, limit: int = MAX_EXCERPT) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ")
-    return f"{cut}…"
-
-
 class TopicMatcher:
     """Topics whose name or ``keywords`` occur in a title or summary as whole words.
 
@@ -91,12 +84,12 @@ class TopicMatcher:
 def draft_article(entry: FeedEntry, feed: ParsedFeed, spec: FeedSpec, matcher: TopicMatcher, fetched: datetime,
                   sizes: Mapping[str, tuple[int, int]]) -> Draft | None:
     """The article for ``entry``, or None when it has neither a title nor a summary to show."""
-    summary = shorten(plain(entry.summary))
-    title = plain(entry.title) or shorten(summary, 120)
+    summary = shorten(plain(entry.summary), MAX_EXCERPT)
+    title = shorten(plain(entry.title), MAX_TITLE) or shorten(summary, 120)
     if not title:
         return None
     web_url = canonical_url(entry.link)
-    published = entry.published if entry.published and entry.published <= fetched + timedelta(hours=1) else fetched
+    published = entry.published if entry.published and EARLIEST <= entry.published <= fetched + timedelta(hours=1) else fetched
     topics = _unique([*spec.topics, *matcher.topics_in(f"{title}\n{summary}")])
     domain = normalize_domain(urlsplit(web_url).hostname or "")
     provider: dict[str, object] = {"name": spec.name or plain(feed.title) or domain, "domain": domain}

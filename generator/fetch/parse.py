@@ -132,7 +132,7 @@ def _xml_entry(item: Any, base: str) -> FeedEntry | None:
         link=link,
         title=str(item.get("title") or ""),
         summary=str(summary),
-        published=datetime.fromtimestamp(calendar.timegm(when), timezone.utc) if when else None,
+        published=_feed_time(when),
         pictures=tuple(pictures),
         video=video,
     )
@@ -171,7 +171,7 @@ def _json_feed(body: bytes, url: str) -> ParsedFeed:
             logo = FeedPicture(logo_url)
             break
     entries = tuple(entry for item in items[:10_000] if isinstance(item, dict) and (entry := _json_entry(item, url)))
-    return ParsedFeed(title=str(data.get("title") or ""), home=home, logo=logo, entries=entries)
+    return ParsedFeed(title=_json_text(data.get("title")), home=home, logo=logo, entries=entries)
 
 
 def _json_entry(item: dict[str, Any], base: str) -> FeedEntry | None:
@@ -192,16 +192,23 @@ def _json_entry(item: dict[str, Any], base: str) -> FeedEntry | None:
             _add_picture(pictures, attachment.get("url"), base)
         elif kind.startswith("video/"):
             video = True
-    summary = item.get("summary") or item.get("content_text") or item.get("content_html") or ""
+    summary = next((text for key in ("summary", "content_text", "content_html") if (text := _json_text(item.get(key)))), "")
     return FeedEntry(
-        id=str(item.get("id") or ""),
+        id=_json_text(item.get("id")),
         link=link,
-        title=str(item.get("title") or ""),
-        summary=str(summary),
+        title=_json_text(item.get("title")),
+        summary=summary,
         published=_json_time(item.get("date_published")) or _json_time(item.get("date_modified")),
         pictures=tuple(pictures),
         video=video,
     )
+
+
+def _json_text(value: object) -> str:
+    """A JSON Feed string field: a string (an id may be a number); an object or a list is no text at all."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
 
 
 def _json_time(value: object) -> datetime | None:
@@ -209,6 +216,14 @@ def _json_time(value: object) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # year 1 in a time zone east of UTC, or no date at all
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _feed_time(when: Any) -> datetime | None:
+    """feedparser's parsed time (a UTC struct_time), or None when there is none a site could show."""
+    try:
+        return datetime.fromtimestamp(calendar.timegm(when), timezone.utc) if when else None
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None

@@ -28,6 +28,6 @@ def picture_size(url: str, limits: Limits, agent: str) -> tuple[int, int] | None
             return None
         with Image.open(io.BytesIO(response.body)) as picture:
             width, height = picture.size
-    except (FetchError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (FetchError, Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
     return (width, height) if width > 0 and height > 0 else None

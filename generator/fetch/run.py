@@ -126,10 +126,12 @@ def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: Fet
         if response.status == 304:
             return _Answer(spec, response)
         feed = parse_feed(response.body, response.url, response.headers.get("content-type", ""))
+        new = [entry for entry in _latest(feed, feed_list.max_entries) if not _known(entry, spec, state)]
+        sizes = _picture_sizes(new, feed.logo, memory, partial(_probe, gate, feed_list.limits, headers["User-Agent"]))
     except (FetchError, FeedError) as exc:
         return _Answer(spec, error=exc)
-    new = [entry for entry in _latest(feed, feed_list.max_entries) if not _known(entry, spec, state)]
-    sizes = _picture_sizes(new, feed.logo, memory, partial(_probe, gate, feed_list.limits, headers["User-Agent"]))
+    except Exception as exc:  # noqa: BLE001 - one feed that breaks something unforeseen is its own warning, not the run's end
+        return _Answer(spec, error=FeedError(f"could not be read ({type(exc).__name__}: {str(exc)[:120]})"))
     return _Answer(spec, response, feed, sizes)
 
 

@@ -15,9 +15,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.clean import clean_text
+from generator.clean import MAX_TITLE, clean_text, shorten
 from generator.download import FetchError, Limits, get, retry_after_seconds
-from generator.fetch.entries import TopicMatcher, canonical_url, draft_article, front_matter, plain, shorten, url_key
+from generator.fetch.entries import MAX_EXCERPT, TopicMatcher, canonical_url, draft_article, front_matter, plain, url_key
 from generator.fetch.feedlist import FeedSpec
 from generator.fetch.parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
 from generator.models import TopicMeta
@@ -74,8 +74,8 @@ def read_back(text: str):
 @given(title=st.text(min_size=1, max_size=120), summary=st.text(max_size=300))
 def test_any_title_and_summary_survive_the_file_and_read_back_as_written(title: str, summary: str) -> None:
     draft = draft_article(entry(title=title, summary=summary), FEED, FeedSpec("https://gazette.example/feed"), TopicMatcher([]), NOW, {})
-    meant_summary = shorten(plain(summary))
-    meant_title = plain(title) or shorten(meant_summary, 120)
+    meant_summary = shorten(plain(summary), MAX_EXCERPT)
+    meant_title = shorten(plain(title), MAX_TITLE) or shorten(meant_summary, 120)
     if not meant_title:
         assert draft is None  # nothing to show
         return

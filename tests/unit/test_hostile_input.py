@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -107,3 +107,33 @@ def test_blocks_past_the_limit_are_plain_paragraphs_in_order():
     html, cut = render_bounded(body)
     assert cut and html.index("<em>p0</em>") < html.index(f"<p>*p{MARKDOWN_BLOCKS + 2}*</p>")
     assert html.count("<em>") == MARKDOWN_BLOCKS
+
+
+def test_a_huge_title_and_excerpt_are_cut_with_a_warning():
+    result = parse(f"---\ntitle: {'Headline ' * 120_000}\nexcerpt: {'word ' * 100_000}\n"
+                   "publishedDateTime: 2024-01-01T00:00:00Z\n---\n")
+    article = result.article
+    assert article is not None and len(article.title) <= 301 and len(article.excerpt) <= 2001
+    assert article.title.endswith("…") and article.excerpt.endswith("…")
+    cut = [p for p in result.problems if "cut to" in p.message]
+    assert [p.line for p in cut] == [2, 3] and all(p.severity == "warning" for p in cut)
+
+
+def test_json_feed_fields_that_are_objects_are_no_text():
+    import json
+
+    from generator.fetch.entries import TopicMatcher, draft_article
+    from generator.fetch.feedlist import FeedSpec
+    from generator.fetch.parse import parse_feed
+
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": {"evil": [1, 2]}, "items": [
+        {"id": {"x": 1}, "url": "https://a.example/1", "title": {"nested": "object"}, "summary": ["a", "list"],
+         "content_text": "The real text of the item.", "date_published": "0001-01-01T00:30:00+01:00"}]}
+    parsed = parse_feed(json.dumps(feed).encode(), "https://a.example/feed.json", "application/feed+json")
+    [entry] = parsed.entries
+    assert parsed.title == "" and entry.id == "" and entry.title == "" and entry.published is None
+    assert entry.summary == "The real text of the item."
+    fetched = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    draft = draft_article(entry, parsed, FeedSpec(url="https://a.example/feed.json"), TopicMatcher([]), fetched, {})
+    assert draft is not None and "{" not in draft.text.split("---")[1].split("title:")[1].split("\n")[0]
+    assert "2026-12-01" in draft.text and "0001-" not in draft.text
