@@ -41,6 +41,9 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+MAX_PATH_BYTES = 4_000  # a request path longer than any path a file system allows is simply not found
+
+
 def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
     """The file inside ``root`` that a request path names, or None (never anything outside)."""
     path = unquote(urlsplit(raw_path).path, errors="strict") if "%" in raw_path else urlsplit(raw_path).path
@@ -49,12 +52,14 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
     parts = path[len(base_path):].split("/")
     if any(p in (".", "..") or p.startswith(".") or "\x00" in p or "\\" in p for p in parts if p):
         return None
+    if len(path.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(len(p.encode("utf-8", "replace")) > 255 for p in parts):
+        return None  # longer than any file name or path the system has: no such file
     target = root.joinpath(*[p for p in parts if p])
-    if target.is_dir():
-        target = target / "index.html"
     try:
+        if target.is_dir():
+            target = target / "index.html"
         resolved = target.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return None
     root_resolved = root.resolve()
     if resolved != root_resolved and root_resolved not in resolved.parents:
@@ -64,6 +69,7 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "NewsDigestPreview"
+    timeout = 10  # seconds a connection may take to send its request (and each read or write): no slowloris
 
     @property
     def preview(self) -> PreviewServer:
@@ -103,7 +109,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             root = self.preview.search.current or root  # the index lives beside the output, swapped as a whole
         try:
             target = resolve_request(root, self.preview.base_path, self.path)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, ValueError):
             target = None
         raw = urlsplit(self.path).path
         if target is not None and target.name == "index.html" and not raw.endswith("/") and not raw.endswith("index.html"):
@@ -137,7 +143,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         sequence, problems = self.preview.events.current()
         since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
-        if since.isdigit():
+        if since.isascii() and since.isdigit() and len(since) < 20:  # "²" is a digit to isdigit(), not to int()
             sequence = min(sequence, int(since))
         try:
             self.wfile.write(b"retry: 1000\n\n" + format_event("problems", json.dumps(problems)))
@@ -177,8 +183,8 @@ class PreviewServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A reader closing the tab mid-response is normal, not a traceback."""
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
-            return
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
+            return  # a reader gone, or one too slow to send its request (the handler's timeout)
         super().handle_error(request, client_address)
 
 

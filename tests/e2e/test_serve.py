@@ -305,3 +305,45 @@ def test_a_second_preview_or_a_build_cannot_take_a_running_preview_folder(server
     build = run("build", "--output", ".preview")
     assert build.returncode == 2 and "preview folder" in build.stderr
     assert server.get("")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 300, "/" + "/".join(["b" * 200] * 30), "/%ff%fe" * 3])
+def test_odd_request_paths_get_an_answer_not_a_traceback(server, path):
+    status, _headers, _body = server.request(path)
+    assert status in (400, 404)
+    assert not any("Traceback" in line or "Error" in line for line in server.lines), server.lines
+
+
+@pytest.mark.parametrize("since", ["%C2%B2", "9" * 50, "-1", "x"])
+def test_an_odd_livereload_position_starts_the_stream_from_now(server, since):
+    sock = socket.create_connection((server.host, server.port), timeout=10)
+    sock.sendall(f"GET /__livereload?since={since} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+    head = b""
+    while b"retry:" not in head:
+        chunk = sock.recv(1000)
+        assert chunk, head
+        head += chunk
+    sock.close()
+    assert head.startswith(b"HTTP/1.0 200") and b"text/event-stream" in head
+    time.sleep(0.3)
+    assert not any("Traceback" in line or "Error" in line for line in server.lines), server.lines
+
+
+def test_a_client_too_slow_to_send_its_request_is_cut_off_and_holds_nothing(server):
+    slow = []
+    for _ in range(20):
+        sock = socket.create_connection((server.host, server.port), timeout=30)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0")  # and never the rest (slowloris)
+        slow.append(sock)
+    assert server.get("")[0] == 200  # others are served meanwhile
+    started = time.monotonic()
+    for sock in slow:
+        try:
+            answer = sock.recv(100)  # the server closes it after its timeout: recv returns, no wait for ever
+        except ConnectionResetError:
+            answer = b""
+        assert answer == b"" or answer.startswith(b"HTTP/1.")
+        sock.close()
+    assert time.monotonic() - started < 20
+    assert server.get("")[0] == 200
+    assert not any("Traceback" in line for line in server.lines), server.lines
