@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from collections.abc import Callable
 from dataclasses import fields
+from email.headerregistry import HeaderRegistry
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +57,14 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         line = key_line(text, key)
         return ConfigError(f"{where}:{line}: {message}" if line else f"{where}: {message}")
 
+    def fail_in(section: str, key: str, message: str) -> ConfigError:
+        """At the line of ``key`` inside ``section`` (else of the section)."""
+        line = key_line(text, section)
+        if line and key:
+            match = re.compile(rf"^[ \t]+{re.escape(key)}[ \t]*:", re.M).search(text, sum(map(len, text.splitlines(True)[:line])))
+            line = text.count("\n", 0, match.start()) + 1 if match else line
+        return ConfigError(f"{where}:{line}: {message}" if line else f"{where}: {message}")
+
     for key in sorted(map(str, raw)):
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key.lower().replace("-", "_"), sorted(KNOWN_KEYS), n=1, cutoff=0.6)
@@ -81,7 +91,7 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
             raise fail(key, f"{key} must be a positive whole number, got {value!r}")
         numbers[key] = value
     stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
-    digest = _digest(raw.get("digest", {}), lambda message: fail("digest", message))
+    digest = _digest(raw.get("digest", {}), lambda message, key="": fail_in("digest", key, message))
     search, split_above = _search(raw.get("search", True), lambda message: fail("search", message))
     images = _images(raw.get("images", {}), lambda message: fail("images", message))
     return SiteConfig(
@@ -91,7 +101,7 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         search_split_above=split_above,
         stories=stories,
         story_window_hours=window_hours,
-        title=str(raw.get("title", defaults.title)),
+        title=_one_line(raw.get("title", defaults.title), lambda message: fail("title", message), "title"),
         description=str(raw.get("description", defaults.description) or ""),
         base_url=base_url,
         language=language,
@@ -150,7 +160,44 @@ def _images(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
     return settings
 
 
-def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
+# Characters that break a line somewhere: in an e-mail header each would start a new header or fail to encode.
+_LINE_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+SUBJECT_FIELDS = ("title", "date")
+
+
+def _one_line(value: Any, fail: Callable[[str], ConfigError], name: str) -> str:
+    text = str(value)
+    if _LINE_BREAKS.search(text):
+        raise fail(f"{name} must be one line of text without control characters or line separators, got {text!r:.80}")
+    return text
+
+
+def subject_line(template: str, **values: str) -> str:
+    """``template`` with its ``{title}`` and ``{date}`` filled in (nothing else: no attribute or index access)."""
+    return "".join(literal + (values[field] if field is not None else "")
+                   for literal, field, _spec, _conversion in string.Formatter().parse(template))
+
+
+def _subject_problem(template: str) -> str | None:
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"digest.subject is not a valid template ({exc})"
+    for _literal, field, spec, conversion in parts:
+        if field is not None and (field not in SUBJECT_FIELDS or spec or conversion):
+            return f"digest.subject may use only {{title}} and {{date}}, not {{{field}}}"
+    return None
+
+
+def _address_problem(key: str, value: str) -> str | None:
+    header = HeaderRegistry()(key, value)
+    addresses = getattr(header, "addresses", ())
+    if header.defects or not addresses or not all(a.username and a.domain and "." in a.domain for a in addresses):
+        return f"digest.{key} must be an e-mail address such as 'News <news@example.org>', got {value!r:.80}"
+    return None
+
+
+def _digest(value: Any, fail: Callable[..., ConfigError]) -> dict[str, Any]:
     """``digest: false`` (no day pages), ``true``, or ``{email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
     if isinstance(value, bool):
         return {"digest": value}
@@ -169,13 +216,23 @@ def _digest(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
     for key in ("subject", "from", "to", "unsubscribe"):
         if key in value:
             text = value[key]
-            if not isinstance(text, str) or "\n" in text or "\r" in text:
-                raise fail(f"digest.{key} must be one line of text, got {text!r}")
+            if not isinstance(text, str) or _LINE_BREAKS.search(text):
+                raise fail(f"digest.{key} must be one line of text without line separators, got {text!r:.80}", key)
+            problem = (_subject_problem(text) if key == "subject" else _address_problem(key, text) if key in ("from", "to")
+                       else _unsubscribe_problem(text))
+            if problem:
+                raise fail(problem, key)
             settings[f"digest_{key}"] = text
-    unsubscribe = settings.get("digest_unsubscribe", "")
-    if unsubscribe and not unsubscribe.startswith(("https://", "http://", "mailto:")):
-        raise fail(f"digest.unsubscribe must be an http(s) URL or a mailto: address, got {unsubscribe!r}")
     return settings
+
+
+def _unsubscribe_problem(value: str) -> str | None:
+    """One http(s) URL or mailto: address: it goes inside <...> in List-Unsubscribe, so none of ``<>,`` or spaces."""
+    if not value.startswith(("https://", "http://", "mailto:")) or re.search(r"[\s<>,\"]", value):
+        return f"digest.unsubscribe must be one http(s) URL or mailto: address, got {value!r:.80}"
+    if value.startswith("http") and not urlsplit(value).hostname:
+        return f"digest.unsubscribe must be one http(s) URL or mailto: address, got {value!r:.80}"
+    return None
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -12,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 from .build import Builder
+from .config import subject_line
 from .options import BuildOptions
 
 
@@ -35,7 +36,7 @@ def email_message(options: BuildOptions, day: date | None) -> EmailMessage:
     html, text = builder.render(pages["html"]).decode("utf-8"), builder.render(pages["txt"]).decode("utf-8")
 
     message = EmailMessage()
-    message["Subject"] = config.digest_subject.format(title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}")
+    message["Subject"] = subject_line(config.digest_subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}")
     message["Date"] = format_datetime(options.now or datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(f"digest.{chosen.isoformat()}", domain=urlsplit(config.base_url).hostname)
     if config.digest_from:

@@ -137,3 +137,45 @@ def test_json_feed_fields_that_are_objects_are_no_text():
     draft = draft_article(entry, parsed, FeedSpec(url="https://a.example/feed.json"), TopicMatcher([]), fetched, {})
     assert draft is not None and "{" not in draft.text.split("---")[1].split("title:")[1].split("\n")[0]
     assert "2026-12-01" in draft.text and "0001-" not in draft.text
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("  subject: \"{title.__class__.__mro__}\"", "only {title} and {date}"),
+    ("  subject: \"{date!r}\"", "only {title} and {date}"),
+    ("  subject: \"{0}\"", "only {title} and {date}"),
+    ("  subject: \"News\\u2028Bcc: victim@example.org\"", "line separators"),
+    ("  unsubscribe: \"https://a.example/u>, <mailto:x@evil.example\"", "one http(s) URL"),
+    ("  unsubscribe: \"javascript:alert(1)\"", "one http(s) URL"),
+    ("  from: \"not an address\"", "e-mail address"),
+    ("  to: \"a@b.example, <broken\"", "e-mail address"),
+])
+def test_digest_settings_are_checked_when_the_settings_are_read(tmp_path, setting, words):
+    from generator.config import ConfigError, load_config
+
+    path = tmp_path / "site.yaml"
+    path.write_text(f"title: News\nbase_url: https://news.example/\ndigest:\n  email_stories: 5\n{setting}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:5: ") and words in message and "\n" not in message
+
+
+def test_a_site_title_with_a_line_separator_is_refused_at_its_line(tmp_path):
+    from generator.config import ConfigError, load_config
+
+    path = tmp_path / "site.yaml"
+    path.write_text("base_url: https://news.example/\ntitle: \"News\\u2028Today\"\n")
+    with pytest.raises(ConfigError, match=r":2: title must be one line"):
+        load_config(path)
+
+
+def test_good_digest_settings_are_read_and_the_subject_fills_only_its_fields(tmp_path):
+    from generator.config import load_config, subject_line
+
+    path = tmp_path / "site.yaml"
+    path.write_text("title: News\nbase_url: https://news.example/\ndigest:\n  subject: \"{title} for {date} {{literal}}\"\n"
+                    "  from: \"News desk <desk@news.example>\"\n  to: \"readers@lists.news.example\"\n"
+                    "  unsubscribe: \"https://news.example/unsubscribe?list=daily\"\n")
+    config = load_config(path)
+    assert subject_line(config.digest_subject, title="News", date="Monday 1 June 2026") == \
+        "News for Monday 1 June 2026 {literal}"
