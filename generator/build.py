@@ -28,6 +28,7 @@ from .cache import Manifest, Saving, StateCache, cache_file, published_stats
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .inputs import input_stats
+from .interrupts import Interrupted, held_while_publishing
 from .kinds import Site
 from .local_files import missing_problems
 from .memo import ArticleMemo
@@ -46,7 +47,7 @@ from .sources import scan_layered
 from .state import BuildState
 from .static_files import copy_files
 from .steps import run_steps
-from .write import Publisher, WriteReport
+from .write import Publisher, WriteReport, remove_leftovers
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
@@ -94,6 +95,7 @@ class Builder:
             options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()),
             step_names)
         self._started = time.perf_counter()
+        self._published = False  # this build's commit is done (an interrupt after it says so)
 
     # --- the steps, in order ----------------------------------------------------------
 
@@ -106,6 +108,7 @@ class Builder:
         # run during a build, and what it keeps is frozen out of later passes (what a later build replaces is
         # freed by reference counting; serve collects cycles in its idle time). Forked workers collect their own.
         gc.disable()
+        self._published = False
         try:
             inputs = self._inputs()
             if changes is None and inputs is not None:
@@ -116,6 +119,8 @@ class Builder:
             result = self._build(changes, inputs)
             result.problems[:0] = notes
             return result
+        except Interrupted as interrupt:  # said as it stands: before the commit, or after it, the cache unsaved
+            raise Interrupted(interrupt.signum, published=interrupt.published or self._published) from None
         finally:
             gc.freeze()
             if not self.preview:
@@ -180,6 +185,8 @@ class Builder:
         lock = OutputLock(place_of(options.output_dir))
         lock.acquire()
         self._lock = lock
+        if not self.preview:
+            remove_leftovers(lock.place)  # an interrupted build's staging folder, whatever this build turns out to do
 
     def _site_files(self) -> list[Path]:
         site = self.options.site_dir
@@ -273,6 +280,9 @@ class Builder:
                 self.state.stale = True
                 result.seconds = time.perf_counter() - started
                 return result
+            except Interrupted:  # end now: the next build of any kind removes the staging folder
+                self.state.stale = True
+                raise
             except BaseException:
                 publisher.abort()
                 publisher.finish()
@@ -284,7 +294,9 @@ class Builder:
             if self._cache is not None and not same_state:
                 self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
             try:
-                result.report = publisher.commit()
+                with held_while_publishing():  # an interrupt now ends the build once the new site is complete
+                    result.report = publisher.commit()
+                    self._published = True
                 result.problems += publishing_problems(publisher, self.options.output_dir)
                 self.state.owned = publisher.owned
                 # A page that left the plan must not count as rendered if it ever comes back.
@@ -299,6 +311,9 @@ class Builder:
                     self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
                                                            self.state.published)
                     saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
+            except Interrupted:
+                publisher.let_go()  # the replaced tree's deletion goes on without us; nothing is waited for
+                raise
             finally:
                 publisher.finish()
         result.seconds = time.perf_counter() - started

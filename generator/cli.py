@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import __version__
+from . import __version__, interrupts
 from .atomic import write_atomically
 from .build import BuildOptions, BuildResult, build
 from .config import ConfigError, load_config, normalise_base_url
+from .interrupts import Interrupted
 from .output import OutputBusy, OutputRefused
 from .render import RenderError
 
@@ -158,8 +159,11 @@ def _site_command(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _one_line_failures(command: Callable[[], int], refused: tuple[type[Exception], ...], afterwards: str) -> int:
-    """Run ``command``; whatever stops it prints one line saying what is left (``afterwards``), never a traceback."""
+def _one_line_failures(command: Callable[[], int], refused: tuple[type[Exception], ...], afterwards: str,
+                       command_is_a_build: bool = False) -> int:
+    """Run ``command``; whatever stops it prints one line saying what is left (``afterwards``), never a traceback.
+    SIGINT and SIGTERM stop it too (exit status 130 and 143)."""
+    interrupts.install()
     try:
         return command()
     except refused as exc:  # before anything was touched
@@ -172,6 +176,9 @@ def _one_line_failures(command: Callable[[], int], refused: tuple[type[Exception
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}; {afterwards}", file=sys.stderr)
         return 1
+    except Interrupted as interrupt:
+        print(interrupt if command_is_a_build else f"Interrupted; {afterwards}.", file=sys.stderr)
+        return interrupt.exit_status
     except KeyboardInterrupt:
         print(f"Interrupted; {afterwards}.", file=sys.stderr)
         return 130
@@ -190,4 +197,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _one_line_failures(lambda: _fetch(args), (FeedListError, FetchBusy),
                                   "files already written are kept and found again next run")
     return _one_line_failures(lambda: _site_command(args), (ConfigError, OutputRefused, OutputBusy),
-                              "the previous output is left as it was")
+                              "the previous output is left as it was", command_is_a_build=args.command == "build")

@@ -15,18 +15,20 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import pickle
+import selectors
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
+
+from . import interrupts
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 1000  # below this, starting processes costs more than it saves
 CHUNKS_PER_WORKER = 8  # enough for the workers to even out, few enough that each chunk's results travel in bulk
-
-# What the forked workers need; set just before forking, read by _run_chunk in the child.
-_job: tuple[Callable[[Sequence[Any]], Any], list[Sequence[Any]], Any] | None = None
-_worker = 0  # this worker's number (in a forked worker), which names its run of chunks
 
 
 def worker_count(items: int, jobs: int | None = None) -> int:
@@ -47,6 +49,9 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     over them made reading 100,000 files twice as slow).
     ``meanwhile``: called here once the workers have their tasks, while they work (only when they are forked;
     this process would otherwise wait for them).
+
+    Whatever ends this call early (a worker's error, an interrupt) kills the workers and reaps them before it
+    returns: no worker outlives the call, and none prints anything of its own.
     """
     workers = worker_count(len(items), jobs)
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
@@ -57,27 +62,119 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
             results.append(work(chunk))
             done(len(chunk))
         return results
-    global _job
-    context = multiprocessing.get_context("fork")
-    _job = (work, chunks, _Runs(context, len(chunks), workers))
+    runs = _Runs(multiprocessing.get_context("fork"), len(chunks), workers)
     collecting = gc.isenabled()
     gc.disable()  # unpickling the chunks' results makes millions of objects: no use scanning them as they arrive
+    pool = _Workers()
     try:
+        for number in range(workers):
+            pool.start(partial(_serve_chunks, work, chunks, runs, number, collect))
+        if meanwhile is not None:
+            meanwhile()
         results = [None] * len(chunks)
-        joined = context.Value("i", 0)
-        with context.Pool(workers, initializer=_start_worker, initargs=(collect, joined)) as pool:
-            # One task per chunk; which chunk a task works on is the worker's to take (_Runs.take).
-            finished = pool.imap_unordered(_run_chunk, range(len(chunks)))
-            if meanwhile is not None:
-                meanwhile()
-            for number, result in finished:
-                results[number] = result
-                done(len(chunks[number]))
+        for number, result in pool.results():
+            results[number] = result
+            done(len(chunks[number]))
         return results
     finally:
-        _job = None
+        pool.stop()
         if collecting:
             gc.enable()
+
+
+def _serve_chunks(work: Callable[[Sequence[Any]], Any], chunks: list[Sequence[Any]], runs: _Runs, worker: int,
+                  collect: bool, out: Any) -> None:
+    """In a forked worker: take chunks until none is left, writing (number, result) for each."""
+    gc.freeze()  # what the worker inherited lives until it exits: the collector need not scan it
+    if collect:
+        gc.enable()
+    while (number := runs.take(worker)) >= 0:
+        pickle.dump((number, work(chunks[number])), out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
+class _WorkerFailed(Exception):
+    """A worker ended without finishing its share and without saying why."""
+
+
+class _Workers:
+    """Forked worker processes, each writing pickled results into a pipe of its own."""
+
+    def __init__(self) -> None:
+        self._pipes: dict[int, Any] = {}  # pid -> the read end of its pipe
+        self._pids: list[int] = []
+
+    def start(self, task: Callable[[Any], None]) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            status = 0
+            try:
+                os.close(read)
+                interrupts.in_worker()
+                with os.fdopen(write, "wb") as out:
+                    try:
+                        task(out)
+                    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+                        status = 1
+                        pickle.dump((-1, _picklable(exc)), out)
+            except BaseException:  # noqa: BLE001 - the parent reports a worker that ended without a word
+                status = 1
+            finally:
+                os._exit(status)  # no atexit handlers, no flushing of buffers the parent inherited to us
+        os.close(write)
+        self._pids.append(pid)
+        self._pipes[pid] = os.fdopen(read, "rb")
+
+    def results(self) -> Iterator[tuple[int, Any]]:
+        """(chunk number, result) as the workers send them; a worker's exception is raised here."""
+        open_pipes = dict(self._pipes)
+        with selectors.DefaultSelector() as selector:
+            for pid, pipe in open_pipes.items():
+                selector.register(pipe, selectors.EVENT_READ, pid)
+            while open_pipes:
+                for key, _events in selector.select():
+                    pipe = key.fileobj
+                    try:
+                        number, result = pickle.load(pipe)  # type: ignore[arg-type]
+                    except EOFError:  # the worker is done (or died: then its status says so)
+                        selector.unregister(pipe)
+                        del open_pipes[key.data]
+                        self._reap(key.data)
+                        continue
+                    if number < 0:
+                        raise result
+                    yield number, result
+
+    def _reap(self, pid: int) -> None:
+        _, status = os.waitpid(pid, 0)
+        self._pids.remove(pid)
+        if status != 0:
+            raise _WorkerFailed(f"a worker process ended with status {status}")
+
+    def stop(self) -> None:
+        """Kill every worker still running and reap it; close the pipes."""
+        for pid in self._pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in self._pids:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        self._pids = []
+        for pipe in self._pipes.values():
+            pipe.close()
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any exception that cannot travel is described instead
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 class _Runs:
@@ -90,7 +187,8 @@ class _Runs:
         self.lock = context.Lock()
 
     def take(self, worker: int) -> int:
-        """The next chunk of this worker's run, or, when that is done, the last of the longest run left."""
+        """The next chunk of this worker's run, or, when that is done, the last of the longest run left; -1 when
+        every chunk is taken."""
         worker %= len(self.fronts)  # a worker the pool started in place of one that died takes another's number
         with self.lock:
             fronts, backs = self.fronts, self.backs
@@ -98,22 +196,7 @@ class _Runs:
                 fronts[worker] += 1
                 return int(fronts[worker]) - 1
             longest = max(range(len(fronts)), key=lambda run: backs[run] - fronts[run])
-            backs[longest] -= 1  # there is one: a task is sent for every chunk
+            if backs[longest] <= fronts[longest]:
+                return -1  # every chunk is taken
+            backs[longest] -= 1
             return int(backs[longest])
-
-
-def _start_worker(collect: bool, joined: Any) -> None:
-    """What a worker inherited lives until it exits, and the collector need not scan it."""
-    global _worker
-    with joined.get_lock():
-        _worker, joined.value = joined.value, joined.value + 1
-    gc.freeze()
-    if collect:
-        gc.enable()
-
-
-def _run_chunk(_task: int) -> tuple[int, Any]:
-    assert _job is not None
-    work, chunks, runs = _job
-    number = runs.take(_worker)
-    return number, work(chunks[number])

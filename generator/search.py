@@ -232,7 +232,7 @@ def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes],
                     started(process)
                 try:
                     stdout, stderr = process.communicate(timeout=TIMEOUT)
-                except subprocess.TimeoutExpired:
+                except BaseException:  # timed out, or the build was interrupted: Pagefind must not outlive it
                     process.kill()
                     raise
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -108,29 +108,11 @@ class Publisher:
         if self._staging is None:
             area = self.place.work_area
             area.mkdir(parents=True, exist_ok=True)
-            for stale in area.glob(self.place.staging_prefix + "*"):  # left by a build that was killed
-                self._recover(stale)
-            ours = f"{self.place.trash_prefix}{os.getpid()}-"  # being deleted by this process's thread
-            for trash in area.glob(self.place.trash_prefix + "*"):
-                if not trash.name.startswith(ours):
-                    shutil.rmtree(trash, ignore_errors=True)
+            remove_leftovers(self.place)
             self._staging = Path(tempfile.mkdtemp(prefix=self.place.staging_prefix, dir=area))
             self._made.clear()
             os.chmod(self._staging, default_modes()[0])  # mkdtemp's 0700 would become the output root's
         return self._staging
-
-    def _recover(self, stale: Path) -> None:
-        """Delete a killed build's staging folder, first moving back any of the user's dot-entries.
-
-        A build killed between swapping trees and moving the output's dot-entries
-        (a ``.git``) into the new tree leaves them in the old tree, here.
-        """
-        if not self.place.in_place:
-            for entry in stale.iterdir():
-                target = self.output_dir / entry.name
-                if entry.name.startswith(".") and entry.name != MARK and not os.path.lexists(target):
-                    os.rename(entry, target)
-        shutil.rmtree(stale, ignore_errors=True)
 
     def prepare(self) -> None:
         """Create the staging folder now (before forking workers that share it)."""
@@ -262,6 +244,10 @@ class Publisher:
             self._staging = None
         self._staged = []
 
+    def let_go(self) -> None:
+        """Wait for nothing: the children deleting replaced trees finish on their own (an interrupted build)."""
+        self._removing = []
+
     def finish(self) -> None:
         """Wait until the folders this publisher is removing (a replaced tree) are gone."""
         for pid in self._removing:
@@ -386,6 +372,28 @@ class Publisher:
                 folder.rmdir()
                 folder = folder.parent
         return paths
+
+
+def remove_leftovers(place: OutputPlace) -> None:
+    """Delete what killed or interrupted builds left beside the output: staging folders (first moving back any
+    of the user's dot-entries a build killed mid-swap left there) and replaced trees being deleted.
+
+    Every build calls this once it holds the output's lock, one that finds nothing changed too.
+    """
+    area = place.work_area
+    if not area.is_dir():
+        return
+    for stale in area.glob(place.staging_prefix + "*"):
+        if not place.in_place:
+            for entry in stale.iterdir():
+                target = place.folder / entry.name
+                if entry.name.startswith(".") and entry.name != MARK and not os.path.lexists(target):
+                    os.rename(entry, target)
+        shutil.rmtree(stale, ignore_errors=True)
+    ours = f"{place.trash_prefix}{os.getpid()}-"  # being deleted by this process's thread (the preview)
+    for trash in area.glob(place.trash_prefix + "*"):
+        if not trash.name.startswith(ours):
+            shutil.rmtree(trash, ignore_errors=True)
 
 
 def _remove_in_child(folder: Path) -> int | None:

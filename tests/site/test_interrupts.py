@@ -1,0 +1,109 @@
+"""Ctrl-C and SIGTERM at any moment of a multi-process build: it ends within 2 s, in one line, with the
+published site whole (as before, or the new one in full), the lock released and the next build fine."""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generator.output import OutputLock, place_of
+from helpers import write_config
+from make_corpus import write_corpus
+
+ARTICLES = 1300  # past parallel.MIN_ITEMS: reading and rendering fork workers
+INTERRUPTS = 30
+
+
+def fingerprint(folder: Path) -> str:
+    digest = hashlib.blake2b()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name != ".newsdigest-output":
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(site: Path, *extra: str, new_session: bool = False) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "generator", "build", "--quiet", *extra], cwd=site,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=new_session)
+
+
+def workers_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
+    site = tmp_path / "site"
+    write_config(site, search=False)
+    write_corpus(ARTICLES, site / "content", seed=5)
+    first = build(site)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    started = time.monotonic()
+    assert build(site, "--no-cache").wait(timeout=300) == 0  # what each interrupted build does
+    duration = time.monotonic() - started
+    published = fingerprint(site / "public")
+    rng = random.Random(28)
+    victims = sorted((site / "content").glob("*.md"))
+    real, after_publishing = 0, 0
+    for round_ in range(3 * INTERRUPTS):
+        if real == INTERRUPTS:
+            break
+        victim = rng.choice(victims)  # every build has something new to publish
+        text = victim.read_text(encoding="utf-8")
+        victim.write_text(text.replace('title: "', f'title: "Round {round_} ', 1), encoding="utf-8")
+        number = rng.choice([signal.SIGINT, signal.SIGTERM])
+        to_group = rng.random() < 0.5  # as a terminal's Ctrl-C does, or to the build alone (kill PID)
+        process = build(site, "--no-cache", new_session=True)
+        time.sleep(rng.uniform(0.05, duration * 0.9))
+        workers = workers_of(process.pid)
+        sent = time.monotonic()
+        try:
+            (os.killpg if to_group else os.kill)(process.pid, number)
+        except ProcessLookupError:
+            pass
+        _out, err = process.communicate(timeout=30)
+        ended = time.monotonic() - sent
+        assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived the build"
+        if process.returncode == 0:  # it had finished when the signal came
+            published = fingerprint(site / "public")
+            continue
+        real += 1
+        assert ended < 2.0, f"round {round_}: {ended:.2f} s after the signal"
+        assert process.returncode == 128 + number, (process.returncode, err)
+        with OutputLock(place_of(site / "public"), wait=0):  # released
+            pass
+        if "unchanged" in err:
+            assert err.strip() == "Interrupted: the published site is unchanged"
+            assert fingerprint(site / "public") == published, f"round {round_}: the output changed"
+        else:
+            assert err.startswith("Interrupted: the new site was published in full"), err
+            after_publishing += 1
+            check = build(site)  # the site is whole: the next build has nothing to write
+            out, check_err = check.communicate(timeout=300)
+            assert check.returncode == 0 and ": 0 written," in out + check_err, out + check_err
+            published = fingerprint(site / "public")
+    assert real == INTERRUPTS, f"only {real} signals came while the build ran"
+    final = build(site)
+    out, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err
+    assert not list(site.glob(".public.staging-*")), "the next build removes what an interrupted one left"
+    # A build that finds nothing to do removes an interrupted build's leftovers too.
+    leftover = site / ".public.staging-left"
+    leftover.mkdir()
+    (leftover / "page.html").write_text("half")
+    again = build(site)
+    assert again.wait(timeout=300) == 0 and not leftover.exists()
