@@ -7,6 +7,7 @@ can ever see it.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import os
@@ -43,8 +44,11 @@ from .story_text import words_of
 KNOWN_FIELDS = {
     "title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl", "webUrl",
     "type", "quality", "heat", "published", "category", "provider", "topics", "images",
-    "related", "slug", "secured",
+    "related", "slug", "secured", "draft",
 }
+KNOWN_LOWER = {name.lower(): name for name in KNOWN_FIELDS}
+# The crawler's own fields the site does not use: kept in ``extra`` like any other, and no typo of a known one.
+CRAWLER_FIELDS = {"ampWebUrl", "cdnAmpWebUrl"}
 MAX_IMAGE_SIDE = 20_000
 
 _DATED_FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+")
@@ -131,7 +135,9 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     published = _datetime_field(data, "publishedDateTime", report, tz, required=True)
     if published and now and published > now + timedelta(days=2):
         report.add("publishedDateTime", f"publishedDateTime {published.isoformat()} is in the future")
-    if not title or published is None:
+    is_published = _published_flag(data, report)
+    _unknown_key_problems(data, report)
+    if not title or published is None or is_published is None:
         return ReadResult(None, tuple(report.problems))
 
     excerpt = strip_dateline(_text_field(data, "excerpt", report, limit=MAX_EXCERPT)[0])
@@ -150,7 +156,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
         category=_text_field(data, "category", report)[0],
         quality=_int_field(data, "quality", report),
         heat=_int_field(data, "heat", report),
-        is_published=_published_flag(data, report),
+        is_published=is_published,
         provider=_provider(data.get("provider"), "provider", report),
         topics=_topics(data.get("topics"), report, limits.max_topics),
         images=tuple(_images(data.get("images"), "images", report)),
@@ -267,17 +273,27 @@ def _int_field(data: dict[str, Any], key: str, report: _Reporter) -> int:
         return 0
 
 
-def _published_flag(data: dict[str, Any], report: _Reporter) -> bool:
-    value = data.get("published", True)
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    report.add("published", f"'published' should be true or false, got {value!r:.40}; treating as unpublished")
-    return False
+def _published_flag(data: dict[str, Any], report: _Reporter) -> bool | None:
+    """``published: false`` (the crawler's) or ``draft: true`` (Hugo's and Zola's) keep an article off the site;
+    None (an error) when either is not a boolean or they disagree."""
+    flags = {key: data[key] for key in ("published", "draft") if key in data and data[key] is not None}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            report.add(key, f"'{key}' must be true or false, got {value!r:.40}; the article is left out", "error")
+            return None
+    if flags.get("published") is True and flags.get("draft") is True:
+        report.add("draft", "'draft: true' contradicts 'published: true'; remove one", "error")
+        return None
+    return bool(flags.get("published", True)) and not flags.get("draft", False)
+
+
+def _unknown_key_problems(data: dict[str, Any], report: _Reporter) -> None:
+    """A key the site does not read that looks like one it does (``publshed``) is probably a typo: say so."""
+    for key in data:
+        if key not in KNOWN_FIELDS and key not in CRAWLER_FIELDS and isinstance(key, str):
+            close = difflib.get_close_matches(key.lower(), KNOWN_LOWER, n=1, cutoff=0.8)
+            if close:
+                report.add(key, f"unknown field '{key}' is ignored; did you mean '{KNOWN_LOWER[close[0]]}'?")
 
 
 def _wanted_slug(data: dict[str, Any], source: str, title: str, published: datetime, report: _Reporter) -> str:
