@@ -1,15 +1,21 @@
 """One careful HTTP GET, for fetch's feeds and the image mirror's pictures: timeouts, a size cap,
 bounded redirects, gzip, one request at a time per host, and honest errors.
 
-``http.client`` rather than ``urllib``: one total deadline covers the whole
-exchange (connecting, the status line, headers, chunk sizes and body: a timer
-shuts the socket when it passes, so a server sending a byte a second cannot
-hold a run), and redirects are followed by hand so that each hop is checked
+The standard library's ``http.client``, not urllib3 or httpx: their timeouts
+are per socket operation, and one total deadline must cover the whole exchange
+(connecting, the status line, headers, chunk sizes and body): a timer shuts
+the socket when it passes, so a server sending a byte a second cannot hold a
+run, and that needs the connection's socket, which ``http.client`` gives.
+Proxies follow urllib's own rules (``http_proxy``, ``https_proxy``,
+``no_proxy``, as curl and pip read them): plain HTTP goes to the proxy with
+the whole URL, HTTPS through a CONNECT tunnel, with the proxy's login when its
+URL carries one. Redirects are followed by hand so that each hop is checked
 (http(s) only, and never from a public address to a loopback or private one)
 and recorded.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import ipaddress
@@ -17,11 +23,12 @@ import socket
 import ssl
 import threading
 import time
+import urllib.request
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from . import __version__
 from .clean import clean_url
@@ -157,10 +164,10 @@ def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float,
              types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
     if deadline <= time.monotonic():
         raise FetchError(f"timed out (limit {limits.total_timeout:g} s)")
-    connection = _connection(url, limits)
+    connection, target, proxy_headers = _connection(url, limits)
     with _Deadline(connection, deadline) as timer:
         try:
-            answer = _exchange(connection, url, headers, limits, deadline, truncate, types)
+            answer = _exchange(connection, url, target, {**headers, **proxy_headers}, limits, deadline, truncate, types)
         except FetchError:
             if timer.expired.is_set():
                 raise FetchError(f"timed out (limit {limits.total_timeout:g} s)") from None
@@ -170,19 +177,69 @@ def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float,
         return answer
 
 
-def _connection(url: str, limits: Limits) -> http.client.HTTPConnection:
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (None: go direct), by urllib's rules."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https":
-        return http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout, context=ssl.create_default_context())
-    return http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout)
+    proxies = urllib.request.getproxies_environment()  # http_proxy, HTTPS_PROXY, no_proxy (as "no")...
+    proxy = proxies.get(parts.scheme)
+    if not proxy or _bypassed(parts.hostname or "", proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
 
 
-def _exchange(connection: http.client.HTTPConnection, url: str, headers: dict[str, str], limits: Limits, deadline: float,
-              truncate: bool, types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether ``no_proxy`` names ``host``: ``*``, the host or a domain it is in (``.example.org`` or
+    ``example.org``), an address, or a network of addresses (``10.0.0.0/8``), as curl reads it."""
+    host = host.lower().strip("[]")
+    for entry in (part.strip().lower() for part in no_proxy.split(",")):
+        name = entry.lstrip(".").rsplit(":", 1)[0] if entry.count(":") == 1 else entry.lstrip(".").strip("[]")
+        if not name:
+            continue
+        if name == "*" or host == name or host.endswith("." + name):
+            return True
+        try:
+            if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _proxy_login(proxy: str) -> dict[str, str]:
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return {}
+    login = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(login).decode("ascii")}
+
+
+def _connection(url: str, limits: Limits) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """A connection for ``url`` (direct or through the proxy), the request target, and headers for a proxy."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = proxy_for(url)
+    if proxy is not None:
+        through = urlsplit(proxy)
+        if through.scheme != "http" or not through.hostname:
+            raise FetchError(f"proxy {through.scheme}://{through.hostname or ''} is not an http:// proxy")
+        login = _proxy_login(proxy)
+        if parts.scheme == "https":  # a tunnel: the proxy sees only the host and port
+            tunnelled = http.client.HTTPSConnection(through.hostname, through.port or 80, timeout=limits.connect_timeout,
+                                                    context=ssl.create_default_context())
+            tunnelled.set_tunnel(host, parts.port or 443, headers=login)
+            return tunnelled, target, {}
+        plain = http.client.HTTPConnection(through.hostname, through.port or 80, timeout=limits.connect_timeout)
+        return plain, url, login
+    if parts.scheme == "https":
+        return (http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout,
+                                            context=ssl.create_default_context()), target, {})
+    return http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout), target, {}
+
+
+def _exchange(connection: http.client.HTTPConnection, url: str, target: str, headers: dict[str, str], limits: Limits,
+              deadline: float, truncate: bool, types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+    host = urlsplit(url).hostname or ""
     sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **headers}
     try:
         connection.connect()
@@ -207,7 +264,7 @@ def _exchange(connection: http.client.HTTPConnection, url: str, headers: dict[st
     except FetchError:
         raise
     except socket.gaierror:
-        raise FetchError(f"cannot resolve host {host!r}") from None
+        raise FetchError(f"cannot resolve host {connection.host if proxy_for(url) else host!r}") from None
     except TimeoutError:
         raise FetchError(f"timed out (limit {limits.total_timeout:g} s)") from None
     except ConnectionRefusedError:

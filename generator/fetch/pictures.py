@@ -14,6 +14,7 @@ from dataclasses import replace
 from ..download import FetchError, Limits, get
 
 PROBE_BYTES = 64 * 1024
+MAX_PIXELS = 100_000_000  # a picture claiming more is a decompression bomb or a broken header, not a news photo
 
 
 def picture_size(url: str, limits: Limits, agent: str) -> tuple[int, int] | None:
@@ -30,4 +31,4 @@ def picture_size(url: str, limits: Limits, agent: str) -> tuple[int, int] | None
             width, height = picture.size
     except (FetchError, Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
-    return (width, height) if width > 0 and height > 0 else None
+    return (width, height) if 0 < width and 0 < height and width * height <= MAX_PIXELS else None

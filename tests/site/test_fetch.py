@@ -3,7 +3,9 @@ files in the crawler's format that the build reads with no warning, nothing writ
 line each, a polite client (conditional requests, gzip, Retry-After, redirects), hostile feeds harmless."""
 from __future__ import annotations
 
+import base64
 import json
+import os
 import subprocess
 import sys
 import time
@@ -260,3 +262,66 @@ def test_a_missing_or_bad_feeds_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "feeds.yaml").write_text("feeds:\n  - javascript:alert(1)\n")
     bad = fetch(tmp_path)
     assert bad.returncode == 2 and "is not an http(s) URL" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real forward proxy process on 127.0.0.1; yields its address and the log of what it forwarded."""
+    log = tmp_path / "proxy.log"
+    log.touch()
+    process = subprocess.Popen([sys.executable, str(Path(__file__).parents[1] / "proxy_server.py"), str(log)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        yield f"127.0.0.1:{port}", log
+    finally:
+        process.kill()
+        process.wait()
+
+
+def proxied(log: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_fetch_goes_through_the_proxy_the_environment_names(tmp_path: Path, server: FeedServer, proxy) -> None:
+    address, log = proxy
+    content = make_site(tmp_path, server, ["/rss.xml"])
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    through = subprocess.run([sys.executable, "-m", "generator", "fetch"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, env={**environment, "http_proxy": f"http://reader:s%40cret@{address}"})
+    assert through.returncode == 0, through.stderr
+    assert articles(content)
+    forwarded = proxied(log)
+    assert [entry["target"] for entry in forwarded if entry["target"].endswith("/rss.xml")] == [server.base + "/rss.xml"]
+    assert all(entry["login"] == "Basic " + base64.b64encode(b"reader:s@cret").decode() for entry in forwarded)
+    # no_proxy names the feed's host: straight to it, the proxy sees nothing more.
+    seen = len(forwarded)
+    direct = subprocess.run([sys.executable, "-m", "generator", "fetch"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120, env={**environment, "HTTP_PROXY": f"http://{address}", "no_proxy": "localhost,127.0.0.1"})
+    assert direct.returncode == 0, direct.stderr
+    assert len(proxied(log)) == seen
+
+
+def test_https_goes_through_a_connect_tunnel(monkeypatch: pytest.MonkeyPatch, server: FeedServer, proxy) -> None:
+    from generator.download import FetchError, Limits, get
+
+    address, log = proxy
+    monkeypatch.setenv("https_proxy", f"http://{address}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    port = server.base.rsplit(":", 1)[1]
+    with pytest.raises(FetchError, match="TLS|network"):  # the feed server speaks plain HTTP: the tunnel's TLS fails
+        get(f"https://127.0.0.1:{port}/rss.xml", limits=Limits(total_timeout=5))
+    assert [(entry["method"], entry["target"]) for entry in proxied(log)] == [("CONNECT", f"127.0.0.1:{port}")]
+
+
+def test_no_proxy_matches_hosts_domains_and_networks() -> None:
+    from generator.download import _bypassed
+
+    rules = "localhost, .corp.example, intranet.example:8080, 10.0.0.0/8, [::1]"
+    for host in ("localhost", "a.corp.example", "corp.example", "intranet.example", "10.2.3.4", "::1"):
+        assert _bypassed(host, rules), host
+    for host in ("example.org", "notcorp.example", "11.0.0.1", "127.0.0.1"):
+        assert not _bypassed(host, rules), host
+    assert _bypassed("anything.example", "*")
