@@ -45,7 +45,10 @@ def make_parser() -> argparse.ArgumentParser:
                                 "(the new state is still saved)")
     serve_cmd = commands.add_parser("serve", help="preview: build into its own folder, serve it and rebuild on changes")
     _add_site_arguments(serve_cmd, ".preview", "the preview's own folder, never the published output (default: .preview)")
-    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default 127.0.0.1; 0.0.0.0 to preview from a phone on this network)")
+    serve_cmd.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                           help="another name the preview answers to, besides this machine's own (repeatable)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks any free port")
     serve_cmd.add_argument("--no-reload", action="store_true", help="do not make open pages reload after a rebuild")
     digest_cmd = commands.add_parser("digest", help="write one day's e-mail edition as an RFC 5322 message")
@@ -150,7 +153,8 @@ def _site_command(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .serve import serve
 
-        return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload)
+        return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload,
+                     allowed=tuple(args.allowed_host))
     if args.command == "digest":
         return _digest(args, options)
     _warn_if_local(options)

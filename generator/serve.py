@@ -6,10 +6,12 @@ file must still lie inside the folder.
 """
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import mimetypes
 import signal
+import socket
 import sys
 import threading
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import lan
 from .build import BUILTIN_STATIC, Builder, BuildOptions, BuildResult, Changes
 from .config import ConfigError, load_config
 from .livereload import ENDPOINT, BuildEvents, format_event, inject
@@ -41,6 +44,7 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+REWRITTEN = frozenset({".html", ".xml", ".json", ".txt", ".opml", ".js", ".css"})  # files that may hold absolute links
 MAX_PATH_BYTES = 4_000  # a request path longer than any path a file system allows is simply not found
 
 
@@ -127,6 +131,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             body, target = b"Not found", Path("404.txt")
         if self.preview.events is not None and target.suffix == ".html":
             body = inject(body, since=self.preview.events.current()[0])
+        body = self._as_browsed(body, target)
         self.send_response(status)
         self.send_header("Content-Type", content_type(target))
         self.send_header("Content-Length", str(len(body)))
@@ -134,6 +139,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _as_browsed(self, body: bytes, target: Path) -> bytes:
+        """Absolute links made for the preview's own origin, rewritten to the one this browser used (a phone
+        on the network asks for 192.168.1.20:8000, the pages were built for 127.0.0.1:8000)."""
+        host = (self.headers.get("Host") or "").lower()
+        origin = self.preview.origin
+        if not host or origin == f"http://{host}" or target.suffix not in REWRITTEN:
+            return body
+        return body.replace(origin.encode(), f"http://{host}".encode())
 
     def _stream_events(self) -> None:
         assert self.preview.events is not None
@@ -173,13 +187,18 @@ class PreviewServer(ThreadingHTTPServer):
         if self.stopping:
             raise StopServing
 
-    def __init__(self, address: tuple[str, int], root: Path, base_path: str, events: BuildEvents | None) -> None:
+    def __init__(self, address: tuple[str, int], root: Path, base_path: str, events: BuildEvents | None,
+                 allowed: tuple[str, ...] = ()) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
         self.root = root
         self.base_path = base_path
         self.events = events
         self.search: PreviewSearch | None = None  # serves /pagefind/ while the site has search
-        self.allowed_hosts = allowed_hosts(address[0], self.server_address[1])
+        self.allowed_hosts = lan.allowed_hosts(address[0], self.server_address[1], allowed)
+        # The pages are built for this origin; a browser that came by another allowed name gets its own.
+        self.origin = f"http://{lan.bracketed(address[0] if address[0] not in lan.WILDCARDS else '127.0.0.1')}:{self.server_address[1]}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A reader closing the tab mid-response is normal, not a traceback."""
@@ -188,25 +207,28 @@ class PreviewServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def allowed_hosts(host: str, port: int) -> frozenset[str]:
-    """Host headers naming this machine; a rebinding page's would name its own domain."""
-    names = {host.lower(), "localhost", "127.0.0.1", "[::1]"}
-    return frozenset(names | {f"{name}:{port}" for name in names})
+def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None,
+                allowed: tuple[str, ...] = ()) -> PreviewServer:
+    return PreviewServer((host, port), root, base_path, events, allowed)
 
 
-def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None) -> PreviewServer:
-    return PreviewServer((host, port), root, base_path, events)
-
-
-def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True) -> int:
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True,
+          allowed: tuple[str, ...] = ()) -> int:
     try:
         config = load_config(options.config_path)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    server = make_server(options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None)
+    try:
+        server = make_server(options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None,
+                             allowed)
+    except OSError as exc:
+        print(f"error: cannot listen on {host} port {port}: {exc.strerror or exc}"
+              + ("; another program uses it (choose another with --port, or 0 for any free one)"
+                 if exc.errno == errno.EADDRINUSE else ""), file=sys.stderr)
+        return 2
     actual_port = server.server_address[1]
-    url = f"http://{host}:{actual_port}{config.base_path}"
+    url = f"{server.origin}{config.base_path}"
     options = replace(options, base_url=url, fingerprint_assets=False)
     builder = Builder(options, preview=True)
     events = server.events
@@ -233,6 +255,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     watcher.start()
     rebuild_loop.start()
     print(f"Serving on {url}", flush=True)
+    for other in lan.reachable_urls(host, actual_port, config.base_path):
+        print(f"  on this network: {other}", flush=True)
 
     def _stop(signum: int, frame: Any) -> None:
         server.stopping = True  # only a flag: an exception here could land inside a lock's bookkeeping

@@ -7,6 +7,8 @@ import random
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -347,3 +349,39 @@ def test_a_client_too_slow_to_send_its_request_is_cut_off_and_holds_nothing(serv
     assert time.monotonic() - started < 20
     assert server.get("")[0] == 200
     assert not any("Traceback" in line for line in server.lines), server.lines
+
+
+def test_a_preview_on_the_network_answers_this_machines_names_and_links_back_to_them(site):
+    """serve --host 0.0.0.0, as for a phone on the same network: its addresses and names are served, with
+    links that lead back to the address the browser used; foreign names still get 421."""
+    from generator import lan
+
+    process = ServeProcess(site, "--host", "0.0.0.0", "--allowed-host", "preview.lan")
+    try:
+        assert process.host == "127.0.0.1"  # the first URL printed is this machine's own
+        addresses = lan.interface_addresses()
+        printed = [line for line in process.lines if line.startswith("  on this network: ")]
+        assert [line.split(": ", 1)[1] for line in printed] == [
+            f"http://{lan.bracketed(a)}:{process.port}{process.base_path}" for a in addresses]
+        names = [f"{lan.bracketed(a)}:{process.port}" for a in addresses] + [f"{n}:{process.port}" for n in lan.own_names()]
+        for host in [*names, f"preview.lan:{process.port}", "preview.lan"]:
+            status, body = raw_get(process, process.base_path, host)
+            assert status == 200 and b"Story number" in body, host
+            assert f'href="http://{host}{process.base_path}feed.xml"'.encode() in body, host  # the address used
+            assert f"http://127.0.0.1:{process.port}".encode() not in body, host
+        for host in (f"rebind.example:{process.port}", "evil.example"):
+            assert raw_get(process, process.base_path, host)[0] == 421
+    finally:
+        assert process.stop() == 0
+
+
+def test_a_busy_port_is_named_in_one_line(site):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port)], cwd=site,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (f"error: cannot listen on 127.0.0.1 port {port}: Address already in use; another program "
+                                   "uses it (choose another with --port, or 0 for any free one)")
