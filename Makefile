@@ -45,5 +45,6 @@ bench: $(TESTING) ## build-speed benchmark (tmpfs)
 	$(PY) tests/bench.py
 
 clean: ## remove the built site, the preview, caches and build debris
-	rm -rf public .preview .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info .public.lock .preview.lock
+	rm -rf public .preview .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf .public.staging-* .public.trash-* .preview.staging-* .preview.trash-*  # left by an interrupted build
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

@@ -1,5 +1,21 @@
+"""``python -m generator`` and the ``newsdigest`` command: SIGINT and SIGTERM are handled before anything
+heavy is imported, so an interrupt even while the generator starts is one line, never a traceback."""
+from __future__ import annotations
+
 import sys
 
-from .cli import main
+from .interrupts import Interrupted, install
 
-sys.exit(main())
+
+def run() -> None:
+    install()
+    try:
+        from .cli import main
+    except Interrupted as interrupt:  # while starting: nothing has been read or written yet
+        print(interrupt, file=sys.stderr)
+        sys.exit(interrupt.exit_status)
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from . import mirror, urls
 from .assets import fingerprinted_names
-from .cache import Manifest, Saving, StateCache, cache_file, published_stats
+from .cache import Manifest, Saving, StateCache, published_stats
 from .config import load_config
 from .content import ContentFiles, file_stat
 from .inputs import input_stats
@@ -91,7 +91,7 @@ class Builder:
         # The steps are part of what a build makes: a build with other steps is not the cached one.
         step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
         self._cache = None if preview else StateCache(
-            options.output_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
+            options.output_dir, options.cache_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
             options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()),
             step_names)
         self._started = time.perf_counter()
@@ -182,7 +182,7 @@ class Builder:
         options = self.options
         check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force,
                      preview=self.preview)
-        lock = OutputLock(place_of(options.output_dir))
+        lock = OutputLock(place_of(options.output_dir, options.cache_dir))
         lock.acquire()
         self._lock = lock
         if not self.preview:
@@ -323,7 +323,7 @@ class Builder:
         """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
         pages to render: all of them when a known picture's outcome changed."""
         assert self.state.config is not None and self.state.index is not None and self.state.shown_metadata is not None
-        pictures = mirror.mirror_round(self.state.config, cache_file(self.options.output_dir).parent / "images",
+        pictures = mirror.mirror_round(self.state.config, self.options.cache_dir / "images",
                                        self.state.index.articles.values(), self.state.shown_metadata, self.state.mirrored)
         self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
         result.problems += pictures.problems

@@ -58,10 +58,9 @@ from typing import Any
 
 import jinja2
 
-from .output import MARK
+from .output import MARK, output_id
 
 FORMAT = b"newsdigest-cache/4"
-FOLDER = ".cache"
 STATE_PARTS = 2  # the state as settled before pages render, then what publishing settles (state.py)
 
 
@@ -69,13 +68,9 @@ class CacheIgnored(Exception):
     """The cache cannot be used; the message says why, in a few words."""
 
 
-def cache_file(output_dir: Path) -> Path:
-    """``.cache/newsdigest/<output>.state`` in the folder that holds the output (``.cache/newsdigest/public.state``).
-
-    A folder of our own inside ``.cache``: the output's parent may be a home folder whose ``.cache`` is not ours.
-    """
-    output = output_dir.absolute()
-    return output.parent / FOLDER / "newsdigest" / f"{output.name}.state"
+def cache_file(output_dir: Path, cache_dir: Path) -> Path:
+    """``<cache folder>/<output id>.state``: in the project, ``.cache/newsdigest/public-3f2a9c0d1e.state``."""
+    return cache_dir / f"{output_id(output_dir)}.state"
 
 
 KEY_FILE_NAME = "cache.key"
@@ -146,13 +141,20 @@ def _keyed() -> Any:
     return hashlib.blake2b(digest_size=16, key=key)
 
 
-class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's compiled templates (marshalled code: loading one runs it) with a keyed digest in front of each;
-    one that is damaged, foreign or unreadable is compiled again, never an error."""
+class KeyedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates (marshalled code: loading one runs it) with a keyed digest in front of each,
+    one file per template in ``folder``; one that is damaged, foreign or unreadable is compiled again, never
+    an error."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.cache"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            with open_regular(Path(self._get_cache_filename(bucket))) as file:
+            with open_regular(self._file(bucket)) as file:
                 data = file.read()
             mac, payload = data[:32], data[32:]
             digest = _keyed()
@@ -168,8 +170,8 @@ class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
             payload = bucket.bytecode_to_string()
             digest = _keyed()
             digest.update(payload)
-            name = self._get_cache_filename(bucket)
-            descriptor, temporary = tempfile.mkstemp(prefix=".tmp.", dir=os.path.dirname(name))
+            name = self._file(bucket)
+            descriptor, temporary = tempfile.mkstemp(prefix=".tmp.", dir=self.folder)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(digest.hexdigest().encode() + payload)
             os.replace(temporary, name)
@@ -431,9 +433,9 @@ def discard(path: Path) -> None:
 class StateCache:
     """One output's cache file, for a one-off build: load once at the start, discard before publishing, save after."""
 
-    def __init__(self, output_dir: Path, *shaping: object) -> None:
+    def __init__(self, output_dir: Path, cache_dir: Path, *shaping: object) -> None:
         self.output_dir = output_dir
-        self.path = cache_file(output_dir)
+        self.path = cache_file(output_dir, cache_dir)
         self.key = cache_key(*shaping)
 
     def compiled_templates(self) -> KeyedBytecodeCache | None:
@@ -451,7 +453,7 @@ class StateCache:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
-        return KeyedBytecodeCache(str(folder)) if secret_key() is not None else None
+        return KeyedBytecodeCache(folder) if secret_key() is not None else None
 
     def load(self) -> tuple[tuple[Any, ...] | None, str | None]:
         """(the cached state's parts or None, a note saying why they were not used, or None when there simply was none)."""

@@ -1,6 +1,7 @@
 """What a build is asked to do (:class:`BuildOptions`, :class:`Changes`) and what it reports (:class:`BuildResult`)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,14 @@ class BuildOptions:
     fingerprint_assets: bool = True  # link stylesheets by content hash (the never-cached preview does not)
     jobs: int | None = None  # worker processes for one-off builds; None: one per core
     cache: bool = True  # start from the last build's state in .cache/ beside the output (--no-cache: from nothing)
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where every cache of the build and the output's lock live: the project's ``.cache/newsdigest`` beside
+        site.yaml, or ``$XDG_CACHE_HOME/newsdigest`` (``~/.cache/newsdigest``) for a build with no site.yaml."""
+        if self.config_path is not None:
+            return self.config_path.parent / ".cache" / "newsdigest"
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdigest"
 
     @property
     def site_dir(self) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -46,6 +47,7 @@ class OutputPlace:
 
     folder: Path  # absolute
     in_place: bool
+    lock_dir: Path  # the build's cache folder, where the output's lock lives
 
     @property
     def work_area(self) -> Path:
@@ -53,7 +55,7 @@ class OutputPlace:
 
     @property
     def lock_path(self) -> Path:
-        return self.work_area / (".newsdigest.lock" if self.in_place else f".{self.folder.name}.lock")
+        return self.lock_dir / f"{output_id(self.folder)}.lock"
 
     @property
     def staging_prefix(self) -> str:
@@ -65,10 +67,17 @@ class OutputPlace:
         return ".newsdigest-trash-" if self.in_place else f".{self.folder.name}.trash-"
 
 
-def place_of(output: Path) -> OutputPlace:
+def place_of(output: Path, cache_dir: Path) -> OutputPlace:
     """Where ``output`` really is: a symlinked output (``public -> /srv/www``) is published into its target."""
     folder = output.resolve()
-    return OutputPlace(folder, in_place=folder.is_dir() and os.path.ismount(folder))
+    return OutputPlace(folder, in_place=folder.is_dir() and os.path.ismount(folder), lock_dir=cache_dir)
+
+
+def output_id(output: Path) -> str:
+    """A name for one output folder in the cache folder: its name and a digest of where it really is
+    (``public-3f2a9c0d1e``), so that two outputs of one name never share a cache or a lock."""
+    folder = output.resolve()
+    return f"{folder.name}-{hashlib.blake2b(str(folder).encode(), digest_size=5).hexdigest()}"
 
 
 def _contains(folder: Path, other: Path) -> bool:
@@ -194,7 +203,7 @@ class OutputLock:
     def acquire(self) -> None:
         if self._fd is not None:
             return
-        self.place.work_area.mkdir(parents=True, exist_ok=True)
+        self.place.lock_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.place.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + self.wait
         while True:

@@ -124,3 +124,31 @@ def incomplete_files(output: Path) -> list[str]:
         except ET.ParseError:
             bad.append(path.relative_to(output).as_posix())
     return bad
+
+
+def site_cache(site: Path) -> Path:
+    """The build cache of ``site/public`` as build_site makes it: in the project's .cache/ beside site.yaml."""
+    from generator.cache import cache_file
+
+    return cache_file(site / "public", site / ".cache" / "newsdigest")
+
+
+def site_lock(site: Path, output: str = "public", wait: float = 3.0) -> Any:
+    """The output's lock, as a build of ``site`` takes it."""
+    from generator.output import OutputLock, place_of
+
+    return OutputLock(place_of(site / output, site / ".cache" / "newsdigest"), wait=wait)
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found

@@ -8,8 +8,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from generator.cache import cache_file
-from helpers import NOW, article_fields, build_site, snapshot, write_article, write_config
+from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +37,7 @@ def clean_build(site: Path, **options) -> dict[str, bytes]:
 def test_a_second_build_starts_from_the_cache_and_renders_and_writes_nothing(tmp_path):
     site = make_site(tmp_path)
     first = build_site(site)
-    assert first.rendered > 20 and cache_file(site / "public").is_file()
+    assert first.rendered > 20 and site_cache(site).is_file()
     again = build_site(site)  # a new Builder, as a new process would make
     assert again.rendered == 0 and again.report.written == [] and again.report.removed == []
     assert [p for p in again.problems if p.path == "cache"] == []
@@ -59,7 +58,7 @@ def test_an_edit_renders_only_the_pages_that_show_it(tmp_path):
 def test_a_damaged_foreign_or_stale_cache_is_ignored_with_a_note_and_the_output_is_still_right(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
-    cache = cache_file(site / "public")
+    cache = site_cache(site)
     good = cache.read_bytes()
     for damaged, reason in [(good[: len(good) // 2], "truncated or corrupt"),
                             (good.replace(good.split(b"\n")[1], b"0" * 32, 1), "another version"),  # the key of other code
@@ -83,7 +82,7 @@ def test_the_cache_is_gone_while_the_output_changes(tmp_path, monkeypatch):
 
     site = make_site(tmp_path)
     build_site(site)
-    cache = cache_file(site / "public")
+    cache = site_cache(site)
     seen = []
     commit = write.Publisher.commit
 
@@ -175,7 +174,7 @@ def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alon
 
     site = make_site(tmp_path)
     build_site(site)
-    cache = cache_file(site / "public")
+    cache = site_cache(site)
     before = cache.read_bytes()
     holder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
     holder.claim_output()  # a build in progress holds the output's lock, under which the cache is read and written
@@ -238,8 +237,6 @@ def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_faile
     """Where pages render in forked workers, the cache's first part is written meanwhile; the next builds
     start from it (nothing to write, then an edit built as a clean build would build it); a temporary file a
     killed build left is removed; a build that fails while publishing leaves no cache and no temporary file."""
-    import multiprocessing
-
     import pytest
 
     from generator import cache, content, parallel, write
@@ -248,15 +245,19 @@ def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_faile
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork for this small site as for a large one
     begun_with_workers: list[bool] = []
     begin = cache.Saving.begin
+    working: set[int] = set()  # pools of forked workers now running
+    start, stop = parallel._Workers.start, parallel._Workers.stop
+    monkeypatch.setattr(parallel._Workers, "start", lambda self, task: working.add(id(self)) or start(self, task))
+    monkeypatch.setattr(parallel._Workers, "stop", lambda self: working.discard(id(self)) or stop(self))
 
     def watched_begin(self):
         if not self._begun:  # the first part is written now
-            begun_with_workers.append(bool(multiprocessing.active_children()))
+            begun_with_workers.append(bool(working))
         begin(self)
 
     monkeypatch.setattr(cache.Saving, "begin", watched_begin)
     site = make_site(tmp_path)
-    state = cache_file(site / "public")
+    state = site_cache(site)
     state.parent.mkdir(parents=True)
     leftover = state.parent / f".{state.name}.killed"  # as a build killed while writing the cache leaves it
     leftover.write_bytes(b"half a cache")

@@ -12,8 +12,7 @@ from test_cache import clean_build, make_site
 
 from generator import cache as cache_module
 from generator import content as content_module
-from generator.cache import cache_file
-from helpers import NOW, article_fields, build_site, snapshot, write_article, write_config
+from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 from make_corpus import write_corpus
 
 
@@ -113,7 +112,7 @@ def _header_lines(path: Path) -> list[bytes]:
 def test_a_cache_header_with_impossible_sizes_is_a_note_and_a_clean_build(tmp_path, field):
     site = make_site(tmp_path)
     build_site(site)
-    path = cache_file(site / "public")
+    path = site_cache(site)
     data = bytearray(path.read_bytes())
     lines = _header_lines(path)
     offset = sum(len(line) + 1 for line in lines[:field])
@@ -130,7 +129,7 @@ def test_a_cache_header_with_impossible_sizes_is_a_note_and_a_clean_build(tmp_pa
 def test_damaged_compiled_templates_are_compiled_again_and_no_cache_ignores_them(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
-    compiled = [p for p in cache_file(site / "public").parent.glob("templates-*/*") if p.is_file()]
+    compiled = [p for p in site_cache(site).parent.glob("templates-*/*") if p.is_file()]
     assert compiled
     for path in compiled:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
@@ -148,7 +147,7 @@ def test_a_forged_cache_runs_no_code(tmp_path):
     """Whoever can write the cache but not the key (outside the cache folder) cannot make a build run code."""
     site = make_site(tmp_path)
     build_site(site)
-    path = cache_file(site / "public")
+    path = site_cache(site)
     witness = tmp_path / "pwned"
 
     class Payload:
@@ -177,14 +176,14 @@ def test_the_key_lives_outside_every_cache_folder(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
     key = cache_module.key_file().resolve()
-    assert cache_file(site / "public").parent.resolve() not in key.parents
+    assert site_cache(site).parent.resolve() not in key.parents
     assert site.resolve() not in key.parents
 
 
 def test_a_fifo_as_the_cache_or_in_the_content_is_skipped(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
-    path = cache_file(site / "public")
+    path = site_cache(site)
     path.unlink()
     os.mkfifo(path)
     os.mkfifo(site / "content" / "2026-11-09-pipe.md")

@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.output import OutputLock, place_of
-from helpers import write_config
+from helpers import children_of, site_lock, write_config
 from make_corpus import write_corpus
 
 ARTICLES = 1300  # past parallel.MIN_ITEMS: reading and rendering fork workers
@@ -30,19 +29,6 @@ def fingerprint(folder: Path) -> str:
 def build(site: Path, *extra: str, new_session: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "generator", "build", "--quiet", *extra], cwd=site,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=new_session)
-
-
-def workers_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
@@ -67,8 +53,8 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
         number = rng.choice([signal.SIGINT, signal.SIGTERM])
         to_group = rng.random() < 0.5  # as a terminal's Ctrl-C does, or to the build alone (kill PID)
         process = build(site, "--no-cache", new_session=True)
-        time.sleep(rng.uniform(0.05, duration * 0.9))
-        workers = workers_of(process.pid)
+        time.sleep(rng.uniform(0.15, duration * 0.9))  # once Python has started (before, a signal just kills it)
+        workers = children_of(process.pid)
         sent = time.monotonic()
         try:
             (os.killpg if to_group else os.kill)(process.pid, number)
@@ -78,13 +64,16 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
         ended = time.monotonic() - sent
         assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived the build"
+        if process.returncode == -number:  # killed before Python started: nothing was read or written
+            assert err == "" and fingerprint(site / "public") == published
+            continue
         if process.returncode == 0:  # it had finished when the signal came
             published = fingerprint(site / "public")
             continue
         real += 1
         assert ended < 2.0, f"round {round_}: {ended:.2f} s after the signal"
         assert process.returncode == 128 + number, (process.returncode, err)
-        with OutputLock(place_of(site / "public"), wait=0):  # released
+        with site_lock(site, wait=0):  # released
             pass
         if "unchanged" in err:
             assert err.strip() == "Interrupted: the published site is unchanged"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import MARK, OutputLock, place_of
-from helpers import article_fields, broken_links, incomplete_files, snapshot, write_article, write_config
+from generator.output import MARK
+from helpers import article_fields, broken_links, incomplete_files, site_lock, snapshot, write_article, write_config
 
 IS_ROOT = os.geteuid() == 0
 
@@ -287,7 +287,7 @@ def test_a_second_build_says_who_holds_the_lock(tmp_path):
     site = make_site(tmp_path)
     assert run(site, "build").returncode == 0
     before = tree(site / "public")
-    with OutputLock(place_of(site / "public")):
+    with site_lock(site):
         done = run(site, "build")
     assert_refused(done, "another build is running", f"(pid {os.getpid()})")
     assert tree(site / "public") == before
@@ -351,8 +351,8 @@ def test_output_on_a_mount_point_and_a_full_disk(tmp_path):
         done = run(site, "build")
         assert done.returncode == 0, done.stderr
         assert (mount / "topics/mounted/index.html").is_file() and broken_links(mount) == []
-        # Staged inside the mount (no staging folder is left), locked there too.
-        assert sorted(p.name for p in mount.iterdir() if p.name.startswith(".")) == sorted([".newsdigest.lock", MARK])
+        # Staged inside the mount (no staging folder is left); locked in the project's cache folder, as always.
+        assert sorted(p.name for p in mount.iterdir() if p.name.startswith(".")) == [MARK]
         before = snapshot(mount), (mount / MARK).read_bytes()
         (site / "content/assets").mkdir()
         (site / "content/assets/big.bin").write_bytes(os.urandom(5_000_000))  # larger than the whole file system
@@ -387,7 +387,7 @@ def test_unreadable_files_and_folders_are_one_line_errors(tmp_path):
 
 def test_a_slow_second_build_waits_briefly_instead_of_failing(tmp_path):
     site = make_site(tmp_path)
-    lock = OutputLock(place_of(site / "public"))
+    lock = site_lock(site)
     lock.acquire()
     process = subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=site, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
