@@ -13,17 +13,24 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
+# pip and setuptools talk a lot even when quiet (notes on editable installs): their output goes to a log,
+# shown only when an install fails.
+INSTALL = $(PY) -m pip install --quiet --disable-pip-version-check
+LOG = $(VENV)/install.log
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(INSTALL) --upgrade pip > $(LOG) 2>&1 || (cat $(LOG); exit 1)
 
 $(RUNTIME): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "Installing the generator and its dependencies into $(VENV)"
+	@$(INSTALL) -e . > $(LOG) 2>&1 || (cat $(LOG); exit 1)
+	@touch $@
 
 $(TESTING): pyproject.toml $(RUNTIME)
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $@
+	@echo "Installing the test tools into $(VENV)"
+	@$(INSTALL) -e '.[test]' > $(LOG) 2>&1 || (cat $(LOG); exit 1)
+	@touch $@
 
 build: $(RUNTIME) ## build content/ into public/
 	$(PY) -m generator build
