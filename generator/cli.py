@@ -125,8 +125,8 @@ def _fetch(args: argparse.Namespace) -> int:
     from .fetch import fetch
 
     feeds = args.feeds or next((p for p in DEFAULT_FEEDS if p.exists()), DEFAULT_FEEDS[0])
-    if not args.content.is_dir():
-        print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
+    if (problem := _not_a_folder(args.content)) is not None:
+        print(f"error: {args.content}: {problem}", file=sys.stderr)
         return 2
     result = fetch(feeds, args.content)
     for note in result.notes:
@@ -143,12 +143,21 @@ def _fetch(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _not_a_folder(content: Path) -> str | None:
+    """Why ``content`` cannot be the content folder, or None."""
+    if content.is_dir():
+        return None
+    if content.exists():
+        return "is a file, not the content folder (--content takes the folder that holds the articles)"
+    return "content folder does not exist"
+
+
 def _site_command(args: argparse.Namespace) -> int:
     options = options_from(args)
     if options.config_path is not None and not options.config_path.is_file():
         raise ConfigError(f"{options.config_path}: no such settings file")
-    if not args.content.is_dir():
-        print(f"error: {args.content}: content folder does not exist", file=sys.stderr)
+    if (problem := _not_a_folder(args.content)) is not None:
+        print(f"error: {args.content}: {problem}", file=sys.stderr)
         return 2
     if args.command == "serve":
         from .serve import serve

@@ -240,4 +240,6 @@ def normalise_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url or re.search(r"\s", base_url):
+        raise ValueError(f"base_url must be the site's address alone, with no query, fragment or spaces, got {base_url!r}")
     return base_url if base_url.endswith("/") else base_url + "/"

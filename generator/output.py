@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 
+from .atomic import process_umask
+
 MARK = ".newsdigest-output"
 MARK_FORMAT = "newsdigest-output/2"
 LOCK_WAIT_SECONDS = 3.0
@@ -181,14 +183,7 @@ def mark_bytes(files: Iterable[str], preview: bool = False) -> bytes:
 
 def default_modes() -> tuple[int, int]:
     """(folder mode, file mode) from the process's umask, as ``mkdir`` and ``open`` would give."""
-    umask = 0o022
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    umask = int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
+    umask = process_umask()
     return 0o777 & ~umask, 0o666 & ~umask
 
 

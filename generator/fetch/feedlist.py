@@ -1,6 +1,7 @@
 """The list of feeds to fetch: ``feeds.yaml`` (ours) or an OPML file (what feed readers export)."""
 from __future__ import annotations
 
+import difflib
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ def _yaml_feed_list(text: str, path: Path) -> FeedList:
         data = {"feeds": data}
     if not isinstance(data, dict) or not isinstance(data.get("feeds") or [], list):
         raise FeedListError(f"{path}: expected 'feeds:' with a list of feed URLs")
-    feeds = [_yaml_feed(item, path, number) for number, item in enumerate(data.get("feeds") or [], 1)]
+    feeds = [_yaml_feed(item, path, number, text) for number, item in enumerate(data.get("feeds") or [], 1)]
     settings = data.get("settings")
     contact = clean_text(settings.get("contact"))[0] if isinstance(settings, dict) else ""
     if any(c in contact for c in "()\r\n"):
@@ -70,11 +71,32 @@ def _yaml_feed_list(text: str, path: Path) -> FeedList:
     return FeedList(_unique(feeds), _limits(settings, path), _positive_int(settings, "max_entries", 200, path), contact)
 
 
-def _yaml_feed(item: Any, path: Path, number: int) -> FeedSpec:
+FEED_KEYS = frozenset({"url", "name", "topics"})
+
+
+def _line_of(text: str, key: str, number: int) -> int:
+    """The line of ``key:`` in the ``number``th feed of the list (counting its ``- `` items), else 1."""
+    items = 0
+    for line_number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip()
+        if stripped.startswith("- "):
+            items += 1
+            stripped = stripped[2:].lstrip()
+        if items == number and stripped.startswith(f"{key}:"):
+            return line_number
+    return 1
+
+
+def _yaml_feed(item: Any, path: Path, number: int, text: str) -> FeedSpec:
     if isinstance(item, str):
         item = {"url": item}
     if not isinstance(item, dict):
         raise FeedListError(f"{path}: feed {number} should be a URL or a mapping with 'url'")
+    for key in map(str, item):
+        if key not in FEED_KEYS:
+            close = difflib.get_close_matches(key.lower(), sorted(FEED_KEYS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(FEED_KEYS))})"
+            raise FeedListError(f"{path}:{_line_of(text, key, number)}: feed {number}: unknown key {key!r}{hint}")
     url = clean_url(str(item.get("url") or "").strip(), allow_relative=False)
     if url is None:
         raise FeedListError(f"{path}: feed {number}: {str(item.get('url'))[:100]!r} is not an http(s) URL")

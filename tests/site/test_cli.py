@@ -1,7 +1,10 @@
 """The command line as a user runs it: a real subprocess."""
 from __future__ import annotations
 
+import email
+import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -191,3 +194,36 @@ def test_the_example_site_builds_without_a_single_problem(tmp_path):
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "0 skipped, 0 warnings" in done.stdout
     assert (tmp_path / "out/news").is_dir() and not (repo / "public" / "out").exists()
+
+
+def test_the_scaffold_sends_from_no_example_address_and_the_message_gets_the_umasks_mode(tmp_path):
+    assert run(tmp_path, "init", "mysite").returncode == 0
+    site = tmp_path / "mysite"
+    settings = (site / "site.yaml").read_text()
+    assert "\n  # from: " in settings and "\n  from:" not in settings and "\n  to:" not in settings
+    done = subprocess.run([sys.executable, "-m", "generator", "digest", "--eml", "edition.eml"], cwd=site,
+                          capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.umask(0o022))
+    assert done.returncode == 0, done.stderr
+    message = email.message_from_bytes((site / "edition.eml").read_bytes())
+    assert message["From"] is None and message["To"] is None and message["Subject"]
+    assert stat.S_IMODE((site / "edition.eml").stat().st_mode) == 0o644
+
+
+def test_a_content_file_and_a_base_url_with_a_query_get_one_clear_line(tmp_path):
+    write_article(tmp_path / "content", "2026-11-01-a.md", article_fields(1))
+    done = run(tmp_path, "build", "--content", "content/2026-11-01-a.md")
+    assert done.returncode == 2
+    assert done.stderr == ("error: content/2026-11-01-a.md: is a file, not the content folder (--content takes the "
+                           "folder that holds the articles)\n")
+    for bad in ("https://digest.example/?utm=1", "https://digest.example/#top", "https://digest.example/a b"):
+        done = run(tmp_path, "build", "--base-url", bad)
+        assert done.returncode == 2 and "no query, fragment or spaces" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_an_unknown_key_in_a_feeds_entry_is_an_error_with_a_suggestion(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/rss\n    name: A\n  - url: https://b.example/rss\n"
+                                         "    topic: [Robotics]\n")
+    done = run(tmp_path, "fetch")
+    assert done.returncode == 2
+    assert done.stderr == "error: feeds.yaml:5: feed 2: unknown key 'topic'; did you mean 'topics'?\n"
