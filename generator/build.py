@@ -236,7 +236,8 @@ class Builder:
         else:
             to_render = {p.path: p for s in changed for p in self.state.pages_showing(s)}
         to_render = self._mirror_pictures(to_render, result)
-        result.problems += self.state.slug_problems + missing_problems(self.state.missing)
+        searched = (self.options.content_dir, self.options.site_dir / "static")
+        result.problems += self.state.slug_problems + missing_problems(self.state.missing, searched)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
 
         assert self._lock is not None and self.state.index is not None

@@ -51,6 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
                            help="another name the preview answers to, besides this machine's own (repeatable)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks any free port")
     serve_cmd.add_argument("--no-reload", action="store_true", help="do not make open pages reload after a rebuild")
+    serve_cmd.add_argument("--verbose", action="store_true",
+                           help="print every warning after each rebuild (by default one already shown is not repeated)")
     digest_cmd = commands.add_parser("digest", help="write one day's e-mail edition as an RFC 5322 message")
     digest_cmd.add_argument("--content", type=Path, default=Path("content"), help="folder of article files (default: content)")
     digest_cmd.add_argument("--config", type=Path, help="site settings (default: site.yaml if present)")
@@ -163,7 +165,7 @@ def _site_command(args: argparse.Namespace) -> int:
         from .serve import serve
 
         return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload,
-                     allowed=tuple(args.allowed_host))
+                     allowed=tuple(args.allowed_host), verbose=args.verbose)
     if args.command == "digest":
         return _digest(args, options)
     _warn_if_local(options)

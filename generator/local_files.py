@@ -7,8 +7,9 @@ and each missing file is reported once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .metadata import Metadata
@@ -57,8 +58,13 @@ def local_images_of(article: Article) -> tuple[str, ...]:
     return tuple(path for image in _article_images(article) if (path := local_path(image.url)) is not None)
 
 
-def missing_problems(missing: dict[str, str]) -> list[Problem]:
-    return [Problem(source, 0, f"image /{path} is not a file of the site (content/{path} or static/{path}); not shown",
+def missing_problems(missing: dict[str, str], searched: Sequence[Path]) -> list[Problem]:
+    """A warning per site-relative image that names no file, naming where it was looked for (``searched``:
+    the content folder and the site's static folder, as the user named them)."""
+    def looked(path: str) -> str:
+        return " or ".join(str(folder / path) for folder in searched)
+
+    return [Problem(source, 0, f"image /{path} is not a file of the site (looked for {looked(path)}); not shown",
                     "warning") for path, source in sorted(missing.items())]
 
 

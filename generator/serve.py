@@ -15,7 +15,9 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -213,7 +215,7 @@ def make_server(root: Path, base_path: str, host: str, port: int, events: BuildE
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True,
-          allowed: tuple[str, ...] = ()) -> int:
+          allowed: tuple[str, ...] = (), verbose: bool = False) -> int:
     try:
         config = load_config(options.config_path)
     except ConfigError as exc:
@@ -239,7 +241,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
         print(f"error: {exc}", file=sys.stderr)
         return 2
     server.search = PreviewSearch(options.output_dir)  # idle while site.yaml says search: false
-    _run_build(builder, None, events, options, server.search)
+    build_once = partial(_run_build, events=events, options=options, search=server.search, shown=set(), verbose=verbose)
+    build_once(builder, None)
 
     site = options.site_dir
     watcher = Watcher(WatchedPaths(
@@ -250,8 +253,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
         ignore=(options.output_dir.resolve(),),
     ))
     stop = threading.Event()
-    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, events, stop, options, server.search),
-                                    daemon=True)
+    rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, stop, build_once), daemon=True)
     watcher.start()
     rebuild_loop.start()
     print(f"Serving on {url}", flush=True)
@@ -283,13 +285,13 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
 IDLE_COLLECT_AFTER = 30.0  # seconds without a change before the preview looks for cyclic garbage
 
 
-def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | None, stop: threading.Event,
-                     options: BuildOptions, search: PreviewSearch | None) -> None:
+def _rebuild_forever(builder: Builder, watcher: Watcher, stop: threading.Event,
+                     build_once: Callable[[Builder, Changes | None], BuildResult | None]) -> None:
     quiet_since, collected = time.monotonic(), True
     while not stop.is_set():
         changes = watcher.next_changes(timeout=0.5)
         if changes is not None and not stop.is_set():
-            _run_build(builder, changes, events, options, search)
+            build_once(builder, changes)
             quiet_since, collected = time.monotonic(), False
         elif not collected and time.monotonic() - quiet_since > IDLE_COLLECT_AFTER:
             # Builds freeze what they keep (see Builder.build); once edits pause, free the cycles among
@@ -301,8 +303,12 @@ def _rebuild_forever(builder: Builder, watcher: Watcher, events: BuildEvents | N
 
 
 def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None,
-               options: BuildOptions, search: PreviewSearch | None = None) -> BuildResult | None:
-    """Build; on any failure keep serving the last good output and tell open pages why."""
+               options: BuildOptions, search: PreviewSearch | None = None, shown: set[str] | None = None,
+               verbose: bool = False) -> BuildResult | None:
+    """Build; on any failure keep serving the last good output and tell open pages why.
+
+    ``shown``: the problems printed by earlier builds of this preview; one is printed again only with
+    ``verbose`` (a save must not repeat sixty warnings nobody changed). Errors are always printed."""
     try:
         result = builder.build(changes)
     except (RenderError, ConfigError) as exc:
@@ -316,10 +322,17 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
             events.publish("problems", [f"build crashed: {exc!r}"])
         return None
     content = str(options.content_dir)
+    seen = set() if shown is None else shown
+    new_warnings = 0
     for problem in result.problems:
-        if not options.quiet or problem.severity == "error":
-            print(problem.shown_from(content), file=sys.stderr)
-    print(result.summary(), flush=True)
+        line = problem.shown_from(content)
+        is_new = line not in seen
+        new_warnings += is_new and problem.severity == "warning"
+        if (problem.severity == "error" or not options.quiet) and (is_new or verbose or problem.severity == "error"):
+            print(line, file=sys.stderr)
+    seen.clear()
+    seen.update(problem.shown_from(content) for problem in result.problems)  # a problem fixed and back is new again
+    print(result.summary(new_warnings if shown is not None else None), flush=True)
     state = builder.state
     if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
         search.update(search_parts(state.pages, state.index, state.config))

@@ -385,3 +385,33 @@ def test_a_busy_port_is_named_in_one_line(site):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == (f"error: cannot listen on 127.0.0.1 port {port}: Address already in use; another program "
                                    "uses it (choose another with --port, or 0 for any free one)")
+
+
+def test_a_warning_already_shown_is_not_repeated_on_each_save(site):
+    """The preview prints a warning once; later saves say how many there are, and which are new."""
+    for n in range(3):  # three warnings (an unsafe URL each) that no save below touches
+        write_article(site / "content", f"2026-11-2{n}-warned-{n}.md", article_fields(20 + n, webUrl="javascript:alert(1)"))
+    process = ServeProcess(site)
+    try:
+        wait_until(lambda: process.builds() >= 1, what="the first build")
+        warned = [line for line in process.lines if "dropped unsafe or malformed URL" in line]
+        assert len(warned) == 3
+        write_article(site / "content", "2026-11-03-story-2.md", article_fields(2, title="An edit far from the warnings",
+                                                                                  topics=["AI", "Chips"]))
+        wait_until(lambda: process.builds() >= 2, what="the rebuild")
+        assert len([line for line in process.lines if "dropped unsafe or malformed URL" in line]) == 3
+        assert "3 warnings (unchanged)" in [line for line in process.lines if line.startswith("Built ")][-1]
+        write_article(site / "content", "2026-11-24-warned-new.md", article_fields(24, webUrl="javascript:void(0)"))
+        wait_until(lambda: process.builds() >= 3, what="the rebuild with a new warning")
+        assert len([line for line in process.lines if "dropped unsafe or malformed URL" in line]) == 4
+        assert "4 warnings (1 new)" in [line for line in process.lines if line.startswith("Built ")][-1]
+    finally:
+        assert process.stop() == 0
+    verbose = ServeProcess(site, "--verbose")
+    try:
+        wait_until(lambda: verbose.builds() >= 1, what="the first build")
+        write_article(site / "content", "2026-11-03-story-2.md", article_fields(2, title="Edited again", topics=["AI"]))
+        wait_until(lambda: verbose.builds() >= 2, what="the rebuild")
+        assert len([line for line in verbose.lines if "dropped unsafe or malformed URL" in line]) == 8
+    finally:
+        assert verbose.stop() == 0

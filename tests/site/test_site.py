@@ -260,11 +260,11 @@ def test_missing_site_relative_images_warn_once_and_fall_back(tmp_path):
                                    now=NOW), preview=True)
     result = builder.build()
     missing = sorted(str(p) for p in result.warnings if "is not a file of the site" in p.message)
-    assert missing == [
-        "2026-11-01-s0.md: warning: image /assets/logos/x.png is not a file of the site (content/assets/logos/x.png "
-        "or static/assets/logos/x.png); not shown",
-        "2026-11-01-s0.md: warning: image /assets/photos/missing.jpg is not a file of the site "
-        "(content/assets/photos/missing.jpg or static/assets/photos/missing.jpg); not shown"]
+    assert missing == [  # the folders really searched, as the build was told of them
+        f"2026-11-01-s0.md: warning: image /assets/logos/x.png is not a file of the site (looked for "
+        f"{site}/content/assets/logos/x.png or {site}/static/assets/logos/x.png); not shown",
+        f"2026-11-01-s0.md: warning: image /assets/photos/missing.jpg is not a file of the site (looked for "
+        f"{site}/content/assets/photos/missing.jpg or {site}/static/assets/photos/missing.jpg); not shown"]
     page = soup(site / "out/providers/xenon.example/index.html")
     assert page.select_one(".provider-logo-large").get_text() == "X" and not page.select("img[src^='/assets/']")
     assert not soup(site / "out/news/2026-11-01-s0/index.html").select("img[src^='/assets/']")
