@@ -53,11 +53,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from . import fast_jinja
 from .output import MARK, output_id
 
 FORMAT = b"newsdigest-cache/4"
@@ -187,6 +189,13 @@ def _code_digest() -> bytes:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
+
+
+def _templates_key() -> str:
+    """What compiled templates depend on besides their sources: this code, Jinja's and MarkupSafe's versions,
+    and whether the fast path compiles them (fast_jinja.py)."""
+    versions = "/".join(metadata.version(name) for name in ("jinja2", "markupsafe"))
+    return hashlib.blake2b(_code_digest() + versions.encode() + fast_jinja.mode().encode(), digest_size=8).hexdigest()
 
 
 def cache_key(*parts: object) -> bytes:
@@ -445,7 +454,7 @@ class StateCache:
         render.py compiles templates its own way: the folder is named by the generator's code, and
         folders of other versions are removed.
         """
-        folder = self.path.parent / f"templates-{_code_digest().hex()[:16]}"
+        folder = self.path.parent / f"templates-{_templates_key()}"
         try:
             for old in self.path.parent.glob("templates*"):
                 if old != folder and old.is_dir():

@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import re
-from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.compiler
-import jinja2.nodes
-import jinja2.runtime
-import jinja2.utils
-import markupsafe
 import orjson
 from markupsafe import Markup
 
+from .fast_jinja import check_globals, environment_class
 from .memo import ArticleMemo
 from .models import Article, Image, OutputPage, SiteConfig
 from .urls import absolute_writer, article_path, day_path, digest_path, provider_path, site_url, topic_path
-
-# MarkupSafe's own escaping of a plain str, without wrapping the result in a Markup object (the public
-# escape, as a str, should a MarkupSafe ever lack it).
-_escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(markupsafe.escape(text)))
 
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
 _DEFAULT_TERRITORY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "sv": "SE",
@@ -101,118 +92,6 @@ def theme_folder(name: str) -> Path:
 BUILTIN_TEMPLATES = theme_folder("templates")
 
 
-_NO_ATTRIBUTE = object()  # what getattr returns in a compiled template when the object has no such attribute
-_new_str = str.__new__  # Markup(text) for a plain str, without MarkupSafe's Python-level __new__
-
-
-class _Macro(jinja2.runtime.Macro):
-    """A template's macro, called the way these templates call them (arguments by position and by name; no
-    ``caller``, ``varargs`` or ``kwargs`` in the body) with the names matched through a table made once,
-    not Jinja's general matching on each call (a third of a call's cost). Any other call goes Jinja's way."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        simple = not (self.catch_kwargs or self.catch_varargs or self.caller or self.explicit_caller)
-        self._positions = {name: n for n, name in enumerate(self.arguments)} if simple else None
-        self._unset = (jinja2.utils.missing,) * len(self.arguments)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        positions, count = self._positions, len(args)
-        if positions is None or count > len(self._unset) or (count and type(args[0]) is jinja2.nodes.EvalContext):
-            return super().__call__(*args, **kwargs)
-        values = [*args, *self._unset[count:]]
-        for name, value in kwargs.items():
-            at = positions.get(name, -1)
-            if at < count:  # no such argument, or one already given by position: Jinja's error
-                return super().__call__(*args, **kwargs)
-            values[at] = value
-        text = self._func(*values)
-        return _new_str(Markup, text) if self._default_autoescape else text
-
-
-def _escaped_output(value: Any) -> str:
-    """What ``{{ value }}`` writes in an autoescaped template: MarkupSafe's escape, as a plain str.
-
-    The pieces a template writes are only joined into its text (which a macro then wraps in one Markup), so
-    making each a Markup object, as Jinja's ``escape`` does, was a tenth of an article page's time for nothing.
-    """
-    if type(value) is str:
-        return _escape_str(value)
-    html = getattr(value, "__html__", None)
-    if html is not None:
-        return html()  # type: ignore[no-any-return]
-    return _escape_str(str(value))
-
-
-class _CodeGenerator(jinja2.compiler.CodeGenerator):
-    """Calls in templates go straight to the function, and output is escaped without a Markup per piece.
-
-    Jinja routes every call through ``Context.call``, which looks on each
-    callee for the markers of ``pass_context`` and its kin. No function a
-    template here can reach carries one (our globals, checked in
-    :func:`make_environment`; macros, blocks, ``caller`` and Jinja's own
-    ``range``, ``dict``, ``cycler``, ``joiner``, ``namespace``, ``lipsum``), and
-    the routing cost a sixth of a page's rendering.
-    """
-
-    def visit_Template(self, node: jinja2.nodes.Template, frame: Any = None) -> None:
-        self.writeline(f"from {__name__} import _escaped_output, _Macro, _NO_ATTRIBUTE as _ga_none")
-        super().visit_Template(node, frame)
-
-    def macro_def(self, macro_ref: Any, frame: Any) -> None:
-        self.write("_")  # Jinja's macro_def writes "Macro(...)": this makes it "_Macro(...)", the same arguments
-        super().macro_def(macro_ref, frame)
-
-    @jinja2.compiler.optimizeconst
-    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: Any) -> None:
-        """``a.b`` as one C call, ``getattr(a, "b", default)``, and Jinja's ``environment.getattr`` (a Python
-        call on every attribute a template reads, a tenth of a page) only when there is no such attribute:
-        it then tries ``a["b"]`` and makes the undefined value. The object is evaluated once (``_ga_o``)."""
-        if self.environment.is_async:
-            super().visit_Getattr(node, frame)
-            return
-        self.write("(_ga_v if (_ga_v := getattr((_ga_o := ")
-        self.visit(node.node, frame)
-        self.write(f"), {node.attr!r}, _ga_none)) is not _ga_none else environment.getattr(_ga_o, {node.attr!r}))")
-
-    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: Any, finalize: Any) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
-            super()._output_child_pre(node, frame, finalize)
-            return
-        self.write("_escaped_output(")
-        if finalize.src is not None:
-            self.write(finalize.src)
-
-    def visit_Call(self, node: jinja2.nodes.Call, frame: Any, forward_caller: bool = False) -> None:
-        # (callee)(arguments): Jinja's signature() writes each argument after ", ", as for context.call(callee, ...).
-        self.write("(")
-        self.visit(node.node, frame)
-        self.write(")(")
-        stream, self.stream = self.stream, io.StringIO()
-        try:
-            self.signature(node, frame, {"caller": "caller"} if forward_caller else None)
-            arguments = self.stream.getvalue()
-        finally:
-            self.stream = stream
-        self.write(arguments.removeprefix(", ") + ")")
-
-
-class _Environment(jinja2.Environment):
-    """Jinja's environment with each template's globals as a plain dict.
-
-    Jinja chains a template's globals over the environment's (a ChainMap), so
-    that globals added later still show; ours are all set before the first
-    template loads. Every render copies its template's globals and every
-    ``{% from ... import %}`` compares them with the importer's, and on a
-    ChainMap both run in Python: about a tenth of an article page's time.
-    """
-
-    code_generator_class = _CodeGenerator
-
-    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        return {**self.globals, **(d or {})}
-
-
 class RenderError(Exception):
     """A template failed; the message names the template file and line."""
 
@@ -225,7 +104,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     each against its source's checksum)."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
-    env = _Environment(
+    env = environment_class()(
         loader=jinja2.FileSystemLoader(search),
         autoescape=jinja2.select_autoescape(["html", "xml", "opml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -280,9 +159,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["og_locale"] = og_locale
     env.filters["without_empty"] = without_empty
     env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
-    takes_context = [name for name, value in env.globals.items() if hasattr(value, "jinja_pass_arg")]  # pass_context & co
-    if takes_context:
-        raise RuntimeError(f"globals {takes_context} need Jinja's Context.call, which _CodeGenerator leaves out")
+    check_globals(env)
     return env
 
 
