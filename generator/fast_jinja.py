@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import io
 import os
-from functools import partial
 from collections.abc import Callable, MutableMapping
+from functools import partial
 from typing import Any
 
 import jinja2

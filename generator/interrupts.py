@@ -10,8 +10,9 @@ die of SIGTERM, which is how the parent stops them.
 """
 from __future__ import annotations
 
+import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -50,6 +51,24 @@ def in_worker() -> None:
     """For a forked worker: SIGINT is the parent's to act on; SIGTERM ends the worker at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def fork(record: Callable[[int], None] = lambda pid: None) -> int:
+    """``os.fork()`` with SIGINT and SIGTERM held meanwhile: Python runs its after-fork hooks (logging's) then,
+    and an exception raised inside one is printed and dropped, so an interrupt must wait until they are done.
+    The parent hands the child's pid to ``record`` (to kill it later) before an interrupt can come; the child
+    comes back with :func:`in_worker`'s dispositions."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    pid = -1
+    try:
+        pid = os.fork()
+        if pid == 0:
+            in_worker()
+        else:
+            record(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return pid
 
 
 @contextmanager

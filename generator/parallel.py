@@ -106,12 +106,11 @@ class _Workers:
 
     def start(self, task: Callable[[Any], None]) -> None:
         read, write = os.pipe()
-        pid = os.fork()
+        pid = interrupts.fork(self._pids.append)
         if pid == 0:  # the worker: never returns
             status = 0
             try:
                 os.close(read)
-                interrupts.in_worker()
                 with os.fdopen(write, "wb") as out:
                     try:
                         task(out)
@@ -123,7 +122,6 @@ class _Workers:
             finally:
                 os._exit(status)  # no atexit handlers, no flushing of buffers the parent inherited to us
         os.close(write)
-        self._pids.append(pid)
         self._pipes[pid] = os.fdopen(read, "rb")
 
     def results(self) -> Iterator[tuple[int, Any]]:

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import urls
+from . import interrupts, urls
 from .output import MARK, OutputPlace, default_modes, leads_out, mark_bytes, read_owned
 
 _RENAME_EXCHANGE = 2
@@ -404,7 +404,7 @@ def _remove_in_child(folder: Path) -> int | None:
     deletes and exits, which is safe whatever threads the parent has.
     """
     try:
-        pid = os.fork()
+        pid = interrupts.fork()
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         return None
