@@ -43,7 +43,7 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
     published = fingerprint(site / "public")
     rng = random.Random(28)
     victims = sorted((site / "content").glob("*.md"))
-    real, after_publishing = 0, 0
+    real, after_publishing, endings = 0, 0, []
     for round_ in range(3 * INTERRUPTS):
         if real == INTERRUPTS:
             break
@@ -71,6 +71,7 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
             published = fingerprint(site / "public")
             continue
         real += 1
+        endings.append(ended)
         assert ended < 2.0, f"round {round_}: {ended:.2f} s after the signal"
         assert process.returncode == 128 + number, (process.returncode, err)
         with site_lock(site, wait=0):  # released
@@ -86,6 +87,8 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
             assert check.returncode == 0 and ": 0 written," in out + check_err, out + check_err
             published = fingerprint(site / "public")
     assert real == INTERRUPTS, f"only {real} signals came while the build ran"
+    print(f"{real} interrupts ({after_publishing} after publishing): ended in {min(endings):.2f}-{max(endings):.2f} s, "
+          f"median {sorted(endings)[len(endings) // 2]:.2f} s")
     final = build(site)
     out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err
