@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from .interrupts import Interrupted, install
+from generator.core.interrupts import Interrupted, install
 
 
 def run() -> None:
     install()
     try:
-        from .cli import main
+        from generator.commands.cli import main
     except Interrupted as interrupt:  # while starting: nothing has been read or written yet
         print(interrupt, file=sys.stderr)
         sys.exit(interrupt.exit_status)

@@ -27,7 +27,7 @@ import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
 from measure import timed_command  # noqa: E402
 
-from generator.build import Builder, BuildOptions, Changes  # noqa: E402
+from generator.build.builder import Builder, BuildOptions, Changes  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 from serving import ServeProcess, wait_until  # noqa: E402
 
@@ -140,8 +140,8 @@ def syndication_cost(content: Path, output: Path) -> dict[str, float]:
     Renders every planned page once more in memory (no writes), grouped by kind;
     it reaches into the builder's plan, which is fine for a benchmark.
     """
-    from generator.render import render_page
-    from generator.syndication import KINDS
+    from generator.pages.syndication import KINDS
+    from generator.render.environment import render_page
 
     machine_kinds = {kind.name for kind in KINDS}
 

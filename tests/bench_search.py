@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent / "e2e"))
 
 from measure import timed_command  # noqa: E402
 
-from generator.build import Builder, BuildOptions  # noqa: E402
-from generator.search import pagefind_binary, scratch_folder, search_parts  # noqa: E402
+from generator.build.builder import Builder, BuildOptions  # noqa: E402
+from generator.search.pagefind import pagefind_binary, scratch_folder, search_parts  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.models import Article, Provider  # noqa: E402
-from generator.stories import group_stories  # noqa: E402
+from generator.core.models import Article, Provider  # noqa: E402
+from generator.stories.grouping import group_stories  # noqa: E402
 
 # Made-up names: 16,000, about the distinct names a busy site's headlines carry over a couple of years
 # (with fewer, 100,000 articles would share each name a hundred times, which real names are not).

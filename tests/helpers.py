@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from bs4 import BeautifulSoup
 
-from generator.build import BuildOptions, BuildResult, build
+from generator.build.builder import BuildOptions, BuildResult, build
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -128,14 +128,14 @@ def incomplete_files(output: Path) -> list[str]:
 
 def site_cache(site: Path) -> Path:
     """The build cache of ``site/public`` as build_site makes it: in the project's .cache/ beside site.yaml."""
-    from generator.cache import cache_file
+    from generator.build.cache import cache_file
 
     return cache_file(site / "public", site / ".cache" / "newsdigest")
 
 
 def site_lock(site: Path, output: str = "public", wait: float = 3.0) -> Any:
     """The output's lock, as a build of ``site`` takes it."""
-    from generator.output import OutputLock, place_of
+    from generator.publish.output import OutputLock, place_of
 
     return OutputLock(place_of(site / output, site / ".cache" / "newsdigest"), wait=wait)
 

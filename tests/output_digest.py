@@ -26,7 +26,7 @@ BUILD = f"""
 import sys
 from datetime import datetime
 from pathlib import Path
-from generator.build import BuildOptions, build
+from generator.build.builder import BuildOptions, build
 content, out, config = sys.argv[1], sys.argv[2], sys.argv[3]
 result = build(BuildOptions(content_dir=Path(content), output_dir=Path(out), config_path=Path(config) if config else None,
                             include_unpublished=True, now=datetime.fromisoformat("{NOW}")))

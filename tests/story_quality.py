@@ -22,9 +22,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.models import Article  # noqa: E402
-from generator.read import read_article  # noqa: E402
-from generator.stories import DEFAULT_WINDOW, group_stories  # noqa: E402
+from generator.content.read import read_article  # noqa: E402
+from generator.core.models import Article  # noqa: E402
+from generator.stories.grouping import DEFAULT_WINDOW, group_stories  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("NEWSDIGEST_FIXTURES") or REPO.parent / "shared" / "fixtures")

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 import nh3
 import yaml
 
-from ..clean import EARLIEST, MAX_TITLE, clean_text, clean_url, normalize_domain, shorten, slugify
-from ..models import TopicMeta
-from .feedlist import FeedSpec
-from .parse import FeedEntry, FeedPicture, ParsedFeed
+from generator.content.clean import EARLIEST, MAX_TITLE, clean_text, clean_url, normalize_domain, shorten, slugify
+from generator.core.models import TopicMeta
+from generator.fetch.feedlist import FeedSpec
+from generator.fetch.parse import FeedEntry, FeedPicture, ParsedFeed
 
 MAX_EXCERPT = 400  # characters; the crawler's excerpts are a sentence or two
 # Query parameters that say how a reader arrived, not what they read.

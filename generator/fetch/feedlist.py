@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from ..clean import clean_text, clean_url
-from ..download import Limits
+from generator.content.clean import clean_text, clean_url
+from generator.net.download import Limits
 
 
 class FeedListError(Exception):

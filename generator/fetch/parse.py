@@ -17,7 +17,7 @@ from xml.sax import SAXException
 
 import feedparser
 
-from ..clean import clean_url
+from generator.content.clean import clean_url
 
 # feedparser reads the whole document; a DOCTYPE declaring entities is how "billion laughs" starts, and no
 # real feed needs one. expat refuses the expansion too; this refuses it before any parser runs.

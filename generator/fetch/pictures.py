@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from ..download import FetchError, Limits, get
+from generator.net.download import FetchError, Limits, get
 
 PROBE_BYTES = 64 * 1024
 MAX_PIXELS = 100_000_000  # a picture claiming more is a decompression bomb or a broken header, not a news photo

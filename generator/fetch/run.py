@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ..download import FetchError, HostGate, Limits, Response, get, user_agent
-from ..metadata import load_metadata
-from .entries import TopicMatcher, canonical_url, draft_article, url_key
-from .feedlist import FeedList, FeedSpec, load_feed_list
-from .parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
-from .pictures import picture_size
-from .store import FetchState, entry_id_key, fetch_lock, load_state, note_existing, save_state, write_new
+from generator.content.metadata import load_metadata
+from generator.fetch.entries import TopicMatcher, canonical_url, draft_article, url_key
+from generator.fetch.feedlist import FeedList, FeedSpec, load_feed_list
+from generator.fetch.parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
+from generator.fetch.pictures import picture_size
+from generator.fetch.store import FetchState, entry_id_key, fetch_lock, load_state, note_existing, save_state, write_new
+from generator.net.download import FetchError, HostGate, Limits, Response, get, user_agent
 
 MAX_HOSTS_AT_ONCE = 4
 RETRY_NOW_SECONDS = 10.0  # a Retry-After this short is waited for once in the same run; a longer one skips the feed until then

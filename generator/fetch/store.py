@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from ..atomic import write_atomically
-from ..sources import scan_content
-from .entries import Draft, url_key
+from generator.content.sources import scan_content
+from generator.core.atomic import write_atomically
+from generator.fetch.entries import Draft, url_key
 
 STATE_NAME = ".fetch-state.json"
 LOCK_NAME = ".fetch.lock"

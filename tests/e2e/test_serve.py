@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from generator.build import Builder, BuildOptions
+from generator.build.builder import Builder, BuildOptions
 from helpers import article_fields, snapshot, write_article, write_config
 from serving import ServeProcess, wait_until
 
@@ -354,7 +354,7 @@ def test_a_client_too_slow_to_send_its_request_is_cut_off_and_holds_nothing(serv
 def test_a_preview_on_the_network_answers_this_machines_names_and_links_back_to_them(site):
     """serve --host 0.0.0.0, as for a phone on the same network: its addresses and names are served, with
     links that lead back to the address the browser used; foreign names still get 421."""
-    from generator import lan
+    from generator.serve import lan
 
     process = ServeProcess(site, "--host", "0.0.0.0", "--allowed-host", "preview.lan")
     try:

@@ -78,7 +78,7 @@ def test_a_damaged_foreign_or_stale_cache_is_ignored_with_a_note_and_the_output_
 
 def test_the_cache_is_gone_while_the_output_changes(tmp_path, monkeypatch):
     """A build killed while publishing must not leave a cache describing the output before it."""
-    from generator import write
+    from generator.publish import write
 
     site = make_site(tmp_path)
     build_site(site)
@@ -169,8 +169,8 @@ def test_a_new_story_rewrites_the_first_page_of_its_lists_and_no_numbered_page(t
 def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alone(tmp_path):
     import pytest
 
-    from generator.build import Builder, BuildOptions
-    from generator.output import OutputBusy
+    from generator.build.builder import Builder, BuildOptions
+    from generator.publish.output import OutputBusy
 
     site = make_site(tmp_path)
     build_site(site)
@@ -191,7 +191,8 @@ def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alon
 def test_with_nothing_changed_the_state_is_not_even_loaded(tmp_path, monkeypatch):
     """The cache's manifest lists every input file's stat: the same files, day and output give the last
     result without loading the state; any change to any of them loads it (and builds right)."""
-    from generator import cache, content
+    from generator.build import cache
+    from generator.content import files as content
 
     monkeypatch.setattr(content, "RACY_NS", 0)  # as when the files were written long before the build
     site = make_site(tmp_path)
@@ -239,7 +240,10 @@ def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_faile
     killed build left is removed; a build that fails while publishing leaves no cache and no temporary file."""
     import pytest
 
-    from generator import cache, content, parallel, write
+    from generator.build import cache
+    from generator.content import files as content
+    from generator.core import parallel
+    from generator.publish import write
 
     monkeypatch.setattr(content, "RACY_NS", 0)  # as when the files were written long before the build
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork for this small site as for a large one

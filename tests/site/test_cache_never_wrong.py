@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_cache import clean_build, make_site
 
-from generator import cache as cache_module
-from generator import content as content_module
+from generator.build import cache as cache_module
+from generator.content import files as content_module
 from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 from make_corpus import write_corpus
 

@@ -160,7 +160,7 @@ def test_init_scaffolds_a_site_that_builds_cleanly(tmp_path):
     assert done.returncode == 0 and "newsdigest serve" in done.stdout and "cd mysite" in done.stdout
     site = tmp_path / "mysite"
     settings = (site / "site.yaml").read_text()
-    from generator.config import KNOWN_KEYS
+    from generator.core.config import KNOWN_KEYS
 
     assert all(f"\n{key}:" in settings for key in KNOWN_KEYS)  # every setting, each with a comment above it
     assert sum(1 for line in settings.splitlines() if line.startswith("#")) >= len(KNOWN_KEYS)

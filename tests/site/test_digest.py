@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.config import ConfigError, parse_config
+from generator.core.config import ConfigError, parse_config
 from helpers import article_fields, broken_links, build_site, soup, write_article, write_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -239,7 +239,7 @@ def soup_text(html: str):
 
 
 def test_a_new_story_touches_its_day_and_what_lists_it_not_other_days(tmp_path):
-    from generator.build import Builder, BuildOptions, Changes
+    from generator.build.builder import Builder, BuildOptions, Changes
     from helpers import NOW
 
     write_config(tmp_path)

@@ -304,7 +304,7 @@ def test_fetch_goes_through_the_proxy_the_environment_names(tmp_path: Path, serv
 
 
 def test_https_goes_through_a_connect_tunnel(monkeypatch: pytest.MonkeyPatch, server: FeedServer, proxy) -> None:
-    from generator.download import FetchError, Limits, get
+    from generator.net.download import FetchError, Limits, get
 
     address, log = proxy
     monkeypatch.setenv("https_proxy", f"http://{address}")
@@ -317,7 +317,7 @@ def test_https_goes_through_a_connect_tunnel(monkeypatch: pytest.MonkeyPatch, se
 
 
 def test_no_proxy_matches_hosts_domains_and_networks() -> None:
-    from generator.download import _bypassed
+    from generator.net.download import _bypassed
 
     rules = "localhost, .corp.example, intranet.example:8080, 10.0.0.0/8, [::1]"
     for host in ("localhost", "a.corp.example", "corp.example", "intranet.example", "10.2.3.4", "::1"):

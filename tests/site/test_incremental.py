@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from generator.build import Builder, BuildOptions, Changes
+from generator.build.builder import Builder, BuildOptions, Changes
 from helpers import NOW, article_fields, snapshot, write_article, write_config
 
 TOPICS = ["AI", "Robotics", "Vision", "Chips", "Policy"]
@@ -150,7 +150,7 @@ def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
 
 def test_parallel_one_off_build_equals_sequential_build(tmp_path):
     """Large one-off builds read and render in forked workers; the output must not depend on it."""
-    from generator.parallel import MIN_ITEMS, worker_count
+    from generator.core.parallel import MIN_ITEMS, worker_count
     from make_corpus import write_corpus
 
     write_corpus(MIN_ITEMS + 100, tmp_path / "content")
@@ -176,7 +176,7 @@ def test_preview_caches_forget_deleted_articles(site):
 
 def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_change_rule(site):
     """A step after rendering (the search index, later) adds files; the publisher owns them like pages."""
-    from generator.options import StepInput
+    from generator.core.options import StepInput
 
     def page_index(step: StepInput):
         html = sorted(p.path for p in step.pages if p.path.endswith(".html"))
@@ -205,9 +205,9 @@ def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_chang
 
 def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch):
     """What the README promises for days, stories and search: no other code changes."""
-    from generator import plan
-    from generator.kinds import PageKind
-    from generator.models import OutputPage
+    from generator.core.models import OutputPage
+    from generator.pages import plan
+    from generator.pages.kinds import PageKind
 
     about = PageKind("about", lambda given: [OutputPage("about/index.html", "about.html", "about")],
                      lambda site, page: {"page_path": "about/", "stories": len(site.index.articles)}, sitemap="list")
@@ -227,22 +227,22 @@ def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch)
 def test_an_edit_whose_build_failed_is_rendered_by_the_next_build(site, monkeypatch):
     """The preview keeps its state in memory: pages showing a file changed in a build that failed while
     rendering must render in the next build, even when that build's own change is elsewhere."""
-    import generator.build
+    import generator.build.builder
 
     builder = Builder(options(site), preview=True)
     builder.build()
     first, second = sorted((site / "content").glob("*.md"))[:2]
     first.write_text(first.read_text().replace("Story number", "Edited story number"))
     touch_later(first)
-    real_render = generator.build.render_page
+    real_render = generator.build.builder.render_page
 
     def failing(env, page, context):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(generator.build, "render_page", failing)
+    monkeypatch.setattr(generator.build.builder, "render_page", failing)
     with pytest.raises(RuntimeError, match="injected failure"):
         builder.build(Changes(content=frozenset([first.name])))
-    monkeypatch.setattr(generator.build, "render_page", real_render)
+    monkeypatch.setattr(generator.build.builder, "render_page", real_render)
     second.write_text(second.read_text().replace("Summary of story", "A new summary of story"))
     touch_later(second)
     builder.build(Changes(content=frozenset([second.name])))

@@ -11,7 +11,7 @@ import time
 import pytest
 from PIL import Image as PillowImage
 
-from generator.mirror import ImageMirror, MirrorSettings
+from generator.images.mirror import ImageMirror, MirrorSettings
 from helpers import article_fields, build_site, soup, write_article, write_config
 
 
@@ -129,7 +129,7 @@ def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downlo
 
 
 def test_images_settings_are_checked(tmp_path):
-    from generator.config import ConfigError, parse_config
+    from generator.core.config import ConfigError, parse_config
 
     assert parse_config({"images": {"mirror": True}}).images_mirror and not parse_config({}).images_mirror
     for bad, words in [({"mirror": "yes"}, "images.mirror must be true or false"),

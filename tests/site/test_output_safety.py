@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import MARK
+from generator.publish.output import MARK
 from helpers import article_fields, broken_links, incomplete_files, site_lock, snapshot, write_article, write_config
 
 IS_ROOT = os.geteuid() == 0

@@ -43,6 +43,6 @@ def test_wheel_installs_into_a_fresh_venv_and_builds_a_site(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert module.returncode == 0, module.stderr
     # The installed copy, not this checkout, served the templates.
-    located = subprocess.run([venv / "bin/python", "-c", "import generator.render as r; print(r.BUILTIN_TEMPLATES)"],
+    located = subprocess.run([venv / "bin/python", "-c", "import generator.render.environment as r; print(r.BUILTIN_TEMPLATES)"],
                              cwd=work, capture_output=True, text=True, check=True).stdout.strip()
     assert located.startswith(str(venv)) and Path(located, "base.html").is_file()

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build import Builder, BuildOptions
+from generator.build.builder import Builder, BuildOptions
 from helpers import NOW
 
 FIELDS = ["title", "excerpt", "publishedDateTime", "updatedDateTime", "webUrl", "originalUrl", "type", "quality",

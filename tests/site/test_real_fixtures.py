@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build.builder import BuildOptions, build
 from helpers import NOW, snapshot, soup
 
 # NEWSDIGEST_FIXTURES points at the crawler's real examples; by default the team's shared/ beside the checkout.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from generator import search
+from generator.search import pagefind as search
 from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
 
 

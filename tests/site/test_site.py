@@ -210,7 +210,7 @@ def test_template_error_leaves_output_untouched(site):
     (site / "templates").mkdir()
     (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}{{ no_such_variable }}{% endblock %}")
     write_article(site / "content", "2026-11-24-new.md", article_fields(24))
-    from generator.render import RenderError
+    from generator.render.environment import RenderError
     with pytest.raises(RenderError, match=r"topic.html:1: template error"):
         build_site(site)
     assert snapshot(site / "public") == before
@@ -247,7 +247,7 @@ def test_topic_and_provider_metadata(site):
 
 
 def test_missing_site_relative_images_warn_once_and_fall_back(tmp_path):
-    from generator.build import Builder, BuildOptions, Changes
+    from generator.build.builder import Builder, BuildOptions, Changes
 
     site = tmp_path
     write_config(site)

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from generator.build import Builder, BuildOptions, Changes
-from generator.config import ConfigError
+from generator.build.builder import Builder, BuildOptions, Changes
+from generator.core.config import ConfigError
 from helpers import NOW, article_fields, build_site, soup, write_article, write_config
 
 # Unrelated stories, so that word rarity means something (all written for these tests).

@@ -8,8 +8,8 @@ import pytest
 import story_quality
 import yaml
 
-from generator.read import read_article
-from generator.stories import group_stories
+from generator.content.read import read_article
+from generator.stories.grouping import group_stories
 
 pytestmark = pytest.mark.skipif(
     not (story_quality.FIXTURES / "real-ai").is_dir(),

@@ -10,11 +10,11 @@ from datetime import datetime
 import feedparser
 import pytest
 
-from generator import syndication
-from generator.kinds import PlanInput
-from generator.models import OutputPage
-from generator.plan import BY_NAME
-from generator.syndication import SITEMAP_LIMIT
+from generator.core.models import OutputPage
+from generator.pages import syndication
+from generator.pages.kinds import PlanInput
+from generator.pages.plan import BY_NAME
+from generator.pages.syndication import SITEMAP_LIMIT
 from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -262,8 +262,8 @@ def test_json_api_pages_chain_through_every_published_article(site):
 
 
 def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
-    from generator.build import Builder, BuildOptions
-    from generator.render import make_environment, render_page
+    from generator.build.builder import Builder, BuildOptions
+    from generator.render.environment import make_environment, render_page
     builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
     builder.build()
     index, config = builder.state.index, builder.state.config

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.clean import MAX_TITLE, shorten
+from generator.content.clean import MAX_TITLE, shorten
 from helpers import build_site, snapshot, soup
 
 TORTURE = Path(__file__).resolve().parents[1] / "torture"

@@ -15,8 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.blockyaml import parse_block_mapping
-from generator.frontmatter import SafeLoader, load_yaml_mapping
+from generator.content.frontmatter import load_yaml_mapping
+from generator.core.blockyaml import parse_block_mapping
+from generator.core.yaml_loader import SafeLoader
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 TORTURE = Path(__file__).resolve().parents[1] / "torture" / "content"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.clean import clean_text, clean_url, normalize_domain, slugify, strip_dateline
+from generator.content.clean import clean_text, clean_url, normalize_domain, slugify, strip_dateline
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -68,7 +68,7 @@ def test_slugify_keeps_names_within_file_system_limits():
 @given(st.sampled_from(["https://", "http://", "HTTP://", "https:", "//", "/", "javascript:", "data:"]),
        st.text(alphabet="ab.-_:@/?#[]&;%20 \t\\\"'<>é~!", max_size=30))
 def test_the_fast_path_for_plain_urls_gives_what_the_full_check_gives(prefix, rest):
-    from generator.clean import _checked_url
+    from generator.content.clean import _checked_url
 
     url = prefix + rest
     assert clean_url(url) == _checked_url(url, True)
@@ -103,7 +103,7 @@ def test_text_that_only_looks_like_a_dateline_is_kept(text):
 def test_real_wire_excerpts_lose_their_datelines():
     from pathlib import Path
 
-    from generator.read import read_article
+    from generator.content.read import read_article
 
     news = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real-ai" / "_news"
     if not news.is_dir():

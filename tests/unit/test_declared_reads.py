@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-from generator import index as index_module
-from generator import plan as plan_module
-from generator.index import build_index
-from generator.metadata import Metadata
-from generator.models import Article, Image, Provider, RelatedStory, SiteConfig, TopicRef
-from generator.plan import plan_site
+from generator.content.metadata import Metadata
+from generator.core.models import Article, Image, Provider, RelatedStory, SiteConfig, TopicRef
+from generator.index import site_index as index_module
+from generator.index.site_index import build_index
+from generator.pages import plan as plan_module
+from generator.pages.plan import plan_site
 
 FIELDS = {f.name for f in dataclasses.fields(Article)}
 
@@ -54,7 +54,7 @@ def test_the_index_reads_only_what_it_declares():
 
 
 def test_more_on_topic_reads_only_what_it_declares():
-    from generator import similar
+    from generator.index import similar
 
     articles = {a.slug: a for a in corpus()}
     newest_first = sorted(articles.values(), key=lambda a: -a.published.timestamp())
@@ -73,7 +73,7 @@ def test_the_plan_reads_only_what_it_declares():
 
 
 def test_story_grouping_reads_only_what_it_declares():
-    from generator import stories
+    from generator.stories import grouping as stories
 
     Recording.reads = set()
     stories.group_stories(corpus())

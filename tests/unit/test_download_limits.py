@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from generator import download
-from generator.download import MAX_RETRY_AFTER, FetchError, Limits, get, retry_after_seconds
+from generator.net import download
+from generator.net.download import MAX_RETRY_AFTER, FetchError, Limits, get, retry_after_seconds
 
 
 @contextmanager

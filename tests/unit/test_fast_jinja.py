@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from generator import fast_jinja
+from generator.render import fast_jinja
 from helpers import snapshot
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,13 +15,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.clean import MAX_TITLE, clean_text, shorten
-from generator.download import FetchError, Limits, get, retry_after_seconds
+from generator.content.clean import MAX_TITLE, clean_text, shorten
+from generator.content.read import parse_article
+from generator.core.models import TopicMeta
 from generator.fetch.entries import MAX_EXCERPT, TopicMatcher, canonical_url, draft_article, front_matter, plain, url_key
 from generator.fetch.feedlist import FeedSpec
 from generator.fetch.parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
-from generator.models import TopicMeta
-from generator.read import parse_article
+from generator.net.download import FetchError, Limits, get, retry_after_seconds
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 FEED = ParsedFeed(title="Harbour Gazette", home="https://gazette.example/", logo=None, entries=())

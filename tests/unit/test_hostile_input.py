@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from generator.markup import MARKDOWN_BLOCKS, render_bounded, render_markdown
-from generator.read import parse_article
+from generator.content.markup import MARKDOWN_BLOCKS, render_bounded, render_markdown
+from generator.content.read import parse_article
 
 HEAD = "---\ntitle: A headline\npublishedDateTime: 2024-01-01T00:00:00Z\n"
 
@@ -150,7 +150,7 @@ def test_json_feed_fields_that_are_objects_are_no_text():
     ("  to: \"a@b.example, <broken\"", "e-mail address"),
 ])
 def test_digest_settings_are_checked_when_the_settings_are_read(tmp_path, setting, words):
-    from generator.config import ConfigError, load_config
+    from generator.core.config import ConfigError, load_config
 
     path = tmp_path / "site.yaml"
     path.write_text(f"title: News\nbase_url: https://news.example/\ndigest:\n  email_stories: 5\n{setting}\n")
@@ -161,7 +161,7 @@ def test_digest_settings_are_checked_when_the_settings_are_read(tmp_path, settin
 
 
 def test_a_site_title_with_a_line_separator_is_refused_at_its_line(tmp_path):
-    from generator.config import ConfigError, load_config
+    from generator.core.config import ConfigError, load_config
 
     path = tmp_path / "site.yaml"
     path.write_text("base_url: https://news.example/\ntitle: \"News\\u2028Today\"\n")
@@ -170,7 +170,7 @@ def test_a_site_title_with_a_line_separator_is_refused_at_its_line(tmp_path):
 
 
 def test_good_digest_settings_are_read_and_the_subject_fills_only_its_fields(tmp_path):
-    from generator.config import load_config, subject_line
+    from generator.core.config import load_config, subject_line
 
     path = tmp_path / "site.yaml"
     path.write_text("title: News\nbase_url: https://news.example/\ndigest:\n  subject: \"{title} for {date} {{literal}}\"\n"

@@ -3,10 +3,10 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
-from generator.index import build_index
-from generator.metadata import Metadata
-from generator.models import Article, Provider, ProviderMeta, Story, TopicRef
-from generator.similar import more_on_topic, topic_weight
+from generator.content.metadata import Metadata
+from generator.core.models import Article, Provider, ProviderMeta, Story, TopicRef
+from generator.index.similar import more_on_topic, topic_weight
+from generator.index.site_index import build_index
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 NO_META = Metadata({}, {}, ())
@@ -71,7 +71,7 @@ def test_provider_metadata_names_the_outlet_everywhere():
     # The outlets of its "related" coverage too; an outlet without metadata keeps what the file says.
     from dataclasses import replace
 
-    from generator.models import RelatedStory
+    from generator.core.models import RelatedStory
 
     related = (RelatedStory("Elsewhere", "https://p.example/b", provider=Provider("p.example", "p", "p.example")),
                RelatedStory("Other", "https://q.example/c", provider=Provider("q.example", "Q Daily", "q.example")))
@@ -91,7 +91,7 @@ from datetime import datetime, timedelta, timezone
 import sys
 sys.path.insert(0, "tests/unit")
 from test_index import make
-from generator.similar import more_on_topic, topic_weight
+from generator.index.similar import more_on_topic, topic_weight
 import random
 rng = random.Random(7)
 topics = [f"topic-{n}" for n in range(12)]
@@ -136,7 +136,7 @@ def test_more_on_kept_from_the_previous_index_equals_computing_it_afresh():
     import random
     from dataclasses import replace
 
-    from generator.similar import Before
+    from generator.index.similar import Before
 
     rng = random.Random(11)
     topics = ["ai", *[f"t{n}" for n in range(12)]]

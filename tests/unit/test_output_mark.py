@@ -1,7 +1,7 @@
 """The output's mark: the list of files a build published, read back exactly, whatever their names."""
 from __future__ import annotations
 
-from generator.output import MARK, mark_bytes, read_owned
+from generator.publish.output import MARK, mark_bytes, read_owned
 
 
 def test_the_mark_lists_every_name_back_including_non_ascii_and_undecodable_ones(tmp_path):

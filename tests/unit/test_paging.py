@@ -1,7 +1,7 @@
 """Pagination that does not move: numbered pages count from the oldest end, page 1 takes the newest."""
 from __future__ import annotations
 
-from generator.paging import Pagination, older_page, page_slice, stable_chunks, top_page
+from generator.pages.paging import Pagination, older_page, page_slice, stable_chunks, top_page
 
 
 def pages_of(count: int, size: int = 3) -> dict[int, list[int]]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.parallel import _Runs, map_chunks
+from generator.core.parallel import _Runs, map_chunks
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,12 +8,12 @@ from datetime import timezone
 
 from test_index import NO_META, make
 
-from generator.days import DayMemo
-from generator.index import DescribedMemo, apply_metadata, build_index
-from generator.metadata import Metadata
-from generator.models import ProviderMeta, SiteConfig
-from generator.plan import plan_site
-from generator.plan_memo import PlanMemo, Same
+from generator.content.metadata import Metadata
+from generator.core.models import ProviderMeta, SiteConfig
+from generator.index.days import DayMemo
+from generator.index.site_index import DescribedMemo, apply_metadata, build_index
+from generator.pages.plan import plan_site
+from generator.pages.plan_memo import PlanMemo, Same
 
 CONFIG = SiteConfig(page_size=3)
 

@@ -2,7 +2,7 @@ from datetime import timezone
 
 import pytest
 
-from generator.read import parse_article, read_article, resolve_slug_collisions
+from generator.content.read import parse_article, read_article, resolve_slug_collisions
 from helpers import article_fields, write_article
 
 UTC = timezone.utc

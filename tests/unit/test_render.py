@@ -3,8 +3,8 @@ from urllib.parse import urlsplit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.render import hue, og_locale, without_empty
-from generator.urls import absolute_url, absolute_writer
+from generator.core.urls import absolute_url, absolute_writer
+from generator.render.environment import hue, og_locale, without_empty
 
 
 def test_og_locale_has_a_territory():
@@ -42,8 +42,8 @@ def test_monogram_hue_is_stable_and_spread():
 
 
 def _environment(tmp_path, templates: dict[str, str], zone=None):
-    from generator.models import SiteConfig
-    from generator.render import make_environment
+    from generator.core.models import SiteConfig
+    from generator.render.environment import make_environment
 
     for name, text in templates.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -89,7 +89,7 @@ def test_moments_format_by_instant_and_iso_keeps_each_offset(tmp_path):
 def test_json_is_the_standard_librarys_compact_json_and_takes_what_orjson_refuses():
     import json
 
-    from generator.render import json_bytes
+    from generator.render.environment import json_bytes
 
     value = {"b": [1, 2.5, None, True], "a": "caf\u00e9 \u2028 \x1f </script> \U0001f600", "n": 1e16, 3: "int key"}
     standard = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

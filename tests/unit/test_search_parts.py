@@ -6,8 +6,8 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from generator.models import OutputPage, SiteIndex
-from generator.search import plan_parts
+from generator.core.models import OutputPage, SiteIndex
+from generator.search.pagefind import plan_parts
 
 
 def site(days: list[date]) -> tuple[list[OutputPage], SiteIndex]:
@@ -58,7 +58,7 @@ def test_scratch_folders_of_killed_builds_are_removed_and_those_of_running_ones_
     import subprocess
     import sys
 
-    from generator.search import scratch, scratch_folder
+    from generator.search.pagefind import scratch, scratch_folder
 
     parent = scratch_folder() or Path(tempfile.gettempdir())
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.models import Article, Provider, RelatedStory
-from generator.stories import group_stories
-from generator.story_text import terms
+from generator.core.models import Article, Provider, RelatedStory
+from generator.core.words import terms
+from generator.stories.grouping import group_stories
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -131,7 +131,7 @@ def test_deterministic_whatever_the_order():
 
 
 def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
-    from generator.stories import StoryGrouper
+    from generator.stories.grouping import StoryGrouper
 
     def names(n):  # each story's own made-up names, as real stories have ("Carmera", "Woven Planet")
         return f"Velor{n}x", f"Mintaq{n}y"
@@ -167,7 +167,7 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
 
 
 def test_a_change_regroups_whole_stories_that_reach_into_its_window():
-    from generator.stories import StoryGrouper
+    from generator.stories.grouping import StoryGrouper
 
     early = article("long-1", "Velorix Mintaq merger cleared by regulators", "Velorix and Mintaq may now merge.", hours=0)
     late = article("long-2", "Regulators clear Velorix Mintaq merger", "The Velorix Mintaq merger was cleared.",
@@ -184,8 +184,8 @@ def test_words_made_while_reading_group_as_words_made_while_grouping(tmp_path):
     """Reading with story_words (the build's reading workers) gives grouping the words it would make itself."""
     from dataclasses import replace
 
-    from generator.read import ReadLimits, parse_article
-    from generator.story_text import words_of
+    from generator.content.read import ReadLimits, parse_article
+    from generator.core.words import words_of
     from helpers import article_fields, write_article
 
     text = write_article(tmp_path, "a.md", article_fields(1, title="Self-driving car maker NTSB National Safety Board")).read_text()
@@ -204,13 +204,13 @@ def test_words_made_while_reading_group_as_words_made_while_grouping(tmp_path):
 def test_compound_words_are_found_as_the_plain_pattern_finds_them(text):
     import re
 
-    from generator.story_text import _COMPOUND
+    from generator.core.words import _COMPOUND
 
     assert _COMPOUND.findall(text) == re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)+", text)
 
 
 def test_articles_added_or_moved_in_time_regroup_as_grouping_everything():
-    from generator.stories import StoryGrouper
+    from generator.stories.grouping import StoryGrouper
 
     articles = background() + [article(f"m{n}", f"Quorvane{n} opens Taldrix{n} plant", f"Quorvane{n} and Taldrix{n} open it.",
                                        hours=n * 30, outlet="o1") for n in range(6)]

@@ -1,0 +1,450 @@
+"""The build: the one place where the order of the pipeline lives.
+
+    read changed files -> resolve slugs -> index -> plan pages
+    -> render the pages whose inputs changed (staged beside the output)
+    -> commit to the output in link-safe order.
+
+Nothing in the output changes until every page has rendered. A
+:class:`Builder` keeps what it read and rendered, so that ``serve`` can
+rebuild after a change by re-reading only the changed files and re-rendering
+only the pages that show them. A one-off build is a Builder used once.
+"""
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from generator.build.cache import Manifest, Saving, StateCache, published_stats
+from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan, shown_inputs
+from generator.build.state import BuildState
+from generator.build.steps import run_steps
+from generator.content.files import ContentFiles, file_stat
+from generator.content.inputs import input_stats
+from generator.content.local_files import missing_problems
+from generator.content.metadata import load_metadata
+from generator.content.read import ReadLimits, ReadResult, read_article
+from generator.content.sources import scan_layered
+from generator.core import urls
+from generator.core.config import load_config
+from generator.core.interrupts import Interrupted, held_while_publishing
+from generator.core.memo import ArticleMemo
+from generator.core.models import Article, OutputPage, Problem
+from generator.core.options import BuildOptions, BuildResult, Changes, OutputStep, StepInput, WriteReport
+from generator.core.parallel import map_chunks, worker_count
+from generator.core.progress import Progress
+from generator.images import mirror
+from generator.pages.kinds import Site
+from generator.pages.plan import page_context
+from generator.publish.output import MARK, OutputLock, check_output, place_of
+from generator.publish.static_files import copy_files
+from generator.publish.write import Publisher, remove_leftovers
+from generator.render.assets import fingerprinted_names
+from generator.render.environment import BUILTIN_TEMPLATES, make_environment, preload_templates, render_page, theme_folder
+from generator.search.pagefind import search_index
+
+__all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
+
+BUILTIN_STATIC = theme_folder("static")
+
+
+class _StrictStepFailure(Exception):
+    """A build step failed under --strict: nothing is published."""
+
+
+def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]:
+    """What publishing did around files that are not the build's: moved aside, or a mark's entry refused."""
+    moved = [Problem(str(output_dir / path), 0, f"not made by this build and in the way of a page; moved to {aside}",
+                     "warning", in_content=False) for path, aside in publisher.moved_aside]
+    return moved + [Problem(str(output_dir / MARK), 0, f"ignored the entry {entry!r}: it names no file inside the output",
+                            "warning", in_content=False) for entry in publisher.refused_entries]
+
+
+def build(options: BuildOptions) -> BuildResult:
+    return Builder(options).build()
+
+
+class Builder:
+    def __init__(self, options: BuildOptions, preview: bool = False, steps: Sequence[OutputStep] = ()) -> None:
+        self.options = options
+        # Run after rendering, in order; their files are published with the pages. The search index is one
+        # (not in the preview, where serve indexes in the background: Pagefind would delay each reload).
+        self.steps = tuple(steps) if preview else (*steps, search_index)
+        # In serve (a long-running preview), a file that breaks keeps its last good
+        # version on the site, and replaced output trees are deleted in the background.
+        self.preview = preview
+        self.state = BuildState(ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
+                                             jobs=options.jobs), regroup_nearby=preview)
+        self._lock: OutputLock | None = None
+        self._env: Any = None
+        self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
+        self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
+        self._mirror: mirror.ImageMirror | None = None
+        self._pictures: dict[str, mirror.Mirrored] = {}  # remote URL -> its mirrored copies: what templates show
+        # A one-off build starts from the last one's state; serve keeps its state in memory instead.
+        # The steps are part of what a build makes: a build with other steps is not the cached one.
+        step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
+        self._cache = None if preview else StateCache(
+            options.output_dir, options.cache_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
+            options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()),
+            step_names)
+        self._started = time.perf_counter()
+        self._published = False  # this build's commit is done (an interrupt after it says so)
+
+    # --- the steps, in order ----------------------------------------------------------
+
+    def build(self, changes: Changes | None = None) -> BuildResult:
+        """Build once; a one-off builder holds the output's lock only while it builds."""
+        self.claim_output()
+        collecting = gc.isenabled()
+        # A build makes hundreds of thousands of objects in bulk, nearly all of them kept (a one-off build's
+        # until it ends): the cyclic collector's passes over the heap cost seconds and find nothing. So none
+        # run during a build, and what it keeps is frozen out of later passes (what a later build replaces is
+        # freed by reference counting; serve collects cycles in its idle time). Forked workers collect their own.
+        gc.disable()
+        self._published = False
+        try:
+            inputs = self._inputs()
+            if changes is None and inputs is not None:
+                unchanged = self._unchanged_result(inputs)
+                if unchanged is not None:
+                    return unchanged
+            notes = self._load_cache()
+            result = self._build(changes, inputs)
+            result.problems[:0] = notes
+            return result
+        except Interrupted as interrupt:  # said as it stands: before the commit, or after it, the cache unsaved
+            raise Interrupted(interrupt.signum, published=interrupt.published or self._published) from None
+        finally:
+            gc.freeze()
+            if not self.preview:
+                self.close()
+            if collecting:
+                gc.enable()
+
+    def _inputs(self) -> object | None:
+        """A one-off build: every input file's stat, as the build begins (see inputs.py)."""
+        if self._cache is None:
+            return None
+        site = self.options.site_dir
+        return input_stats(self.options.content_dir, (self.options.output_dir,),
+                           (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static"), self.options.config_path)
+
+    def _unchanged_result(self, inputs: object) -> BuildResult | None:
+        """Nothing changed since the last build began (inputs, day, output): its result, without loading its state."""
+        if self._cache is None or not self.options.cache or self.state.index is not None or self.options.strict:
+            return None
+        started = time.perf_counter()
+        result = self._cache.unchanged_result(inputs, self.options.now or datetime.now(timezone.utc))
+        if not isinstance(result, BuildResult):
+            return None
+        return replace(result, problems=list(result.problems), seconds=time.perf_counter() - started)
+
+    def _load_cache(self) -> list[Problem]:
+        """Start from the cached state of the last build into this output (once, with the output locked)."""
+        if self._cache is None or not self.options.cache or self.state.index is not None:
+            return []
+        parts, note = self._cache.load()
+        if parts is not None:
+            state = BuildState.from_cache(*parts)
+            state.content.jobs = self.options.jobs
+            self.state = state
+        return [Problem("cache", 0, note, "note", in_content=False)] if note else []
+
+    def plan_only(self) -> None:
+        """Read, index and plan without touching any output (``newsdigest digest`` renders from the plan)."""
+        self._load_config()
+        self.state.content.rescan(self._read, self._progress)
+        self.state.metadata = load_metadata(self.options.content_dir)
+        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"])
+        self._rebuild_index_and_plan(frozenset(static) | frozenset(self.state.content.assets))
+
+    def render(self, page: OutputPage) -> bytes:
+        """One planned page's bytes."""
+        return render_page(self._environment(), page, self._context(page))
+
+    def close(self) -> None:
+        """Let other builds use the output (the preview holds it from its first build on)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def claim_output(self) -> None:
+        """Refuse an output that could destroy the user's files, then take its lock."""
+        if self._lock is not None:
+            return
+        options = self.options
+        check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force,
+                     preview=self.preview)
+        lock = OutputLock(place_of(options.output_dir, options.cache_dir))
+        lock.acquire()
+        self._lock = lock
+        if not self.preview:
+            remove_leftovers(lock.place)  # an interrupted build's staging folder, whatever this build turns out to do
+
+    def _site_files(self) -> list[Path]:
+        site = self.options.site_dir
+        files = [site / "templates", site / "static", Path(__file__).resolve().parents[1]]  # the generator's code
+        return files + ([self.options.config_path] if self.options.config_path else [])
+
+    def _build(self, changes: Changes | None, inputs: object | None = None) -> BuildResult:
+        started = self._started = time.perf_counter()
+        result = BuildResult()
+        if changes is None or changes.config or self.state.config is None:
+            self._load_config()
+        if changes is None or changes.templates:
+            self._check_templates()
+        static_problems: list[Problem] = []
+        static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"], static_problems)  # once per build
+        if self.options.fingerprint_assets and (changes is None or changes.static):
+            self._fingerprint_assets(static)
+
+        if changes is None or self.state.index is None:
+            changed, metadata_changed = self.state.content.rescan(self._read, self._progress), True
+        else:
+            changed, metadata_changed = self.state.content.update(changes.content, self._read, self._progress)
+        if metadata_changed:
+            metadata = load_metadata(self.options.content_dir)
+            if metadata != self.state.metadata:
+                self.state.metadata = metadata
+                self.state.stale = True
+                self.state.rendered.clear()  # names and logos may change on any page
+        available = frozenset(static) | frozenset(self.state.content.assets)  # what site-relative images may name
+        if available != self.state.available:
+            self.state.stale = True  # a referenced image may have appeared or vanished
+        assert self.state.config is not None and self.state.metadata is not None
+
+        result.problems = self.state.content.problems() + list(self.state.metadata.problems) + static_problems
+        result.skipped = self.state.content.skipped()
+        if self.options.strict and result.errors:
+            result.failed = f"{len(result.errors)} content errors with --strict"
+            result.seconds = time.perf_counter() - started
+            return result
+
+        if self.state.index is not None and self.state.index.today != self._today():
+            self.state.stale = True  # a new day: "Today" on the home page moves (serve overnight, a cached state)
+        if self.state.stale or not patch_index(self.state, changed, self._included):
+            to_render = self._rebuild_index_and_plan(available)
+        elif not self.state.rendered:  # templates changed: same plan, every page re-rendered
+            to_render = {p.path: p for p in self.state.pages}
+        else:
+            to_render = {p.path: p for s in changed for p in self.state.pages_showing(s)}
+        to_render = self._mirror_pictures(to_render, result)
+        searched = (self.options.content_dir, self.options.site_dir / "static")
+        result.problems += self.state.slug_problems + missing_problems(self.state.missing, searched)
+        result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
+
+        assert self._lock is not None and self.state.index is not None
+        publisher = Publisher(self._lock.place, self.state.owned, preview=self.preview)
+        if not self.state.index.articles and publisher.owned and not self.options.allow_empty:
+            result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
+                             "(--allow-empty publishes an empty site)")
+            result.seconds = time.perf_counter() - started
+            return result
+        restatted, self.state.content.restatted = self.state.content.restatted, False  # before the state is saved
+        # The cache's first part is written while the workers render (this process would only wait for them);
+        # a build that fails or changes nothing leaves no cache being written.
+        with Saving(self._cache, self.state.settled_before_render) as saving:
+            try:
+                publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
+                pages = self._in_render_order(to_render.values())
+                publisher.prepare()  # one staging folder, made before any worker forks
+                preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
+                with self._progress.counting(len(pages), "Rendering") as done:
+                    chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True,
+                                        meanwhile=saving.begin)
+                for results in chunks:
+                    publisher.absorb(results)
+                if self._mirror is not None:
+                    mirror.publish(publisher, self._mirror, set(self._pictures.values()))
+                # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
+                fingerprints = {page.path: fingerprint(page) for page in pages}
+                copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
+                copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
+                                                   frozenset(self.state.content.assets))
+                result.problems += copy_problems
+                step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
+                                       publisher.read_published)
+                problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
+                result.problems += problems
+                if result.failed:  # --strict and a step could not run: publish nothing
+                    raise _StrictStepFailure
+            except _StrictStepFailure:
+                publisher.abort()
+                publisher.finish()
+                self.state.stale = True
+                result.seconds = time.perf_counter() - started
+                return result
+            except Interrupted:  # end now: the next build of any kind removes the staging folder
+                self.state.stale = True
+                raise
+            except BaseException:
+                publisher.abort()
+                publisher.finish()
+                self.state.stale = True  # what is planned was not published: start over next time
+                self.state.owned = None  # a half-done commit leaves the mark as the truth
+                raise
+            same_state = (not changed and not restatted and not fingerprints and copied == self.state.copied
+                          and not publisher.pending())
+            if self._cache is not None and not same_state:
+                self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
+            try:
+                with held_while_publishing():  # an interrupt now ends the build once the new site is complete
+                    result.report = publisher.commit()
+                    self._published = True
+                result.problems += publishing_problems(publisher, self.options.output_dir)
+                self.state.owned = publisher.owned
+                # A page that left the plan must not count as rendered if it ever comes back.
+                self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
+                                       if path in self.state.owned}
+                self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
+                self.state.copied = copied
+                result.articles = len(self.state.index.articles)
+                result.pages = len(self.state.pages)
+                result.rendered = len(fingerprints)
+                if self._cache is not None and not same_state:  # while a child deletes the replaced tree
+                    self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
+                                                           self.state.published)
+                    saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
+            except Interrupted:
+                publisher.let_go()  # the replaced tree's deletion goes on without us; nothing is waited for
+                raise
+            finally:
+                publisher.finish()
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _mirror_pictures(self, to_render: dict[str, OutputPage], result: BuildResult) -> dict[str, OutputPage]:
+        """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
+        pages to render: all of them when a known picture's outcome changed."""
+        assert self.state.config is not None and self.state.index is not None and self.state.shown_metadata is not None
+        pictures = mirror.mirror_round(self.state.config, self.options.cache_dir / "images",
+                                       self.state.index.articles.values(), self.state.shown_metadata, self.state.mirrored)
+        self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
+        result.problems += pictures.problems
+        self._pictures.clear()
+        self._pictures.update({url: copies for url, copies in pictures.outcomes.items() if copies is not None})
+        return {p.path: p for p in self.state.pages} if pictures.changed else to_render
+
+    def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
+        """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
+        assert self.state.config is not None and self.state.owned is not None
+        unchanged = replace(result, rendered=0, report=WriteReport(unchanged=len(self.state.owned)), seconds=0.0)
+        return Manifest(inputs, self._today(), self.state.config.timezone, self.state.published, unchanged)
+
+    def _in_render_order(self, pages: Iterable[OutputPage]) -> list[OutputPage]:
+        """Pages by the time of the first article each shows, newest first (pages showing none last).
+
+        Each worker renders a run of consecutive pages (parallel.py), so an article's page, its day's
+        and its topics' and outlet's list pages mostly fall to one worker, which makes its card and
+        "More on" entry once: in any order, each worker made most of every article's fragments again.
+        """
+        assert self.state.index is not None
+        pages = list(pages)
+        if worker_count(len(pages), self._worker_jobs) == 1:
+            return pages  # rendered in this process: any order makes each fragment once
+        when = {a.source: a.published.timestamp() for a in self.state.index.articles.values()}
+        return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
+
+    @property
+    def _worker_jobs(self) -> int | None:
+        """Worker processes a step may fork: none in the preview, whose server threads make forking unsafe."""
+        return 1 if self.preview else self.options.jobs
+
+    def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
+        """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
+        env = self._environment()
+        staging = publisher.share()
+        for page in pages:
+            staging.put(page.path, render_page(env, page, self._context(page)))
+        return staging.results()
+
+    def page_of(self, source: str) -> str | None:
+        """The output path of a content file's article page, if the last build made one."""
+        slug = self.state.slugs.get(source)
+        if slug is None or self.state.index is None or slug not in self.state.index.articles:
+            return None
+        return urls.output_file(urls.article_path(slug))
+
+    def _load_config(self) -> None:
+        config = load_config(self.options.config_path)
+        if self.options.base_url:
+            config = replace(config, base_url=self.options.base_url)
+        if config != self.state.config:
+            self.state.config = config
+            self._forget_rendering()
+            self.state.stale = True
+
+    def _check_templates(self) -> None:
+        """Start rendering afresh if any template file was added, removed or changed."""
+        files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
+        stats = {path: (source, file_stat(source)) for path, source in files.items()}
+        if stats != self.state.template_stats:
+            self.state.template_stats = stats
+            self._forget_rendering()
+
+    def _fingerprint_assets(self, static: dict[str, Path]) -> None:
+        """Published pages link stylesheets by content hash; the preview (never cached) does not."""
+        names = fingerprinted_names(static)
+        if names != self.state.asset_names:
+            self.state.asset_names = names
+            self._forget_rendering()
+
+    def _forget_rendering(self) -> None:
+        self._env = None
+        self._items = ArticleMemo()
+        self._fragments = ArticleMemo()
+        self.state.rendered.clear()
+
+    def _read(self, path: Path, source: str) -> ReadResult:
+        config = self.state.config
+        assert config is not None
+        limits = ReadLimits(max_topics=config.max_topics_per_article, max_bytes=config.max_article_bytes,
+                            story_words=config.stories)
+        return read_article(path, source, config.timezone or timezone.utc,
+                            self.options.now or datetime.now(timezone.utc), limits)
+
+    def _included(self, article: Article) -> bool:
+        return article.is_published or self.options.include_unpublished
+
+    # --- index and plan --------------------------------------------------------------
+
+    def _rebuild_index_and_plan(self, available: frozenset[str]) -> dict[str, OutputPage]:
+        to_render = rebuild_index_and_plan(self.state, available, self._included, self._today(), self._worker_jobs)
+        assert self.state.index is not None
+        for memo in (self._items, self._fragments):  # the preview must not keep deleted articles for ever
+            memo.retain(self.state.index.articles)
+        return to_render
+
+    def _today(self) -> date:
+        assert self.state.config is not None
+        return (self.options.now or datetime.now(timezone.utc)).astimezone(self.state.config.timezone or timezone.utc).date()
+
+    def _context(self, page: OutputPage) -> dict[str, Any]:
+        assert self.state.index is not None and self.state.config is not None
+        return page_context(Site(self.state.index, self.state.config, self._items), page)
+
+    # --- rendering and copying ------------------------------------------------------
+
+    def _environment(self) -> Any:
+        if self._env is None:
+            assert self.state.config is not None
+            self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
+                                         preview=self.options.include_unpublished, asset_names=self.state.asset_names,
+                                         fragments=self._fragments, pictures=self._pictures, compiled=self._compiled())
+        return self._env
+
+    def _compiled(self) -> Any:
+        """Where compiled templates are kept between processes (never with --no-cache, which ignores every cache)."""
+        return self._cache.compiled_templates() if self._cache is not None and self.options.cache else None
+
+    @property
+    def _progress(self) -> Progress:
+        return Progress(self.options.quiet, self._started)

@@ -1,0 +1,487 @@
+"""The persistent build cache: what one build leaves for the next process, in ``.cache/`` beside the output.
+
+A one-off build normally starts from nothing: it reads, indexes, plans and
+renders everything and lets the publisher find that most files are unchanged.
+With the cache, a new process starts from the last build's :class:`BuildState`
+(articles as read with their stats and digests, the index, the plan, every
+page's fingerprint, what the output holds) and does what ``serve`` does after
+an edit: re-read the files whose (mtime, size) moved, re-render the pages
+whose fingerprint changed.
+
+The file's small last part, the :class:`Manifest`, lists every input file's stat as the last build
+began (inputs.py), its day and its result: a build that finds the same files, day and output reports
+that result without loading the state (hundreds of MB at 100,000 articles) at all. The state before
+it is one pickle stream in parts (:class:`Saving`): what is settled before pages render is written
+while the workers render (the build's own process has nothing else to do then: at 100,000 articles
+the state takes 4.7 s to write), the rest once the output is published, sharing the first part's
+objects.
+
+It must never make a build wrong, so anything doubtful means "no cache":
+
+- the file starts with a format line and a key made of the generator's own
+  source code, the Python version and the options that shape the state; a
+  cache from another version or another content folder is ignored;
+- the manifest and the payload carry their digests, so a truncated or corrupt file is ignored; the
+  state is pickled straight to the file and its digest checked in pieces, never held in memory whole;
+- the digests are keyed (BLAKE2 as a MAC) with a secret kept outside the cache folder
+  (:func:`secret_key`), and nothing is unpickled before its digest is checked: a pickle runs code
+  when loaded, so whoever can write the cache but not that key (a shared or restored ``.cache/``)
+  cannot make a build run theirs, only make it start afresh; the compiled templates are kept the
+  same way (:class:`KeyedBytecodeCache`);
+- any damage at all (a header whose sizes do not match the file, a FIFO in its place, a file that
+  cannot be decoded) is a note and a clean build, never an error;
+- it is written to a temporary file and renamed into place (atomic), under the
+  output's lock (two builds cannot interleave), and removed *before* the
+  output is changed, so a build killed while publishing leaves no cache that
+  would describe an output that is no longer there; a temporary file a killed
+  build left is removed by the next build that writes one;
+- it records the output's mark; if the output was changed by anything else
+  (the mark differs, or a file it lists is gone) the cache is ignored.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.publish.output import MARK, output_id
+from generator.render import fast_jinja
+
+FORMAT = b"newsdigest-cache/4"
+STATE_PARTS = 2  # the state as settled before pages render, then what publishing settles (state.py)
+
+
+class CacheIgnored(Exception):
+    """The cache cannot be used; the message says why, in a few words."""
+
+
+def cache_file(output_dir: Path, cache_dir: Path) -> Path:
+    """``<cache folder>/<output id>.state``: in the project, ``.cache/newsdigest/public-3f2a9c0d1e.state``."""
+    return cache_dir / f"{output_id(output_dir)}.state"
+
+
+KEY_FILE_NAME = "cache.key"
+
+
+def key_file() -> Path:
+    """Where the caches' secret lives: ``$XDG_CONFIG_HOME/newsdigest/cache.key`` (``~/.config/...``), outside
+    every project's cache folder; ``NEWSDIGEST_CACHE_KEY`` names another file."""
+    named = os.environ.get("NEWSDIGEST_CACHE_KEY")
+    if named:
+        return Path(named)
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(config) / "newsdigest" / KEY_FILE_NAME
+
+
+@cache
+def secret_key() -> bytes | None:
+    """This user's secret for the caches' digests, made (mode 0600) on first use; None if it cannot be had
+    (then nothing is cached)."""
+    path = key_file()
+    try:
+        data = _read_regular(path, 64)
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, temporary = tempfile.mkstemp(prefix=".cache.key.", dir=path.parent)  # mode 0600
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(32))
+        os.link(temporary, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    finally:
+        if "temporary" in locals():
+            Path(temporary).unlink(missing_ok=True)
+    try:
+        data = _read_regular(path, 64)
+    except OSError:
+        return None
+    return data if len(data) == 32 else None
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file (a FIFO or device in its place is an error, never a wait)."""
+    with open_regular(path) as file:
+        data: bytes = file.read(limit)
+    return data
+
+
+def open_regular(path: Path) -> Any:
+    """``path`` opened for reading if it is a regular file (OSError otherwise, at once: O_NONBLOCK)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(0, "not a regular file", str(path))
+    return os.fdopen(descriptor, "rb")
+
+
+def _keyed() -> Any:
+    """A new keyed digest (CacheIgnored when there is no key: then nothing is read or written)."""
+    key = secret_key()
+    if key is None:
+        raise CacheIgnored(f"no key for it ({key_file()} cannot be made)")
+    return hashlib.blake2b(digest_size=16, key=key)
+
+
+class KeyedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates (marshalled code: loading one runs it) with a keyed digest in front of each,
+    one file per template in ``folder``; one that is damaged, foreign or unreadable is compiled again, never
+    an error."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.cache"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            with open_regular(self._file(bucket)) as file:
+                data = file.read()
+            mac, payload = data[:32], data[32:]
+            digest = _keyed()
+            digest.update(payload)
+            if not secrets.compare_digest(digest.hexdigest().encode(), mac):
+                return
+            bucket.bytecode_from_string(payload)
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the template is compiled again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            payload = bucket.bytecode_to_string()
+            digest = _keyed()
+            digest.update(payload)
+            name = self._file(bucket)
+            descriptor, temporary = tempfile.mkstemp(prefix=".tmp.", dir=self.folder)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(digest.hexdigest().encode() + payload)
+            os.replace(temporary, name)
+        except (OSError, CacheIgnored):
+            pass
+
+
+@cache
+def _code_digest() -> bytes:
+    """The generator's own source: any change to the code makes earlier caches foreign."""
+    digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
+    package = Path(__file__).resolve().parents[1]  # generator/, every stage
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def _templates_key() -> str:
+    """What compiled templates depend on besides their sources: this code, Jinja's and MarkupSafe's versions,
+    and whether the fast path compiles them (fast_jinja.py)."""
+    versions = "/".join(metadata.version(name) for name in ("jinja2", "markupsafe"))
+    return hashlib.blake2b(_code_digest() + versions.encode() + fast_jinja.mode().encode(), digest_size=8).hexdigest()
+
+
+def cache_key(*parts: object) -> bytes:
+    """The code's digest and ``parts`` (options that shape the state), as one hex line."""
+    digest = hashlib.blake2b(_code_digest(), digest_size=16)
+    for part in parts:
+        digest.update(repr(part).encode() + b"\0")
+    return digest.hexdigest().encode()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The small first part of the cache: enough to tell, without loading the state, that nothing changed."""
+
+    inputs: object  # inputs.input_stats() as the build began
+    today: date | None  # the build's day in the site's time zone ("Today" on the home page)
+    zone: tzinfo | None  # that time zone
+    published: dict[str, int]  # every file the output's mark lists -> published_stat() as last published
+    result: Any  # the BuildResult a build with nothing changed reports (problems, counts)
+
+
+@dataclass(frozen=True)
+class _Header:
+    key: bytes
+    payload: bytes  # digest
+    mark: bytes  # digest of the output's mark
+    manifest: bytes  # digest
+    payload_size: int  # the payload (the state's parts) follows the header, the manifest follows the payload
+    manifest_size: int
+
+    def encode(self) -> bytes:
+        lines = [FORMAT, self.key, self.payload, self.mark, self.manifest, b"%016d" % self.payload_size,
+                 b"%016d" % self.manifest_size]
+        return b"\n".join(lines) + b"\n\n"
+
+
+HEADER_SIZE = len(_Header(b"0" * 32, b"0" * 32, b"0" * 32, b"0" * 32, 0, 0).encode())  # every field has a fixed width
+
+
+def published_stat(path: str) -> int:
+    """What says a published file is as it was published: its (mtime, size, inode). A build renames files into
+    place and hard-links unchanged ones into a new tree, which keeps all three; truncating, appending or
+    overwriting a page changes them, and then the cache is not used: the build compares every page with
+    what it would publish and rewrites what differs. -1 for a file that is not there."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return -1
+    return hash((status.st_mtime_ns, status.st_size, status.st_ino))  # ints and tuples of ints hash alike in every process
+
+
+def published_stats(folder: Path, owned: frozenset[str], written: list[str], before: dict[str, int]) -> dict[str, int]:
+    """Each published file's :func:`published_stat`: those written now stat'ed again, the others as they were."""
+    base, join = str(folder), os.path.join
+    fresh = set(written)
+    return {name: known if (known := before.get(name)) is not None and name not in fresh else published_stat(join(base, name))
+            for name in owned}
+
+
+def _output_present(manifest: Manifest, output_dir: Path) -> bool:
+    """Every file the last build published is still there as it was published (a stat each: once per build)."""
+    folder = str(output_dir)
+    join = os.path.join
+    return all(published_stat(join(folder, name)) == known for name, known in manifest.published.items())
+
+
+def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool = True) -> tuple[Any, _Header, Manifest]:
+    """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted
+    (``check_output=False``: except that the output still holds its files, which the caller checks if it needs to)."""
+    try:
+        file = open_regular(path)
+    except FileNotFoundError:
+        raise CacheIgnored("no cache yet") from None
+    except OSError as exc:
+        raise CacheIgnored(f"cannot read it ({exc.strerror})") from None
+    try:
+        lines = file.read(HEADER_SIZE).split(b"\n")
+        if (len(lines) != 9 or lines[0] != FORMAT or lines[-2:] != [b"", b""] or not lines[5].isdigit()
+                or not lines[6].isdigit()):
+            raise CacheIgnored("not a cache of this format")
+        header = _Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]), int(lines[6]))
+        if HEADER_SIZE + header.payload_size + header.manifest_size != os.fstat(file.fileno()).st_size:
+            raise CacheIgnored("truncated or corrupt")
+        if header.key != key:
+            raise CacheIgnored("made by another version of the generator or other settings")
+        try:
+            mark = (output_dir / MARK).read_bytes()
+        except OSError:
+            mark = b""
+        if _digest(mark) != header.mark:  # checked first: a clean build into an empty folder pays nothing
+            raise CacheIgnored("the output was changed by something else")
+        file.seek(HEADER_SIZE + header.payload_size)
+        data = file.read(header.manifest_size)
+        if _digest(data) != header.manifest:
+            raise CacheIgnored("truncated or corrupt")
+        try:
+            manifest = pickle.loads(data)  # noqa: S301 - our own file, checked against its digest above
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
+            raise CacheIgnored("unreadable") from None
+        if not isinstance(manifest, Manifest):
+            raise CacheIgnored("unreadable")
+        if check_output and not _output_present(manifest, output_dir):
+            raise CacheIgnored("files of the output were changed or removed")
+        return file, header, manifest
+    except BaseException:
+        file.close()
+        raise
+
+
+def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
+    """The cached state's parts for this key and output, or CacheIgnored (why) when there is none that can be trusted."""
+    file, header, _manifest = _open_checked(path, key, output_dir)
+    with file:
+        file.seek(HEADER_SIZE)
+        digest = _keyed()
+        left = header.payload_size
+        while left and (chunk := file.read(min(left, 1 << 20))):  # in pieces: at 100,000 articles, hundreds of MB
+            digest.update(chunk)
+            left -= len(chunk)
+        if left or digest.hexdigest().encode() != header.payload:
+            raise CacheIgnored("truncated or corrupt")
+        file.seek(HEADER_SIZE)
+        try:
+            unpickler = pickle.Unpickler(file)  # one for all parts: later parts refer to earlier parts' objects
+            parts = tuple(unpickler.load() for _ in range(STATE_PARTS))  # noqa: S301 - our own file, digest checked
+        except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
+            raise CacheIgnored("unreadable") from None
+        if file.tell() != HEADER_SIZE + header.payload_size:
+            raise CacheIgnored("unreadable")
+        return parts
+
+
+def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, now: datetime) -> Any:
+    """The last build's result when no input, day or output has changed since it began, else None."""
+    try:
+        file, _header, manifest = _open_checked(path, key, output_dir, check_output=False)
+    except Exception:  # noqa: BLE001 - CacheIgnored, or damage it did not foresee: the state is loaded next
+        return None
+    file.close()
+    if manifest.inputs != inputs or manifest.today != now.astimezone(manifest.zone or timezone.utc).date():
+        return None  # the state is loaded next, and the output checked then
+    return manifest.result if _output_present(manifest, output_dir) else None
+
+
+def _digest(data: bytes) -> bytes:
+    digest = _keyed()
+    digest.update(data)
+    hexdigest: str = digest.hexdigest()
+    return hexdigest.encode()
+
+
+class _Hashing:
+    """A file that also digests what is written to it (the state is pickled straight to disk, never held whole)."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.digest = _keyed()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        written: int = self.file.write(data)
+        return written
+
+
+class Saving:
+    """The cache this build writes, as a context manager: the state's first part from ``begin()`` on (called
+    while the workers render), the last part and the manifest at ``finish()``, once the output is published.
+    Written to a temporary file renamed into place when finished; a build that leaves the block without
+    finishing (it failed, or changed nothing) leaves no file. A cache that cannot be written is no error:
+    the next build starts afresh. With no cache (the preview), nothing is written."""
+
+    def __init__(self, cache: StateCache | None, first_part: Callable[[], Any]) -> None:
+        self._cache, self._first_part = cache, first_part
+        self._begun = False
+        self._file: Any = None
+        self._temporary: str | None = None
+
+    def __enter__(self) -> Saving:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._abandon()
+
+    def begin(self) -> None:
+        if self._cache is None or self._begun:
+            return
+        self._begun = True
+        folder, name = self._cache.path.parent, self._cache.path.name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for left in folder.glob(f".{name}.*"):  # a killed build's (builds of one output never overlap)
+                left.unlink(missing_ok=True)
+            descriptor, self._temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            self._file = os.fdopen(descriptor, "wb")
+            self._file.write(b"\0" * HEADER_SIZE)
+            self._payload = _Hashing(self._file)
+            # One pickler for every part: later parts refer to the objects of earlier ones.
+            self._pickler = pickle.Pickler(self._payload, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pickler.dump(self._first_part())
+        except (OSError, pickle.PicklingError, CacheIgnored):
+            self._abandon()
+
+    def finish(self, manifest: Manifest, last_part: Any, output_dir: Path) -> None:
+        """Write the last part and the manifest, and put the cache in place."""
+        if self._cache is None:
+            return
+        self.begin()
+        if self._file is None:  # could not be written
+            return
+        try:
+            self._pickler.dump(last_part)
+            payload_size = self._file.tell() - HEADER_SIZE
+            manifest_data = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
+            self._file.write(manifest_data)
+            mark = (output_dir / MARK).read_bytes()
+            self._file.seek(0)
+            self._file.write(_Header(self._cache.key, self._payload.digest.hexdigest().encode(), _digest(mark),
+                                     _digest(manifest_data), payload_size, len(manifest_data)).encode())
+            self._file.close()
+            self._file = None
+            assert self._temporary is not None
+            os.replace(self._temporary, self._cache.path)
+            self._temporary = None
+        except (OSError, pickle.PicklingError, CacheIgnored):
+            self._abandon()
+
+    def _abandon(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._temporary is not None:
+            Path(self._temporary).unlink(missing_ok=True)
+            self._temporary = None
+
+
+def discard(path: Path) -> None:
+    """Remove the cache: the output is about to change."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+class StateCache:
+    """One output's cache file, for a one-off build: load once at the start, discard before publishing, save after."""
+
+    def __init__(self, output_dir: Path, cache_dir: Path, *shaping: object) -> None:
+        self.output_dir = output_dir
+        self.path = cache_file(output_dir, cache_dir)
+        self.key = cache_key(*shaping)
+
+    def compiled_templates(self) -> KeyedBytecodeCache | None:
+        """Jinja's compiled templates, in a folder made when first asked (the output was accepted by then).
+
+        Jinja checks each against its template's source, not against the code that compiled it, and
+        render.py compiles templates its own way: the folder is named by the generator's code, and
+        folders of other versions are removed.
+        """
+        folder = self.path.parent / f"templates-{_templates_key()}"
+        try:
+            for old in self.path.parent.glob("templates*"):
+                if old != folder and old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return KeyedBytecodeCache(folder) if secret_key() is not None else None
+
+    def load(self) -> tuple[tuple[Any, ...] | None, str | None]:
+        """(the cached state's parts or None, a note saying why they were not used, or None when there simply was none)."""
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # unpickling allocates millions of objects: no use scanning them as they arrive
+        try:
+            return load(self.path, self.key, self.output_dir), None
+        except CacheIgnored as exc:
+            reason = str(exc)
+        except Exception:  # noqa: BLE001 - a damaged cache of any kind means a clean build, never an error
+            reason = "unreadable"
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return None, None if reason == "no cache yet" else f"build cache ignored ({reason}); building from scratch"
+
+    def unchanged_result(self, inputs: object, now: datetime) -> Any:
+        """The last build's result if nothing has changed since it began (see :class:`Manifest`), else None."""
+        return unchanged_result(self.path, self.key, self.output_dir, inputs, now)
+
+    def discard(self) -> None:
+        discard(self.path)

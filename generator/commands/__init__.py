@@ -1,0 +1,1 @@
+"""The command line: build, serve, digest, fetch and init."""

@@ -1,0 +1,1 @@
+"""Read: content files and metadata become Article objects, with problems at file:line."""

@@ -1,0 +1,1 @@
+"""The image mirror: outlets' pictures fetched once, resized and published from the site."""

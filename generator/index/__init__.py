@@ -1,0 +1,1 @@
+"""Index: articles and stories become the site index (days, topics, outlets, related)."""

@@ -1,0 +1,1 @@
+"""HTTP: one careful GET for fetch and the image mirror."""

@@ -1,0 +1,1 @@
+"""Plan: the page-kind registry turns the index into the list of pages to make."""

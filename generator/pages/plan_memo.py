@@ -1,0 +1,87 @@
+"""What a plan may take from the last one: each unit's pages (an article's page, a day's), kept while what they are made of is equal.
+
+A structural change (a new article, a moved date) re-plans the whole site, and in the preview that is most of
+what a new article costs: 10,000 article pages planned again, nearly all as before. A planner names a unit and
+the values its pages are made of (``inputs``); when the last plan made the unit from equal inputs, its pages are
+taken as they are. Planners look files up by slug, which inputs do not show, so the memo starts empty whenever
+a slug names another file than it did (a collision resolved differently, a rename), or the configuration changed.
+
+The build cache keeps it with the rest of the state, so a build in a new process plans a new article as the
+preview does. The units planned one per article are written as columns: their inputs and pages are objects the
+state holds anyway, and a tuple and a list per article would grow the pickler's table of every object it writes
+past a doubling (230 MB more at 100,000 articles). A plan without a memo plans everything.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from generator.core.models import SiteConfig, SiteIndex
+
+Unit = tuple[str, Hashable]  # (what is planned: a page kind, a part of one; which: a slug, a day)
+T = TypeVar("T")
+PER_ARTICLE = frozenset({"article"})  # kinds planned one unit (of one page) per article: the cache keeps them as columns
+
+
+class Same:
+    """An input equal only to itself: for values whose equality says less than their identity (a Day the index
+    kept because its articles are unchanged, see days.py)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+@dataclass
+class PlanMemo:
+    _last: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+    _next: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+    # The last plan's slug -> source, and its configuration.
+    _made_with: tuple[dict[str, str], SiteConfig | None] = field(default_factory=lambda: ({}, None))
+
+    def begin(self, index: SiteIndex, config: SiteConfig) -> None:
+        """Start a plan: forget everything if a slug moved to another file or the configuration changed."""
+        sources = {slug: article.source for slug, article in index.articles.items()}
+        before, config_before = self._made_with
+        if config != config_before or any(before.get(slug, source) != source for slug, source in sources.items()):
+            self._last = {}
+        self._made_with, self._next = (sources, config), {}
+
+    def take(self, unit: Unit, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """The unit's pages (or a value they are planned from): the last plan's if made from equal inputs, else ``make()``'s."""
+        kept = self._next.get(unit) or self._last.get(unit)  # _next: two kinds may plan from one part
+        planned: T = kept[1] if kept is not None and kept[0] == inputs else make()
+        self._next[unit] = (inputs, planned)
+        return planned
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the build cache: the units planned per article as columns (see above)."""
+        rows: dict[str, list[tuple[Hashable, tuple[Any, ...], Any]]] = {kind: [] for kind in PER_ARTICLE}
+        others = {}
+        for unit, (inputs, planned) in self._last.items():
+            if unit[0] in rows and len(planned) == 1:
+                rows[unit[0]].append((unit[1], inputs, planned))
+            else:
+                others[unit] = (inputs, planned)
+        columns = {kind: (tuple(key for key, _i, _p in found), tuple(zip(*(i for _k, i, _p in found), strict=True)),
+                          tuple(page for _k, _i, planned in found for page in planned))
+                   for kind, found in rows.items()}
+        return {**self.__dict__, "_last": others, "_next": {}, "_columns": columns}
+
+    def __setstate__(self, values: dict[str, Any]) -> None:
+        columns = values.pop("_columns")
+        self.__dict__.update(values)
+        for kind, (keys, inputs, pages) in columns.items():
+            self._last.update(((kind, key), (given, [page])) for key, given, page in zip(keys, zip(*inputs, strict=True), pages, strict=True))
+
+    def end(self) -> None:
+        """The plan is complete: what it made is what the next one may take (units not planned are dropped)."""
+        self._last, self._next = self._next, {}

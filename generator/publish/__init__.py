@@ -1,0 +1,1 @@
+"""Publish: pages and files go into the output folder atomically, deleting only what the build made."""

@@ -1,0 +1,1 @@
+"""Render: Jinja templates turn planned pages into bytes."""

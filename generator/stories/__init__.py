@@ -1,0 +1,1 @@
+"""Group: reports of one event from several outlets become one story."""
