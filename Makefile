@@ -8,7 +8,7 @@ TESTING := $(VENV)/.installed-test
 AXE_VERSION := 4.10.3
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: help build serve test lint bench clean
+.PHONY: help build serve test check lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ serve: $(RUNTIME) ## preview with live reload on http://127.0.0.1:8000/ (builds 
 	$(PY) -m generator serve --unpublished
 
 lint: $(TESTING) ## ruff and mypy
-	$(PY) -m ruff check generator tests
+	$(PY) -m ruff check generator tests bench
 	$(PY) -m mypy
 
 $(AXE):
@@ -48,8 +48,11 @@ $(AXE):
 test: lint $(AXE) ## lint, type checks and the whole test suite
 	$(PY) -m pytest
 
+check: lint ## while working: lint, types, unit and fast site tests (no browser, no slow tests), in about a minute
+	$(PY) -m pytest -q -m "not slow and not browser" -p no:cacheprovider tests/unit tests/site
+
 bench: $(TESTING) ## build-speed benchmark (tmpfs)
-	$(PY) tests/bench.py
+	$(PY) bench/bench.py
 
 clean: ## remove the built site, the preview, caches and build debris
 	rm -rf public .preview .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -113,15 +113,24 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
     )
 
 
+# The settings inside each section of site.yaml (docs/settings.md must name every one: a test checks).
+SECTION_KEYS = {
+    "digest": ("email_stories", "subject", "from", "to", "unsubscribe"),
+    "stories": ("window_hours",),
+    "search": ("split_above",),
+    "images": ("mirror", "max_bytes", "timeout"),
+}
+
+
 def _stories(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
     """``stories: false`` turns grouping off; ``stories: {window_hours: 48}`` sets its window."""
-    return _switch("stories", "window_hours", "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
+    return _switch("stories", SECTION_KEYS["stories"][0], "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
                    SiteConfig().story_window_hours, value, fail)
 
 
 def _search(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
     """``search: false`` turns the index off; ``search: {split_above: N}`` indexes a larger site in parts."""
-    return _switch("search", "split_above", "a positive whole number of pages", range(1, 2**31),
+    return _switch("search", SECTION_KEYS["search"][0], "a positive whole number of pages", range(1, 2**31),
                    SiteConfig().search_split_above, value, fail)
 
 
@@ -140,7 +149,7 @@ def _switch(name: str, setting: str, expected: str, allowed: range, default: int
 
 def _images(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
     """``images: {mirror: true, max_bytes: 15000000, timeout: 20}``: the image mirror (off unless asked)."""
-    if not isinstance(value, dict) or set(map(str, value)) - {"mirror", "max_bytes", "timeout"}:
+    if not isinstance(value, dict) or set(map(str, value)) - set(SECTION_KEYS["images"]):
         raise fail(f"images must be a mapping of mirror (true or false), max_bytes and timeout, got {value!r}")
     settings: dict[str, Any] = {}
     if "mirror" in value:
@@ -203,7 +212,7 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> dict[str, Any]:
         return {"digest": value}
     if not isinstance(value, dict):
         raise fail(f"digest must be true, false or a mapping of e-mail settings, got {value!r}")
-    known = {"email_stories", "subject", "from", "to", "unsubscribe"}
+    known = set(SECTION_KEYS["digest"])
     unknown = sorted(set(map(str, value)) - known)
     if unknown:
         raise fail(f"unknown digest setting {unknown[0]!r} (known: {', '.join(sorted(known))})")

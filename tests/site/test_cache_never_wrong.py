@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_cache import clean_build, make_site
 
 from generator.build import cache as cache_module
 from generator.content import files as content_module
 from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 from make_corpus import write_corpus
+from test_cache import clean_build, make_site
 
 
 def test_new_articles_that_change_a_words_rarity_regroup_what_a_clean_build_regroups(tmp_path):

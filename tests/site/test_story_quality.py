@@ -5,9 +5,9 @@ import itertools
 from datetime import timezone
 
 import pytest
-import story_quality
 import yaml
 
+import story_quality
 from generator.content.read import read_article
 from generator.stories.grouping import group_stories
 

@@ -1,7 +1,7 @@
 """Benchmark: full builds, and the edit -> HTML-on-disk latency of the live preview.
 
     make bench                      # 1,000 and 10,000 articles, 5 edits each; Hugo; stories and search at 10k and 100k
-    python tests/bench.py --sizes 1000 --runs 7
+    python bench/bench.py --sizes 1000 --runs 7
 
 Builds go to a tmpfs folder (/dev/shm) to measure the generator rather than
 this machine's disk; one on-disk full build is reported separately. Figures
@@ -18,17 +18,17 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent / "e2e"))
+sys.path.insert(0, str(Path(__file__).parent))  # the other benchmarks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpus maker
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))  # the serve process driver
 
 import bench_cache  # noqa: E402
 import bench_hugo  # noqa: E402
 import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
-from measure import timed_command  # noqa: E402
-
 from generator.build.builder import Builder, BuildOptions, Changes  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
+from measure import timed_command  # noqa: E402
 from serving import ServeProcess, wait_until  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Story grouping at scale: time and memory for N synthetic articles with planted re-reports.
 
-    python tests/bench_stories.py 10000 100000
+    python bench/bench_stories.py 10000 100000
 
 Articles are made in memory (reading 100,000 files would measure YAML, not
 grouping). About 3% of stories are re-reported by two to four other outlets

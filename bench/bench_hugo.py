@@ -1,6 +1,6 @@
 """Clean builds against Hugo's, through the shared comparison script (../shared/bench/vs-hugo).
 
-    python tests/bench_hugo.py [SIZE:RUNS ...]     (make bench runs 1000:5 10000:3 50000:1)
+    python bench/bench_hugo.py [SIZE:RUNS ...]     (make bench runs 1000:5 10000:3 50000:1)
 
 For each size, three site settings, each built alternately with Hugo so that
 the ratio is measured under one load:

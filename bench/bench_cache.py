@@ -1,6 +1,6 @@
 """Benchmark of builds in new processes with the build cache: nothing changed, one edited headline, one new article.
 
-    python tests/bench_cache.py 10000 [RUNS] [--search]    (make bench runs it at 10,000 without and with search)
+    python bench/bench_cache.py 10000 [RUNS] [--search]    (make bench runs it at 10,000 without and with search)
 
 The corpus is the Hugo comparison's (../shared/bench/gen_corpus.py, seed 1),
 built with --unpublished as ../shared/bench/vs-hugo does, into tmpfs. Each

@@ -1,6 +1,6 @@
 """Benchmark of the search index: Pagefind's time, peak memory and size per site, and what a search downloads.
 
-    python tests/bench_search.py 1000 10000 100000    (make bench runs it)
+    python bench/bench_search.py 1000 10000 100000    (make bench runs it)
 
 For each size: clean CLI builds with and without search (medians, alternating,
 so the ratio is measured under the same load); then each planned part is
@@ -22,14 +22,14 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent / "e2e"))
-
-from measure import timed_command  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))  # the other benchmarks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpus maker
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))  # the serve process driver
 
 from generator.build.builder import Builder, BuildOptions  # noqa: E402
 from generator.search.pagefind import pagefind_binary, scratch_folder, search_parts  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
+from measure import timed_command  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORD = "benchmark"  # a headline word of the synthetic corpus: a search with many results
