@@ -1,10 +1,12 @@
 """Helpers for writing article files in the crawler's format and building sites."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 
@@ -152,3 +154,11 @@ def children_of(pid: int) -> list[int]:
             if int(fields[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+# The crawler's real examples: NEWSDIGEST_FIXTURES, by default the team's shared/fixtures beside the checkout.
+FIXTURES = Path(os.environ.get("NEWSDIGEST_FIXTURES") or Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
+needs_fixtures = pytest.mark.skipif(
+    not (FIXTURES / "real-ai").is_dir(),
+    reason=f"the crawler's real examples are not at {FIXTURES} (set NEWSDIGEST_FIXTURES to their folder); "
+           "they are data from public sources, so they are not copied into this repository")

@@ -11,7 +11,6 @@ only the pages that show them. A one-off build is a Builder used once.
 """
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -103,12 +102,6 @@ class Builder:
     def build(self, changes: Changes | None = None) -> BuildResult:
         """Build once; a one-off builder holds the output's lock only while it builds."""
         self.claim_output()
-        collecting = gc.isenabled()
-        # A build makes hundreds of thousands of objects in bulk, nearly all of them kept (a one-off build's
-        # until it ends): the cyclic collector's passes over the heap cost seconds and find nothing. So none
-        # run during a build, and what it keeps is frozen out of later passes (what a later build replaces is
-        # freed by reference counting; serve collects cycles in its idle time). Forked workers collect their own.
-        gc.disable()
         self._published = False
         try:
             inputs = self._inputs()
@@ -123,11 +116,8 @@ class Builder:
         except Interrupted as interrupt:  # said as it stands: before the commit, or after it, the cache unsaved
             raise Interrupted(interrupt.signum, published=interrupt.published or self._published) from None
         finally:
-            gc.freeze()
             if not self.preview:
                 self.close()
-            if collecting:
-                gc.enable()
 
     def _inputs(self) -> object | None:
         """A one-off build: every input file's stat, as the build begins (see inputs.py)."""
@@ -169,6 +159,11 @@ class Builder:
     def render(self, page: OutputPage) -> bytes:
         """One planned page's bytes."""
         return render_page(self._environment(), page, self._context(page))
+
+    def remembered(self) -> dict[str, set[str]]:
+        """The articles whose rendered card ("fragments") and feed item ("items") this builder keeps for the
+        next build (the preview must forget deleted ones)."""
+        return {"fragments": self._fragments.slugs(), "items": self._items.slugs()}
 
     def close(self) -> None:
         """Let other builds use the output (the preview holds it from its first build on)."""

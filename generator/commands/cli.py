@@ -14,6 +14,7 @@ from generator.core import interrupts
 from generator.core.atomic import write_atomically
 from generator.core.config import ConfigError, load_config, normalise_base_url
 from generator.core.interrupts import Interrupted
+from generator.core.memory import bulk_allocation
 from generator.publish.output import OutputBusy, OutputRefused
 from generator.render.environment import RenderError
 
@@ -170,7 +171,8 @@ def _site_command(args: argparse.Namespace) -> int:
     if args.command == "digest":
         return _digest(args, options)
     _warn_if_local(options)
-    result = build(options)
+    with bulk_allocation():
+        result = build(options)
     report(result, options)
     return 1 if result.failed else 0
 

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from generator.build.builder import BUILTIN_STATIC, Builder, BuildOptions, BuildResult, Changes
 from generator.core.config import ConfigError, load_config
+from generator.core.memory import bulk_allocation
 from generator.publish.output import OutputBusy, OutputRefused
 from generator.render.environment import BUILTIN_TEMPLATES, RenderError
 from generator.search.pagefind import BUNDLE, search_parts
@@ -310,7 +311,8 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
     ``shown``: the problems printed by earlier builds of this preview; one is printed again only with
     ``verbose`` (a save must not repeat sixty warnings nobody changed). Errors are always printed."""
     try:
-        result = builder.build(changes)
+        with bulk_allocation():
+            result = builder.build(changes)
     except (RenderError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         if events is not None:

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, OFFLINE, Browser
-from helpers import article_fields, build_site, write_article, write_config
+from helpers import FIXTURES, article_fields, build_site, needs_fixtures, write_article, write_config
 from serving import serve_folder
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / ".cache/npm/node_modules/axe-core/axe.min.js"
-FIXTURES = REPO.parent / "shared" / "fixtures"
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
     pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
@@ -150,10 +149,9 @@ def test_offline_no_picture_shows_a_broken_image_icon_and_boxes_keep_their_size(
     page.close()
 
 
+@needs_fixtures
 def test_the_real_ai_site_offline_has_no_broken_image_icon(tmp_path, offline_browser):
     source = FIXTURES / "real-ai"
-    if not source.is_dir():
-        pytest.skip("../shared/fixtures is not beside the project")
     site = tmp_path / "site"
     write_config(site, search=False)
     shutil.copytree(source, site / "content")

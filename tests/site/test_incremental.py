@@ -166,11 +166,13 @@ def test_preview_caches_forget_deleted_articles(site):
     builder = Builder(options(site), preview=True)
     builder.build()
     gone = "2026-11-02-s1"
-    assert gone in builder._fragments.slugs() and gone in builder._items.slugs()  # cards and feed items were made
+    kept = builder.remembered()
+    assert gone in kept["fragments"] and gone in kept["items"]  # cards and feed items were made
     (site / f"content/{gone}.md").unlink()
     builder.build(Changes(content=frozenset([f"{gone}.md"])))
-    assert gone not in builder._fragments.slugs() and gone not in builder._items.slugs()
-    assert len(builder._fragments.slugs()) > 10
+    kept = builder.remembered()
+    assert gone not in kept["fragments"] and gone not in kept["items"]
+    assert len(kept["fragments"]) > 10
     builder.close()
 
 

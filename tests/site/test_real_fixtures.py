@@ -1,21 +1,13 @@
 """Build the real crawler examples from ../shared/fixtures (present in CI)."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from generator.build.builder import BuildOptions, build
-from helpers import NOW, snapshot, soup
+from helpers import FIXTURES, NOW, needs_fixtures, snapshot, soup
 
-# NEWSDIGEST_FIXTURES points at the crawler's real examples; by default the team's shared/ beside the checkout.
-FIXTURES = Path(os.environ.get("NEWSDIGEST_FIXTURES") or Path(__file__).resolve().parents[2].parent / "shared" / "fixtures")
-pytestmark = pytest.mark.skipif(
-    not (FIXTURES / "real-ai").is_dir(),
-    reason=f"the crawler's real examples are not at {FIXTURES} (set NEWSDIGEST_FIXTURES to their folder); "
-           "they are data from public sources, so they are not copied into this repository")
+pytestmark = needs_fixtures
 
 
 def build_fixture(content: Path, out: Path, unpublished: bool = True):

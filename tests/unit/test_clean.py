@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.content.clean import clean_text, clean_url, normalize_domain, slugify, strip_dateline
+from helpers import FIXTURES, needs_fixtures
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -100,14 +101,11 @@ def test_text_that_only_looks_like_a_dateline_is_kept(text):
     assert strip_dateline(text) == text
 
 
+@needs_fixtures
 def test_real_wire_excerpts_lose_their_datelines():
-    from pathlib import Path
-
     from generator.content.read import read_article
 
-    news = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real-ai" / "_news"
-    if not news.is_dir():
-        pytest.skip("../shared/fixtures is not beside the project")
+    news = FIXTURES / "real-ai" / "_news"
     stripped = 0
     for path in sorted(news.glob("*.md")):
         article = read_article(path, path.name, timezone.utc).article

@@ -11,10 +11,10 @@ import jinja2
 import pytest
 
 from generator.render import fast_jinja
-from helpers import snapshot
+from helpers import FIXTURES, needs_fixtures, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO.parent / "shared" / "fixtures" / "real-ai"
+FIXTURE = FIXTURES / "real-ai"
 
 
 def both(templates: dict[str, str]) -> tuple[jinja2.Environment, jinja2.Environment]:
@@ -51,10 +51,8 @@ def test_stock_jinja_is_used_when_asked_or_when_a_hook_is_missing(monkeypatch):
     assert fast_jinja.environment_class() is fast_jinja._StockEnvironment
 
 
-@pytest.mark.parametrize("site", ["example", "real-ai"])
+@pytest.mark.parametrize("site", ["example", pytest.param("real-ai", marks=needs_fixtures)])
 def test_every_file_of_a_site_is_the_same_built_with_stock_jinja_and_the_fast_path(tmp_path, site):
-    if site == "real-ai" and not FIXTURE.is_dir():
-        pytest.skip("../shared/fixtures/real-ai is not beside this checkout")
     content = REPO / "content" if site == "example" else FIXTURE
     config = tmp_path / "site.yaml"
     config.write_text((REPO / "site.yaml").read_text() + "\nsearch: false\n")  # Pagefind's filter files vary by run
