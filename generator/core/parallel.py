@@ -16,8 +16,10 @@ import gc
 import multiprocessing
 import os
 import pickle
+import queue
 import selectors
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -69,6 +71,7 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     try:
         for number in range(workers):
             pool.start(partial(_serve_chunks, work, chunks, runs, number, collect))
+        pool.drain()
         if meanwhile is not None:
             meanwhile()
         results = [None] * len(chunks)
@@ -84,13 +87,19 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
 
 def _serve_chunks(work: Callable[[Sequence[Any]], Any], chunks: list[Sequence[Any]], runs: _Runs, worker: int,
                   collect: bool, out: Any) -> None:
-    """In a forked worker: take chunks until none is left, writing (number, result) for each."""
+    """In a forked worker: take chunks until none is left, sending (number, result) for each."""
     gc.freeze()  # what the worker inherited lives until it exits: the collector need not scan it
     if collect:
         gc.enable()
     while (number := runs.take(worker)) >= 0:
-        pickle.dump((number, work(chunks[number])), out, protocol=pickle.HIGHEST_PROTOCOL)
-        out.flush()
+        _send(out, (number, work(chunks[number])))
+
+
+def _send(out: Any, message: Any) -> None:
+    """One message on a worker's pipe: its length in 8 bytes, then its pickle."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(8, "little") + data)
+    out.flush()
 
 
 class _WorkerFailed(Exception):
@@ -98,11 +107,18 @@ class _WorkerFailed(Exception):
 
 
 class _Workers:
-    """Forked worker processes, each writing pickled results into a pipe of its own."""
+    """Forked worker processes, each sending pickled results through a pipe of its own.
+
+    A thread of this process drains the pipes as the workers write (raw bytes: it holds the GIL only to
+    append them), so no worker waits on a full pipe while this process does something else meanwhile
+    (``map_chunks``' ``meanwhile``); the results are unpickled by whoever iterates :meth:`results`.
+    """
 
     def __init__(self) -> None:
-        self._pipes: dict[int, Any] = {}  # pid -> the read end of its pipe
+        self._pipes: dict[int, int] = {}  # pid -> the read end of its pipe
         self._pids: list[int] = []
+        self._arrived: queue.SimpleQueue[tuple[int, bytes | None]] = queue.SimpleQueue()
+        self._drainer: threading.Thread | None = None
 
     def start(self, task: Callable[[Any], None]) -> None:
         read, write = os.pipe()
@@ -116,33 +132,58 @@ class _Workers:
                         task(out)
                     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
                         status = 1
-                        pickle.dump((-1, _picklable(exc)), out)
+                        _send(out, (-1, _picklable(exc)))
             except BaseException:  # noqa: BLE001 - the parent reports a worker that ended without a word
                 status = 1
             finally:
                 os._exit(status)  # no atexit handlers, no flushing of buffers the parent inherited to us
         os.close(write)
-        self._pipes[pid] = os.fdopen(read, "rb")
+        self._pipes[pid] = read
+
+    def drain(self) -> None:
+        """Start reading the pipes (once every worker is forked: no fork may happen while a thread runs)."""
+        self._drainer = threading.Thread(target=self._drain, name="newsdigest-results", daemon=True)
+        self._drainer.start()
 
     def results(self) -> Iterator[tuple[int, Any]]:
         """(chunk number, result) as the workers send them; a worker's exception is raised here."""
-        open_pipes = dict(self._pipes)
-        with selectors.DefaultSelector() as selector:
-            for pid, pipe in open_pipes.items():
-                selector.register(pipe, selectors.EVENT_READ, pid)
-            while open_pipes:
-                for key, _events in selector.select():
-                    pipe = key.fileobj
-                    try:
-                        number, result = pickle.load(pipe)  # type: ignore[arg-type]
-                    except EOFError:  # the worker is done (or died: then its status says so)
-                        selector.unregister(pipe)
-                        del open_pipes[key.data]
-                        self._reap(key.data)
-                        continue
-                    if number < 0:
-                        raise result
-                    yield number, result
+        running = len(self._pipes)
+        while running:
+            try:
+                pid, data = self._arrived.get(timeout=0.2)  # a timeout: a signal is acted on within it
+            except queue.Empty:
+                continue
+            if data is None:  # the worker is done (or died: then its status says so)
+                running -= 1
+                self._reap(pid)
+                continue
+            number, result = pickle.loads(data)  # noqa: S301 - our own forked worker's message
+            if number < 0:
+                raise result
+            yield number, result
+
+    def _drain(self) -> None:
+        """In a thread: read every pipe until it ends, handing each whole message (or None at the end) on."""
+        pending = {fd: bytearray() for fd in self._pipes.values()}
+        try:
+            with selectors.DefaultSelector() as selector:
+                for pid, fd in self._pipes.items():
+                    selector.register(fd, selectors.EVENT_READ, pid)
+                while selector.get_map():
+                    for key, _events in selector.select():
+                        fd, pid = int(key.fd), int(key.data)
+                        data = os.read(fd, 1 << 20)
+                        if not data:
+                            selector.unregister(fd)
+                            self._arrived.put((pid, None))
+                            continue
+                        buffer = pending[fd]
+                        buffer += data
+                        while len(buffer) >= 8 and len(buffer) >= 8 + (size := int.from_bytes(buffer[:8], "little")):
+                            self._arrived.put((pid, bytes(buffer[8:8 + size])))
+                            del buffer[:8 + size]
+        except (OSError, ValueError):  # the pipes were closed under it: the call is over
+            return
 
     def _reap(self, pid: int) -> None:
         _, status = os.waitpid(pid, 0)
@@ -151,7 +192,7 @@ class _Workers:
             raise _WorkerFailed(f"a worker process ended with status {status}")
 
     def stop(self) -> None:
-        """Kill every worker still running and reap it; close the pipes."""
+        """Kill every worker still running and reap it; close the pipes once the drain has seen them end."""
         for pid in self._pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -163,8 +204,14 @@ class _Workers:
             except ChildProcessError:
                 pass
         self._pids = []
-        for pipe in self._pipes.values():
-            pipe.close()
+        if self._drainer is not None:
+            self._drainer.join(timeout=2.0)  # every pipe has ended (its writer is gone): it finishes at once
+        for fd in self._pipes.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._pipes = {}
 
 
 def _picklable(exc: BaseException) -> BaseException:
