@@ -120,7 +120,7 @@ class Builder:
                 self.close()
 
     def _inputs(self) -> object | None:
-        """A one-off build: every input file's stat, as the build begins (see inputs.py)."""
+        """A one-off build: every input file's stat, as the build begins (see content/inputs.py)."""
         if self._cache is None:
             return None
         site = self.options.site_dir
@@ -337,7 +337,7 @@ class Builder:
     def _in_render_order(self, pages: Iterable[OutputPage]) -> list[OutputPage]:
         """Pages by the time of the first article each shows, newest first (pages showing none last).
 
-        Each worker renders a run of consecutive pages (parallel.py), so an article's page, its day's
+        Each worker renders a run of consecutive pages (core/parallel.py), so an article's page, its day's
         and its topics' and outlet's list pages mostly fall to one worker, which makes its card and
         "More on" entry once: in any order, each worker made most of every article's fragments again.
         """

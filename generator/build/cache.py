@@ -9,7 +9,7 @@ an edit: re-read the files whose (mtime, size) moved, re-render the pages
 whose fingerprint changed.
 
 The file's small last part, the :class:`Manifest`, lists every input file's stat as the last build
-began (inputs.py), its day and its result: a build that finds the same files, day and output reports
+began (content/inputs.py), its day and its result: a build that finds the same files, day and output reports
 that result without loading the state (hundreds of MB at 100,000 articles) at all. The state before
 it is one pickle stream in parts (:class:`Saving`): what is settled before pages render is written
 while the workers render (the build's own process has nothing else to do then: at 100,000 articles
@@ -451,7 +451,7 @@ class StateCache:
         """Jinja's compiled templates, in a folder made when first asked (the output was accepted by then).
 
         Jinja checks each against its template's source, not against the code that compiled it, and
-        render.py compiles templates its own way: the folder is named by the generator's code, and
+        render/fast_jinja.py compiles templates its own way: the folder is named by the generator's code, and
         folders of other versions are removed.
         """
         folder = self.path.parent / f"templates-{_templates_key()}"

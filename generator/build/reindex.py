@@ -1,6 +1,6 @@
 """Keeping the index and the page plan in step with the content: patched after an edit, rebuilt otherwise.
 
-The build (build.py) decides when; this module does it, on the :class:`BuildState`
+The build (builder.py) decides when; this module does it, on the :class:`BuildState`
 one build leaves for the next, and says which pages must be rendered again.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What one build leaves for the next: the build state, apart from the control flow in build.py.
+"""What one build leaves for the next: the build state, apart from the control flow in builder.py.
 
 Everything here is data derived from the inputs (files read with their
 content digests, configuration, metadata, index, page plan, the fingerprint
@@ -67,7 +67,7 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for the next change
-    regroup_nearby: bool = False  # the preview: regroup only near a change (see stories.py), not all that a clean build would
+    regroup_nearby: bool = False  # the preview: regroup only near a change (see stories/grouping.py), not all that a clean build would
     mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
     days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built

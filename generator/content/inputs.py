@@ -52,7 +52,7 @@ def _tree(root: Path, skipped: set[Path]) -> dict[str, Stat | None]:
                     pending.append((rel + "/", entry.path))
                     continue
                 stat = entry.stat(follow_symlinks=True)  # a link: what it points to is what is read
-                found[rel] = (trusted_stat(stat), link)  # too recent to trust: equal to nothing (content.py)
+                found[rel] = (trusted_stat(stat), link)  # too recent to trust: equal to nothing (content/files.py)
             except OSError:
                 found[rel] = None  # a dangling link or a file that vanished: its appearing later is a change
     return found

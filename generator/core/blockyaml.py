@@ -7,7 +7,7 @@ value and calls Python hooks on it (about 80 per file), which made YAML the
 largest single cost of reading a site. Here such text is read line by line.
 
 The rule that keeps this honest: :func:`parse_block_mapping` returns a value
-only when it is certain the value equals what ``frontmatter.ContentLoader``
+only when it is certain the value equals what ``yaml_loader.ContentLoader``
 (YAML 1.2 core-schema scalars) gives for the same text; anything else (flow
 collections, block scalars, multi-line scalars, comments after values,
 anchors, tags, tabs, unusual characters, anything PyYAML would reject) returns
@@ -39,7 +39,7 @@ _PLAIN_START_BEFORE_TEXT = frozenset("-?:")  # indicators only when a space foll
 _DOUBLE_QUOTED = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
 _ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 
-# Plain scalars that are not text under the YAML 1.2 core schema (frontmatter.ContentLoader's resolvers).
+# Plain scalars that are not text under the YAML 1.2 core schema (yaml_loader.ContentLoader's resolvers).
 _BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+")
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")

@@ -150,7 +150,7 @@ class SiteConfig:
     search_split_above: int = 20_000  # site.yaml ``search: {split_above: N}``: more pages are indexed in parts (memory)
     stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
     story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
-    images_mirror: bool = False  # site.yaml ``images: {mirror: true}``: serve outlets' pictures resized from the site (mirror.py)
+    images_mirror: bool = False  # site.yaml ``images: {mirror: true}``: serve outlets' pictures resized from the site (images/mirror.py)
     images_max_bytes: int = 15_000_000  # ``images: {max_bytes: N}``: a larger picture stays where it is
     images_timeout: float = 20.0  # ``images: {timeout: seconds}``: for a whole picture (5 s at most to connect)
     digest: bool = True  # day pages, their e-mail editions, the archive and the digest feeds (``digest: false``: none)

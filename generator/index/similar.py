@@ -61,7 +61,7 @@ def more_on_topic(
 ) -> dict[str, tuple[str, ...]]:
     """Each article's "More on" list. ``before``: the articles, topic lists and result this was last computed
     from; only the lists a change can reach are computed again (the rest are the same as a full computation).
-    ``jobs``: worker processes to rank in when there are ``parallel_min`` lists or more to rank (parallel.py)."""
+    ``jobs``: worker processes to rank in when there are ``parallel_min`` lists or more to rank (core/parallel.py)."""
     weights = topic_weights(members)
     todo: list[str] = list(articles)
     kept: dict[str, tuple[str, ...]] = {}

@@ -72,7 +72,7 @@ class PlanInput:
     config: SiteConfig
     planned: Sequence[OutputPage]  # what the kinds before this one planned
     kinds: Mapping[str, PageKind]
-    memo: PlanMemo | None = None  # the last plan's pages, per unit (plan_memo.py)
+    memo: PlanMemo | None = None  # the last plan's pages, per unit (pages/plan_memo.py)
 
     def reuse(self, unit: Unit, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
         """``make()``, or what the last plan made for ``unit`` from equal ``inputs``: every value it is made of

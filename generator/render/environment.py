@@ -138,7 +138,7 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env)
     env.globals["once"] = _once()
-    shown = pictures if pictures is not None else {}  # filled in by each build before pages render (mirror.py)
+    shown = pictures if pictures is not None else {}  # filled in by each build before pages render (images/mirror.py)
     env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
         f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths)

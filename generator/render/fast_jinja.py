@@ -8,7 +8,7 @@ allows (tested ones); anything else, or ``NEWSDIGEST_STOCK_JINJA=1`` in the
 environment, renders with stock Jinja. Both give the same bytes: the test
 suite builds the example site and the real fixture both ways and compares
 every file. Compiled templates are cached per Jinja and MarkupSafe version
-and per path (cache.py).
+and per path (build/cache.py).
 """
 from __future__ import annotations
 
