@@ -90,28 +90,33 @@ def key_file() -> Path:
 
 @cache
 def secret_key() -> bytes | None:
-    """This user's secret for the caches' digests, made (mode 0600) on first use; None if it cannot be had
-    (then nothing is cached)."""
+    """This user's secret for the caches' digests, made (mode 0600) on first use, remade if damaged; None if
+    it cannot be had (then nothing is cached)."""
     path = key_file()
-    try:
-        data = _read_regular(path, 64)
-        if len(data) == 32:
-            return data
-    except OSError:
-        pass
+    existing = _key_in(path)
+    if existing is not None:
+        return existing
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor, temporary = tempfile.mkstemp(prefix=".cache.key.", dir=path.parent)  # mode 0600
+    except OSError:
+        return None
+    try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(secrets.token_bytes(32))
-        os.link(temporary, path)  # never replaces a key another process made meanwhile
-    except FileExistsError:
-        pass
+        try:
+            os.link(temporary, path)  # a key another process made meanwhile is kept
+        except FileExistsError:
+            if _key_in(path) is None:
+                os.replace(temporary, path)  # a damaged one is not
     except OSError:
         return None
     finally:
-        if "temporary" in locals():
-            Path(temporary).unlink(missing_ok=True)
+        Path(temporary).unlink(missing_ok=True)
+    return _key_in(path)
+
+
+def _key_in(path: Path) -> bytes | None:
     try:
         data = _read_regular(path, 64)
     except OSError:

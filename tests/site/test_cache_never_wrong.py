@@ -217,3 +217,20 @@ def test_symlink_loops_in_content_and_links_out_of_static_are_skipped_with_a_war
     assert any("loop-a.md" in m and "loop" in m for m in messages)
     assert not any(re.search(r"root:x", path.read_text(errors="replace")) for path in (site / "public").rglob("*")
                    if path.is_file())
+
+
+def test_a_damaged_key_is_made_anew_and_the_cache_it_signed_is_not_trusted(tmp_path, monkeypatch):
+    key = tmp_path / "config" / "cache.key"
+    monkeypatch.setenv("NEWSDIGEST_CACHE_KEY", str(key))
+    cache_module.secret_key.cache_clear()
+    try:
+        site = make_site(tmp_path / "site")
+        build_site(site)
+        assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+        key.write_bytes(b"short")
+        cache_module.secret_key.cache_clear()  # a new process
+        result = build_site(site)
+        assert not result.failed and len(key.read_bytes()) == 32
+        assert any("build cache ignored" in p.message for p in result.problems if p.path == "cache")
+    finally:
+        cache_module.secret_key.cache_clear()
