@@ -219,8 +219,14 @@ class Story:
     """The coverage of one event across outlets: two or more articles."""
 
     id: str  # the earliest member's slug: stable while coverage is added later
-    lead: str  # highest quality, then heat, then earliest; ties by slug
+    lead: str  # the member first by lead_rank
     members: tuple[str, ...]  # earliest first
+
+
+def lead_rank(article: Article) -> tuple[int, int, datetime, str]:
+    """Which report leads a story, lowest first: highest quality, then heat, then the earliest; ties by slug.
+    The one place this rule lives (grouping picks the lead by it; pages list the rest in its order)."""
+    return (-article.quality, -article.heat, article.published, article.slug)
 
 
 @dataclass(frozen=True)

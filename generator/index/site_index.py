@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta, tzinfo
 
 from generator.content.metadata import Metadata
-from generator.core.models import Article, Collection, CollectionKind, Image, Provider, SiteIndex, Story
+from generator.core.models import Article, Collection, CollectionKind, Image, Provider, SiteIndex, Story, lead_rank
 from generator.index import similar as similar_module
 from generator.index.days import DayMemo, build_days, local_day
 from generator.index.groups import COLLECTION_KINDS, TOPICS
@@ -95,8 +95,7 @@ def _other_stories(similar: Mapping[str, tuple[str, ...]], story_of: Mapping[str
 
 def _by_lead_rank(story: Story, articles: Mapping[str, Article]) -> tuple[str, ...]:
     """The story's members, the one that best leads it first (the lead)."""
-    return tuple(sorted(story.members, key=lambda s: (s != story.lead, -articles[s].quality, -articles[s].heat,
-                                                       articles[s].published, s)))
+    return tuple(sorted(story.members, key=lambda s: (s != story.lead, lead_rank(articles[s]))))
 
 
 def _one_per_story(slugs: tuple[str, ...], story_of: Mapping[str, str],

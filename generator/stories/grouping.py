@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from generator.core.models import Article, Story
+from generator.core.models import Article, Story, lead_rank
 from generator.core.words import Words, cosine, inverse_frequency, vector, words_of
 
 # The article fields grouping reads (tests/unit/test_declared_reads.py checks it); story_words
@@ -216,7 +216,7 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
     stories = []
     for positions in groups.all():
         chosen = [region[i] for i in positions]
-        lead = min(chosen, key=lambda a: (-a.quality, -a.heat, a.published, a.slug))
+        lead = min(chosen, key=lead_rank)
         stories.append(Story(id=chosen[0].slug, lead=lead.slug, members=tuple(a.slug for a in chosen)))
     return stories
 
