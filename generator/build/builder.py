@@ -12,7 +12,8 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import partial
@@ -56,6 +57,33 @@ BUILTIN_STATIC = theme_folder("static")
 
 class _StrictStepFailure(Exception):
     """A build step failed under --strict: nothing is published."""
+
+
+class _Staged:
+    done = False  # every page and file is staged: the commit may follow
+
+
+@contextmanager
+def _staging(publisher: Publisher, state: BuildState) -> Iterator[_Staged]:
+    """The staging half of a publish: whatever stops it leaves the output as it was, and the next build
+    starting over (an interrupt leaves the staging folder to the next build; anything else removes it)."""
+    staged = _Staged()
+    try:
+        yield staged
+        staged.done = True
+    except _StrictStepFailure:
+        publisher.abort()
+        publisher.finish()
+        state.stale = True
+    except Interrupted:  # end now: the next build of any kind removes the staging folder
+        state.stale = True
+        raise
+    except BaseException:
+        publisher.abort()
+        publisher.finish()
+        state.stale = True  # what is planned was not published: start over next time
+        state.owned = None  # a half-done commit leaves the mark as the truth
+        raise
 
 
 def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]:
@@ -190,8 +218,21 @@ class Builder:
         return files + ([self.options.config_path] if self.options.config_path else [])
 
     def _build(self, changes: Changes | None, inputs: object | None = None) -> BuildResult:
+        """Read, plan, render, publish: each phase stops the build by setting ``result.failed``."""
         started = self._started = time.perf_counter()
         result = BuildResult()
+        static, changed = self._read_inputs(changes, result)
+        if not result.failed:
+            to_render = self._plan(changed, static, result)
+            publisher = self._publisher(result)
+            if not result.failed:
+                self._render_and_publish(publisher, to_render, static, changed, inputs, result)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _read_inputs(self, changes: Changes | None, result: BuildResult) -> tuple[dict[str, Path], set[str]]:
+        """Settings, templates, static files, content and metadata as they are now; the static files by output
+        path, and the content files whose bytes changed."""
         if changes is None or changes.config or self.state.config is None:
             self._load_config()
         if changes is None or changes.templates:
@@ -200,7 +241,6 @@ class Builder:
         static = scan_layered([BUILTIN_STATIC, self.options.site_dir / "static"], static_problems)  # once per build
         if self.options.fingerprint_assets and (changes is None or changes.static):
             self._fingerprint_assets(static)
-
         if changes is None or self.state.index is None:
             changed, metadata_changed = self.state.content.rescan(self._read, self._progress), True
         else:
@@ -211,18 +251,18 @@ class Builder:
                 self.state.metadata = metadata
                 self.state.stale = True
                 self.state.rendered.clear()  # names and logos may change on any page
-        available = frozenset(static) | frozenset(self.state.content.assets)  # what site-relative images may name
-        if available != self.state.available:
-            self.state.stale = True  # a referenced image may have appeared or vanished
         assert self.state.config is not None and self.state.metadata is not None
-
         result.problems = self.state.content.problems() + list(self.state.metadata.problems) + static_problems
         result.skipped = self.state.content.skipped()
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
-            result.seconds = time.perf_counter() - started
-            return result
+        return static, changed
 
+    def _plan(self, changed: set[str], static: dict[str, Path], result: BuildResult) -> dict[str, OutputPage]:
+        """The index and the page plan, patched after an edit or made again; the pages to render."""
+        available = frozenset(static) | frozenset(self.state.content.assets)  # what site-relative images may name
+        if available != self.state.available:
+            self.state.stale = True  # a referenced image may have appeared or vanished
         if self.state.index is not None and self.state.index.today != self._today():
             self.state.stale = True  # a new day: "Today" on the home page moves (serve overnight, a cached state)
         if self.state.stale or not patch_index(self.state, changed, self._included):
@@ -235,86 +275,91 @@ class Builder:
         searched = (self.options.content_dir, self.options.site_dir / "static")
         result.problems += self.state.slug_problems + missing_problems(self.state.missing, searched)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
+        return to_render
 
+    def _publisher(self, result: BuildResult) -> Publisher:
+        """The publisher for this build; an empty site over an earlier one's files is refused unless asked for."""
         assert self._lock is not None and self.state.index is not None
         publisher = Publisher(self._lock.place, self.state.owned, preview=self.preview)
         if not self.state.index.articles and publisher.owned and not self.options.allow_empty:
             result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
                              "(--allow-empty publishes an empty site)")
-            result.seconds = time.perf_counter() - started
-            return result
+        return publisher
+
+    def _render_and_publish(self, publisher: Publisher, to_render: dict[str, OutputPage], static: dict[str, Path],
+                            changed: set[str], inputs: object | None, result: BuildResult) -> None:
+        """Stage every page and file, then commit them in one publish (the build cache saved meanwhile)."""
         restatted, self.state.content.restatted = self.state.content.restatted, False  # before the state is saved
         # The cache's first part is written while the workers render (this process would only wait for them);
         # a build that fails or changes nothing leaves no cache being written.
         with Saving(self._cache, self.state.settled_before_render) as saving:
-            try:
-                publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
-                pages = self._in_render_order(to_render.values())
-                publisher.prepare()  # one staging folder, made before any worker forks
-                preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
-                with self._progress.counting(len(pages), "Rendering") as done:
-                    chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True,
-                                        meanwhile=saving.begin)
-                for results in chunks:
-                    publisher.absorb(results)
-                if self._mirror is not None:
-                    mirror.publish(publisher, self._mirror, set(self._pictures.values()))
-                # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
-                fingerprints = {page.path: fingerprint(page) for page in pages}
-                copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
-                copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
-                                                   frozenset(self.state.content.assets))
-                result.problems += copy_problems
-                step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
-                                       publisher.read_published)
-                problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
-                result.problems += problems
-                if result.failed:  # --strict and a step could not run: publish nothing
-                    raise _StrictStepFailure
-            except _StrictStepFailure:
-                publisher.abort()
-                publisher.finish()
-                self.state.stale = True
-                result.seconds = time.perf_counter() - started
-                return result
-            except Interrupted:  # end now: the next build of any kind removes the staging folder
-                self.state.stale = True
-                raise
-            except BaseException:
-                publisher.abort()
-                publisher.finish()
-                self.state.stale = True  # what is planned was not published: start over next time
-                self.state.owned = None  # a half-done commit leaves the mark as the truth
-                raise
+            with _staging(publisher, self.state) as staged:
+                fingerprints, copied = self._stage(publisher, to_render, static, saving, result)
+            if not staged.done:  # --strict and a step could not run: nothing is published
+                return
             same_state = (not changed and not restatted and not fingerprints and copied == self.state.copied
                           and not publisher.pending())
-            if self._cache is not None and not same_state:
-                self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
-            try:
-                with held_while_publishing():  # an interrupt now ends the build once the new site is complete
-                    result.report = publisher.commit()
-                    self._published = True
-                result.problems += publishing_problems(publisher, self.options.output_dir)
-                self.state.owned = publisher.owned
-                # A page that left the plan must not count as rendered if it ever comes back.
-                self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
-                                       if path in self.state.owned}
-                self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
-                self.state.copied = copied
-                result.articles = len(self.state.index.articles)
-                result.pages = len(self.state.pages)
-                result.rendered = len(fingerprints)
-                if self._cache is not None and not same_state:  # while a child deletes the replaced tree
-                    self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
-                                                           self.state.published)
-                    saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
-            except Interrupted:
-                publisher.let_go()  # the replaced tree's deletion goes on without us; nothing is waited for
-                raise
-            finally:
-                publisher.finish()
-        result.seconds = time.perf_counter() - started
-        return result
+            self._commit(publisher, fingerprints, copied, same_state, saving, inputs, result)
+
+    def _stage(self, publisher: Publisher, to_render: dict[str, OutputPage], static: dict[str, Path], saving: Saving,
+               result: BuildResult) -> tuple[dict[str, Any], Any]:
+        """Render the pages (in forked workers for many), copy the files and run the steps, all into staging.
+        Returns each rendered page's fingerprint and what was copied."""
+        assert self.state.index is not None and self.state.config is not None
+        publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
+        pages = self._in_render_order(to_render.values())
+        publisher.prepare()  # one staging folder, made before any worker forks
+        preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
+        with self._progress.counting(len(pages), "Rendering") as done:
+            chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True,
+                                meanwhile=saving.begin)
+        for results in chunks:
+            publisher.absorb(results)
+        if self._mirror is not None:
+            mirror.publish(publisher, self._mirror, set(self._pictures.values()))
+        # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
+        fingerprints = {page.path: fingerprint(page) for page in pages}
+        copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
+        copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
+                                           frozenset(self.state.content.assets))
+        result.problems += copy_problems
+        step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
+                               publisher.read_published)
+        problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
+        result.problems += problems
+        if result.failed:
+            raise _StrictStepFailure
+        return fingerprints, copied
+
+    def _commit(self, publisher: Publisher, fingerprints: dict[str, Any], copied: Any, same_state: bool, saving: Saving,
+                inputs: object | None, result: BuildResult) -> None:
+        """Publish what was staged, then record it in the state and the build cache."""
+        assert self._lock is not None and self.state.index is not None
+        if self._cache is not None and not same_state:
+            self._cache.discard()  # before the output changes: a build killed while publishing leaves no cache
+        try:
+            with held_while_publishing():  # an interrupt now ends the build once the new site is complete
+                result.report = publisher.commit()
+                self._published = True
+            result.problems += publishing_problems(publisher, self.options.output_dir)
+            self.state.owned = publisher.owned
+            # A page that left the plan must not count as rendered if it ever comes back.
+            self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
+                                   if path in self.state.owned}
+            self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
+            self.state.copied = copied
+            result.articles = len(self.state.index.articles)
+            result.pages = len(self.state.pages)
+            result.rendered = len(fingerprints)
+            if self._cache is not None and not same_state:  # while a child deletes the replaced tree
+                self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
+                                                       self.state.published)
+                saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
+        except Interrupted:
+            publisher.let_go()  # the replaced tree's deletion goes on without us; nothing is waited for
+            raise
+        finally:
+            publisher.finish()
 
     def _mirror_pictures(self, to_render: dict[str, OutputPage], result: BuildResult) -> dict[str, OutputPage]:
         """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
