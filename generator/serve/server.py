@@ -335,13 +335,13 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
     seen.clear()
     seen.update(problem.shown_from(content) for problem in result.problems)  # a problem fixed and back is new again
     print(result.summary(new_warnings if shown is not None else None), flush=True)
-    state = builder.state
-    if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
-        search.update(search_parts(state.pages, state.index, state.config))
-    if events is not None:
+    if events is not None:  # open pages learn of the build first; the search index follows
         events.publish("problems", [problem.shown_from(content) for problem in result.errors])
         written, removed = result.report.written, result.report.removed
         if written or removed:
             css_only = not removed and all(path.endswith(".css") for path in written)
             events.publish("css" if css_only else "reload")
+    state = builder.state
+    if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
+        search.update(search_parts(state.pages, state.index, state.config))
     return result
