@@ -10,10 +10,10 @@ whose fingerprint changed.
 
 The file's small last part, the :class:`Manifest`, lists every input file's stat as the last build
 began (content/inputs.py), its day and its result: a build that finds the same files, day and output reports
-that result without loading the state (hundreds of MB at 100,000 articles) at all. The state before
+that result without loading the state (large for a large site) at all. The state before
 it is one pickle stream in parts (:class:`Saving`): what is settled before pages render is written
-while the workers render (the build's own process has nothing else to do then: at 100,000 articles
-the state takes 4.7 s to write), the rest once the output is published, sharing the first part's
+while the workers render (the build's own process has nothing else to do then, and writing the state of a
+large site takes seconds), the rest once the output is published, sharing the first part's
 objects.
 
 It must never make a build wrong, so anything doubtful means "no cache":
@@ -317,7 +317,7 @@ def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
         file.seek(HEADER_SIZE)
         digest = _keyed()
         left = header.payload_size
-        while left and (chunk := file.read(min(left, 1 << 20))):  # in pieces: at 100,000 articles, hundreds of MB
+        while left and (chunk := file.read(min(left, 1 << 20))):  # in pieces: a large site's state is not held twice
             digest.update(chunk)
             left -= len(chunk)
         if left or digest.hexdigest().encode() != header.payload:

@@ -100,7 +100,7 @@ class BuildState:
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written (the pickler keeps a table of
-        every object it writes, which doubles as it grows: at 100,000 articles, 100,000 more tuples cost 190 MB)."""
+        every object it writes, which doubles as it grows: a tuple more per article can push it past a doubling)."""
         return {**self.__dict__, "_by_source": None, "article_facts": ArticleMemo(), "described": DescribedMemo(),
                 "structure_as_read": None}
 

@@ -48,7 +48,7 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     ``jobs=1`` keeps the work in this process (the preview server, whose threads make forking unsafe).
     ``collect``: the work leaves reference cycles (Jinja's rendering does), so workers run the cyclic
     collector; without it they do not (reading makes only acyclic objects, in bulk: the collector's passes
-    over them made reading 100,000 files twice as slow).
+    over them would only slow reading down).
     ``meanwhile``: called here once the workers have their tasks, while they work (only when they are forked;
     this process would otherwise wait for them).
 

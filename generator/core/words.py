@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Starting only where a word starts, never giving back letters once taken: the same matches as
-# "[a-z0-9]+(?:[-.][a-z0-9]+)+", which backtracks through every word of a text (a sixth of the cost).
+# "[a-z0-9]+(?:[-.][a-z0-9]+)+", which backtracks through every word of a text.
 _COMPOUND = re.compile(r"(?<![a-z0-9])[a-z0-9]++(?:[-.][a-z0-9]++)+")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][a-z]+ ){2,}[A-Z][a-z]+")
 _STOP = frozenset("""
@@ -51,8 +51,8 @@ def _fold(word: str) -> str:
 
 @dataclass(frozen=True)
 class Words:
-    """One article's terms, kept while the article is unchanged (tuples: a set per article would cost
-    a kilobyte each at 100,000 articles)."""
+    """One article's terms, kept while the article is unchanged (tuples: a set per article costs many
+    times the memory)."""
 
     title: tuple[str, ...]
     excerpt: tuple[str, ...]

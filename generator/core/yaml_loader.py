@@ -9,7 +9,7 @@ import yaml
 
 from generator.core.blockyaml import TIMESTAMP_TAG, timestamp_or_text
 
-try:  # libyaml is about 8x faster than the pure-Python loader
+try:  # libyaml is much faster than the pure-Python loader
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]

@@ -24,8 +24,7 @@ READS = frozenset({"topics", "published"})
 T = TypeVar("T")
 
 
-# Below this many lists to rank, starting workers costs about what they save (at 10,000 articles the
-# ranking is a fifth of a second; at 100,000, three and a half seconds).
+# Below this many lists to rank, starting workers costs about what they save.
 PARALLEL_MIN = 20_000
 
 RARITY_SCALE = 10_000  # a topic's rarity is judged against this many articles, not against the site's size

@@ -9,7 +9,7 @@ a slug names another file than it did (a collision resolved differently, a renam
 The build cache keeps it with the rest of the state, so a build in a new process plans a new article as the
 preview does. The units planned one per article are written as columns: their inputs and pages are objects the
 state holds anyway, and a tuple and a list per article would grow the pickler's table of every object it writes
-past a doubling (230 MB more at 100,000 articles). A plan without a memo plans everything.
+past a doubling. A plan without a memo plans everything.
 """
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ class Scope:
 
 def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
     """The published of these articles: on a public build all of them (the lists of every topic and outlet
-    pass through here, three times a plan: at 100,000 articles a second of looking up each one's flag)."""
+    pass through here, three times a plan: no flag is looked up when there are no drafts)."""
     drafts = index.unpublished
     return tuple(slugs) if not drafts else tuple([s for s in slugs if s not in drafts])
 

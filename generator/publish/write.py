@@ -224,7 +224,7 @@ class Publisher:
         if self._staging is not None:
             if self.preview:
                 # Renamed first, so that the next build does not take it for a killed build's staging
-                # folder and delete it again itself (that took a second at 10,000 articles).
+                # folder and delete it again itself (a whole tree deleted twice).
                 trash = self._staging.with_name(f"{self.place.trash_prefix}{os.getpid()}-{self._staging.name}")
                 try:
                     os.rename(self._staging, trash)

@@ -5,7 +5,7 @@ at run time) indexes article and story pages, and topic and outlet landing
 pages with a low weight; each of those marks its indexed region with
 ``data-pagefind-body`` and declares its filters, meta and date sort in the
 HTML, so the index and the pages agree. The pages are handed over as one
-folder (the wrapper's per-page API costs about 100 ms a page).
+folder (the wrapper's per-page API is far slower than indexing a folder of files).
 
 Pagefind has no incremental mode and its memory grows with the pages it
 holds (about 90 KB a page), so a site above ``search_split_above`` pages is
