@@ -129,8 +129,7 @@ def _fetch(args: argparse.Namespace) -> int:
     from generator.fetch import fetch
 
     feeds = args.feeds or next((p for p in DEFAULT_FEEDS if p.exists()), DEFAULT_FEEDS[0])
-    if (problem := _not_a_folder(args.content)) is not None:
-        print(f"error: {args.content}: {problem}", file=sys.stderr)
+    if not _is_content_folder(args.content):
         return 2
     result = fetch(feeds, args.content)
     for note in result.notes:
@@ -147,21 +146,21 @@ def _fetch(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _not_a_folder(content: Path) -> str | None:
-    """Why ``content`` cannot be the content folder, or None."""
+def _is_content_folder(content: Path) -> bool:
+    """Whether ``content`` can be the content folder; if not, one line says why."""
     if content.is_dir():
-        return None
-    if content.exists():
-        return "is a file, not the content folder (--content takes the folder that holds the articles)"
-    return "content folder does not exist"
+        return True
+    problem = ("is a file, not the content folder (--content takes the folder that holds the articles)"
+               if content.exists() else "content folder does not exist")
+    print(f"error: {content}: {problem}", file=sys.stderr)
+    return False
 
 
 def _site_command(args: argparse.Namespace) -> int:
     options = options_from(args)
     if options.config_path is not None and not options.config_path.is_file():
         raise ConfigError(f"{options.config_path}: no such settings file")
-    if (problem := _not_a_folder(args.content)) is not None:
-        print(f"error: {args.content}: {problem}", file=sys.stderr)
+    if not _is_content_folder(args.content):
         return 2
     if args.command == "serve":
         from generator.serve.server import serve

@@ -325,15 +325,13 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
         return None
     content = str(options.content_dir)
     seen = set() if shown is None else shown
-    new_warnings = 0
-    for problem in result.problems:
-        line = problem.shown_from(content)
-        is_new = line not in seen
-        new_warnings += is_new and problem.severity == "warning"
-        if (problem.severity == "error" or not options.quiet) and (is_new or verbose or problem.severity == "error"):
+    lines = [(problem.severity, problem.shown_from(content)) for problem in result.problems]
+    new_warnings = sum(1 for severity, line in lines if severity == "warning" and line not in seen)
+    for severity, line in lines:
+        if severity == "error" or (not options.quiet and (verbose or line not in seen)):
             print(line, file=sys.stderr)
     seen.clear()
-    seen.update(problem.shown_from(content) for problem in result.problems)  # a problem fixed and back is new again
+    seen.update(line for _severity, line in lines)  # a problem fixed and back is new again
     print(result.summary(new_warnings if shown is not None else None), flush=True)
     if events is not None:  # open pages learn of the build first; the search index follows
         events.publish("problems", [problem.shown_from(content) for problem in result.errors])
