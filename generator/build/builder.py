@@ -447,7 +447,7 @@ class Builder:
         config = self.state.config
         assert config is not None
         limits = ReadLimits(max_topics=config.max_topics_per_article, max_bytes=config.max_article_bytes,
-                            story_words=config.stories)
+                            story_words=config.stories.enabled)
         return read_article(path, source, config.timezone or timezone.utc,
                             self.options.now or datetime.now(timezone.utc), limits)
 

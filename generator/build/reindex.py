@@ -25,9 +25,9 @@ Included = Callable[[Article], bool]  # is this article on the site (published, 
 def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
     """Group coverage across outlets; in the preview, after an edit, only the articles within the window of it."""
     assert state.config is not None
-    if not state.config.stories:
+    if not state.config.stories.enabled:
         return ()
-    window = timedelta(hours=state.config.story_window_hours)
+    window = timedelta(hours=state.config.stories.window_hours)
     grouper = state.grouper
     if grouper is None or grouper.window != window.total_seconds() or grouper.nearby != state.regroup_nearby:
         state.grouper = grouper = StoryGrouper(window, nearby=state.regroup_nearby)
@@ -83,7 +83,7 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
                     else without_missing(article, missing) for article in articles]
     tz = state.config.timezone or timezone.utc
     state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
-                              days=state.config.digest, previous=state.index, jobs=jobs,
+                              days=state.config.digest.enabled, previous=state.index, jobs=jobs,
                               days_memo=state.days_memo, described=state.described)
     facts.retain(state.index.articles.keys())
     state.replan(plan_site(state.index, state.config, state.plan_memo))

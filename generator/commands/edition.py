@@ -25,7 +25,7 @@ def email_message(options: BuildOptions, day: date | None) -> EmailMessage:
     builder.plan_only()
     index, config = builder.state.index, builder.state.config
     assert index is not None and config is not None
-    if not config.digest:
+    if not config.digest.enabled:
         raise EditionError("the daily digest is off (digest: false in the site settings)")
     if not index.days:
         raise EditionError("no stories: there is no edition to send")
@@ -36,16 +36,16 @@ def email_message(options: BuildOptions, day: date | None) -> EmailMessage:
     html, text = builder.render(pages["html"]).decode("utf-8"), builder.render(pages["txt"]).decode("utf-8")
 
     message = EmailMessage()
-    message["Subject"] = subject_line(config.digest_subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}")
+    message["Subject"] = subject_line(config.digest.subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}")
     message["Date"] = format_datetime(options.now or datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(f"digest.{chosen.isoformat()}", domain=urlsplit(config.base_url).hostname)
-    if config.digest_from:
-        message["From"] = config.digest_from
-    if config.digest_to:
-        message["To"] = config.digest_to
-    if config.digest_unsubscribe:
-        message["List-Unsubscribe"] = f"<{config.digest_unsubscribe}>"
-        if config.digest_unsubscribe.startswith("https://"):  # RFC 8058 one-click needs an HTTPS URI
+    if config.digest.sender:
+        message["From"] = config.digest.sender
+    if config.digest.to:
+        message["To"] = config.digest.to
+    if config.digest.unsubscribe:
+        message["List-Unsubscribe"] = f"<{config.digest.unsubscribe}>"
+        if config.digest.unsubscribe.startswith("https://"):  # RFC 8058 one-click needs an HTTPS URI
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")

@@ -9,7 +9,7 @@ import difflib
 import re
 import string
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from email.headerregistry import HeaderRegistry
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from generator.core.models import SiteConfig
+from generator.core.models import DigestSettings, ImageSettings, SearchSettings, SiteConfig, StorySettings
 from generator.core.yaml_loader import ContentLoader, describe_yaml_error, key_line
 
-KNOWN_KEYS = ({f.name for f in fields(SiteConfig)} - {"timezone_name", "story_window_hours", "search_split_above"}
-              - {f.name for f in fields(SiteConfig) if f.name.startswith(("digest_", "images_"))} | {"images"})
+KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
+# A section field whose site.yaml name is a Python keyword.
+_YAML_NAMES = {"sender": "from"}
+# The settings inside each section of site.yaml (docs/settings.md must name every one: a test checks).
+SECTION_KEYS = {section.name: tuple(_YAML_NAMES.get(f.name, f.name) for f in fields(section.default) if f.name != "enabled")
+                for section in fields(SiteConfig) if is_dataclass(section.default)}
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
 LOCALHOST_DEFAULT = SiteConfig().base_url
@@ -90,17 +94,11 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise fail(key, f"{key} must be a positive whole number, got {value!r}")
         numbers[key] = value
-    stories, window_hours = _stories(raw.get("stories", True), lambda message: fail("stories", message))
-    digest = _digest(raw.get("digest", {}), lambda message, key="": fail_in("digest", key, message))
-    search, split_above = _search(raw.get("search", True), lambda message: fail("search", message))
-    images = _images(raw.get("images", {}), lambda message: fail("images", message))
     return SiteConfig(
-        **digest,
-        **images,
-        search=search,
-        search_split_above=split_above,
-        stories=stories,
-        story_window_hours=window_hours,
+        digest=_digest(raw.get("digest", {}), lambda message, key="": fail_in("digest", key, message)),
+        search=_search(raw.get("search", True), lambda message: fail("search", message)),
+        stories=_stories(raw.get("stories", True), lambda message: fail("stories", message)),
+        images=_images(raw.get("images", {}), lambda message: fail("images", message)),
         title=_one_line(raw.get("title", defaults.title), lambda message: fail("title", message), "title"),
         description=str(raw.get("description", defaults.description) or ""),
         base_url=base_url,
@@ -113,25 +111,18 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
     )
 
 
-# The settings inside each section of site.yaml (docs/settings.md must name every one: a test checks).
-SECTION_KEYS = {
-    "digest": ("email_stories", "subject", "from", "to", "unsubscribe"),
-    "stories": ("window_hours",),
-    "search": ("split_above",),
-    "images": ("mirror", "max_bytes", "timeout"),
-}
-
-
-def _stories(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+def _stories(value: Any, fail: Callable[[str], ConfigError]) -> StorySettings:
     """``stories: false`` turns grouping off; ``stories: {window_hours: 48}`` sets its window."""
-    return _switch("stories", SECTION_KEYS["stories"][0], "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
-                   SiteConfig().story_window_hours, value, fail)
+    enabled, hours = _switch("stories", "window_hours", "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
+                             StorySettings.window_hours, value, fail)
+    return StorySettings(enabled=enabled, window_hours=hours)
 
 
-def _search(value: Any, fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+def _search(value: Any, fail: Callable[[str], ConfigError]) -> SearchSettings:
     """``search: false`` turns the index off; ``search: {split_above: N}`` indexes a larger site in parts."""
-    return _switch("search", SECTION_KEYS["search"][0], "a positive whole number of pages", range(1, 2**31),
-                   SiteConfig().search_split_above, value, fail)
+    enabled, pages = _switch("search", "split_above", "a positive whole number of pages", range(1, 2**31),
+                             SearchSettings.split_above, value, fail)
+    return SearchSettings(enabled=enabled, split_above=pages)
 
 
 def _switch(name: str, setting: str, expected: str, allowed: range, default: int, value: Any,
@@ -147,7 +138,7 @@ def _switch(name: str, setting: str, expected: str, allowed: range, default: int
     return True, number
 
 
-def _images(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
+def _images(value: Any, fail: Callable[[str], ConfigError]) -> ImageSettings:
     """``images: {mirror: true, max_bytes: 15000000, timeout: 20}``: the image mirror (off unless asked)."""
     if not isinstance(value, dict) or set(map(str, value)) - set(SECTION_KEYS["images"]):
         raise fail(f"images must be a mapping of mirror (true or false), max_bytes and timeout, got {value!r}")
@@ -155,18 +146,18 @@ def _images(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, Any]:
     if "mirror" in value:
         if not isinstance(value["mirror"], bool):
             raise fail(f"images.mirror must be true or false, got {value['mirror']!r}")
-        settings["images_mirror"] = value["mirror"]
+        settings["mirror"] = value["mirror"]
     if "max_bytes" in value:
         size = value["max_bytes"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise fail(f"images.max_bytes must be a positive whole number, got {size!r}")
-        settings["images_max_bytes"] = size
+        settings["max_bytes"] = size
     if "timeout" in value:
         seconds = value["timeout"]
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 < seconds <= 600:
             raise fail(f"images.timeout must be a number of seconds from 0 to 600, got {seconds!r}")
-        settings["images_timeout"] = float(seconds)
-    return settings
+        settings["timeout"] = float(seconds)
+    return ImageSettings(**settings)
 
 
 # Characters that break a line somewhere: in an e-mail header each would start a new header or fail to encode.
@@ -206,10 +197,10 @@ def _address_problem(key: str, value: str) -> str | None:
     return None
 
 
-def _digest(value: Any, fail: Callable[..., ConfigError]) -> dict[str, Any]:
+def _digest(value: Any, fail: Callable[..., ConfigError]) -> DigestSettings:
     """``digest: false`` (no day pages), ``true``, or ``{email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
     if isinstance(value, bool):
-        return {"digest": value}
+        return DigestSettings(enabled=value)
     if not isinstance(value, dict):
         raise fail(f"digest must be true, false or a mapping of e-mail settings, got {value!r}")
     known = set(SECTION_KEYS["digest"])
@@ -221,7 +212,7 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> dict[str, Any]:
         count = value["email_stories"]
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 200:
             raise fail(f"digest.email_stories must be a whole number from 1 to 200, got {count!r}")
-        settings["digest_email_stories"] = count
+        settings["email_stories"] = count
     for key in ("subject", "from", "to", "unsubscribe"):
         if key in value:
             text = value[key]
@@ -231,8 +222,8 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> dict[str, Any]:
                        else _unsubscribe_problem(text))
             if problem:
                 raise fail(problem, key)
-            settings[f"digest_{key}"] = text
-    return settings
+            settings[{yaml: name for name, yaml in _YAML_NAMES.items()}.get(key, key)] = text
+    return DigestSettings(**settings)
 
 
 def _unsubscribe_problem(value: str) -> str | None:

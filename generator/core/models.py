@@ -136,7 +136,54 @@ class ProviderMeta:
 
 
 @dataclass(frozen=True)
+class FeatureSection:
+    """A ``site.yaml`` section that turns a feature on or off; it is true when on, so ``{% if site.search %}`` reads
+    as the switch it is."""
+
+    enabled: bool = True
+
+    def __bool__(self) -> bool:
+        return self.enabled
+
+
+@dataclass(frozen=True)
+class DigestSettings(FeatureSection):
+    """``digest:``: day pages, their e-mail editions, the archive and the digest feeds (``digest: false``: none)."""
+
+    email_stories: int = 20  # stories in full in the e-mail before "N more stories"
+    subject: str = "{title}: {date}"  # "{title}" and "{date}" are filled in
+    sender: str = ""  # ``from:`` (a Python keyword, hence the field's name)
+    to: str = ""
+    unsubscribe: str = ""  # URL or mailto of List-Unsubscribe
+
+
+@dataclass(frozen=True)
+class SearchSettings(FeatureSection):
+    """``search:``: the Pagefind index and the search page."""
+
+    split_above: int = 20_000  # more pages than this are indexed in parts (Pagefind's memory grows with pages)
+
+
+@dataclass(frozen=True)
+class StorySettings(FeatureSection):
+    """``stories:``: group each story's coverage across outlets."""
+
+    window_hours: int = 72  # coverage this close in time can be one story
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """``images:``: serve outlets' pictures resized from the site (images/mirror.py); off unless asked."""
+
+    mirror: bool = False
+    max_bytes: int = 15_000_000  # a larger picture stays where it is
+    timeout: float = 20.0  # seconds for a whole picture (5 s at most to connect)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
+    """``site.yaml``: top-level settings, and one section per feature, as the file nests them."""
+
     title: str = "News Digest"
     description: str = ""
     base_url: str = "http://127.0.0.1:8000/"
@@ -146,21 +193,10 @@ class SiteConfig:
     page_size: int = 20
     max_topics_per_article: int = 50  # more are ignored with a warning: each topic is a page and a feed
     max_article_bytes: int = 2_000_000  # a larger file is an error: Markdown is slow on huge paragraphs
-    search: bool = True  # build the Pagefind search index and the search page (site.yaml ``search: false``)
-    search_split_above: int = 20_000  # site.yaml ``search: {split_above: N}``: more pages are indexed in parts (memory)
-    stories: bool = True  # group each story's coverage across outlets (site.yaml ``stories: false`` turns it off)
-    story_window_hours: int = 72  # site.yaml ``stories: {window_hours: N}``: coverage this close in time can be one story
-    images_mirror: bool = False  # site.yaml ``images: {mirror: true}``: serve outlets' pictures resized from the site (images/mirror.py)
-    images_max_bytes: int = 15_000_000  # ``images: {max_bytes: N}``: a larger picture stays where it is
-    images_timeout: float = 20.0  # ``images: {timeout: seconds}``: for a whole picture (5 s at most to connect)
-    digest: bool = True  # day pages, their e-mail editions, the archive and the digest feeds (``digest: false``: none)
-    # site.yaml ``digest:`` (the daily e-mail edition): stories in full before "N more stories", the subject
-    # ("{title}" and "{date}" filled in), From/To, and the unsubscribe URL or mailto of List-Unsubscribe.
-    digest_email_stories: int = 20
-    digest_subject: str = "{title}: {date}"
-    digest_from: str = ""
-    digest_to: str = ""
-    digest_unsubscribe: str = ""
+    digest: DigestSettings = DigestSettings()
+    search: SearchSettings = SearchSettings()
+    stories: StorySettings = StorySettings()
+    images: ImageSettings = ImageSettings()
 
     @property
     def base_path(self) -> str:

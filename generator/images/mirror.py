@@ -198,9 +198,9 @@ class MirrorRound:
 def mirror_round(config: SiteConfig, folder: Path, articles: Iterable[Article], metadata: Metadata,
                  known: dict[str, Mirrored | None]) -> MirrorRound:
     """Mirror the pictures not known yet (``known``: the last build's outcomes); nothing when the mirror is off."""
-    if not config.images_mirror:
+    if not config.images.mirror:
         return MirrorRound(None, {}, [], False)
-    mirror = ImageMirror(folder, MirrorSettings(total_timeout=config.images_timeout, max_bytes=config.images_max_bytes))
+    mirror = ImageMirror(folder, MirrorSettings(total_timeout=config.images.timeout, max_bytes=config.images.max_bytes))
     wanted = pictures_of(articles, metadata)
     found, problems = mirror.prepare(url for url in wanted if known.get(url) is None)
     outcomes = {url: found.get(url) or known.get(url) for url in wanted}

@@ -68,7 +68,7 @@ def _neighbours(index: SiteIndex) -> dict[date, tuple[date | None, date | None]]
 
 
 def _plan_days(given: PlanInput) -> list[OutputPage]:
-    index, email_stories = given.index, given.config.digest_email_stories
+    index, email_stories = given.index, given.config.digest.email_stories
     pages: list[OutputPage] = []
     for day, (previous, following) in _neighbours(index).items():
         found = index.days[day]
@@ -133,8 +133,8 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
         "page_path": urls.day_path(day),
         "day": found, "date": day, "top": shown[:TOP_OF_DAY], "by_topic": topics, "stories": shown,
         "updated": latest(shown),
-        "email_stories": shown[: config.digest_email_stories],
-        "more": max(0, len(shown) - config.digest_email_stories),
+        "email_stories": shown[: config.digest.email_stories],
+        "more": max(0, len(shown) - config.digest.email_stories),
         "previous": previous, "next": following,
         "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(day)),
     }

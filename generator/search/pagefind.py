@@ -113,12 +113,12 @@ def _assign(year: int, first_month: int, level: int, months: Counter[tuple[int, 
 
 def search_parts(pages: Sequence[OutputPage], index: SiteIndex, config: SiteConfig) -> list[Part]:
     """The bundles a build with these pages indexes (the build step, the preview and the benchmark agree)."""
-    return plan_parts(indexed_pages(pages), index, config.search_split_above)
+    return plan_parts(indexed_pages(pages), index, config.search.split_above)
 
 
 def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
     """The Pagefind bundles of this build's pages, as (output path, bytes)."""
-    if not given.config.search:
+    if not given.config.search.enabled:
         return []
     return build_bundles(search_parts(given.pages, given.index, given.config), given.read, given.owned, given.published)
 

@@ -340,6 +340,6 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
             css_only = not removed and all(path.endswith(".css") for path in written)
             events.publish("css" if css_only else "reload")
     state = builder.state
-    if search is not None and not result.failed and state.index is not None and state.config and state.config.search:
+    if search is not None and not result.failed and state.index is not None and state.config and state.config.search.enabled:
         search.update(search_parts(state.pages, state.index, state.config))
     return result

@@ -276,6 +276,6 @@ def test_digest_false_builds_no_day_and_links_none(tmp_path):
 
 @pytest.mark.parametrize("value, digest", [(False, False), (True, True), ({"email_stories": 5}, True)])
 def test_the_digest_setting_is_a_switch_or_the_edition_s_settings(value, digest):
-    assert parse_config({"digest": value}).digest is digest
+    assert parse_config({"digest": value}).digest.enabled is digest
     with pytest.raises(ConfigError, match="digest must be true, false or a mapping of e-mail settings, got 3"):
         parse_config({"digest": 3})

@@ -131,7 +131,7 @@ def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downlo
 def test_images_settings_are_checked(tmp_path):
     from generator.core.config import ConfigError, parse_config
 
-    assert parse_config({"images": {"mirror": True}}).images_mirror and not parse_config({}).images_mirror
+    assert parse_config({"images": {"mirror": True}}).images.mirror and not parse_config({}).images.mirror
     for bad, words in [({"mirror": "yes"}, "images.mirror must be true or false"),
                        ({"timeout": 0}, "images.timeout must be a number of seconds"),
                        ({"mirrors": True}, "images must be a mapping of mirror")]:

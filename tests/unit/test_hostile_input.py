@@ -177,7 +177,7 @@ def test_good_digest_settings_are_read_and_the_subject_fills_only_its_fields(tmp
                     "  from: \"News desk <desk@news.example>\"\n  to: \"readers@lists.news.example\"\n"
                     "  unsubscribe: \"https://news.example/unsubscribe?list=daily\"\n")
     config = load_config(path)
-    assert subject_line(config.digest_subject, title="News", date="Monday 1 June 2026") == \
+    assert subject_line(config.digest.subject, title="News", date="Monday 1 June 2026") == \
         "News for Monday 1 June 2026 {literal}"
 
 

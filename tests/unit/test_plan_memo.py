@@ -57,7 +57,7 @@ def test_a_slug_naming_another_file_forgets_everything():
 def test_another_configuration_forgets_everything():
     memo = PlanMemo()
     plan_site(index_of(corpus()), CONFIG, memo)
-    other = replace(CONFIG, digest_email_stories=CONFIG.digest_email_stories + 1)
+    other = replace(CONFIG, digest=replace(CONFIG.digest, email_stories=CONFIG.digest.email_stories + 1))
     assert plan_site(index_of(corpus()), other, memo) == plan_site(index_of(corpus()), other)
 
 
