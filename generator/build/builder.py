@@ -12,20 +12,20 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+import jinja2
 
 from generator.build.cache import Manifest, Saving, StateCache, published_stats
 from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan, shown_inputs
 from generator.build.state import BuildState
 from generator.build.steps import run_steps
+from generator.build.transaction import StrictStepFailure, publishing_problems, staging
 from generator.content.files import ContentFiles, file_stat
 from generator.content.inputs import input_stats
 from generator.content.local_files import missing_problems
@@ -35,63 +35,22 @@ from generator.content.sources import scan_layered
 from generator.core import urls
 from generator.core.config import load_config
 from generator.core.interrupts import Interrupted, held_while_publishing
-from generator.core.memo import ArticleMemo
 from generator.core.models import Article, OutputPage, Problem
 from generator.core.options import BuildOptions, BuildResult, Changes, OutputStep, StepInput, WriteReport
-from generator.core.parallel import map_chunks, worker_count
+from generator.core.parallel import map_chunks
 from generator.core.progress import Progress
 from generator.images import mirror
-from generator.pages.kinds import Site
-from generator.pages.plan import page_context
-from generator.publish.output import MARK, OutputLock, check_output, place_of
+from generator.publish.output import OutputLock, check_output, place_of
 from generator.publish.static_files import copy_files
 from generator.publish.write import Publisher, remove_leftovers
 from generator.render.assets import fingerprinted_names
-from generator.render.environment import BUILTIN_TEMPLATES, make_environment, preload_templates, render_page, theme_folder
+from generator.render.environment import BUILTIN_TEMPLATES, preload_templates, theme_folder
+from generator.render.session import RenderSession, render_order
 from generator.search.pagefind import search_index
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
 BUILTIN_STATIC = theme_folder("static")
-
-
-class _StrictStepFailure(Exception):
-    """A build step failed under --strict: nothing is published."""
-
-
-class _Staged:
-    done = False  # every page and file is staged: the commit may follow
-
-
-@contextmanager
-def _staging(publisher: Publisher, state: BuildState) -> Iterator[_Staged]:
-    """The staging half of a publish: whatever stops it leaves the output as it was, and the next build
-    starting over (an interrupt leaves the staging folder to the next build; anything else removes it)."""
-    staged = _Staged()
-    try:
-        yield staged
-        staged.done = True
-    except _StrictStepFailure:
-        publisher.abort()
-        publisher.finish()
-        state.stale = True
-    except Interrupted:  # end now: the next build of any kind removes the staging folder
-        state.stale = True
-        raise
-    except BaseException:
-        publisher.abort()
-        publisher.finish()
-        state.stale = True  # what is planned was not published: start over next time
-        state.owned = None  # a half-done commit leaves the mark as the truth
-        raise
-
-
-def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]:
-    """What publishing did around files that are not the build's: moved aside, or a mark's entry refused."""
-    moved = [Problem(str(output_dir / path), 0, f"not made by this build and in the way of a page; moved to {aside}",
-                     "warning", in_content=False) for path, aside in publisher.moved_aside]
-    return moved + [Problem(str(output_dir / MARK), 0, f"ignored the entry {entry!r}: it names no file inside the output",
-                            "warning", in_content=False) for entry in publisher.refused_entries]
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -110,11 +69,8 @@ class Builder:
         self.state = BuildState(ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
                                              jobs=options.jobs), regroup_nearby=preview)
         self._lock: OutputLock | None = None
-        self._env: Any = None
-        self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
-        self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
+        self._rendering = RenderSession([options.site_dir / "templates"], options.include_unpublished, self._compiled)
         self._mirror: mirror.ImageMirror | None = None
-        self._pictures: dict[str, mirror.Mirrored] = {}  # remote URL -> its mirrored copies: what templates show
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
         # The steps are part of what a build makes: a build with other steps is not the cached one.
         step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
@@ -186,12 +142,11 @@ class Builder:
 
     def render(self, page: OutputPage) -> bytes:
         """One planned page's bytes."""
-        return render_page(self._environment(), page, self._context(page))
+        return self._render(self._environment(), page)
 
     def remembered(self) -> dict[str, set[str]]:
-        """The articles whose rendered card ("fragments") and feed item ("items") this builder keeps for the
-        next build (the preview must forget deleted ones)."""
-        return {"fragments": self._fragments.slugs(), "items": self._items.slugs()}
+        """What this builder keeps of each article for the next build (the preview must forget deleted ones)."""
+        return self._rendering.remembered()
 
     def close(self) -> None:
         """Let other builds use the output (the preview holds it from its first build on)."""
@@ -246,11 +201,7 @@ class Builder:
         else:
             changed, metadata_changed = self.state.content.update(changes.content, self._read, self._progress)
         if metadata_changed:
-            metadata = load_metadata(self.options.content_dir)
-            if metadata != self.state.metadata:
-                self.state.metadata = metadata
-                self.state.stale = True
-                self.state.rendered.clear()  # names and logos may change on any page
+            self.state.take_metadata(load_metadata(self.options.content_dir))
         assert self.state.config is not None and self.state.metadata is not None
         result.problems = self.state.content.problems() + list(self.state.metadata.problems) + static_problems
         result.skipped = self.state.content.skipped()
@@ -293,7 +244,7 @@ class Builder:
         # The cache's first part is written while the workers render (this process would only wait for them);
         # a build that fails or changes nothing leaves no cache being written.
         with Saving(self._cache, self.state.settled_before_render) as saving:
-            with _staging(publisher, self.state) as staged:
+            with staging(publisher, self.state) as staged:
                 fingerprints, copied = self._stage(publisher, to_render, static, saving, result)
             if not staged.done:  # --strict and a step could not run: nothing is published
                 return
@@ -307,7 +258,7 @@ class Builder:
         Returns each rendered page's fingerprint and what was copied."""
         assert self.state.index is not None and self.state.config is not None
         publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
-        pages = self._in_render_order(to_render.values())
+        pages = render_order(to_render.values(), self.state.index, self._worker_jobs)
         publisher.prepare()  # one staging folder, made before any worker forks
         preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
         with self._progress.counting(len(pages), "Rendering") as done:
@@ -316,7 +267,7 @@ class Builder:
         for results in chunks:
             publisher.absorb(results)
         if self._mirror is not None:
-            mirror.publish(publisher, self._mirror, set(self._pictures.values()))
+            mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
         fingerprints = {page.path: fingerprint(page) for page in pages}
         copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
@@ -328,7 +279,7 @@ class Builder:
         problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
         result.problems += problems
         if result.failed:
-            raise _StrictStepFailure
+            raise StrictStepFailure
         return fingerprints, copied
 
     def _commit(self, publisher: Publisher, fingerprints: dict[str, Any], copied: Any, same_state: bool, saving: Saving,
@@ -369,8 +320,8 @@ class Builder:
                                        self.state.index.articles.values(), self.state.shown_metadata, self.state.mirrored)
         self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
         result.problems += pictures.problems
-        self._pictures.clear()
-        self._pictures.update({url: copies for url, copies in pictures.outcomes.items() if copies is not None})
+        self._rendering.pictures.clear()
+        self._rendering.pictures.update({url: copies for url, copies in pictures.outcomes.items() if copies is not None})
         return {p.path: p for p in self.state.pages} if pictures.changed else to_render
 
     def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
@@ -378,20 +329,6 @@ class Builder:
         assert self.state.config is not None and self.state.owned is not None
         unchanged = replace(result, rendered=0, report=WriteReport(unchanged=len(self.state.owned)), seconds=0.0)
         return Manifest(inputs, self._today(), self.state.config.timezone, self.state.published, unchanged)
-
-    def _in_render_order(self, pages: Iterable[OutputPage]) -> list[OutputPage]:
-        """Pages by the time of the first article each shows, newest first (pages showing none last).
-
-        Each worker renders a run of consecutive pages (core/parallel.py), so an article's page, its day's
-        and its topics' and outlet's list pages mostly fall to one worker, which makes its card and
-        "More on" entry once: in any order, each worker made most of every article's fragments again.
-        """
-        assert self.state.index is not None
-        pages = list(pages)
-        if worker_count(len(pages), self._worker_jobs) == 1:
-            return pages  # rendered in this process: any order makes each fragment once
-        when = {a.source: a.published.timestamp() for a in self.state.index.articles.values()}
-        return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
 
     @property
     def _worker_jobs(self) -> int | None:
@@ -403,7 +340,7 @@ class Builder:
         env = self._environment()
         staging = publisher.share()
         for page in pages:
-            staging.put(page.path, render_page(env, page, self._context(page)))
+            staging.put(page.path, self._render(env, page))
         return staging.results()
 
     def page_of(self, source: str) -> str | None:
@@ -438,9 +375,7 @@ class Builder:
             self._forget_rendering()
 
     def _forget_rendering(self) -> None:
-        self._env = None
-        self._items = ArticleMemo()
-        self._fragments = ArticleMemo()
+        self._rendering.end()
         self.state.rendered.clear()
 
     def _read(self, path: Path, source: str) -> ReadResult:
@@ -459,27 +394,22 @@ class Builder:
     def _rebuild_index_and_plan(self, available: frozenset[str]) -> dict[str, OutputPage]:
         to_render = rebuild_index_and_plan(self.state, available, self._included, self._today(), self._worker_jobs)
         assert self.state.index is not None
-        for memo in (self._items, self._fragments):  # the preview must not keep deleted articles for ever
-            memo.retain(self.state.index.articles)
+        self._rendering.retain(self.state.index.articles)
         return to_render
 
     def _today(self) -> date:
         assert self.state.config is not None
         return (self.options.now or datetime.now(timezone.utc)).astimezone(self.state.config.timezone or timezone.utc).date()
 
-    def _context(self, page: OutputPage) -> dict[str, Any]:
+    # --- rendering --------------------------------------------------------------------
+
+    def _render(self, env: jinja2.Environment, page: OutputPage) -> bytes:
         assert self.state.index is not None and self.state.config is not None
-        return page_context(Site(self.state.index, self.state.config, self._items), page)
+        return self._rendering.render(env, page, self.state.index, self.state.config)
 
-    # --- rendering and copying ------------------------------------------------------
-
-    def _environment(self) -> Any:
-        if self._env is None:
-            assert self.state.config is not None
-            self._env = make_environment(self.state.config, [self.options.site_dir / "templates"],
-                                         preview=self.options.include_unpublished, asset_names=self.state.asset_names,
-                                         fragments=self._fragments, pictures=self._pictures, compiled=self._compiled())
-        return self._env
+    def _environment(self) -> jinja2.Environment:
+        assert self.state.config is not None
+        return self._rendering.environment(self.state.config, self.state.asset_names)
 
     def _compiled(self) -> Any:
         """Where compiled templates are kept between processes (never with --no-cache, which ignores every cache)."""

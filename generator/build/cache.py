@@ -41,174 +41,26 @@ It must never make a build wrong, so anything doubtful means "no cache":
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import pickle
-import secrets
 import shutil
-import stat
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from generator.build.cache_keys import CacheIgnored, KeyedBytecodeCache, cache_key, keyed_digest, open_regular, secret_key, templates_key
 from generator.publish.output import MARK, output_id
-from generator.render import fast_jinja
 
 FORMAT = b"newsdigest-cache/4"
 STATE_PARTS = 2  # the state as settled before pages render, then what publishing settles (state.py)
 
 
-class CacheIgnored(Exception):
-    """The cache cannot be used; the message says why, in a few words."""
-
-
 def cache_file(output_dir: Path, cache_dir: Path) -> Path:
     """``<cache folder>/<output id>.state``: in the project, ``.cache/newsdigest/public-3f2a9c0d1e.state``."""
     return cache_dir / f"{output_id(output_dir)}.state"
-
-
-KEY_FILE_NAME = "cache.key"
-
-
-def key_file() -> Path:
-    """Where the caches' secret lives: ``$XDG_CONFIG_HOME/newsdigest/cache.key`` (``~/.config/...``), outside
-    every project's cache folder; ``NEWSDIGEST_CACHE_KEY`` names another file."""
-    named = os.environ.get("NEWSDIGEST_CACHE_KEY")
-    if named:
-        return Path(named)
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(config) / "newsdigest" / KEY_FILE_NAME
-
-
-@cache
-def secret_key() -> bytes | None:
-    """This user's secret for the caches' digests, made (mode 0600) on first use, remade if damaged; None if
-    it cannot be had (then nothing is cached)."""
-    path = key_file()
-    existing = _key_in(path)
-    if existing is not None:
-        return existing
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor, temporary = tempfile.mkstemp(prefix=".cache.key.", dir=path.parent)  # mode 0600
-    except OSError:
-        return None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(secrets.token_bytes(32))
-        try:
-            os.link(temporary, path)  # a key another process made meanwhile is kept
-        except FileExistsError:
-            if _key_in(path) is None:
-                os.replace(temporary, path)  # a damaged one is not
-    except OSError:
-        return None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return _key_in(path)
-
-
-def _key_in(path: Path) -> bytes | None:
-    try:
-        data = _read_regular(path, 64)
-    except OSError:
-        return None
-    return data if len(data) == 32 else None
-
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    """Up to ``limit`` bytes of a regular file (a FIFO or device in its place is an error, never a wait)."""
-    with open_regular(path) as file:
-        data: bytes = file.read(limit)
-    return data
-
-
-def open_regular(path: Path) -> Any:
-    """``path`` opened for reading if it is a regular file (OSError otherwise, at once: O_NONBLOCK)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise OSError(0, "not a regular file", str(path))
-    return os.fdopen(descriptor, "rb")
-
-
-def _keyed() -> Any:
-    """A new keyed digest (CacheIgnored when there is no key: then nothing is read or written)."""
-    key = secret_key()
-    if key is None:
-        raise CacheIgnored(f"no key for it ({key_file()} cannot be made)")
-    return hashlib.blake2b(digest_size=16, key=key)
-
-
-class KeyedBytecodeCache(jinja2.BytecodeCache):
-    """Jinja's compiled templates (marshalled code: loading one runs it) with a keyed digest in front of each,
-    one file per template in ``folder``; one that is damaged, foreign or unreadable is compiled again, never
-    an error."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
-        return self.folder / f"{bucket.key}.cache"
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            with open_regular(self._file(bucket)) as file:
-                data = file.read()
-            mac, payload = data[:32], data[32:]
-            digest = _keyed()
-            digest.update(payload)
-            if not secrets.compare_digest(digest.hexdigest().encode(), mac):
-                return
-            bucket.bytecode_from_string(payload)
-        except Exception:  # noqa: BLE001 - whatever a damaged file does, the template is compiled again
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            payload = bucket.bytecode_to_string()
-            digest = _keyed()
-            digest.update(payload)
-            name = self._file(bucket)
-            descriptor, temporary = tempfile.mkstemp(prefix=".tmp.", dir=self.folder)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(digest.hexdigest().encode() + payload)
-            os.replace(temporary, name)
-        except (OSError, CacheIgnored):
-            pass
-
-
-@cache
-def _code_digest() -> bytes:
-    """The generator's own source: any change to the code makes earlier caches foreign."""
-    digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    package = Path(__file__).resolve().parents[1]  # generator/, every stage
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
-def _templates_key() -> str:
-    """What compiled templates depend on besides their sources: this code, Jinja's and MarkupSafe's versions,
-    and whether the fast path compiles them (fast_jinja.py)."""
-    versions = "/".join(metadata.version(name) for name in ("jinja2", "markupsafe"))
-    return hashlib.blake2b(_code_digest() + versions.encode() + fast_jinja.mode().encode(), digest_size=8).hexdigest()
-
-
-def cache_key(*parts: object) -> bytes:
-    """The code's digest and ``parts`` (options that shape the state), as one hex line."""
-    digest = hashlib.blake2b(_code_digest(), digest_size=16)
-    for part in parts:
-        digest.update(repr(part).encode() + b"\0")
-    return digest.hexdigest().encode()
 
 
 @dataclass(frozen=True)
@@ -315,7 +167,7 @@ def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
     file, header, _manifest = _open_checked(path, key, output_dir)
     with file:
         file.seek(HEADER_SIZE)
-        digest = _keyed()
+        digest = keyed_digest()
         left = header.payload_size
         while left and (chunk := file.read(min(left, 1 << 20))):  # in pieces: a large site's state is not held twice
             digest.update(chunk)
@@ -346,7 +198,7 @@ def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, n
 
 
 def _digest(data: bytes) -> bytes:
-    digest = _keyed()
+    digest = keyed_digest()
     digest.update(data)
     hexdigest: str = digest.hexdigest()
     return hexdigest.encode()
@@ -357,7 +209,7 @@ class _Hashing:
 
     def __init__(self, file: Any) -> None:
         self.file = file
-        self.digest = _keyed()
+        self.digest = keyed_digest()
 
     def write(self, data: bytes) -> int:
         self.digest.update(data)
@@ -459,7 +311,7 @@ class StateCache:
         render/fast_jinja.py compiles templates its own way: the folder is named by the generator's code, and
         folders of other versions are removed.
         """
-        folder = self.path.parent / f"templates-{_templates_key()}"
+        folder = self.path.parent / f"templates-{templates_key()}"
         try:
             for old in self.path.parent.glob("templates*"):
                 if old != folder and old.is_dir():

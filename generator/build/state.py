@@ -79,6 +79,13 @@ class BuildState:
     def replan(self, pages: list[OutputPage]) -> None:
         self.pages, self._by_source = pages, None
 
+    def take_metadata(self, metadata: Metadata) -> None:
+        """The topics' and outlets' metadata as read now; names and logos may change on any page."""
+        if metadata != self.metadata:
+            self.metadata = metadata
+            self.stale = True
+            self.rendered.clear()
+
     def pages_showing(self, source: str) -> list[OutputPage]:
         if self._by_source is None:
             self._by_source = pages_by_source(self.pages)

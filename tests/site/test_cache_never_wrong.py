@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import cache as cache_module
+from generator.build import cache_keys
 from generator.content import files as content_module
 from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 from make_corpus import write_corpus
@@ -169,13 +170,13 @@ def test_a_forged_cache_runs_no_code(tmp_path):
     result = build_site(site, now=NOW)
     assert not witness.exists()
     assert any("build cache ignored" in p.message for p in result.problems if p.path == "cache")
-    assert cache_module.key_file().stat().st_mode & 0o077 == 0  # the key is the user's alone
+    assert cache_keys.key_file().stat().st_mode & 0o077 == 0  # the key is the user's alone
 
 
 def test_the_key_lives_outside_every_cache_folder(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
-    key = cache_module.key_file().resolve()
+    key = cache_keys.key_file().resolve()
     assert site_cache(site).parent.resolve() not in key.parents
     assert site.resolve() not in key.parents
 
@@ -222,15 +223,15 @@ def test_symlink_loops_in_content_and_links_out_of_static_are_skipped_with_a_war
 def test_a_damaged_key_is_made_anew_and_the_cache_it_signed_is_not_trusted(tmp_path, monkeypatch):
     key = tmp_path / "config" / "cache.key"
     monkeypatch.setenv("NEWSDIGEST_CACHE_KEY", str(key))
-    cache_module.secret_key.cache_clear()
+    cache_keys.secret_key.cache_clear()
     try:
         site = make_site(tmp_path / "site")
         build_site(site)
         assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
         key.write_bytes(b"short")
-        cache_module.secret_key.cache_clear()  # a new process
+        cache_keys.secret_key.cache_clear()  # a new process
         result = build_site(site)
         assert not result.failed and len(key.read_bytes()) == 32
         assert any("build cache ignored" in p.message for p in result.problems if p.path == "cache")
     finally:
-        cache_module.secret_key.cache_clear()
+        cache_keys.secret_key.cache_clear()
