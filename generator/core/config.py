@@ -213,25 +213,26 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> DigestSettings:
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 200:
             raise fail(f"digest.email_stories must be a whole number from 1 to 200, got {count!r}")
         settings["email_stories"] = count
-    for key in ("subject", "from", "to", "unsubscribe"):
+    for key in ("subject", "from", "to", "unsubscribe", "subscribe_url"):
         if key in value:
             text = value[key]
             if not isinstance(text, str) or _LINE_BREAKS.search(text):
                 raise fail(f"digest.{key} must be one line of text without line separators, got {text!r:.80}", key)
             problem = (_subject_problem(text) if key == "subject" else _address_problem(key, text) if key in ("from", "to")
-                       else _unsubscribe_problem(text))
+                       else _link_problem(key, text))
             if problem:
                 raise fail(problem, key)
             settings[{yaml: name for name, yaml in _YAML_NAMES.items()}.get(key, key)] = text
     return DigestSettings(**settings)
 
 
-def _unsubscribe_problem(value: str) -> str | None:
-    """One http(s) URL or mailto: address: it goes inside <...> in List-Unsubscribe, so none of ``<>,`` or spaces."""
+def _link_problem(key: str, value: str) -> str | None:
+    """One http(s) URL or mailto: address (List-Unsubscribe puts it inside <...>, so none of ``<>,`` or spaces)."""
+    problem = f"digest.{key} must be one http(s) URL or mailto: address, got {value!r:.80}"
     if not value.startswith(("https://", "http://", "mailto:")) or re.search(r"[\s<>,\"]", value):
-        return f"digest.unsubscribe must be one http(s) URL or mailto: address, got {value!r:.80}"
+        return problem
     if value.startswith("http") and not urlsplit(value).hostname:
-        return f"digest.unsubscribe must be one http(s) URL or mailto: address, got {value!r:.80}"
+        return problem
     return None
 
 

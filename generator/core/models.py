@@ -155,6 +155,7 @@ class DigestSettings(FeatureSection):
     sender: str = ""  # ``from:`` (a Python keyword, hence the field's name)
     to: str = ""
     unsubscribe: str = ""  # URL or mailto of List-Unsubscribe
+    subscribe_url: str = ""  # where readers sign up for the e-mail edition ("Get it by e-mail" on every page)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import date, tzinfo
 from typing import Any
 
 from generator.core.models import Article, Day, DayEntry
+from generator.stories.reach import outlet_keys, reach
 
 
 def local_day(article: Article, tz: tzinfo) -> date:
@@ -58,10 +59,9 @@ def _day(day: date, articles: list[Article], story_of: Mapping[str, str], shown_
         if story_id is not None:
             rank = {slug: n for n, slug in enumerate(shown_first[story_id])}
             members.sort(key=lambda a: rank[a.slug])
-        outlets = outlets_of[story_id] if story_id else int(members[0].provider is not None)
+        outlets = outlets_of[story_id] if story_id else len(reach(members).outlets)
         entries.append(DayEntry(story_id, tuple(a.slug for a in members), outlets,
                                 max(a.heat for a in members), max(a.quality for a in members),
                                 max(a.published for a in members)))
     entries.sort(key=lambda e: (-e.outlets, -e.heat, -e.quality, -e.newest.timestamp(), e.articles[0]))
-    providers = {a.provider.key for a in articles if a.provider}
-    return Day(day, tuple(entries), len(articles), len(providers))
+    return Day(day, tuple(entries), len(articles), len(outlet_keys(articles)))

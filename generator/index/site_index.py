@@ -12,6 +12,7 @@ from generator.index import similar as similar_module
 from generator.index.days import DayMemo, build_days, local_day
 from generator.index.groups import COLLECTION_KINDS, TOPICS
 from generator.index.similar import more_on_topic
+from generator.stories.reach import reach
 
 TOP_STORIES = 5
 TOP_WINDOW = timedelta(hours=48)
@@ -51,7 +52,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     topic_members = {key: group.articles for key, group in collections["topic"].items()}
     newest = tuple(by_slug)
     river = one_per_story(newest)
-    outlets = {story.id: len({p.key for m in story.members if (p := by_slug[m].provider)}) for story in by_id.values()}
+    outlets = {story.id: len(reach([by_slug[m] for m in story.members]).outlets) for story in by_id.values()}
     top = top_stories([by_slug[s] for s in river], outlets, story_of)
     before = None if previous is None else similar_module.Before(
         previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar)
@@ -190,7 +191,7 @@ def top_stories(river: list[Article], story_outlets: Mapping[str, int], story_of
         return ()
     start = river[0].published - window
     recent = [a for a in river if a.published >= start]
-    recent.sort(key=lambda a: (-story_outlets.get(story_of.get(a.slug, ""), 1), -a.heat, -a.quality,
+    recent.sort(key=lambda a: (-story_outlets.get(story_of.get(a.slug, ""), 0) or -len(reach((a,)).outlets), -a.heat, -a.quality,
                                -a.published.timestamp(), a.slug))
     chosen = tuple(a.slug for a in recent[:limit])
     return chosen if len(chosen) >= 2 else ()

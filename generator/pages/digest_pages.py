@@ -18,6 +18,7 @@ from typing import Any
 from generator.core import urls
 from generator.core.models import Article, Day, DayEntry, OutputPage, SiteConfig, SiteIndex, TopicRef
 from generator.pages.kinds import PageKind, PlanInput, Site
+from generator.stories.reach import outlet_keys
 
 TOP_OF_DAY = 5  # stories listed first on a day page, before the rest by topic
 MONTHS_ON_ARCHIVE = 12  # more months than this: month pages, the archive links them
@@ -123,7 +124,7 @@ def edition(index: SiteIndex, config: SiteConfig, day: date, published_only: boo
         published = [index.articles[s] for _, articles in kept for s in articles]
         found = replace(found, entries=tuple(e if len(articles) == len(e.articles) else replace(e, articles=articles) for e, articles in kept),
                         articles=len(published),
-                        outlets=len({a.provider.key for a in published if a.provider}))
+                        outlets=len(outlet_keys(published)))
     by_topic: dict[TopicRef | None, list[ShownEntry]] = {}
     for entry in shown[TOP_OF_DAY:]:
         by_topic.setdefault(index.focus_topic(entry.lead), []).append(entry)

@@ -39,6 +39,7 @@ class ListStamp:
     pages: int
     today: date | None = None  # the home page names days relative to it
     common: frozenset[str] = frozenset()  # topics on nearly every story: their pills are left out
+    side: tuple[Any, ...] = ()  # what a side column shows besides the list (the home page's days and topics)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ contexts. Pagination lives here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -21,6 +22,7 @@ from generator.pages import story_pages
 from generator.pages.kinds import ArticleStamp, ListStamp, PageKind, PlanInput, RowsStamp, Site
 from generator.pages.paging import Pagination, nav_stamp, page_slice, stable_chunks, top_page
 from generator.pages.story_pages import also_covered, coverage, coverage_of, shown_sources, stories_of_each
+from generator.stories.reach import outlet_keys
 
 
 def _sources(index: SiteIndex, slugs: Sequence[str]) -> tuple[str, ...]:
@@ -90,10 +92,23 @@ def _plan_home(given: PlanInput) -> list[OutputPage]:
     index = given.index
     listed = index.below_top
     size = given.config.page_size
+    side = _side_column(index)
     return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
                        sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=list_stamp("", None, len(listed), size, n, index.common_topics, index.today))
+                       stamp=replace(list_stamp("", None, len(listed), size, n, index.common_topics, index.today),
+                                     side=side if n == 1 else ()))
             for n, shown in stable_chunks(listed, size)]
+
+
+SIDE_DAYS = 7  # the newest days the home page's side column links, with their counts
+SIDE_TOPICS = 10  # the topics it links: those with the most stories
+
+
+def _side_column(index: SiteIndex) -> tuple[Any, ...]:
+    """What page 1's side column shows besides its articles: the newest days' and the largest topics' counts."""
+    days = tuple((day.date, len(day.entries)) for day in list(index.days.values())[:SIDE_DAYS])
+    topics = sorted(index.collections["topic"].values(), key=lambda t: (-len(t.entries), t.name.casefold()))
+    return days, tuple((t.key, t.name, len(t.entries)) for t in topics[:SIDE_TOPICS] if t.key not in index.common_topics)
 
 
 def _day_label(day: date, today: date | None) -> str:
@@ -104,19 +119,77 @@ def _day_label(day: date, today: date | None) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def _short_day(day: date, today: date | None) -> str:
+    label = _day_label(day, today)
+    return label if label in ("Today", "Yesterday") else f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class RiverSection:
+    """A run of the home page's river under one heading: a day, or quiet days that share one."""
+
+    label: str
+    day: date | None  # its day page, when the section is one day
+    articles: list[Article]
+    dated: bool  # each entry says its date (the section spans days), not only its time
+
+
+def river_sections(articles: Sequence[Article], day_of: Callable[[Article], date], today: date | None) -> list[RiverSection]:
+    """The river under day headings, newest first. Consecutive days with one story each share a heading: on a
+    quiet site a heading per story would leave a screen with three stories on it."""
+    days: list[tuple[date, list[Article]]] = []
+    for article in articles:
+        day = day_of(article)
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(article)
+    sections: list[RiverSection] = []
+    run: list[tuple[date, list[Article]]] = []
+
+    def close_run() -> None:
+        if len(run) == 1:
+            sections.append(RiverSection(_day_label(run[0][0], today), run[0][0], run[0][1], dated=False))
+        elif run:
+            span = f"{_short_day(run[0][0], today)} – {_short_day(run[-1][0], today)}"
+            sections.append(RiverSection(span, None, [a for _, day_articles in run for a in day_articles], dated=True))
+        run.clear()
+
+    for day, day_articles in days:
+        if len(day_articles) == 1 and day != today:
+            run.append((day, day_articles))
+            continue
+        close_run()
+        sections.append(RiverSection(_day_label(day, today), day, day_articles, dated=False))
+    close_run()
+    return sections
+
+
 def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index = site.index
     listed = _list_context(index, index.below_top, site.config.page_size, page.number, urls.home_path)
     top = index.top_stories if page.number == 1 else ()
-    days: list[tuple[str, date, list[Article]]] = []
-    for article in listed["articles"]:
-        day = index.day_of[article.slug]
-        if not days or days[-1][1] != day:
-            days.append((_day_label(day, index.today), day, []))
-        days[-1][2].append(article)
-    updated = index.articles[index.newest[0]].published if index.newest else None
-    return {**_base_context(page), **listed, "top_stories": _articles(index, top), "days": days, "updated": updated,
-            "coverage": {**listed["coverage"], **coverage_of(index, top)}}
+    newest = index.articles[index.newest[0]] if index.newest else None
+    context = {**_base_context(page), **listed, "top_stories": _articles(index, top), "updated": newest.published if newest else None,
+               "sections": river_sections(listed["articles"], lambda a: index.day_of[a.slug], index.today),
+               "coverage": {**listed["coverage"], **coverage_of(index, top)}}
+    if page.number == 1 and newest is not None:
+        context.update(_summary(index, index.day_of[newest.slug]))
+        days, topics = _side_column(index)
+        context["side_days"] = [(day, _day_label(day, index.today), count) for day, count in days]
+        context["side_topics"] = topics
+    return context
+
+
+def _summary(index: SiteIndex, day: date) -> dict[str, Any]:
+    """The top of the home page: which day it leads with and how much happened that day."""
+    found = index.days.get(day)
+    if found is not None:
+        stories, outlets = len(found.entries), found.outlets
+    else:  # no day pages (digest: false): counted from the river
+        shown = [index.articles[s] for s in index.river if index.day_of[s] == day]
+        stories, outlets = len(shown), len(outlet_keys(shown))
+    return {"summary_day": day, "summary_label": _short_day(day, index.today), "summary_stories": stories,
+            "summary_outlets": outlets}
 
 
 # --- collections: one kind of list page and one index page per kind of group --------

@@ -15,17 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from generator.core import urls
-from generator.core.models import Article, Image, OutputPage, Provider, SiteIndex, Story, TopicRef
+from generator.core.models import Article, Image, OutputPage, Provider, RelatedStory, SiteIndex, Story, TopicRef
 from generator.pages.kinds import PageKind, PlanInput, Site, StoryStamp
+from generator.stories.reach import in_time_order, reach
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """What a card or an article page shows of the story an article belongs to."""
+    """What a card, a day entry or an article page shows of an article's reach (stories/reach.py)."""
 
-    path: str  # the full-coverage page's URL path
-    outlets: tuple[Provider, ...]  # the story's distinct outlets, in order of their first report
-    articles: int
+    path: str  # where every report is listed: the story's page, or a lone article's own coverage list
+    outlets: tuple[Provider, ...]  # the distinct outlets that reported it, here or elsewhere
+    reports: int
 
     def others(self, article: Article) -> tuple[Provider, ...]:
         """The outlets besides the article's own ("+N outlets")."""
@@ -35,7 +36,7 @@ class Coverage:
 
 @dataclass(frozen=True)
 class CoverageItem:
-    """One entry of "Also covered by" or of a story's related coverage: on this site or elsewhere."""
+    """One report of a story in a coverage list: on this site or elsewhere."""
 
     title: str
     href: str | None  # a site path (an article of the site) or an external http(s) URL
@@ -47,15 +48,14 @@ class CoverageItem:
 
 
 def coverage(index: SiteIndex, slug: str) -> Coverage | None:
+    """The reach of ``slug``'s story (or of the article alone); None when no other report is known."""
     story = index.story(slug)
-    if story is None:
+    members = [index.articles[m] for m in story.members] if story else [index.articles[slug]]
+    found = reach(members)
+    if found.reports < 2:
         return None
-    outlets: dict[str, Provider] = {}
-    for member in story.members:
-        provider = index.articles[member].provider
-        if provider is not None:
-            outlets.setdefault(provider.key, provider)
-    return Coverage(urls.story_path(story.id), tuple(outlets.values()), len(story.members))
+    path = urls.story_path(story.id) if story else urls.article_path(slug) + "#coverage"
+    return Coverage(path, found.outlets, found.reports)
 
 
 def coverage_of(index: SiteIndex, slugs: Iterable[str]) -> dict[str, Coverage]:
@@ -78,34 +78,24 @@ def stories_of_each(index: SiteIndex, slugs: Sequence[str]) -> tuple[Story | Non
     return tuple(map(index.stories.get, map(index.story_of.get, slugs)))  # type: ignore[arg-type]
 
 
-def _urls_of(article: Article) -> set[str]:
-    return {url for url in (article.link, article.original_url) if url}
+def related_items(related: Iterable[RelatedStory]) -> list[CoverageItem]:
+    return [CoverageItem(entry.title, entry.url, entry.provider.name if entry.provider else "Elsewhere", entry.published,
+                         entry.image, external=True, provider=entry.provider) for entry in related]
 
 
-def related_items(related: Iterable[Any], exclude: set[str]) -> list[CoverageItem]:
-    """``related`` entries (RelatedStory) whose URL no article listed already has, each URL once."""
-    items = []
-    seen = set(exclude)
-    for entry in related:
-        if entry.url in seen:
-            continue
-        if entry.url:
-            seen.add(entry.url)
-        items.append(CoverageItem(entry.title, entry.url, entry.provider.name if entry.provider else "Elsewhere",
-                                  entry.published, entry.image, external=True, provider=entry.provider))
-    return items
+def site_item(article: Article, base_path: str) -> CoverageItem:
+    return CoverageItem(article.title, urls.site_url(base_path, urls.article_path(article.slug)),
+                        article.provider.name if article.provider else "", article.published, article.lead_image,
+                        external=False, provider=article.provider)
 
 
 def also_covered(index: SiteIndex, article: Article, base_path: str) -> list[CoverageItem]:
-    """The story's other articles (on this site), then the article's ``related`` entries not among them."""
+    """Every other report of the article's story, the site's articles and the related coverage, in time order."""
     story = index.story(article.slug)
-    others = [index.articles[m] for m in story.members if m != article.slug] if story else []
-    items = [CoverageItem(other.title, urls.site_url(base_path, urls.article_path(other.slug)),
-                          other.provider.name if other.provider else "", other.published, other.lead_image, external=False,
-                          provider=other.provider)
-             for other in others]
-    exclude = _urls_of(article).union(*(_urls_of(other) for other in others))
-    return items + related_items(article.related, exclude)
+    members = [index.articles[m] for m in story.members] if story else [article]
+    others = [other for other in members if other.slug != article.slug]
+    items = [site_item(other, base_path) for other in others] + related_items(reach(members).related)
+    return [items[n] for n in in_time_order(item.published for item in items)]
 
 
 def story_topics(members: Sequence[Article]) -> list[TopicRef]:
@@ -127,10 +117,9 @@ def _story_context(site: Site, page: OutputPage) -> dict[str, Any]:
     index = site.index
     story: Story = index.stories[page.key or ""]
     members = [index.articles[s] for s in story.members]
-    exclude = set().union(*(_urls_of(a) for a in members))
-    related = related_items((entry for article in members for entry in article.related), exclude)
+    reports = [site_item(a, site.config.base_path) for a in members] + related_items(reach(members).related)
     return {"page_path": urls.url_path(page.path), "story": story, "lead": index.articles[story.lead],
-            "articles": members, "related": related, "topics": story_topics(members),
+            "articles": members, "reports": [reports[n] for n in in_time_order(r.published for r in reports)], "topics": story_topics(members),
             "coverage": coverage(index, story.lead), "common_topics": index.common_topics}
 
 

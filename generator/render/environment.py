@@ -226,7 +226,7 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
     def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False,
                      common: Collection[str] = (), priority: str = "") -> Markup:
         # The card shows the story's other outlets: the same article in a grown story is another card.
-        shown = "" if coverage is None else f"|{coverage.path}|{coverage.articles}|" + "|".join(
+        shown = "" if coverage is None else f"|{coverage.path}|{coverage.reports}|" + "|".join(
             f"{p.key}:{p.name}" for p in coverage.outlets)
         hidden = ",".join(sorted(t.slug for t in article.topics if t.slug in common))
         variant = f"{heading}{'+excerpt' if excerpt else ''}|{priority}|{hidden}{shown}"
