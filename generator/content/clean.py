@@ -81,6 +81,37 @@ def strip_dateline(text: str) -> str:
     return text[match.end():]
 
 
+# Picture credits and licensing boilerplate that open an excerpt scraped from under a news photo: "Small toy
+# figures are seen ... picture taken March 15. REUTERS/A Name/Illustration/File Photo Acquire Licensing Rights",
+# "... on Tuesday - Copyright AFP FIRST LAST", "(Photo by A Name/Getty Images)". Everything up to the last one
+# near the start is the caption, not the story.
+_PICTURE_CREDIT = re.compile(
+    r"REUTERS/[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:/(?:File Photo|Illustration|Pool|Handout|[A-Z][\w'-]*(?: [A-Z][\w'-]*)?))*"
+    r"|Acquire Licensing Rights"
+    r"|\((?:Photo|Image|Picture)s?(?: by|:| credit:?)[^()]{1,80}\)"
+    r"|\b(?:AP|AFP) Photo/[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:/File)?"
+    r"|(?:\b(?:AFP|Reuters|Bloomberg|AP) via |/)Getty Images\b\)?"
+    r"|Copyright (?:AFP|AP|Reuters)(?:\s+[A-Z][A-Z'-]*[A-Z](?=[\s,.]|[A-Z][a-z]))*"
+    r"|\bFile Photo\b")
+CREDIT_REACH = 400  # characters from the start within which a credit ends the caption
+MIN_STORY_LEFT = 40  # what a credit must leave after it to be cut
+
+
+def strip_picture_credits(text: str) -> str:
+    """The text without a leading photo caption, picture credit or licensing line."""
+    end = 0
+    for match in _PICTURE_CREDIT.finditer(text, 0, min(len(text), CREDIT_REACH)):
+        end = match.end()
+    if not end or len(text) - end < MIN_STORY_LEFT:
+        return text
+    return text[end:].lstrip(" .,;:-–—|")
+
+
+def clean_excerpt(text: str) -> str:
+    """An excerpt as readers should get it: no photo caption or credit, no wire dateline before the story."""
+    return strip_dateline(strip_picture_credits(text))
+
+
 _C1_CONTROL = re.compile(r"[\x80-\x9f]")
 
 

@@ -25,6 +25,7 @@ from generator.content.clean import (
     MAX_EXCERPT,
     MAX_NAME_BYTES,
     MAX_TITLE,
+    clean_excerpt,
     clean_text,
     clean_url,
     is_domain_fragment,
@@ -32,7 +33,6 @@ from generator.content.clean import (
     repair_document,
     shorten,
     slugify,
-    strip_dateline,
 )
 from generator.content.frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from generator.content.markup import render_bounded
@@ -140,7 +140,7 @@ def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = Non
     if not title or published is None or is_published is None:
         return ReadResult(None, tuple(report.problems))
 
-    excerpt = strip_dateline(_text_field(data, "excerpt", report, limit=MAX_EXCERPT)[0])
+    excerpt = clean_excerpt(_text_field(data, "excerpt", report, limit=MAX_EXCERPT)[0])
     web_url = _url_field(data, "webUrl", report)
     original_url = _url_field(data, "originalUrl", report)
     article = Article(
@@ -437,7 +437,7 @@ def _related(value: Any, report: _Reporter) -> list[RelatedStory]:
             continue
         title, repaired = clean_text(item.get("title"))
         excerpt, excerpt_repaired = clean_text(item.get("excerpt"))
-        title, excerpt = shorten(title, MAX_TITLE), shorten(strip_dateline(excerpt), MAX_EXCERPT)
+        title, excerpt = shorten(title, MAX_TITLE), shorten(clean_excerpt(excerpt), MAX_EXCERPT)
         if repaired or excerpt_repaired:
             report.add("related", "repaired mis-decoded characters (mojibake) in a 'related' entry", "note")
         if not title:

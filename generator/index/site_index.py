@@ -12,6 +12,7 @@ from generator.index import similar as similar_module
 from generator.index.days import DayMemo, build_days, local_day
 from generator.index.groups import COLLECTION_KINDS, TOPICS
 from generator.index.similar import more_on_topic
+from generator.stories import reach as reach_module
 from generator.stories.reach import reach
 
 TOP_STORIES = 5
@@ -20,7 +21,7 @@ TOP_WINDOW = timedelta(hours=48)
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
 READS = frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality",
-                   "is_published"}) | similar_module.READS
+                   "is_published"}) | similar_module.READS | reach_module.READS
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:

@@ -27,6 +27,7 @@ class Coverage:
     path: str  # where every report is listed: the story's page, or a lone article's own coverage list
     outlets: tuple[Provider, ...]  # the distinct outlets that reported it, here or elsewhere
     reports: int
+    story: bool  # path is a story's full-coverage page (else the article's own list of other reports)
 
     def others(self, article: Article) -> tuple[Provider, ...]:
         """The outlets besides the article's own ("+N outlets")."""
@@ -55,7 +56,7 @@ def coverage(index: SiteIndex, slug: str) -> Coverage | None:
     if found.reports < 2:
         return None
     path = urls.story_path(story.id) if story else urls.article_path(slug) + "#coverage"
-    return Coverage(path, found.outlets, found.reports)
+    return Coverage(path, found.outlets, found.reports, story is not None)
 
 
 def coverage_of(index: SiteIndex, slugs: Iterable[str]) -> dict[str, Coverage]:

@@ -13,6 +13,9 @@ from datetime import datetime
 
 from generator.core.models import Article, Provider, RelatedStory
 
+# The Article fields a reach is made of (the index declares what it reads: build/reindex.py relies on it).
+READS = frozenset({"provider", "related", "link", "original_url"})
+
 
 @dataclass(frozen=True)
 class Reach:

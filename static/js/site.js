@@ -1,10 +1,15 @@
 /* The theme's one script: it only improves pages that work without it. */
 (function () {
   "use strict";
-  // A picture that fails (an outlet's server refuses it, or the reader is offline) leaves its box and its quiet
-  // colour, never a broken-image icon. Errors do not bubble: listen in the capture phase, and look at the
-  // pictures that failed before this script ran.
-  function failed(image) { image.classList.add("img-failed"); }
+  // A picture or logo that fails (an outlet's server refuses it, or the reader is offline) goes with its box:
+  // no grey box, no gap, never a broken-image icon (without this script each keeps its reserved box, so the
+  // layout still holds). Errors do not bubble: listen in the capture phase, and look at the pictures that
+  // failed before this script ran.
+  const BOXES = ".card-thumb, .lead-thumb, .lead-image, .mini-thumb, .coverage-thumb, .topic-banner, picture";
+  function failed(image) {
+    const box = image.closest(BOXES);
+    (box && !box.matches("picture") ? box : image.closest("picture") || image).remove();
+  }
   document.addEventListener("error", function (event) {
     if (event.target instanceof HTMLImageElement) failed(event.target);
   }, true);

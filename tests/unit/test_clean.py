@@ -1,10 +1,11 @@
+import re
 from datetime import timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.content.clean import clean_text, clean_url, normalize_domain, slugify, strip_dateline
+from generator.content.clean import clean_excerpt, clean_text, clean_url, normalize_domain, slugify, strip_dateline
 from helpers import FIXTURES, needs_fixtures
 
 
@@ -99,6 +100,44 @@ def test_a_wire_credit_and_dateline_are_stripped_from_the_start(text, kept):
 ])
 def test_text_that_only_looks_like_a_dateline_is_kept(text):
     assert strip_dateline(text) == text
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Model trains wait at a depot in this illustration picture taken May 2, 2025. REUTERS/Ann Teller/Illustration/"
+     "File Photo Acquire Licensing Rights LYON, May 2 - The rail operator said it would test driverless shunting",
+     "The rail operator said"),
+    ("REUTERS/Ann Teller/File Photo May 2 (Reuters) - The rail operator said it would test driverless shunting",
+     "The rail operator said"),
+    ("Visitors queue at the fair in Turin, on May 2, 2025 - Copyright AFP MARCO ROSSI-BIANCHIThe organisers said "
+     "ticket sales doubled after the robotics hall opened", "The organisers said"),
+    ("A courier robot waits at a kerb in Leeds. (Photo by Jane Doe/Getty Images) Delivery firms are buying more "
+     "sidewalk robots than ever, a trade group said", "Delivery firms are buying"),
+    ("Workers assemble drones in a hangar. AP Photo/Sam Smith The ministry said output tripled this year, "
+     "according to its own figures", "The ministry said"),
+    ("A lab bench with sensors. AFP via Getty Images The start-up raised money to build cheaper gas sensors "
+     "for small farms", "The start-up raised"),
+])
+def test_a_photo_caption_credit_and_licensing_line_are_stripped_from_the_start(text, kept):
+    assert clean_excerpt(text).startswith(kept)
+
+
+@pytest.mark.parametrize("text", [
+    "The service offers a credit system that renews every month, which photographers praised at the fair.",
+    "A file photo tool sorts pictures by the faces in them; the maker says it runs offline on a laptop.",
+    "Getty Images sued the start-up over pictures used to train its model, court papers filed on Monday show.",
+    "REUTERS/Ann Teller/File Photo short",  # nothing worth keeping would be left
+])
+def test_text_that_only_mentions_pictures_or_credits_is_kept(text):
+    assert clean_excerpt(text) == text
+
+
+@needs_fixtures
+def test_real_excerpts_open_with_the_story_not_a_picture_credit():
+    from generator.content.read import read_article
+
+    for path in sorted((FIXTURES / "real-ai" / "_news").glob("*.md")):
+        excerpt = read_article(path, path.name, timezone.utc).article.excerpt
+        assert not re.search(r"Licensing Rights|REUTERS/|Getty Images|Copyright AFP|File Photo", excerpt[:200]), path.name
 
 
 @needs_fixtures
