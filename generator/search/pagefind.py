@@ -35,7 +35,6 @@ INDEXED_KINDS = frozenset({"article", "story", "topic", "provider"})  # topic an
 BUNDLE = "pagefind/"
 BUNDLES = BUNDLE + "bundles.json"  # the bundles the search page loads, newest first
 INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it was made from, and of its files
-UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # shared by every part: the search page loads them from /pagefind/
 TIMEOUT = 600  # seconds: 50,000 pages take about 40 s on two cores
 # A part's period: the year, then its halves, quarters and months, until every part is small enough.
 PERIODS = ((12, "{year}"), (6, "{year}h{n}"), (3, "{year}q{n}"), (1, "{year}-{month:02d}"))
@@ -146,8 +145,6 @@ def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous:
             files += made
             files.append((input_path, fingerprint + b"".join(b"\n" + _digest(data) + b" " + path.encode()
                                                              for path, data in made)))
-    if parts and parts[0].key:  # split: the search page loads the UI from /pagefind/ whatever the parts
-        files += [(BUNDLE + name, data) for path, data in files for name in UI_FILES if path == parts[0].bundle + name]
     bundles = {"bundles": [part.bundle for part in parts]}
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
 

@@ -5,7 +5,7 @@
   // no grey box, no gap, never a broken-image icon (without this script each keeps its reserved box, so the
   // layout still holds). Errors do not bubble: listen in the capture phase, and look at the pictures that
   // failed before this script ran.
-  const BOXES = ".card-thumb, .lead-thumb, .lead-image, .mini-thumb, .coverage-thumb, .topic-banner, picture";
+  const BOXES = ".card-thumb, .lead-thumb, .lead-image, .mini-thumb, .coverage-thumb, .topic-banner, .search-thumb, picture";
   function failed(image) {
     const box = image.closest(BOXES);
     (box && !box.matches("picture") ? box : image.closest("picture") || image).remove();
