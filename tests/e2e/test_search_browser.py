@@ -63,7 +63,7 @@ def served_in_parts(tmp_path_factory, browser):
     server.shutdown()
 
 
-RESULTS = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.getAttribute('href'))"
+RESULTS = "[...document.querySelectorAll('.search-result .search-title')].map(a => a.getAttribute('href'))"
 
 
 def test_a_word_only_one_headline_has_finds_that_article_first(served):
@@ -79,10 +79,11 @@ def test_a_topic_filter_narrows_the_results(served):
     base, browser = served
     page = browser.new_page()
     page.navigate(base + "search/?q=report")
-    count = "parseInt(((document.querySelector('.pagefind-ui__message') || {}).textContent || '').trim()) || 0"
+    count = "document.querySelectorAll('.search-result').length"
     everything = page.wait_for(count)
-    page.wait_for("document.querySelector('input[type=checkbox][id*=Robotics]')")
-    page.evaluate("document.querySelector('input[type=checkbox][id*=Robotics]').click()")
+    box = "document.querySelector('.search-filters input[type=checkbox][name=topic][value=Robotics]')"
+    page.wait_for(f"{box} !== null")
+    page.evaluate(f"{box}.click()")
     narrowed = page.wait_for(f"({count}) !== {everything} && ({count})")
     assert narrowed == 8 and everything == 16, (everything, narrowed)
 
@@ -107,6 +108,6 @@ def test_a_site_indexed_in_parts_is_searched_as_one(served_in_parts):
     links = page.wait_for(f"{RESULTS}.length === 3 && {RESULTS}")
     assert sorted(links) == [f"/ai/news/2024-0{m}-1{n}-p2024{n}/" for n, m in enumerate((2, 5, 8))]
     page.navigate(base + "search/?q=observatory")  # in every part
-    count = "parseInt(((document.querySelector('.pagefind-ui__message') || {}).textContent || '').trim()) || 0"
+    count = "document.querySelectorAll('.search-result').length"
     assert page.wait_for(f"({count}) === 9 && ({count})") == 9
     assert page.console_errors() == []

@@ -14,7 +14,7 @@ from serving import ServeProcess, wait_until
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
     pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
 
-RESULTS = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.getAttribute('href'))"
+RESULTS = "[...document.querySelectorAll('.search-result .search-title')].map(a => a.getAttribute('href'))"
 INDEXED = "Search index updated"
 
 

@@ -171,14 +171,16 @@ def test_the_home_page_is_today_s_river(tmp_path):
     build_site(tmp_path)
     home = soup(tmp_path / "public/index.html")
     assert home.find(["h1", "h2", "h3"]).name == "h1"  # the h1 comes first
-    top = [a["href"] for a in home.select(".top-stories .card-title a")]
-    river = [a["href"] for a in home.select(".river-day .card-title a, .river-day .headline-title a")]
+    top = [a["href"] for a in home.select(".top-stories .headline-title a")]
+    river = [a["href"] for a in home.select(".river-section:not(.top-stories) .headline-title a")]
     assert len(top) == 5 and not set(top) & set(river)  # never repeated below
     assert len(top) + len(river) == 16  # every story once
-    labels = [h.get_text() for h in home.select(".river-day h2")]
+    labels = [h.get_text() for h in home.select(".river-section:not(.top-stories) h2")]
     assert labels[:2] == ["Today", "Yesterday"] and labels[-1] == "Tuesday 17 November 2026"
     assert all(href.startswith("/news/2026-11-2") for href in top)  # from the last two days only
-    assert len(home.select(".river-day .card")) + len(top) == 6 + 5 and home.select(".headline-item")  # then dense
+    # One lead story (the first top story) with its excerpt, then one dense line per story.
+    assert [a["href"] for a in home.select(".lead-story .headline-title a")] == top[:1] and home.select_one(".lead-excerpt")
+    assert len(home.select(".headline-item")) == 16
 
 
 def test_the_top_block_hides_with_fewer_than_two(tmp_path):
@@ -188,7 +190,7 @@ def test_the_top_block_hides_with_fewer_than_two(tmp_path):
     build_site(tmp_path)
     home = soup(tmp_path / "public/index.html")
     assert home.select_one(".top-stories") is None
-    assert len(home.select(".river-day .card, .river-day .headline-item")) == 5
+    assert len(home.select(".river-section .headline-item")) == 5
 
 
 def test_digest_feeds_carry_one_edition_per_day_and_opml_lists_every_feed(site):

@@ -229,22 +229,22 @@ def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch)
 def test_an_edit_whose_build_failed_is_rendered_by_the_next_build(site, monkeypatch):
     """The preview keeps its state in memory: pages showing a file changed in a build that failed while
     rendering must render in the next build, even when that build's own change is elsewhere."""
-    import generator.build.builder
+    import generator.render.session
 
     builder = Builder(options(site), preview=True)
     builder.build()
     first, second = sorted((site / "content").glob("*.md"))[:2]
     first.write_text(first.read_text().replace("Story number", "Edited story number"))
     touch_later(first)
-    real_render = generator.build.builder.render_page
+    real_render = generator.render.session.render_page
 
     def failing(env, page, context):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(generator.build.builder, "render_page", failing)
+    monkeypatch.setattr(generator.render.session, "render_page", failing)
     with pytest.raises(RuntimeError, match="injected failure"):
         builder.build(Changes(content=frozenset([first.name])))
-    monkeypatch.setattr(generator.build.builder, "render_page", real_render)
+    monkeypatch.setattr(generator.render.session, "render_page", real_render)
     second.write_text(second.read_text().replace("Summary of story", "A new summary of story"))
     touch_later(second)
     builder.build(Changes(content=frozenset([second.name])))

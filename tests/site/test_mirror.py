@@ -113,8 +113,9 @@ def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downlo
     assert img["sizes"] == lead.source["sizes"] and img["width"] == "2400" and img["fetchpriority"] == "high"
     for entry in webp + img["srcset"].split(", "):
         assert (public / entry.split()[0].lstrip("/")).is_file()
-    card = soup(public / "index.html").select_one(f"img[srcset*='{img['src'].split('-')[0]}']")
-    assert card is not None and card["sizes"] == "(min-width: 40rem) 22rem, 100vw"
+    cards = [found for page in sorted(public.glob("topics/*/index.html"))
+             if (found := soup(page).select_one(f".card img[srcset*='{img['src'].split('-')[0]}']"))]
+    assert cards and cards[0]["sizes"] == "(min-width: 40rem) 22rem, 100vw"
     gone = soup(public / "news/2026-11-03-gone/index.html").select_one(".lead-image img")
     assert gone["src"] == f"{server}/gone.jpg" and not gone.has_attr("srcset")
     # A rebuild in a new process fetches nothing and writes nothing.

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import generator.build.builder
+import generator.render.session
 from generator.build.builder import Builder, BuildOptions
 from helpers import NOW, article_fields, broken_links, build_site, incomplete_files, snapshot, write_article, write_config
 
@@ -54,7 +54,7 @@ def test_injected_render_failure_leaves_output_untouched(tmp_path, monkeypatch):
         before = snapshot(tmp_path / "public")
         mutate(tmp_path / "content", rng, trial, structural=trial % 2 == 0)
         fail_at = rng.randint(1, 60)
-        real_render = generator.build.builder.render_page
+        real_render = generator.render.session.render_page
         calls = {"n": 0}
 
         def flaky_render(env, page, context):
@@ -63,10 +63,10 @@ def test_injected_render_failure_leaves_output_untouched(tmp_path, monkeypatch):
                 raise RuntimeError("injected failure")
             return real_render(env, page, context)
 
-        monkeypatch.setattr(generator.build.builder, "render_page", flaky_render)
+        monkeypatch.setattr(generator.render.session, "render_page", flaky_render)
         with pytest.raises(RuntimeError, match="injected failure"):
             build_site(tmp_path)
-        monkeypatch.setattr(generator.build.builder, "render_page", real_render)
+        monkeypatch.setattr(generator.render.session, "render_page", real_render)
         assert snapshot(tmp_path / "public") == before
         assert not list(tmp_path.glob(".public.staging-*"))
         assert_consistent(tmp_path / "public")

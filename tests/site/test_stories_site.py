@@ -59,6 +59,11 @@ def card_titles(page):
     return [a.get_text() for a in page.select(".card-title a, .headline-title a")]
 
 
+def site_reports(page):
+    """The reports a story page lists from the site itself (the related ones link elsewhere)."""
+    return page.select(".coverage-item a.coverage-title:not([rel~=external])")
+
+
 @pytest.fixture
 def site(tmp_path):
     related = [
@@ -75,10 +80,15 @@ def site(tmp_path):
 def test_the_story_page_lists_every_report_once_with_the_related_coverage(site):
     page = soup(site / "public/stories/2026-11-20-drone-a/index.html")
     assert page.select_one("h1").get_text(strip=True) == DRONE[0][3]  # the lead: equal quality and heat, earliest
-    timeline = page.select(".timeline-item")
-    assert [item.select_one(".timeline-title a").get_text() for item in timeline] == [d[3] for d in DRONE]
-    assert [item.select_one(".timeline-source a").get_text() for item in timeline] == ["Alpha", "Beta", "Gamma"]
-    assert [a["href"] for a in page.select(".mini-list a")] == ["https://delta.example/drone"]
+    # Every report once, in time order: the site's three, then the related ones (undated, so last, as listed);
+    # the related entry repeating a URL and the one naming a member of the story are left out, and the one whose
+    # URL was refused stays as a report without a link.
+    reports = page.select(".coverage-item")
+    titles = [item.select_one(".coverage-title").get_text() for item in reports]
+    assert titles == [d[3] for d in DRONE] + ["Coverage elsewhere", "Not a link"]
+    assert [item.select_one(".coverage-outlet").get_text() for item in reports] == ["Alpha", "Beta", "Gamma", "Delta", "Elsewhere"]
+    assert reports[3].select_one("a")["href"] == "https://delta.example/drone" and reports[4].select_one("a") is None
+    assert page.select_one(".kicker").get_text(" ", strip=True) == "Full coverage · 5 reports from 4 outlets"
     assert {a.get_text() for a in page.select(".topic-list a")} == {"Robotics", "AI", "Shipping"}
     assert page.select_one(".topic-list a").get_text() == "Robotics"  # the most shared first
     data = json.loads(page.select_one('script[type="application/ld+json"]').string)
@@ -93,10 +103,10 @@ def test_lists_show_each_story_once_but_an_outlet_lists_its_own_articles(site):
     latest = card_titles(home)
     assert sum(title in {d[3] for d in DRONE} for title in latest) == 1
     assert len(latest) == len(BACKGROUND) + 1
-    card = next(c for c in home.select(".card") if c.select_one(".card-title a").get_text() == DRONE[0][3])
-    link = card.select_one(".coverage a")
+    entry = next(e for e in home.select(".headline-item") if e.select_one(".headline-title a").get_text() == DRONE[0][3])
+    link = entry.select_one("a.reach")
     assert link["href"] == "/stories/2026-11-20-drone-a/"
-    assert link.get_text(" ", strip=True) == "+2 outlets: Beta, Gamma"
+    assert link.get_text(" ", strip=True) == "+3 outlets : Beta, Gamma, Delta"  # the related coverage's outlet too
     robotics = soup(site / "public/topics/robotics/index.html")
     assert card_titles(robotics) == [DRONE[0][3]]
     assert robotics.select_one(".count").get_text(strip=True).startswith("1 story")
@@ -108,7 +118,7 @@ def test_lists_show_each_story_once_but_an_outlet_lists_its_own_articles(site):
 def test_an_article_page_links_the_full_coverage_and_merges_also_covered(site):
     page = soup(site / "public/news/2026-11-20-drone-a/index.html")
     assert page.select_one(".story .coverage-block h2 a")["href"] == "/stories/2026-11-20-drone-a/"
-    assert page.select_one(".coverage-block h2 a").get_text() == "Full coverage: 3 outlets"
+    assert page.select_one(".coverage-block h2 a").get_text() == "Full coverage: 4 outlets"
     hrefs = [a["href"] for a in page.select("a.coverage-title")]
     assert hrefs == ["/news/2026-11-20-drone-b/", "/news/2026-11-20-drone-c/", "https://delta.example/drone"]
     assert not any("drone" in a["href"] for a in page.select(".more-on li a"))  # its story is listed above
@@ -147,7 +157,7 @@ def test_the_window_setting_bounds_a_story(tmp_path):
     root = write_site(tmp_path, config={"stories": {"window_hours": 4}})
     build_site(root)
     page = soup(root / "public/stories/2026-11-20-drone-a/index.html")
-    assert len(page.select(".timeline-item")) == 2  # the report five hours after the first is another story now
+    assert len(site_reports(page)) == 2  # the report five hours after the first is another story now
     write_config(tmp_path, stories={"window_hour": 4})
     with pytest.raises(ConfigError, match=r"site\.yaml:\d+: stories must be true, false or a mapping with window_hours"):
         build_site(root)
@@ -161,7 +171,7 @@ def test_coverage_added_later_keeps_the_story_s_address(site):
                          topics=["Robotics"], quality=90))
     build_site(site)
     after = soup(site / "public/stories/2026-11-20-drone-a/index.html")
-    assert len(after.select(".timeline-item")) == len(before.select(".timeline-item")) + 1
+    assert len(site_reports(after)) == len(site_reports(before)) + 1
     assert after.select_one("h1").get_text(strip=True).startswith("Tidewater Robotics drone inspects")  # the new lead
 
 
@@ -216,7 +226,7 @@ def test_the_preview_regroups_only_near_a_change_and_rerenders_only_what_changed
     grown = builder.build(Changes(content=frozenset(["2026-11-20-drone-d.md"])))
     assert builder.state.grouper.regrouped < first.articles / 3
     page = soup(root / "preview/stories/2026-11-20-drone-a/index.html")
-    assert len(page.select(".timeline-item")) == 4
+    assert len(site_reports(page)) == 4
     assert grown.rendered < first.rendered / 2
     fresh = Builder(BuildOptions(content_dir=root / "content", output_dir=root / "clean", config_path=root / "site.yaml",
                                  now=NOW, fingerprint_assets=False), preview=True)
