@@ -18,6 +18,7 @@ from typing import Any
 from generator.core import urls
 from generator.core.models import Article, Day, DayEntry, OutputPage, SiteConfig, SiteIndex, TopicRef
 from generator.pages.kinds import PageKind, PlanInput, Site
+from generator.pages.story_pages import Coverage, coverage
 from generator.stories.reach import outlet_keys
 
 TOP_OF_DAY = 5  # stories listed first on a day page, before the rest by topic
@@ -45,8 +46,9 @@ class ShownEntry:
 
     lead: Article  # the article that leads it that day
     others: tuple[Article, ...]  # its other articles of the day
-    outlets: int
+    outlets: int  # every outlet that reported it, here or elsewhere
     story_path: str | None  # its full-coverage page, if it is a story
+    coverage: Coverage | None = None  # the outlets by name, and where every report is listed
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def _day_pages(index: SiteIndex, found: Day, previous: date | None, following: d
 
 def _shown(index: SiteIndex, entry: DayEntry, articles: tuple[str, ...]) -> ShownEntry:
     lead, *others = (index.articles[slug] for slug in articles)
-    return ShownEntry(lead, tuple(others), entry.outlets, urls.story_path(entry.story) if entry.story else None)
+    return ShownEntry(lead, tuple(others), entry.outlets, urls.story_path(entry.story) if entry.story else None,
+                      coverage(index, lead.slug))
 
 
 def _kept(index: SiteIndex, day: date, published_only: bool, topic: str | None) -> list[tuple[DayEntry, tuple[str, ...]]]:

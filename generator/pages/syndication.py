@@ -18,6 +18,7 @@ from generator.core.models import JSON_OUTPUT, Article, Collection, Image, Outpu
 from generator.index.groups import COLLECTION_KINDS
 from generator.pages.kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from generator.pages.paging import older_page, stable_chunks, top_page
+from generator.pages.story_pages import coverage
 
 COLLECTIONS_BY_NAME = {kind.name: kind for kind in COLLECTION_KINDS}
 
@@ -217,7 +218,9 @@ def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
 def _api_item(site: Site, article: Article) -> dict[str, Any]:
     story_id = site.index.story_of.get(article.slug)
     story = urls.site_url(site.config.base_path, urls.story_path(story_id)) if story_id else None
-    return site.items.get(f"api {story}", article, lambda a: api_item(a, site.config, story))
+    found = coverage(site.index, article.slug)
+    outlets = len(found.outlets) if found else int(article.provider is not None)
+    return site.items.get(f"api {story} {outlets}", article, lambda a: api_item(a, site.config, story, outlets))
 
 
 def _published_stories(index: SiteIndex) -> list[tuple[Story, tuple[str, ...]]]:
@@ -316,13 +319,15 @@ def _image(image: Image | None, config: SiteConfig) -> dict[str, Any] | None:
             **({"attribution": image.attribution} if image.attribution else {})}
 
 
-def api_item(article: Article, config: SiteConfig, story: str | None = None) -> dict[str, Any]:
-    """One article for the JSON API: every field read from the file but ``secured`` and extras, and the
-    site path of its story's page (``story``; null when it stands alone)."""
+def api_item(article: Article, config: SiteConfig, story: str | None = None, outlets: int = 1) -> dict[str, Any]:
+    """One article for the JSON API: every field read from the file but ``secured`` and extras, the site
+    path of its story's page (``story``; null when it stands alone) and how many outlets reported it, here or
+    elsewhere (``outlets``)."""
     provider = article.provider
     return {
         "path": urls.site_url(config.base_path, urls.article_path(article.slug)),
         "story": story,
+        "outlets": outlets,
         "url": urls.absolute_url(config.base_url, config.base_path, urls.article_path(article.slug)),
         "slug": article.slug,
         "title": article.title,

@@ -235,3 +235,25 @@ def test_the_preview_regroups_only_near_a_change_and_rerenders_only_what_changed
     assert not clean.failed
     for name in ("index.html", "stories/2026-11-20-drone-a/index.html", "news/2026-11-20-drone-b/index.html"):
         assert (root / "preview" / name).read_text().replace("/livereload", "") == (root / "clean" / name).read_text()
+
+
+def test_the_day_page_the_e_mail_and_the_api_count_every_outlet_of_a_story(site):
+    public = site / "public"
+    day = soup(public / "digest/2026-11-20/index.html")
+    entry = day.select_one(".day-entry")
+    assert entry.select_one(".day-entry-title a").get_text() == DRONE[0][3]
+    assert entry.select_one(".coverage").get_text(" ", strip=True) == "+3 outlets : Beta, Gamma, Delta"
+    assert entry.select_one(".coverage a")["href"] == "/stories/2026-11-20-drone-a/"
+    email = soup(public / "digest/2026-11-20/email.html")
+    title = email.select_one(".story .title")
+    # Numbered, the headline links the outlet's own report, the source line the full coverage.
+    assert title.get_text(" ", strip=True).startswith("1. " + DRONE[0][3])
+    assert title.a["href"] == "https://alpha.example/8"
+    coverage = email.select_one(".story .source a")
+    assert coverage.get_text() == "Full coverage: 4 outlets"
+    assert coverage["href"] == "https://news.example/stories/2026-11-20-drone-a/"
+    text = (public / "digest/2026-11-20/email.txt").read_text()
+    assert f"1. {DRONE[0][3]}" in text and "https://alpha.example/8" in text and "and 3 more outlets" in text
+    items = json.loads((public / "api/news/index.json").read_text())["value"]
+    outlets = {item["slug"]: item["outlets"] for item in items}
+    assert outlets["2026-11-20-drone-b"] == 4 and outlets["2026-11-01-bg-0"] == 1
