@@ -70,6 +70,7 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
         river=river,
         stories=by_id,
         story_of=story_of,
+        story_outlets=outlets,
         days=build_days(ordered, story_of, shown_first, outlets, day_of, days_memo) if days else {},
         day_of=day_of,
         today=today,

@@ -62,7 +62,10 @@ class MonthGrid:
 
 
 def _day_sources(index: SiteIndex, day: Day) -> tuple[str, ...]:
-    return tuple(index.articles[slug].source for entry in day.entries for slug in entry.articles)
+    """The day's articles, then their stories' articles of other days (each entry names every outlet)."""
+    shown = {slug: None for entry in day.entries for slug in entry.articles}
+    others = {m: None for entry in day.entries if entry.story for m in index.stories[entry.story].members if m not in shown}
+    return tuple(index.articles[slug].source for slug in (*shown, *others))
 
 
 def _neighbours(index: SiteIndex) -> dict[date, tuple[date | None, date | None]]:

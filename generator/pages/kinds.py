@@ -59,7 +59,7 @@ class ApiStamp:
     scope: str  # "site", "story" or a collection kind's name
     title: str
     older: int | None  # the next page when reading from the newest (paging.older_page)
-    stories: tuple[str | None, ...] = ()  # the story id of each article listed (its "story" field)
+    stories: tuple[Any, ...] = ()  # each article listed: its story id (its "story" field) and count of outlets
 
 
 @dataclass(frozen=True)

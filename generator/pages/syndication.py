@@ -192,18 +192,20 @@ def _plan_news_sitemap(given: PlanInput) -> list[OutputPage]:
 def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     pages: list[OutputPage] = []
     for scope in _scopes(given.index):
-        story_ids = tuple(map(given.index.story_of.get, scope.slugs))
-        pages += given.reuse(("api_list", (scope.kind, scope.key)), (scope, story_ids),
-                             partial(_api_list_pages, given.index, scope, story_ids, given.config.page_size))
+        # Each item's story and its count of outlets (which the story's other articles change).
+        stories = tuple((story, given.index.story_outlets[story] if story else 0)
+                        for story in map(given.index.story_of.get, scope.slugs))
+        pages += given.reuse(("api_list", (scope.kind, scope.key)), (scope, stories),
+                             partial(_api_list_pages, given.index, scope, stories, given.config.page_size))
     return pages
 
 
-def _api_list_pages(index: SiteIndex, scope: Scope, story_ids: tuple[str | None, ...], size: int) -> list[OutputPage]:
+def _api_list_pages(index: SiteIndex, scope: Scope, stories: tuple[tuple[str | None, int], ...], size: int) -> list[OutputPage]:
     top = top_page(len(scope.slugs), size)
     return [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
                        scope.key, number=n, sources=tuple(index.articles[s].source for s in shown),
-                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), tuple(stories)))
-            for (n, shown), (_n, stories) in zip(stable_chunks(scope.slugs, size), stable_chunks(story_ids, size), strict=True)]
+                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), tuple(listed)))
+            for (n, shown), (_n, listed) in zip(stable_chunks(scope.slugs, size), stable_chunks(stories, size), strict=True)]
 
 
 def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
