@@ -64,16 +64,6 @@ def words_of(title: str, excerpt: str) -> Words:
     return Words(tuple(in_title), tuple(in_excerpt), tuple(dict.fromkeys(in_title + in_excerpt)))
 
 
-COMMON_RARITY = 0.5  # a word in more than about 60% of the articles says nothing about which story
-
-
-def inverse_frequency(count: int, total: int) -> float:
-    """How rare a word is in the corpus. A word of one article weighs nothing: it can match no other
-    article and would only dilute the ones it shares with; nor does one that most articles use."""
-    rarity = math.log((total + 1) / (count + 0.5)) if count > 1 else 0.0
-    return rarity if rarity >= COMMON_RARITY else 0.0
-
-
 def vector(words: Iterable[tuple[str, float]], weight: Mapping[str, float]) -> dict[str, float]:
     """Unit-length vector of (word, count) pairs times each word's weight."""
     out: dict[str, float] = {}

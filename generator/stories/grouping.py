@@ -1,22 +1,24 @@
 """Group the articles that report the same story, across outlets.
 
 Near-linear: candidates come from an inverted index over each article's
-rarest title words, looking only at postings inside the time window, so no
+rarest headline and excerpt words, looking only at postings inside the time window, so no
 pair of articles is compared unless they share informative words and were
 published close together. A candidate pair is scored by the cosine of word
 vectors (title words count double) in which a word weighs by
 
-* how rare it is in the corpus ("AI", "Microsoft" weigh little), and
-* how much of its use falls inside the window around the article: a name
+* how rare it is among the articles of the weeks around it ("AI", "Microsoft"
+  weigh little), and
+* how much of that use falls inside the window around the article: a name
   that appears only this week ("NTSB", "Carmera") marks an event, while one
-  used all year ("Tesla", "ChatGPT") marks a theme.
+  used all month ("Tesla", "ChatGPT") marks a theme.
 
 When the shared title words are few or common, or the headline is one many
 articles carry ("Daily briefing"), the excerpts must agree too; two articles
 of one outlet need far stronger agreement, as an outlet seldom reports one
-event twice. The crawler's own grouping (a ``related`` entry whose URL is
-exactly one other article of the site) links two articles whatever their
-words.
+event twice. Strong evidence links two articles whatever the weights: the
+crawler's own grouping (a ``related`` entry whose URL is exactly one other
+article of the site), and the same or nearly the same headline from two
+outlets within two days.
 
 Pairs are merged strongest first, and two groups merge only if their members
 are close on average (every member of one to every member of the other) and
@@ -24,24 +26,24 @@ their span stays inside the window, so a story cannot grow by chaining (A like
 B, B like C, A unlike C). Everything is ordered by (published, slug): the same
 articles give the same stories whatever the file order.
 
-:class:`StoryGrouper` keeps each article's words between builds. A word's
-rarity is measured over the whole site, so any change moves every weight a
-little: to give exactly what a clean build gives, a change regroups everything.
-In the preview (``nearby=True``) an edit regroups only the articles within the
-window of the change (and the stories they were in): fast, and what a clean
-build gives nearly always, but not certainly.
+:class:`StoryGrouper` keeps each article's words between builds. Every weight is measured among the
+articles near an article in time (stories/rarity.py), so an article's story depends only on what was
+published within its background and two windows of it: older archive changes nothing. In the preview
+(``nearby=True``) an edit regroups the articles within the window of the change and the stories they were
+in, weighed by the articles around them; a one-off build regroups everything.
 """
 from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from generator.core.models import Article, Story, lead_rank
-from generator.core.words import Words, cosine, inverse_frequency, vector, words_of
+from generator.core.words import Words, cosine, vector, words_of
+from generator.stories.rarity import Neighbourhood, background_reach
 
 # The article fields grouping reads (tests/unit/test_declared_reads.py checks it); story_words
 # are made from title and excerpt (when reading), so they change only with them.
@@ -49,7 +51,7 @@ READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "
                    "provider", "story_words"})
 
 DEFAULT_WINDOW = timedelta(hours=72)
-PAIR_MIN = 0.4  # cosine of two articles' vectors to call them one story
+PAIR_MIN = 0.36  # cosine of two articles' vectors to call them one story
 SAME_OUTLET_MIN = 0.8  # the same, for two articles of one outlet
 LINK_MIN = 0.25  # mean cosine of every member of one group to every member of the other, to merge them
 LINK_FLOOR = 0.1  # and no two members less alike than this
@@ -57,10 +59,14 @@ GENERIC_TITLE_REPEATS = 3  # a headline this many articles carry word for word i
 EXCERPT_MIN = 0.1  # excerpts must agree this much when the shared title words are common ones
 RARE_TITLE_MASS = 7.0  # summed rarity of shared title words above which the titles alone are evidence
 TERMS_PER_ARTICLE = 10  # rarest title words used to find candidates (a headline seldom has more)
+EXCERPT_TERMS = 8  # and rarest excerpt words: reports of one event share names the headlines leave out
+SAME_HEADLINE = 0.8  # share of each headline's words the other has too, for one story outright
+SAME_HEADLINE_WITHIN = timedelta(hours=48).total_seconds()
+SAME_HEADLINE_WORDS = 4  # and at least this many words shared (not "AI news")
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per word (bounds common words)
 SHARED_KEYS = 2  # rare title words two articles must share before they are compared
 KEY_MIN_DF = 3  # and in three or more (a word of two articles is a key besides): measured on real coverage
-KEY_DF_FLOOR, KEY_DF_SHARE = 50, 0.005  # a key word is in at most max(50, 0.5% of articles)
+KEY_DF_FLOOR, KEY_DF_SHARE = 50, 0.005  # a key word is in at most max(50, 0.5% of the articles around it)
 FULL_REGROUP_SHARE = 0.2  # when more articles than this changed, regroup everything
 
 
@@ -86,7 +92,6 @@ class StoryGrouper:
         self._seen: dict[str, Article] = {}  # each article as last grouped
         self._words: dict[str, Words] = {}
         self._times: dict[str, float] = {}
-        self._df: Counter[str] = Counter()  # articles that use each word
         self._grouped = False
         self._order: list[str] = []  # every slug by (time, slug), while no article is added, removed or moved in time
 
@@ -117,7 +122,7 @@ class StoryGrouper:
             region, context, kept = ordered, ordered, list[Story]()
         else:
             region, context, kept = self._around(changed, ordered, times)
-        found = _cluster(region, context, self._words, self._df, len(ordered), self.window)
+        found = _cluster(region, context, self._words, self.window)
         self.stories = tuple(sorted(kept + found, key=lambda s: (self._times[s.members[0]], s.id)))
         self.regrouped, self._grouped = len(region), True
         return self.stories
@@ -126,17 +131,15 @@ class StoryGrouper:
         words = article.story_words or words_of(article.title, article.excerpt)
         self._seen[article.slug], self._words[article.slug] = article, words
         self._times[article.slug] = article.published.timestamp()
-        self._df.update(words.distinct)
 
     def _forget(self, slug: str) -> float:
-        self._df.subtract(self._words.pop(slug).distinct)
-        del self._seen[slug]
+        del self._words[slug], self._seen[slug]
         return self._times.pop(slug)
 
     def _around(self, changed: list[float], ordered: list[Article],
                 times: list[float]) -> tuple[list[Article], list[Article], list[Story]]:
         """The articles a change can regroup (those within the window of it, with the stories they were in),
-        the articles whose words weigh theirs (within the window of those), and the stories left as they were."""
+        the articles whose words weigh theirs (around those), and the stories left as they were."""
         reach = self.window
         spans = _merge_spans([(t - reach, t + reach) for t in changed])
         near = {a.slug for lo, hi in spans for a in ordered[bisect.bisect_left(times, lo):bisect.bisect_right(times, hi)]}
@@ -147,8 +150,9 @@ class StoryGrouper:
             else:
                 kept.append(story)
         region = [a for a in ordered if a.slug in touched]
-        # A story spans at most the window, so its members lie within one window of the change's span.
-        wide = _merge_spans([(lo - 2 * reach, hi + 2 * reach) for lo, hi in spans])
+        # Their words weigh by the articles in their backgrounds (stories/rarity.py).
+        wide = _merge_spans([(when - far, when + far) for a in region
+                             for when in (a.published.timestamp(),) for far in (background_reach(times, when),)])
         context = [a for lo, hi in wide for a in ordered[bisect.bisect_left(times, lo):bisect.bisect_right(times, hi)]]
         return region, context, kept
 
@@ -163,28 +167,13 @@ def _merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return merged
 
 
-def _cluster(region: list[Article], context: list[Article], words: dict[str, Words], df: Counter[str],
-             total: int, window: float) -> list[Story]:
-    """The stories among ``region`` (ordered by time); ``context`` (a superset, ordered) covers one window
-    either side, for how much of each word's use falls near each article."""
+def _cluster(region: list[Article], context: list[Article], words: dict[str, Words], window: float) -> list[Story]:
+    """The stories among ``region`` (ordered by time); ``context`` (a superset, ordered) holds every article
+    in their backgrounds (stories/rarity.py), by which their words are weighed."""
     if len(region) < 2:
         return []
-    uses: dict[str, list[float]] = defaultdict(list)  # word -> times of the context articles using it, in order
-    for article in context:
-        when = article.published.timestamp()
-        for word in words[article.slug].distinct:
-            if df[word] > 1:  # a word of one article weighs nothing
-                uses[word].append(when)
+    around = Neighbourhood(((a.published.timestamp(), words[a.slug].distinct) for a in context), window)
     times = [a.published.timestamp() for a in region]
-
-    def weigh(word: str, when: float) -> float:
-        """Rarity in the corpus times the share of the word's uses that fall within the window around ``when``."""
-        used = uses.get(word)
-        if not used:
-            return 0.0
-        near = bisect.bisect_right(used, when + window) - bisect.bisect_left(used, when - window)
-        return inverse_frequency(df[word], total) * near / df[word]
-
     # Vectors are made only for articles that have candidates: most articles have none.
     combined_vectors: dict[int, dict[str, float]] = {}
 
@@ -193,21 +182,23 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
         if found is None:
             own = words[region[i].slug]
             counted = [(w, 2.0) for w in own.title] + [(w, 1.0) for w in own.excerpt]
-            found = combined_vectors[i] = vector(counted, {w: weigh(w, times[i]) for w in own.distinct})
+            found = combined_vectors[i] = vector(counted, {w: around.weight(w, times[i]) for w in own.distinct})
         return found
 
     def excerpt_vector(i: int) -> dict[str, float]:
         """For "do the excerpts agree": here a word only one article uses counts, against agreement."""
-        own = words[region[i].slug]
-        unique = math.log((total + 1) / 1.5)
-        return vector(((w, 1.0) for w in own.excerpt), {w: weigh(w, times[i]) if df[w] > 1 else unique for w in own.excerpt})
+        own, when = words[region[i].slug], times[i]
+        unique = math.log((around.articles(when) + 1) / 1.5)
+        return vector(((w, 1.0) for w in own.excerpt),
+                      {w: around.weight(w, when) if around.df(w, when) > 1 else unique for w in own.excerpt})
 
     outlets = [a.provider.key if a.provider else None for a in region]
-    title_words = [words[a.slug].title for a in region]
-    repeats = Counter(" ".join(sorted(set(words[a.slug].title))) for a in context)
-    scored = _text_edges(times, title_words, df, total, combined, excerpt_vector, outlets, repeats, window)
-    # The crawler's links first (strong: no text checks), then text pairs strongest first; ties by position.
-    edges = [(a, b, True) for a, b in _related_edges(region, context, times, window)]
+    headlines = _Headlines(region, context, words)
+    scored, same_headline = _text_edges(times, [words[a.slug] for a in region], around, combined, excerpt_vector,
+                                        outlets, headlines, window)
+    # Strong evidence first (the crawler's links, one headline from two outlets), then text pairs strongest
+    # first; ties by position.
+    edges = [(a, b, True) for a, b in sorted(set(_related_edges(region, context, times, window)) | same_headline)]
     edges += [(a, b, False) for _score, a, b in sorted(scored, key=lambda edge: (-edge[0], edge[1], edge[2]))]
     groups = _Groups(combined, times)
     for a, b, strong in edges:
@@ -219,6 +210,22 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
         lead = min(chosen, key=lead_rank)
         stories.append(Story(id=chosen[0].slug, lead=lead.slug, members=tuple(a.slug for a in chosen)))
     return stories
+
+
+class _Headlines:
+    """Each headline's words as a key, and how often the articles around a moment carry it word for word."""
+
+    def __init__(self, region: list[Article], context: list[Article], words: dict[str, Words]) -> None:
+        self.keys = [" ".join(sorted(set(words[a.slug].title))) for a in region]
+        self.sets = [frozenset(words[a.slug].title) for a in region]
+        carried: dict[str, list[float]] = defaultdict(list)
+        for article in context:  # in time order
+            carried[" ".join(sorted(set(words[article.slug].title)))].append(article.published.timestamp())
+        self.carried = carried
+
+    def repeats(self, i: int, when: float, reach: float) -> int:
+        found = self.carried.get(self.keys[i], [])
+        return bisect.bisect_right(found, when + reach) - bisect.bisect_left(found, when - reach)
 
 
 class _Groups:
@@ -272,24 +279,32 @@ class _Groups:
         return sorted(group for group in found.values() if len(group) > 1)
 
 
-def _text_edges(times: Sequence[float], title_words: Sequence[tuple[str, ...]], df: Counter[str], total: int,
+def _keys(own: Words, when: float, around: Neighbourhood) -> list[str]:
+    """The words an article is found by: its rarest headline words and a few of its rarest excerpt words, each
+    used by other articles around it but not by so many that it marks a theme rather than a story."""
+    common = max(KEY_DF_FLOOR, KEY_DF_SHARE * around.articles(when))
+    counts = {w: around.df(w, when) for w in own.distinct}
+    title = set(own.title)
+    usable = [w for w in own.distinct if KEY_MIN_DF <= counts[w] <= common]
+    rarest = sorted((w for w in usable if w in title), key=lambda w: (counts[w], w))[:TERMS_PER_ARTICLE]
+    rarest += sorted((w for w in usable if w not in title), key=lambda w: (counts[w], w))[:EXCERPT_TERMS]
+    return rarest + sorted(w for w in own.distinct if counts[w] == 2)  # a name only two articles use: telling
+
+
+def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: Neighbourhood,
                 combined: Callable[[int], dict[str, float]], excerpt_vector: Callable[[int], dict[str, float]],
-                outlets: Sequence[str | None], repeats: Counter[str], window: float) -> list[tuple[float, int, int]]:
-    title_keys = [" ".join(sorted(set(words))) for words in title_words]
+                outlets: Sequence[str | None], headlines: _Headlines,
+                window: float) -> tuple[list[tuple[float, int, int]], set[tuple[int, int]]]:
+    """Scored candidate pairs, and the pairs whose headlines are the same or nearly (strong evidence)."""
     postings: dict[str, list[int]] = defaultdict(list)  # word -> positions, in time order
-    keys: list[list[str]] = []
-    # A word in more than this many articles finds no story, only a theme; its postings would be long.
-    common = max(KEY_DF_FLOOR, KEY_DF_SHARE * total)
-    for i, words in enumerate(title_words):
-        rarest = sorted((w for w in set(words) if KEY_MIN_DF <= df[w] <= common), key=lambda w: (df[w], w))[:TERMS_PER_ARTICLE]
-        rarest += sorted(w for w in set(words) if df[w] == 2)  # a name only two articles use: cheap and telling
-        keys.append(rarest)
-        for word in rarest:
+    keys = [_keys(own, when, around) for own, when in zip(article_words, times, strict=True)]
+    for i, found in enumerate(keys):
+        for word in found:
             postings[word].append(i)
-    edges = []
-    for i, rarest in enumerate(keys):
+    edges, same_headline = [], set()
+    for i, found in enumerate(keys):
         hits: dict[int, int] = defaultdict(int)
-        for word in rarest:
+        for word in found:
             posting = postings[word]
             start = bisect.bisect_left(posting, i) + 1  # later articles only: each pair once
             for j in posting[start : start + POSTINGS_SCANNED]:
@@ -297,20 +312,32 @@ def _text_edges(times: Sequence[float], title_words: Sequence[tuple[str, ...]], 
                     break
                 hits[j] += 1
         # One shared rare word is weak evidence; two are needed before the full comparison.
-        needed = min(SHARED_KEYS, len(rarest))
+        needed = min(SHARED_KEYS, len(found))
+        generic_headline = headlines.repeats(i, times[i], around.reach(times[i])) >= GENERIC_TITLE_REPEATS
         for j in sorted(j for j, count in hits.items() if count >= needed):
-            score = cosine(combined(i), combined(j))
-            if score < (SAME_OUTLET_MIN if outlets[i] is not None and outlets[i] == outlets[j] else PAIR_MIN):
+            same_outlet = outlets[i] is not None and outlets[i] == outlets[j]
+            if not same_outlet and not generic_headline and _same_headline(headlines.sets[i], headlines.sets[j]) \
+                    and times[j] - times[i] <= SAME_HEADLINE_WITHIN:
+                same_headline.add((i, j))
                 continue
-            shared = set(title_words[i]) & set(title_words[j])
+            score = cosine(combined(i), combined(j))
+            if score < (SAME_OUTLET_MIN if same_outlet else PAIR_MIN):
+                continue
+            shared = set(article_words[i].title) & set(article_words[j].title)
             # "real-time" is one thing said, not three: the parts of a shared compound do not add to the evidence.
             shared = {w for w in shared if not any(w != other and w in other for other in shared)}
-            generic = (math.fsum(inverse_frequency(df[w], total) for w in shared) < RARE_TITLE_MASS  # exact: sets iterate by hash
-                       or repeats[title_keys[i]] >= GENERIC_TITLE_REPEATS)
+            generic = (math.fsum(around.rarity(w, times[i]) for w in sorted(shared)) < RARE_TITLE_MASS
+                       or generic_headline)
             if generic and cosine(excerpt_vector(i), excerpt_vector(j)) < EXCERPT_MIN:
                 continue  # generic headlines ("Microsoft Power Apps"): the excerpts must agree too
             edges.append((round(score, 9), i, j))
-    return edges
+    return edges, same_headline
+
+
+def _same_headline(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One headline, give or take a word or a label ("Opinion:", "| Commentary", "UPDATE 1-")."""
+    shared = len(a & b)
+    return shared >= SAME_HEADLINE_WORDS and shared >= SAME_HEADLINE * max(len(a), len(b))
 
 
 def _related_edges(region: Sequence[Article], context: Sequence[Article], times: Sequence[float],

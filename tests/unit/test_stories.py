@@ -226,3 +226,26 @@ def test_articles_added_or_moved_in_time_regroup_as_grouping_everything():
     articles.append(article("m9", "Quorvane4 opens Taldrix4 plant", "Quorvane4 and Taldrix4 open it.", hours=4 * 30 + 2, outlet="o3"))
     assert grouper.update(articles) == group_stories(articles)
     assert any({"m9", "m4"} <= set(story.members) for story in grouper.stories)
+
+
+def test_two_outlets_with_one_headline_within_two_days_are_one_story_whatever_their_excerpts():
+    headline = "Kelomar Robotics recalls warehouse picking arms after sensor fault"
+    first = article("same-1", headline, "Shareholders questioned quarterly margins, dividend timing, supplier contracts, "
+                    "regional expansion plans and board succession during Tuesday's lengthy annual meeting.", hours=1, outlet="a")
+    later = article("same-2", headline + " | Analysis", "Insurers, unions, logistics consultants and municipal inspectors "
+                    "offered diverging opinions about liability, overtime rules and neighbourhood noise complaints.",
+                    hours=33, outlet="b")
+    assert grouped(background() + [first, later]) == {frozenset({"same-1", "same-2"})}
+    # A short headline ("Robotics news today") is no evidence.
+    short = [article("short-1", "Robotics news today", "Cranes at the port.", hours=1, outlet="a"),
+             article("short-2", "Robotics news today", "A new lab opened.", hours=2, outlet="b")]
+    assert grouped(background() + short) == set()
+
+
+def test_a_story_is_found_by_names_its_headlines_leave_to_the_excerpts():
+    # Headlines that share one rare word; the excerpts name the same deal and the same buyer.
+    one = article("deal-1", "Quarto acquires mapping startup",
+                  "Quarto will pay for Veltrane, whose lidar maps cover forty cities.", hours=1, outlet="a")
+    two = article("deal-2", "Quarto buys firm behind city lidar maps",
+                  "Veltrane, the lidar mapping startup, agreed to be bought by Quarto.", hours=3, outlet="b")
+    assert grouped(background() + [one, two]) == {frozenset({"deal-1", "deal-2"})}

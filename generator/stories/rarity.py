@@ -1,0 +1,103 @@
+"""How rare a word is where a story happens: counted among the articles near it in time, never the whole folder.
+
+A name that carries an ongoing event ("Carmera", "LLaMA") is rare in the weeks around it however often the
+archive has used it since; over two years of archive the same name is common, and a measure over the whole
+folder lets recall fall as the archive grows. So every count here is local:
+
+* ``articles(t)``: the articles within ``BACKGROUND`` of ``t``;
+* ``df(word, t)``: those of them that use the word (its background rate);
+* ``near(word, t)``: those within the story window (its burst).
+
+A quiet site has few articles in any fortnight, and among a dozen articles on one theme the theme's own
+words look rare: the background then reaches as far as its ``BACKGROUND_ARTICLES`` nearest articles. So an
+article's story depends on the articles within 15 days of it (or its 300 nearest, if that reaches further)
+and on nothing older: adding older archive changes nothing about today's stories, and a change regroups
+only its surroundings.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+BACKGROUND = timedelta(days=15).total_seconds()  # either side of an article: what "rare" is measured against
+BACKGROUND_ARTICLES = 300  # or further, until this many articles are in it (a quiet site's weeks say little)
+COMMON_RARITY = 0.5  # below this a word says nothing about which story ("AI" on an AI site)
+
+
+class Neighbourhood:
+    """Word counts around any moment, from each article's (time, distinct words)."""
+
+    def __init__(self, articles: Iterable[tuple[float, Sequence[str]]], window: float) -> None:
+        self.window = window
+        times: list[float] = []
+        uses: dict[str, list[float]] = defaultdict(list)
+        for when, words in sorted(articles, key=lambda pair: pair[0]):
+            times.append(when)
+            for word in words:
+                uses[word].append(when)
+        self.times = times
+        self.uses = dict(uses)
+        self._reach: dict[float, float] = {}
+
+    def reach(self, when: float) -> float:
+        """How far either side of ``when`` its background goes: BACKGROUND, or as far as its
+        BACKGROUND_ARTICLES nearest articles when fewer lie that close."""
+        found = self._reach.get(when)
+        if found is None:
+            found = self._reach[when] = background_reach(self.times, when)
+        return found
+
+    def articles(self, when: float) -> int:
+        reach = self.reach(when)
+        return _between(self.times, when - reach, when + reach)
+
+    def df(self, word: str, when: float) -> int:
+        used = self.uses.get(word)
+        reach = self.reach(when)
+        return _between(used, when - reach, when + reach) if used else 0
+
+    def near(self, word: str, when: float) -> int:
+        used = self.uses.get(word)
+        return _between(used, when - self.window, when + self.window) if used else 0
+
+    def rarity(self, word: str, when: float, df: int | None = None) -> float:
+        """How rare the word is around ``when`` (0 for a word no other article near it uses, or most do)."""
+        count = self.df(word, when) if df is None else df
+        if count < 2:
+            return 0.0
+        rarity = math.log((self.articles(when) + 1) / (count + 0.5))
+        return rarity if rarity >= COMMON_RARITY else 0.0
+
+    def weight(self, word: str, when: float) -> float:
+        """Rarity times the share of the word's nearby uses that fall inside the story window: a name used
+        only this week marks an event; one used every week of the month marks a theme."""
+        count = self.df(word, when)
+        return self.rarity(word, when, count) * self.near(word, when) / count if count > 1 else 0.0
+
+
+def _between(ordered: Sequence[float], low: float, high: float) -> int:
+    return bisect.bisect_right(ordered, high) - bisect.bisect_left(ordered, low)
+
+
+def background_reach(ordered: Sequence[float], when: float) -> float:
+    """How far either side of ``when`` the background of an article published then goes, given every
+    article's time (``ordered``)."""
+    return max(BACKGROUND, _nearest(ordered, when, BACKGROUND_ARTICLES))
+
+
+def _nearest(ordered: Sequence[float], when: float, count: int) -> float:
+    """The distance from ``when`` within which ``count`` of ``ordered`` lie (all of them, if fewer)."""
+    if len(ordered) <= count:
+        return max(when - ordered[0], ordered[-1] - when) if ordered else 0.0
+    middle = bisect.bisect_left(ordered, when)
+    low, high = max(0, middle - count), min(middle, len(ordered) - count)  # the first of ``count`` consecutive ones
+    while low < high:  # the window [first, first + count) whose farther end is nearest
+        first = (low + high) // 2
+        if when - ordered[first] > ordered[first + count] - when:
+            low = first + 1
+        else:
+            high = first
+    return max(when - ordered[low], ordered[low + count - 1] - when)
