@@ -213,18 +213,17 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
 
 
 class _Headlines:
-    """Each headline's words as a key, and how often the articles around a moment carry it word for word."""
+    """Each headline's words, and how often the articles around a moment carry the same words."""
 
     def __init__(self, region: list[Article], context: list[Article], words: dict[str, Words]) -> None:
-        self.keys = [" ".join(sorted(set(words[a.slug].title))) for a in region]
-        self.sets = [frozenset(words[a.slug].title) for a in region]
-        carried: dict[str, list[float]] = defaultdict(list)
+        carried: dict[frozenset[str], list[float]] = defaultdict(list)
         for article in context:  # in time order
-            carried[" ".join(sorted(set(words[article.slug].title)))].append(article.published.timestamp())
+            carried[frozenset(words[article.slug].title)].append(article.published.timestamp())
+        self.sets = [frozenset(words[a.slug].title) for a in region]
         self.carried = carried
 
     def repeats(self, i: int, when: float, reach: float) -> int:
-        found = self.carried.get(self.keys[i], [])
+        found = self.carried.get(self.sets[i], [])
         return bisect.bisect_right(found, when + reach) - bisect.bisect_left(found, when - reach)
 
 
@@ -283,7 +282,7 @@ def _keys(own: Words, when: float, around: Neighbourhood) -> list[str]:
     """The words an article is found by: its rarest headline words and a few of its rarest excerpt words, each
     used by other articles around it but not by so many that it marks a theme rather than a story."""
     common = max(KEY_DF_FLOOR, KEY_DF_SHARE * around.articles(when))
-    counts = {w: around.df(w, when) for w in own.distinct}
+    counts = around.dfs(own.distinct, when)
     title = set(own.title)
     usable = [w for w in own.distinct if KEY_MIN_DF <= counts[w] <= common]
     rarest = sorted((w for w in usable if w in title), key=lambda w: (counts[w], w))[:TERMS_PER_ARTICLE]
@@ -296,25 +295,34 @@ def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: 
                 outlets: Sequence[str | None], headlines: _Headlines,
                 window: float) -> tuple[list[tuple[float, int, int]], set[tuple[int, int]]]:
     """Scored candidate pairs, and the pairs whose headlines are the same or nearly (strong evidence)."""
-    postings: dict[str, list[int]] = defaultdict(list)  # word -> positions, in time order
     keys = [_keys(own, when, around) for own, when in zip(article_words, times, strict=True)]
+    keysets = [frozenset(found) for found in keys]
+    # A pair shares a key in both headlines before it is looked at: postings of headline keys only.
+    postings: dict[str, list[int]] = defaultdict(list)  # word -> positions whose headline has it as a key, in order
+    placed = []  # each article's headline keys, with where it stands in their postings
     for i, found in enumerate(keys):
-        for word in found:
-            postings[word].append(i)
+        where = []
+        for word in headlines.sets[i].intersection(found):
+            posting = postings[word]
+            where.append((word, len(posting)))
+            posting.append(i)
+        placed.append(sorted(where))
     edges, same_headline = [], set()
     for i, found in enumerate(keys):
-        hits: dict[int, int] = defaultdict(int)
-        for word in found:
+        titled: set[int] = set()
+        latest = times[i] + window
+        for word, at in placed[i]:
             posting = postings[word]
-            start = bisect.bisect_left(posting, i) + 1  # later articles only: each pair once
-            for j in posting[start : start + POSTINGS_SCANNED]:
-                if times[j] - times[i] > window:
+            for j in posting[at + 1 : at + 1 + POSTINGS_SCANNED]:  # later articles only: each pair once
+                if times[j] > latest:
                     break
-                hits[j] += 1
-        # One shared rare word is weak evidence; two are needed before the full comparison.
+                titled.add(j)
+        # One shared rare word is weak evidence: two are needed before the full comparison, one of them in both
+        # headlines (excerpts alone share too many background facts).
         needed = min(SHARED_KEYS, len(found))
         generic_headline = headlines.repeats(i, times[i], around.reach(times[i])) >= GENERIC_TITLE_REPEATS
-        for j in sorted(j for j, count in hits.items() if count >= needed):
+        mine = keysets[i]
+        for j in sorted(j for j in titled if len(mine & keysets[j]) >= needed):
             same_outlet = outlets[i] is not None and outlets[i] == outlets[j]
             if not same_outlet and not generic_headline and _same_headline(headlines.sets[i], headlines.sets[j]) \
                     and times[j] - times[i] <= SAME_HEADLINE_WITHIN:

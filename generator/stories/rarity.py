@@ -39,7 +39,7 @@ class Neighbourhood:
             for word in words:
                 uses[word].append(when)
         self.times = times
-        self.uses = dict(uses)
+        self.uses = {word: used for word, used in uses.items() if len(used) > 1}  # a word of one article counts 0
         self._reach: dict[float, float] = {}
 
     def reach(self, when: float) -> float:
@@ -58,6 +58,13 @@ class Neighbourhood:
         used = self.uses.get(word)
         reach = self.reach(when)
         return _between(used, when - reach, when + reach) if used else 0
+
+    def dfs(self, words: Iterable[str], when: float) -> dict[str, int]:
+        """:meth:`df` of each of ``words`` (one article's: the background found once)."""
+        reach = self.reach(when)
+        low, high = when - reach, when + reach
+        uses, left, right = self.uses, bisect.bisect_left, bisect.bisect_right
+        return {word: right(used, high) - left(used, low) if (used := uses.get(word)) else 0 for word in words}
 
     def near(self, word: str, when: float) -> int:
         used = self.uses.get(word)
