@@ -57,12 +57,12 @@ LINK_MIN = 0.25  # mean cosine of every member of one group to every member of t
 LINK_FLOOR = 0.1  # and no two members less alike than this
 GENERIC_TITLE_REPEATS = 3  # a headline this many articles carry word for word is generic ("Daily briefing")
 EXCERPT_MIN = 0.1  # excerpts must agree this much when the shared title words are common ones
+LONE_KEY_EXCERPT_MIN = 0.2  # and this much when the headlines share a single key word
 RARE_TITLE_MASS = 7.0  # summed rarity of shared title words above which the titles alone are evidence
 TERMS_PER_ARTICLE = 10  # rarest title words used to find candidates (a headline seldom has more)
 EXCERPT_TERMS = 8  # and rarest excerpt words: reports of one event share names the headlines leave out
-SAME_HEADLINE = 0.8  # share of each headline's words the other has too, for one story outright
 SAME_HEADLINE_WITHIN = timedelta(hours=48).total_seconds()
-SAME_HEADLINE_WORDS = 4  # and at least this many words shared (not "AI news")
+SAME_HEADLINE_WORDS = 4  # words a headline needs to be evidence on its own (not "AI news")
 POSTINGS_SCANNED = 64  # nearest postings in time looked at per word (bounds common words)
 SHARED_KEYS = 2  # rare title words two articles must share before they are compared
 KEY_MIN_DF = 3  # and in three or more (a word of two articles is a key besides): measured on real coverage
@@ -336,16 +336,19 @@ def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: 
             shared = {w for w in shared if not any(w != other and w in other for other in shared)}
             generic = (math.fsum(around.rarity(w, times[i]) for w in sorted(shared)) < RARE_TITLE_MASS
                        or generic_headline)
-            if generic and cosine(excerpt_vector(i), excerpt_vector(j)) < EXCERPT_MIN:
-                continue  # generic headlines ("Microsoft Power Apps"): the excerpts must agree too
+            # Generic headlines ("Microsoft Power Apps") need the excerpts to agree; headlines that share a single
+            # key word ("Watson", "Azure") need them to agree more: that word is a theme as often as a story.
+            lone = len(headlines.sets[i] & headlines.sets[j] & mine & keysets[j]) < SHARED_KEYS
+            if (generic or lone) and cosine(excerpt_vector(i), excerpt_vector(j)) < (LONE_KEY_EXCERPT_MIN if lone else EXCERPT_MIN):
+                continue
             edges.append((round(score, 9), i, j))
     return edges, same_headline
 
 
 def _same_headline(a: frozenset[str], b: frozenset[str]) -> bool:
-    """One headline, give or take a word or a label ("Opinion:", "| Commentary", "UPDATE 1-")."""
-    shared = len(a & b)
-    return shared >= SAME_HEADLINE_WORDS and shared >= SAME_HEADLINE * max(len(a), len(b))
+    """One headline, word for word (case, punctuation and stop words aside). Not "nearly": a headline that
+    differs in one word ("The quarry project..." and "The meadow project...") is another story's."""
+    return len(a) >= SAME_HEADLINE_WORDS and a == b
 
 
 def _related_edges(region: Sequence[Article], context: Sequence[Article], times: Sequence[float],

@@ -232,7 +232,7 @@ def test_two_outlets_with_one_headline_within_two_days_are_one_story_whatever_th
     headline = "Kelomar Robotics recalls warehouse picking arms after sensor fault"
     first = article("same-1", headline, "Shareholders questioned quarterly margins, dividend timing, supplier contracts, "
                     "regional expansion plans and board succession during Tuesday's lengthy annual meeting.", hours=1, outlet="a")
-    later = article("same-2", headline + " | Analysis", "Insurers, unions, logistics consultants and municipal inspectors "
+    later = article("same-2", headline.upper() + "!", "Insurers, unions, logistics consultants and municipal inspectors "
                     "offered diverging opinions about liability, overtime rules and neighbourhood noise complaints.",
                     hours=33, outlet="b")
     assert grouped(background() + [first, later]) == {frozenset({"same-1", "same-2"})}
