@@ -62,7 +62,14 @@ def new_article(content: Path, run: int) -> tuple[Path, str, str]:
     led by itself on the home page): where to save it, its text and its headline."""
     donor = max(content.glob("*.md"), key=lambda p: p.name).read_text(encoding="utf-8")
     names = ["Kestrelwick", "Quindlemoor", "Tarrowgate", "Ostrandby", "Varnholm", "Skerrydale", "Lumbrook"]
-    verbs = ["opens a harbour", "sells a lantern", "buys a quarry", "plants a meadow", "prunes an orchard", "lights a beacon"]
+    verbs = [
+        "opens a harbour",
+        "sells a lantern",
+        "buys a quarry",
+        "plants a meadow",
+        "prunes an orchard",
+        "lights a beacon",
+    ]
     # Every word is the run's own (its digits as syllables inside each word: grouping splits "Name7" into
     # "name" and a number, and a compound into the words it knows), so no two runs make one story.
     tag = "".join(("bo", "ka", "ri", "mu", "te", "lo", "ne", "vi", "su", "da")[int(d)] for d in str(run))
@@ -73,9 +80,13 @@ def new_article(content: Path, run: int) -> tuple[Path, str, str]:
     name, (verb, article, thing) = own(names[run % len(names)]), verbs[run % len(verbs)].split()
     title = f"{name} {own(verb)} {article} {own(thing)}"
     text = re.sub(r"^title: .*$", f'title: "{title}"', donor, count=1, flags=re.M)
-    text = re.sub(r"^excerpt: .*$", f'excerpt: "{name} {own("surprises")} {own("everyone")}."', text, count=1, flags=re.M)
+    text = re.sub(
+        r"^excerpt: .*$", f'excerpt: "{name} {own("surprises")} {own("everyone")}."', text, count=1, flags=re.M
+    )
     text = re.sub(r"^webUrl: .*$", f'webUrl: "https://fresh.example/{run}"', text, count=1, flags=re.M)
-    text = re.sub(r"^publishedDateTime: .*$", f"publishedDateTime: 2099-01-01T{run % 24:02d}:00:00Z", text, count=1, flags=re.M)
+    text = re.sub(
+        r"^publishedDateTime: .*$", f"publishedDateTime: 2099-01-01T{run % 24:02d}:00:00Z", text, count=1, flags=re.M
+    )
     text = re.sub(r"^related:\n(?:  .*\n)*", "", text, count=1, flags=re.M)
     return content / f"2099-01-01-fresh-{run}.md", text, title
 
@@ -104,14 +115,19 @@ def serve_latency(site: Path, content: Path, runs: int) -> dict[str, float]:
             builds = server.builds()
             started = time.perf_counter()
             path.write_text(text, encoding="utf-8")
-            wait_until(lambda: headline.encode() in home.read_bytes(), timeout=60, interval=0.001, what="new article on home")
+            wait_until(
+                lambda: headline.encode() in home.read_bytes(), timeout=60, interval=0.001, what="new article on home"
+            )
             added.append(time.perf_counter() - started)
             wait_until(lambda: server.builds() > builds, what="build summary")
             time.sleep(0.3)
         for added_file in content.glob("2099-01-01-fresh-*.md"):
             added_file.unlink()
-        return {"latency_ms": statistics.median(latencies) * 1000, "rewritten": statistics.median(rewritten),
-                "new_ms": statistics.median(added) * 1000}
+        return {
+            "latency_ms": statistics.median(latencies) * 1000,
+            "rewritten": statistics.median(rewritten),
+            "new_ms": statistics.median(added) * 1000,
+        }
     finally:
         server.stop()
 
@@ -156,14 +172,21 @@ def syndication_cost(content: Path, output: Path) -> dict[str, float]:
         render_page(env, page, builder._context(page))
         seconds[group] += time.perf_counter() - started
         files[group] += 1
-    return {"html_s": seconds["html"], "syn_s": seconds["syndication"], "html_files": files["html"], "syn_files": files["syndication"]}
+    return {
+        "html_s": seconds["html"],
+        "syn_s": seconds["syndication"],
+        "html_files": files["html"],
+        "syn_files": files["syndication"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--tmpfs", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir()))
+    parser.add_argument(
+        "--tmpfs", type=Path, default=Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="news-bench-", dir=args.tmpfs))
     (REPO / ".bench").mkdir(exist_ok=True)
@@ -171,30 +194,54 @@ def main() -> None:
     print(f"tmpfs work folder: {work}; on-disk folder: {disk}\n")
     try:
         seconds, mib, again = full_builds(REPO / "content", work / "example-out", 3, REPO / "site.yaml")
-        print(f"example content ({len(list((REPO / 'content').glob('*.md')))} files): clean build {seconds:.2f} s, "
-              f"peak {mib} MiB, no-change CLI rebuild {again:.2f} s (median of 3, tmpfs)")
+        print(
+            f"example content ({len(list((REPO / 'content').glob('*.md')))} files): clean build {seconds:.2f} s, "
+            f"peak {mib} MiB, no-change CLI rebuild {again:.2f} s (median of 3, tmpfs)"
+        )
         for size in args.sizes:
             site = work / f"site-{size}"
             content = site / "content"
             write_corpus(size, content)
             (site / "site.yaml").write_text("title: Bench\nbase_url: http://127.0.0.1:8000/\n")
             seconds, mib, again = full_builds(content, work / f"out-{size}", 3)
-            disk_seconds, _ = timed_command([sys.executable, "-m", "generator", "build", "--quiet", "--content", str(content),
-                                            "--output", str(disk / f"out-{size}")], REPO)
+            disk_seconds, _ = timed_command(
+                [
+                    sys.executable,
+                    "-m",
+                    "generator",
+                    "build",
+                    "--quiet",
+                    "--content",
+                    str(content),
+                    "--output",
+                    str(disk / f"out-{size}"),
+                ],
+                REPO,
+            )
             files = sum(1 for p in (work / f"out-{size}").rglob("*") if p.is_file())
             print(f"\n{size} articles -> {files} files")
-            print(f"  clean build: {seconds:.2f} s tmpfs (median of 3), {disk_seconds:.2f} s on disk (1 run); peak {mib} MiB")
+            print(
+                f"  clean build: {seconds:.2f} s tmpfs (median of 3), {disk_seconds:.2f} s on disk (1 run); "
+                f"peak {mib} MiB"
+            )
             print(f"  no-change CLI rebuild (new process, from the build cache, writes nothing): {again:.2f} s")
             cost = syndication_cost(content, work / f"cost-{size}")
-            print(f"  feeds, sitemaps, robots and JSON API: {cost['syn_files']} files, {cost['syn_s']:.2f} s to render "
-                  f"vs {cost['html_files']} HTML pages in {cost['html_s']:.2f} s "
-                  f"({100 * cost['syn_s'] / (cost['syn_s'] + cost['html_s']):.0f}% of render time)")
+            print(
+                f"  feeds, sitemaps, robots and JSON API: {cost['syn_files']} files, {cost['syn_s']:.2f} s to render "
+                f"vs {cost['html_files']} HTML pages in {cost['html_s']:.2f} s "
+                f"({100 * cost['syn_s'] / (cost['syn_s'] + cost['html_s']):.0f}% of render time)"
+            )
             inproc = builder_timings(content, work / f"inproc-{size}", args.runs)
-            print(f"  in-process title edit: {inproc['edit_ms']:.1f} ms; no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})")
+            print(
+                f"  in-process title edit: {inproc['edit_ms']:.1f} ms; "
+                f"no-change rescan: {inproc['rescan_ms']:.1f} ms (medians of {args.runs})"
+            )
             live = serve_latency(site, content, args.runs)
-            print(f"  serve: save title -> changed HTML on disk: {live['latency_ms']:.0f} ms median of {args.runs} "
-                  f"(includes the 25 ms save debounce); files rewritten: {live['rewritten']:.0f}; "
-                  f"new article -> on the home page: {live['new_ms']:.0f} ms")
+            print(
+                f"  serve: save title -> changed HTML on disk: {live['latency_ms']:.0f} ms median of {args.runs} "
+                f"(includes the 25 ms save debounce); files rewritten: {live['rewritten']:.0f}; "
+                f"new article -> on the home page: {live['new_ms']:.0f} ms"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(disk, ignore_errors=True)

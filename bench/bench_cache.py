@@ -47,7 +47,9 @@ def main(size: int, runs: int, search: bool) -> None:
         site = work / "site"
         subprocess.run([sys.executable, str(GEN), "--n", str(size), "--seed", "1", "--out", str(site / "content")],
                        check=True, capture_output=True)
-        (site / "site.yaml").write_text(f"title: Bench\nbase_url: https://bench.example/\nsearch: {str(search).lower()}\n")
+        (site / "site.yaml").write_text(
+            f"title: Bench\nbase_url: https://bench.example/\nsearch: {str(search).lower()}\n"
+        )
         articles = sorted((site / "content").glob("*.md"))
         clean, unchanged, edited, added = [], [], [], []
         for run in range(runs):
@@ -58,19 +60,34 @@ def main(size: int, runs: int, search: bool) -> None:
             edit_title(articles[len(articles) // 2 + run], f"Zq{run}x")
             edited.append(build(site))
             text = articles[run].read_text(encoding="utf-8").replace('title: "', f'title: "Fresh Vorlune{run} ', 1)
-            text = re.sub(r"^publishedDateTime: .*$", f"publishedDateTime: 2023-12-31T23:0{run}:00Z", text, count=1, flags=re.M)
+            text = re.sub(
+                r"^publishedDateTime: .*$", f"publishedDateTime: 2023-12-31T23:0{run}:00Z", text, count=1, flags=re.M
+            )
             (site / "content" / f"2023-12-31-fresh-report-{run}.md").write_text(text, encoding="utf-8")
             added.append(build(site))
         base = statistics.median(s for s, _ in clean)
-        print(f"\n{size} articles, search {'on' if search else 'off'}: clean build {base:.2f} s (median of {runs}, no cache)")
-        for label, figures in [("no change, new process", unchanged), ("one edited headline", edited),
-                               ("one new article", added)]:
+        print(
+            f"\n{size} articles, search {'on' if search else 'off'}: "
+            f"clean build {base:.2f} s (median of {runs}, no cache)"
+        )
+        for label, figures in [
+            ("no change, new process", unchanged),
+            ("one edited headline", edited),
+            ("one new article", added),
+        ]:
             seconds = statistics.median(s for s, _ in figures)
-            print(f"  {label}: {seconds:.2f} s = {seconds / base:.2f}x clean; files written {sorted(w for _, w in figures)}")
+            print(
+                f"  {label}: {seconds:.2f} s = {seconds / base:.2f}x clean; "
+                f"files written {sorted(w for _, w in figures)}"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(arguments[0]) if arguments else 10000, int(arguments[1]) if len(arguments) > 1 else 3, "--search" in sys.argv)
+    main(
+        int(arguments[0]) if arguments else 10000,
+        int(arguments[1]) if len(arguments) > 1 else 3,
+        "--search" in sys.argv,
+    )

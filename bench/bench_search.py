@@ -40,11 +40,28 @@ def clean_builds(site: Path, runs: int) -> dict[str, float]:
     seconds: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(runs):
         for search in (False, True):
-            (site / "site.yaml").write_text(f"title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: {str(search).lower()}\n")
+            (site / "site.yaml").write_text(
+                f"title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: {str(search).lower()}\n"
+            )
             shutil.rmtree(site / "public", ignore_errors=True)
-            seconds[search].append(timed_command([sys.executable, "-m", "generator", "build", "--quiet", "--content",
-                                          str(site / "content"), "--output", str(site / "public"),
-                                          "--config", str(site / "site.yaml")], REPO)[0])
+            seconds[search].append(
+                timed_command(
+                    [
+                        sys.executable,
+                        "-m",
+                        "generator",
+                        "build",
+                        "--quiet",
+                        "--content",
+                        str(site / "content"),
+                        "--output",
+                        str(site / "public"),
+                        "--config",
+                        str(site / "site.yaml"),
+                    ],
+                    REPO,
+                )[0]
+            )
     return {"off": statistics.median(seconds[False]), "on": statistics.median(seconds[True])}
 
 
@@ -52,8 +69,11 @@ def pagefind_alone(site: Path) -> tuple[list[tuple[str, int, float, int]], int]:
     """Each part's (key, pages, seconds, peak MiB) indexed alone, and the published index's size in bytes."""
     binary = pagefind_binary()
     assert binary is not None, "pagefind[bin] is not installed"
-    builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public",
-                                   config_path=site / "site.yaml", quiet=True))
+    builder = Builder(
+        BuildOptions(
+            content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml", quiet=True
+        )
+    )
     builder.plan_only()
     assert builder.state.index is not None and builder.state.config is not None
     parts = search_parts(builder.state.pages, builder.state.index, builder.state.config)
@@ -64,7 +84,9 @@ def pagefind_alone(site: Path) -> tuple[list[tuple[str, int, float, int]], int]:
                 target = Path(folder) / "site" / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(site / "public" / path, target)
-            seconds, mib = timed_command([str(binary), "--site", f"{folder}/site", "--output-path", f"{folder}/out", "--silent"], REPO)
+            seconds, mib = timed_command(
+                [str(binary), "--site", f"{folder}/site", "--output-path", f"{folder}/out", "--silent"], REPO
+            )
         figures.append((part.key or "(whole site)", len(part.pages), seconds, mib))
     size = sum(p.stat().st_size for p in (site / "public/pagefind").rglob("*") if p.is_file())
     return figures, size
@@ -103,8 +125,12 @@ def search_download(public: Path, word: str) -> dict[str, int]:
         page.wait_for("document.querySelectorAll('.pagefind-ui__result-link').length >= 5", timeout=60)
         time.sleep(1.0)  # the shown results' fragments settle
         fetched = [(path, size) for path, size in served if path.startswith("/pagefind/")]
-        gzipped = sum(size if path.endswith((".pf_index", ".pf_filter", ".pf_fragment", ".pagefind"))  # gzip already
-                      else len(gzip.compress((public / path.lstrip("/")).read_bytes())) for path, size in fetched)
+        gzipped = sum(
+            size
+            if path.endswith((".pf_index", ".pf_filter", ".pf_fragment", ".pagefind"))  # gzip already
+            else len(gzip.compress((public / path.lstrip("/")).read_bytes()))
+            for path, size in fetched
+        )
         ui = sum(size for path, size in fetched if path.rsplit("/", 1)[-1].startswith("pagefind-ui"))
         total = sum(size for _path, size in fetched)
         return {"requests": len(fetched), "total": total, "ui": ui, "search": total - ui, "gzipped": gzipped}
@@ -122,16 +148,25 @@ def main(sizes: list[int], runs: int = 3) -> None:
             write_corpus(size, site / "content")
             builds = clean_builds(site, runs if size <= 10000 else 1)
             figures, size_bytes = pagefind_alone(site)
-            print(f"\n{size} articles: clean build {builds['off']:.2f} s without search, {builds['on']:.2f} s with it "
-                  f"(+{100 * (builds['on'] / builds['off'] - 1):.0f}%; medians of {runs if size <= 10000 else 1}, alternating)")
+            print(
+                f"\n{size} articles: clean build {builds['off']:.2f} s without search, {builds['on']:.2f} s with it "
+                f"(+{100 * (builds['on'] / builds['off'] - 1):.0f}%; "
+                f"medians of {runs if size <= 10000 else 1}, alternating)"
+            )
             for key, pages, seconds, mib in figures:
                 print(f"  Pagefind {key}: {pages} pages in {seconds:.2f} s, peak {mib} MiB")
-            print(f"  index size: {size_bytes / 2**20:.1f} MiB in {sum(1 for p in (site / 'public/pagefind').rglob('*') if p.is_file())} files")
+            print(
+                f"  index size: {size_bytes / 2**20:.1f} MiB in "
+                f"{sum(1 for p in (site / 'public/pagefind').rglob('*') if p.is_file())} files"
+            )
             if size == browsed:
                 got = search_download(site / "public", WORD)
-                print(f"  one-word search ('{WORD}') in Chromium: {got['requests']} requests, {got['total'] / 1000:.0f} KB as served "
-                      f"uncompressed ({got['search'] / 1000:.0f} KB index, search script and WebAssembly + {got['ui'] / 1000:.0f} KB "
-                      f"Pagefind UI script and style); {got['gzipped'] / 1000:.0f} KB from a host that gzips")
+                print(
+                    f"  one-word search ('{WORD}') in Chromium: {got['requests']} requests, "
+                    f"{got['total'] / 1000:.0f} KB as served uncompressed ({got['search'] / 1000:.0f} KB index, "
+                    f"search script and WebAssembly + {got['ui'] / 1000:.0f} KB "
+                    f"Pagefind UI script and style); {got['gzipped'] / 1000:.0f} KB from a host that gzips"
+                )
             shutil.rmtree(site)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,12 +3,14 @@
     python bench/bench_stories.py 10000 100000
 
 Articles are made in memory (reading 100,000 files would measure YAML, not
-grouping), each with its words split as the reading workers split them. About 3% of stories are re-reported by two to four other outlets
+grouping), each with its words split as the reading workers split them. About 3% of stories are re-reported
+by two to four other outlets
 within a day, with reworded headlines (words dropped, reordered, one
 synonym; the story's subject and one more of its names kept) and excerpts telling some of
 the same facts; the script reports how many planted groups were found whole and
 how many found stories mix articles of different plants.
 """
+
 from __future__ import annotations
 
 import random
@@ -29,12 +31,55 @@ from generator.stories.grouping import group_stories  # noqa: E402
 
 # Made-up names: 16,000, about the distinct names a busy site's headlines carry over a couple of years
 # (with fewer, 100,000 articles would share each name a hundred times, which real names are not).
-VOCABULARY = [f"{a}{b}{c}{d}" for a in ("ka", "lo", "mi", "ne", "po", "ru", "sa", "ti", "vo", "ze", "ba", "de", "fu", "gi",
-                                        "ho", "ju", "ki", "la", "mo", "nu")
-              for b in ("bar", "cen", "dol", "fin", "gor", "hul", "jen", "kor", "lum", "mar", "nor", "pal", "qua", "ren",
-                        "sol", "tor", "ulm", "ven", "wis", "yar")
-              for c in ("a", "e", "i", "o", "u", "an", "er", "in", "on", "ul")
-              for d in ("", "d", "k", "x")]
+VOCABULARY = [
+    f"{a}{b}{c}{d}"
+    for a in (
+        "ka",
+        "lo",
+        "mi",
+        "ne",
+        "po",
+        "ru",
+        "sa",
+        "ti",
+        "vo",
+        "ze",
+        "ba",
+        "de",
+        "fu",
+        "gi",
+        "ho",
+        "ju",
+        "ki",
+        "la",
+        "mo",
+        "nu",
+    )
+    for b in (
+        "bar",
+        "cen",
+        "dol",
+        "fin",
+        "gor",
+        "hul",
+        "jen",
+        "kor",
+        "lum",
+        "mar",
+        "nor",
+        "pal",
+        "qua",
+        "ren",
+        "sol",
+        "tor",
+        "ulm",
+        "ven",
+        "wis",
+        "yar",
+    )
+    for c in ("a", "e", "i", "o", "u", "an", "er", "in", "on", "ul")
+    for d in ("", "d", "k", "x")
+]
 COMMON = ["ai", "model", "data", "cloud", "chip", "robot", "startup", "research", "market", "launch"]
 SYNONYMS = {"launch": "unveil", "model": "system", "startup": "company", "research": "study", "chip": "processor"}
 
@@ -71,12 +116,28 @@ def make(n: int, seed: int = 1) -> tuple[list[Article], dict[str, int]]:
             slug = f"s{len(articles)}"
             excerpt = " ".join(title + rng.sample(facts, 5) + rng.sample(VOCABULARY, 3))
             outlet = f"o{rng.randint(0, 199)}.example"
-            articles.append(Article(
-                source=f"{slug}.md", slug=slug, title=" ".join(title).capitalize(), excerpt=excerpt,
-                published=when + timedelta(hours=rng.uniform(0, 20) if k else 0), updated=None,
-                link=f"https://{outlet}/{slug}", original_url=None, type="article", category="",
-                quality=rng.randint(0, 99), heat=rng.randint(0, 9), is_published=True,
-                provider=Provider(outlet, outlet, outlet), topics=(), images=(), related=(), body_html=""))
+            articles.append(
+                Article(
+                    source=f"{slug}.md",
+                    slug=slug,
+                    title=" ".join(title).capitalize(),
+                    excerpt=excerpt,
+                    published=when + timedelta(hours=rng.uniform(0, 20) if k else 0),
+                    updated=None,
+                    link=f"https://{outlet}/{slug}",
+                    original_url=None,
+                    type="article",
+                    category="",
+                    quality=rng.randint(0, 99),
+                    heat=rng.randint(0, 9),
+                    is_published=True,
+                    provider=Provider(outlet, outlet, outlet),
+                    topics=(),
+                    images=(),
+                    related=(),
+                    body_html="",
+                )
+            )
             if len(copies) > 1:
                 plant_of[slug] = plants
         plants += len(copies) > 1
@@ -108,9 +169,11 @@ def main(sizes: list[int]) -> None:
         whole = sum(1 for members in planted.values() if any(members <= f for f in found))
         mixed = sum(1 for f in found if len({plant_of.get(s, -1 - i) for i, s in enumerate(f)}) > 1)
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
-        print(f"{n} articles: grouping {statistics.median(runs):.2f} s (median of 3), {len(stories)} stories; "
-              f"planted re-reports found whole {whole}/{len(planted)}; stories mixing articles of different "
-              f"plants {mixed}; peak memory {grown} MiB above the articles' own")
+        print(
+            f"{n} articles: grouping {statistics.median(runs):.2f} s (median of 3), {len(stories)} stories; "
+            f"planted re-reports found whole {whole}/{len(planted)}; stories mixing articles of different "
+            f"plants {mixed}; peak memory {grown} MiB above the articles' own"
+        )
 
 
 if __name__ == "__main__":

@@ -173,7 +173,11 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
         if headers.get("if-none-match") == '"pier-v1"':
             return 304, {"ETag": '"pier-v1"'}, b""
         data = CONDITIONAL.encode()
-        extra = {"ETag": '"pier-v1"', "Last-Modified": "Tue, 01 Dec 2026 04:00:00 GMT", "Content-Type": "application/rss+xml"}
+        extra = {
+            "ETag": '"pier-v1"',
+            "Last-Modified": "Tue, 01 Dec 2026 04:00:00 GMT",
+            "Content-Type": "application/rss+xml",
+        }
         if "gzip" in headers.get("accept-encoding", ""):
             return 200, {**extra, "Content-Encoding": "gzip"}, gzip.compress(data)
         return 200, extra, data
@@ -186,6 +190,7 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
         def answer(headers: dict[str, str]) -> Reply:
             time.sleep(0.2)  # long enough for two clients' requests to overlap if nothing keeps them apart
             return status, reply_headers, body
+
         return answer
 
     def endless(headers: dict[str, str]) -> Reply:
@@ -193,6 +198,7 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
             yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
             for _ in range(16 * 1024):  # 1 GB, in 64 KB pieces, if nobody stops reading
                 yield b"A" * 65536
+
         return 200, {"Content-Type": "application/rss+xml"}, chunks()
 
     return {
@@ -207,7 +213,9 @@ def _routes(server: FeedServer) -> dict[str, Callable[[dict[str, str]], Reply]]:
         "/busy.xml": lambda headers: (429, {"Retry-After": "3600"}, b"slow down"),
         "/laughs.xml": text(LAUGHS),
         "/endless.xml": endless,
-        "/page.html": text("<!DOCTYPE html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>", "text/html"),
+        "/page.html": text(
+            "<!DOCTYPE html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>", "text/html"
+        ),
         "/loop.xml": lambda headers: (302, {"Location": "/loop.xml"}, b""),
         "/img/logo.png": slowly(200, {"Content-Type": "image/png"}, picture(64, 64, "PNG")),
         "/img/roof.png": slowly(200, {"Content-Type": "image/png"}, picture(1200, 800, "PNG")),

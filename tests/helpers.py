@@ -157,8 +157,11 @@ def children_of(pid: int) -> list[int]:
 
 
 # The crawler's real examples: NEWSDIGEST_FIXTURES, by default the team's shared/fixtures beside the checkout.
-FIXTURES = Path(os.environ.get("NEWSDIGEST_FIXTURES") or Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
+FIXTURES = Path(
+    os.environ.get("NEWSDIGEST_FIXTURES") or Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+)
 needs_fixtures = pytest.mark.skipif(
     not (FIXTURES / "real-ai").is_dir(),
     reason=f"the crawler's real examples are not at {FIXTURES} (set NEWSDIGEST_FIXTURES to their folder); "
-           "they are data from public sources, so they are not copied into this repository")
+    "they are data from public sources, so they are not copied into this repository",
+)

@@ -28,15 +28,19 @@ from datetime import datetime
 from pathlib import Path
 from generator.build.builder import BuildOptions, build
 content, out, config = sys.argv[1], sys.argv[2], sys.argv[3]
-result = build(BuildOptions(content_dir=Path(content), output_dir=Path(out), config_path=Path(config) if config else None,
+result = build(BuildOptions(content_dir=Path(content), output_dir=Path(out),
+                            config_path=Path(config) if config else None,
                             include_unpublished=True, now=datetime.fromisoformat("{NOW}")))
 sys.exit(1 if result.failed else 0)
 """
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".newsdigest")}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".newsdigest")
+    }
 
 
 def digests() -> list[str]:
@@ -50,7 +54,9 @@ def digests() -> list[str]:
     try:
         for name, content, config in builds:
             out = scratch / f"out-{name}"
-            subprocess.run([sys.executable, "-c", BUILD, str(content), str(out), str(config or "")], check=True, cwd=REPO)
+            subprocess.run(
+                [sys.executable, "-c", BUILD, str(content), str(out), str(config or "")], check=True, cwd=REPO
+            )
             lines += [f"{name} {path} {digest}" for path, digest in digest_tree(out).items()]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

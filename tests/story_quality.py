@@ -118,6 +118,9 @@ def measure() -> Quality:
 
 if __name__ == "__main__":
     quality = measure()
-    print(f"same-story recall {quality.recall:.2f} of {quality.same_pairs} pairs; false merges "
-          f"{quality.false_merge_rate:.3f} of {quality.theme_pairs} pairs judged different ({quality.across_pairs} across "
-          f"lists); largest story {quality.largest_story}")
+    print(
+        f"same-story recall {quality.recall:.2f} of {quality.same_pairs} pairs; false merges "
+        f"{quality.false_merge_rate:.3f} of {quality.theme_pairs} pairs judged different "
+        f"({quality.across_pairs} across "
+        f"lists); largest story {quality.largest_story}"
+    )

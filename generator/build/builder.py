@@ -21,11 +21,11 @@ from typing import Any
 
 import jinja2
 
-from generator.build.cache import Manifest, Saving, StateCache, published_stats
-from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan, shown_inputs
+from generator.build.cache import Manifest, Saving, published_stats, state_cache
+from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan
 from generator.build.state import BuildState
 from generator.build.steps import run_steps
-from generator.build.transaction import StrictStepFailure, publishing_problems, staging
+from generator.build.transaction import StrictStepFailure, claim_output, publishing_problems, record_publish, staging
 from generator.content.files import ContentFiles, file_stat
 from generator.content.inputs import input_stats
 from generator.content.local_files import missing_problems
@@ -40,9 +40,9 @@ from generator.core.options import BuildOptions, BuildResult, Changes, OutputSte
 from generator.core.parallel import map_chunks
 from generator.core.progress import Progress
 from generator.images import mirror
-from generator.publish.output import OutputLock, check_output, place_of
+from generator.publish.output import OutputLock
 from generator.publish.static_files import copy_files
-from generator.publish.write import Publisher, remove_leftovers
+from generator.publish.write import Publisher
 from generator.render.assets import fingerprinted_names
 from generator.render.environment import BUILTIN_TEMPLATES, preload_templates, theme_folder
 from generator.render.session import RenderSession, render_order
@@ -72,12 +72,7 @@ class Builder:
         self._rendering = RenderSession([options.site_dir / "templates"], options.include_unpublished, self._compiled)
         self._mirror: mirror.ImageMirror | None = None
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
-        # The steps are part of what a build makes: a build with other steps is not the cached one.
-        step_names = tuple(f"{step.__module__}.{step.__qualname__}" for step in self.steps)
-        self._cache = None if preview else StateCache(
-            options.output_dir, options.cache_dir, options.content_dir.resolve(), options.include_unpublished, options.fingerprint_assets,
-            options.base_url, options.config_path.resolve() if options.config_path else None, str(options.site_dir.resolve()),
-            step_names)
+        self._cache = None if preview else state_cache(options, self.steps)
         self._started = time.perf_counter()
         self._published = False  # this build's commit is done (an interrupt after it says so)
 
@@ -108,8 +103,12 @@ class Builder:
         if self._cache is None:
             return None
         site = self.options.site_dir
-        return input_stats(self.options.content_dir, (self.options.output_dir,),
-                           (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static"), self.options.config_path)
+        return input_stats(
+            self.options.content_dir,
+            (self.options.output_dir,),
+            (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static"),
+            self.options.config_path,
+        )
 
     def _unchanged_result(self, inputs: object) -> BuildResult | None:
         """Nothing changed since the last build began (inputs, day, output): its result, without loading its state."""
@@ -156,21 +155,8 @@ class Builder:
 
     def claim_output(self) -> None:
         """Refuse an output that could destroy the user's files, then take its lock."""
-        if self._lock is not None:
-            return
-        options = self.options
-        check_output(options.output_dir, options.content_dir, self._site_files(), force=options.force,
-                     preview=self.preview)
-        lock = OutputLock(place_of(options.output_dir, options.cache_dir))
-        lock.acquire()
-        self._lock = lock
-        if not self.preview:
-            remove_leftovers(lock.place)  # an interrupted build's staging folder, whatever this build turns out to do
-
-    def _site_files(self) -> list[Path]:
-        site = self.options.site_dir
-        files = [site / "templates", site / "static", Path(__file__).resolve().parents[1]]  # the generator's code
-        return files + ([self.options.config_path] if self.options.config_path else [])
+        if self._lock is None:
+            self._lock = claim_output(self.options, self.preview)
 
     def _build(self, changes: Changes | None, inputs: object | None = None) -> BuildResult:
         """Read, plan, render, publish: each phase stops the build by setting ``result.failed``."""
@@ -233,12 +219,21 @@ class Builder:
         assert self._lock is not None and self.state.index is not None
         publisher = Publisher(self._lock.place, self.state.owned, preview=self.preview)
         if not self.state.index.articles and publisher.owned and not self.options.allow_empty:
-            result.failed = (f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
-                             "(--allow-empty publishes an empty site)")
+            result.failed = (
+                f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
+                "(--allow-empty publishes an empty site)"
+            )
         return publisher
 
-    def _render_and_publish(self, publisher: Publisher, to_render: dict[str, OutputPage], static: dict[str, Path],
-                            changed: set[str], inputs: object | None, result: BuildResult) -> None:
+    def _render_and_publish(
+        self,
+        publisher: Publisher,
+        to_render: dict[str, OutputPage],
+        static: dict[str, Path],
+        changed: set[str],
+        inputs: object | None,
+        result: BuildResult,
+    ) -> None:
         """Stage every page and file, then commit them in one publish (the build cache saved meanwhile)."""
         restatted, self.state.content.restatted = self.state.content.restatted, False  # before the state is saved
         # The cache's first part is written while the workers render (this process would only wait for them);
@@ -248,12 +243,23 @@ class Builder:
                 fingerprints, copied = self._stage(publisher, to_render, static, saving, result)
             if not staged.done:  # --strict and a step could not run: nothing is published
                 return
-            same_state = (not changed and not restatted and not fingerprints and copied == self.state.copied
-                          and not publisher.pending())
+            same_state = (
+                not changed
+                and not restatted
+                and not fingerprints
+                and copied == self.state.copied
+                and not publisher.pending()
+            )
             self._commit(publisher, fingerprints, copied, same_state, saving, inputs, result)
 
-    def _stage(self, publisher: Publisher, to_render: dict[str, OutputPage], static: dict[str, Path], saving: Saving,
-               result: BuildResult) -> tuple[dict[str, Any], Any]:
+    def _stage(
+        self,
+        publisher: Publisher,
+        to_render: dict[str, OutputPage],
+        static: dict[str, Path],
+        saving: Saving,
+        result: BuildResult,
+    ) -> tuple[dict[str, Any], Any]:
         """Render the pages (in forked workers for many), copy the files and run the steps, all into staging.
         Returns each rendered page's fingerprint and what was copied."""
         assert self.state.index is not None and self.state.config is not None
@@ -262,8 +268,14 @@ class Builder:
         publisher.prepare()  # one staging folder, made before any worker forks
         preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
         with self._progress.counting(len(pages), "Rendering") as done:
-            chunks = map_chunks(partial(self._render_chunk, publisher), pages, self._worker_jobs, done, collect=True,
-                                meanwhile=saving.begin)
+            chunks = map_chunks(
+                partial(self._render_chunk, publisher),
+                pages,
+                self._worker_jobs,
+                done,
+                collect=True,
+                meanwhile=saving.begin,
+            )
         for results in chunks:
             publisher.absorb(results)
         if self._mirror is not None:
@@ -271,19 +283,34 @@ class Builder:
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
         fingerprints = {page.path: fingerprint(page) for page in pages}
         copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
-        copied, copy_problems = copy_files(publisher, copies, self.state.copied, self.state.asset_names,
-                                           frozenset(self.state.content.assets))
+        copied, copy_problems = copy_files(
+            publisher, copies, self.state.copied, self.state.asset_names, frozenset(self.state.content.assets)
+        )
         result.problems += copy_problems
-        step_input = StepInput(self.state.index, self.state.config, self.state.pages, publisher.read, publisher.owned,
-                               publisher.read_published)
+        step_input = StepInput(
+            self.state.index,
+            self.state.config,
+            self.state.pages,
+            publisher.read,
+            publisher.owned,
+            publisher.read_published,
+        )
         problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
         result.problems += problems
         if result.failed:
             raise StrictStepFailure
         return fingerprints, copied
 
-    def _commit(self, publisher: Publisher, fingerprints: dict[str, Any], copied: Any, same_state: bool, saving: Saving,
-                inputs: object | None, result: BuildResult) -> None:
+    def _commit(
+        self,
+        publisher: Publisher,
+        fingerprints: dict[str, Any],
+        copied: Any,
+        same_state: bool,
+        saving: Saving,
+        inputs: object | None,
+        result: BuildResult,
+    ) -> None:
         """Publish what was staged, then record it in the state and the build cache."""
         assert self._lock is not None and self.state.index is not None
         if self._cache is not None and not same_state:
@@ -293,19 +320,17 @@ class Builder:
                 result.report = publisher.commit()
                 self._published = True
             result.problems += publishing_problems(publisher, self.options.output_dir)
-            self.state.owned = publisher.owned
-            # A page that left the plan must not count as rendered if it ever comes back.
-            self.state.rendered = {path: fp for path, fp in {**self.state.rendered, **fingerprints}.items()
-                                   if path in self.state.owned}
-            self.state.rendered_inputs = shown_inputs(self.state)  # every page showing a changed one has rendered
-            self.state.copied = copied
+            record_publish(self.state, publisher.owned, fingerprints, copied)
             result.articles = len(self.state.index.articles)
             result.pages = len(self.state.pages)
             result.rendered = len(fingerprints)
             if self._cache is not None and not same_state:  # while a child deletes the replaced tree
-                self.state.published = published_stats(self._lock.place.folder, self.state.owned, result.report.written,
-                                                       self.state.published)
-                saving.finish(self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir)
+                self.state.published = published_stats(
+                    self._lock.place.folder, publisher.owned, result.report.written, self.state.published
+                )
+                saving.finish(
+                    self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir
+                )
         except Interrupted:
             publisher.let_go()  # the replaced tree's deletion goes on without us; nothing is waited for
             raise
@@ -316,12 +341,19 @@ class Builder:
         """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
         pages to render: all of them when a known picture's outcome changed."""
         assert self.state.config is not None and self.state.index is not None and self.state.shown_metadata is not None
-        pictures = mirror.mirror_round(self.state.config, self.options.cache_dir / "images",
-                                       self.state.index.articles.values(), self.state.shown_metadata, self.state.mirrored)
+        pictures = mirror.mirror_round(
+            self.state.config,
+            self.options.cache_dir / "images",
+            self.state.index.articles.values(),
+            self.state.shown_metadata,
+            self.state.mirrored,
+        )
         self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
         result.problems += pictures.problems
         self._rendering.pictures.clear()
-        self._rendering.pictures.update({url: copies for url, copies in pictures.outcomes.items() if copies is not None})
+        self._rendering.pictures.update(
+            {url: copies for url, copies in pictures.outcomes.items() if copies is not None}
+        )
         return {p.path: p for p in self.state.pages} if pictures.changed else to_render
 
     def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
@@ -381,10 +413,14 @@ class Builder:
     def _read(self, path: Path, source: str) -> ReadResult:
         config = self.state.config
         assert config is not None
-        limits = ReadLimits(max_topics=config.max_topics_per_article, max_bytes=config.max_article_bytes,
-                            story_words=config.stories.enabled)
-        return read_article(path, source, config.timezone or timezone.utc,
-                            self.options.now or datetime.now(timezone.utc), limits)
+        limits = ReadLimits(
+            max_topics=config.max_topics_per_article,
+            max_bytes=config.max_article_bytes,
+            story_words=config.stories.enabled,
+        )
+        return read_article(
+            path, source, config.timezone or timezone.utc, self.options.now or datetime.now(timezone.utc), limits
+        )
 
     def _included(self, article: Article) -> bool:
         return article.is_published or self.options.include_unpublished
@@ -399,7 +435,11 @@ class Builder:
 
     def _today(self) -> date:
         assert self.state.config is not None
-        return (self.options.now or datetime.now(timezone.utc)).astimezone(self.state.config.timezone or timezone.utc).date()
+        return (
+            (self.options.now or datetime.now(timezone.utc))
+            .astimezone(self.state.config.timezone or timezone.utc)
+            .date()
+        )
 
     # --- rendering --------------------------------------------------------------------
 

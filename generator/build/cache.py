@@ -45,13 +45,22 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from generator.build.cache_keys import CacheIgnored, KeyedBytecodeCache, cache_key, keyed_digest, open_regular, secret_key, templates_key
+from generator.build.cache_keys import (
+    CacheIgnored,
+    KeyedBytecodeCache,
+    cache_key,
+    keyed_digest,
+    open_regular,
+    secret_key,
+    templates_key,
+)
+from generator.core.options import BuildOptions, OutputStep
 from generator.publish.output import MARK, output_id
 
 FORMAT = b"newsdigest-cache/4"
@@ -84,8 +93,15 @@ class _Header:
     manifest_size: int
 
     def encode(self) -> bytes:
-        lines = [FORMAT, self.key, self.payload, self.mark, self.manifest, b"%016d" % self.payload_size,
-                 b"%016d" % self.manifest_size]
+        lines = [
+            FORMAT,
+            self.key,
+            self.payload,
+            self.mark,
+            self.manifest,
+            b"%016d" % self.payload_size,
+            b"%016d" % self.manifest_size,
+        ]
         return b"\n".join(lines) + b"\n\n"
 
 
@@ -101,15 +117,21 @@ def published_stat(path: str) -> int:
         status = os.lstat(path)
     except OSError:
         return -1
-    return hash((status.st_mtime_ns, status.st_size, status.st_ino))  # ints and tuples of ints hash alike in every process
+    return hash(
+        (status.st_mtime_ns, status.st_size, status.st_ino)
+    )  # ints and tuples of ints hash alike in every process
 
 
 def published_stats(folder: Path, owned: frozenset[str], written: list[str], before: dict[str, int]) -> dict[str, int]:
     """Each published file's :func:`published_stat`: those written now stat'ed again, the others as they were."""
     base, join = str(folder), os.path.join
     fresh = set(written)
-    return {name: known if (known := before.get(name)) is not None and name not in fresh else published_stat(join(base, name))
-            for name in owned}
+    return {
+        name: known
+        if (known := before.get(name)) is not None and name not in fresh
+        else published_stat(join(base, name))
+        for name in owned
+    }
 
 
 def _output_present(manifest: Manifest, output_dir: Path) -> bool:
@@ -130,8 +152,13 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
         raise CacheIgnored(f"cannot read it ({exc.strerror})") from None
     try:
         lines = file.read(HEADER_SIZE).split(b"\n")
-        if (len(lines) != 9 or lines[0] != FORMAT or lines[-2:] != [b"", b""] or not lines[5].isdigit()
-                or not lines[6].isdigit()):
+        if (
+            len(lines) != 9
+            or lines[0] != FORMAT
+            or lines[-2:] != [b"", b""]
+            or not lines[5].isdigit()
+            or not lines[6].isdigit()
+        ):
             raise CacheIgnored("not a cache of this format")
         header = _Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]), int(lines[6]))
         if HEADER_SIZE + header.payload_size + header.manifest_size != os.fstat(file.fileno()).st_size:
@@ -163,7 +190,7 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
 
 
 def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
-    """The cached state's parts for this key and output, or CacheIgnored (why) when there is none that can be trusted."""
+    """The cached state's parts for this key and output, or CacheIgnored (why) when none can be trusted."""
     file, header, _manifest = _open_checked(path, key, output_dir)
     with file:
         file.seek(HEADER_SIZE)
@@ -269,8 +296,16 @@ class Saving:
             self._file.write(manifest_data)
             mark = (output_dir / MARK).read_bytes()
             self._file.seek(0)
-            self._file.write(_Header(self._cache.key, self._payload.digest.hexdigest().encode(), _digest(mark),
-                                     _digest(manifest_data), payload_size, len(manifest_data)).encode())
+            self._file.write(
+                _Header(
+                    self._cache.key,
+                    self._payload.digest.hexdigest().encode(),
+                    _digest(mark),
+                    _digest(manifest_data),
+                    payload_size,
+                    len(manifest_data),
+                ).encode()
+            )
             self._file.close()
             self._file = None
             assert self._temporary is not None
@@ -322,7 +357,7 @@ class StateCache:
         return KeyedBytecodeCache(folder) if secret_key() is not None else None
 
     def load(self) -> tuple[tuple[Any, ...] | None, str | None]:
-        """(the cached state's parts or None, a note saying why they were not used, or None when there simply was none)."""
+        """(the cached state's parts or None, a note saying why they were not used, or None when there was none)."""
         gc_was_enabled = gc.isenabled()
         gc.disable()  # unpickling allocates millions of objects: no use scanning them as they arrive
         try:
@@ -342,3 +377,19 @@ class StateCache:
 
     def discard(self) -> None:
         discard(self.path)
+
+
+def state_cache(options: BuildOptions, steps: Sequence[OutputStep]) -> StateCache:
+    """The cache of one-off builds into ``options.output_dir``, keyed by every option that shapes the state and by
+    the steps (a build with other steps is not the cached one)."""
+    return StateCache(
+        options.output_dir,
+        options.cache_dir,
+        options.content_dir.resolve(),
+        options.include_unpublished,
+        options.fingerprint_assets,
+        options.base_url,
+        options.config_path.resolve() if options.config_path else None,
+        str(options.site_dir.resolve()),
+        tuple(f"{step.__module__}.{step.__qualname__}" for step in steps),
+    )

@@ -12,7 +12,13 @@ from datetime import date, timedelta, timezone
 from typing import Any
 
 from generator.build.state import BuildState, structure
-from generator.content.local_files import local_images_of, metadata_without, missing_images, references_missing, without_missing
+from generator.content.local_files import (
+    local_images_of,
+    metadata_without,
+    missing_images,
+    references_missing,
+    without_missing,
+)
 from generator.content.read import resolve_slug_collisions
 from generator.core.models import Article, OutputPage, Story
 from generator.index.site_index import apply_metadata, build_index
@@ -61,8 +67,9 @@ def patch_index(state: BuildState, changed: set[str], included: Included) -> boo
     return True
 
 
-def rebuild_index_and_plan(state: BuildState, available: frozenset[str], included: Included, today: date,
-                           jobs: int | None = 1) -> dict[str, OutputPage]:
+def rebuild_index_and_plan(
+    state: BuildState, available: frozenset[str], included: Included, today: date, jobs: int | None = 1
+) -> dict[str, OutputPage]:
     """Index and plan from scratch (``jobs``: worker processes it may use); return the pages to render."""
     assert state.config is not None and state.metadata is not None
     shown = [s.article for s in state.content.sources.values() if s.article and included(s.article)]
@@ -71,20 +78,34 @@ def rebuild_index_and_plan(state: BuildState, available: frozenset[str], include
     state.slugs = {a.source: a.slug for a in articles}
     state.available = available
     facts = state.article_facts
-    missing = missing_images(articles, state.metadata, state.available,
-                             lambda article: facts.get("local images", article, local_images_of))
+    missing = missing_images(
+        articles, state.metadata, state.available, lambda article: facts.get("local images", article, local_images_of)
+    )
     if missing.keys() != state.missing.keys():
         state.rendered.clear()  # images appear or vanish on pages whose sources did not change
     state.missing = missing
     state.shown_metadata = metadata_without(state.metadata, missing)
     # An article none of whose images is missing stays the same object (the memos compare identity first).
     if missing:
-        articles = [article if missing.keys().isdisjoint(facts.get("local images", article, local_images_of))
-                    else without_missing(article, missing) for article in articles]
+        articles = [
+            article
+            if missing.keys().isdisjoint(facts.get("local images", article, local_images_of))
+            else without_missing(article, missing)
+            for article in articles
+        ]
     tz = state.config.timezone or timezone.utc
-    state.index = build_index(articles, state.shown_metadata, tz, stories_of(state, articles), today,
-                              days=state.config.digest.enabled, previous=state.index, jobs=jobs,
-                              days_memo=state.days_memo, described=state.described)
+    state.index = build_index(
+        articles,
+        state.shown_metadata,
+        tz,
+        stories_of(state, articles),
+        today,
+        days=state.config.digest.enabled,
+        previous=state.index,
+        jobs=jobs,
+        days_memo=state.days_memo,
+        described=state.described,
+    )
     facts.retain(state.index.articles.keys())
     state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False

@@ -54,12 +54,16 @@ class BuildState:
     index: SiteIndex | None = None
     pages: list[OutputPage] = field(default_factory=list)  # the plan (set it with replan)
     slugs: dict[str, str] = field(default_factory=dict)  # source -> resolved slug
-    structure_as_read: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # source -> fields the index and plan read
+    structure_as_read: dict[str, tuple[Any, ...]] = field(
+        default_factory=dict
+    )  # source -> fields the index and plan read
     slug_problems: list[Problem] = field(default_factory=list)
     available: frozenset[str] = frozenset()  # output paths of static files and content assets
     missing: dict[str, str] = field(default_factory=dict)  # site-relative images naming no file -> first user
     rendered: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # output path -> fingerprint of its last render
-    rendered_inputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # source -> (digest, slug) as last rendered
+    rendered_inputs: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # source -> (digest, slug) as last rendered
     copied: dict[str, tuple[Path, FileStat | None]] = field(default_factory=dict)  # static files as last copied
     owned: frozenset[str] | None = None  # what the output's mark lists, once known
     published: dict[str, int] = field(default_factory=dict)  # each owned file's cache.published_stat(), as published
@@ -67,11 +71,15 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for the next change
-    regroup_nearby: bool = False  # the preview: regroup only near a change (see stories/grouping.py), not all that a clean build would
-    mirrored: dict[str, Any] = field(default_factory=dict)  # remote picture URL -> mirror.Mirrored, or None: not mirrored
+    regroup_nearby: bool = False
+    mirrored: dict[str, Any] = field(
+        default_factory=dict
+    )  # remote picture URL -> mirror.Mirrored, or None: not mirrored
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
     days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built
-    article_facts: ArticleMemo[Any] = field(default_factory=ArticleMemo, repr=False, compare=False)  # per article, while unchanged
+    article_facts: ArticleMemo[Any] = field(
+        default_factory=ArticleMemo, repr=False, compare=False
+    )  # per article, while unchanged
     described: DescribedMemo = field(default_factory=DescribedMemo, repr=False, compare=False)  # articles with metadata
     # Which pages show each source: made when an edit first asks (a build that re-plans never needs it).
     _by_source: dict[str, list[OutputPage]] | None = field(default=None, repr=False, compare=False)
@@ -92,7 +100,7 @@ class BuildState:
         return self._by_source.get(source, [])
 
     def settled_before_render(self) -> dict[str, Any]:
-        """The build cache's first part: everything but what publishing sets (the cache writes it while pages render)."""
+        """The build cache's first part: all but what publishing sets (the cache writes it while pages render)."""
         return {k: v for k, v in self.__getstate__().items() if k not in SET_BY_PUBLISHING}
 
     def settled_by_publishing(self) -> dict[str, Any]:
@@ -108,15 +116,23 @@ class BuildState:
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: what can be derived again quickly is not written (the pickler keeps a table of
         every object it writes, which doubles as it grows: a tuple more per article can push it past a doubling)."""
-        return {**self.__dict__, "_by_source": None, "article_facts": ArticleMemo(), "described": DescribedMemo(),
-                "structure_as_read": None}
+        return {
+            **self.__dict__,
+            "_by_source": None,
+            "article_facts": ArticleMemo(),
+            "described": DescribedMemo(),
+            "structure_as_read": None,
+        }
 
     def __setstate__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
         if self.structure_as_read is None:  # as the last index read them: its files, before any is read again
             sources = self.content.sources
-            self.structure_as_read = {source: structure(entry.article) for source in self.slugs
-                                      if (entry := sources.get(source)) is not None and entry.article is not None}
+            self.structure_as_read = {
+                source: structure(entry.article)
+                for source in self.slugs
+                if (entry := sources.get(source)) is not None and entry.article is not None
+            }
 
 
 def pages_by_source(pages: list[OutputPage]) -> dict[str, list[OutputPage]]:

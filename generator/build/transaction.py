@@ -1,16 +1,33 @@
-"""A publish as a transaction: stage everything, then commit; anything that stops the staging leaves the
-output as it was and marks the build's state stale, so the next build starts over."""
+"""A publish as a transaction: claim the output, stage everything, then commit; anything that stops the staging
+leaves the output as it was and marks the build's state stale, so the next build starts over."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from generator.build.reindex import shown_inputs
 from generator.build.state import BuildState
 from generator.core.interrupts import Interrupted
 from generator.core.models import Problem
-from generator.publish.output import MARK
-from generator.publish.write import Publisher
+from generator.core.options import BuildOptions
+from generator.publish.output import MARK, OutputLock, check_output, place_of
+from generator.publish.write import Publisher, remove_leftovers
+
+
+def claim_output(options: BuildOptions, preview: bool) -> OutputLock:
+    """The output's lock, once the output is known not to hold the user's own files (publish/output.py); a one-off
+    build then removes what an interrupted build left beside it, whatever this build turns out to do."""
+    site = options.site_dir
+    own = [site / "templates", site / "static", Path(__file__).resolve().parents[1]]  # the generator's code too
+    check_output(options.output_dir, options.content_dir, own + ([options.config_path] if options.config_path else []),
+                 force=options.force, preview=preview)
+    lock = OutputLock(place_of(options.output_dir, options.cache_dir))
+    lock.acquire()
+    if not preview:
+        remove_leftovers(lock.place)
+    return lock
 
 
 class StrictStepFailure(Exception):
@@ -48,5 +65,22 @@ def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]
     """What publishing did around files that are not the build's: moved aside, or a mark's entry refused."""
     moved = [Problem(str(output_dir / path), 0, f"not made by this build and in the way of a page; moved to {aside}",
                      "warning", in_content=False) for path, aside in publisher.moved_aside]
-    return moved + [Problem(str(output_dir / MARK), 0, f"ignored the entry {entry!r}: it names no file inside the output",
-                            "warning", in_content=False) for entry in publisher.refused_entries]
+    return moved + [
+        Problem(
+            str(output_dir / MARK),
+            0,
+            f"ignored the entry {entry!r}: it names no file inside the output",
+            "warning",
+            in_content=False,
+        )
+        for entry in publisher.refused_entries
+    ]
+
+
+def record_publish(state: BuildState, owned: frozenset[str], fingerprints: dict[str, Any], copied: Any) -> None:
+    """What the state keeps of a commit: the files the output now holds, each page's fingerprint (a page that
+    left the plan must not count as rendered if it ever comes back) and what was copied."""
+    state.owned = owned
+    state.rendered = {path: fp for path, fp in {**state.rendered, **fingerprints}.items() if path in owned}
+    state.rendered_inputs = shown_inputs(state)  # every page showing a changed input has rendered
+    state.copied = copied

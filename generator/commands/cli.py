@@ -24,7 +24,9 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_help: str) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"), help="folder of article files (default: content)")
+    parser.add_argument(
+        "--content", type=Path, default=Path("content"), help="folder of article files (default: content)"
+    )
     parser.add_argument("--output", type=Path, default=Path(output), help=output_help)
     parser.add_argument("--config", type=Path, help="site settings (default: site.yaml if present)")
     parser.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
@@ -33,37 +35,66 @@ def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_hel
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsdigest", description="Build a news-digest website from crawler article files.")
+    parser = argparse.ArgumentParser(
+        prog="newsdigest", description="Build a news-digest website from crawler article files."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,fetch,init}")
     build_cmd = commands.add_parser("build", help="build the site into the output folder")
     _add_site_arguments(build_cmd, "public", "folder to publish into (default: public)")
     build_cmd.add_argument("--base-url", help="the site's absolute URL, overriding site.yaml's base_url")
-    build_cmd.add_argument("--force", action="store_true",
-                           help="publish into a non-empty folder this generator did not create (its files are kept)")
-    build_cmd.add_argument("--allow-empty", action="store_true", help="publish a site with no articles over an earlier build")
-    build_cmd.add_argument("--no-cache", action="store_true",
-                           help="start from nothing, not from the last build's state in .cache/ beside the output "
-                                "(the new state is still saved)")
+    build_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="publish into a non-empty folder this generator did not create (its files are kept)",
+    )
+    build_cmd.add_argument(
+        "--allow-empty", action="store_true", help="publish a site with no articles over an earlier build"
+    )
+    build_cmd.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="start from nothing, not from the last build's state in .cache/ beside the output "
+        "(the new state is still saved)",
+    )
     serve_cmd = commands.add_parser("serve", help="preview: build into its own folder, serve it and rebuild on changes")
-    _add_site_arguments(serve_cmd, ".preview", "the preview's own folder, never the published output (default: .preview)")
-    serve_cmd.add_argument("--host", default="127.0.0.1",
-                           help="address to listen on (default 127.0.0.1; 0.0.0.0 to preview from a phone on this network)")
-    serve_cmd.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
-                           help="another name the preview answers to, besides this machine's own (repeatable)")
+    _add_site_arguments(
+        serve_cmd, ".preview", "the preview's own folder, never the published output (default: .preview)"
+    )
+    serve_cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 to preview from a phone on this network)",
+    )
+    serve_cmd.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name the preview answers to, besides this machine's own (repeatable)",
+    )
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks any free port")
     serve_cmd.add_argument("--no-reload", action="store_true", help="do not make open pages reload after a rebuild")
-    serve_cmd.add_argument("--verbose", action="store_true",
-                           help="print every warning after each rebuild (by default one already shown is not repeated)")
+    serve_cmd.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every warning after each rebuild (by default one already shown is not repeated)",
+    )
     digest_cmd = commands.add_parser("digest", help="write one day's e-mail edition as an RFC 5322 message")
-    digest_cmd.add_argument("--content", type=Path, default=Path("content"), help="folder of article files (default: content)")
+    digest_cmd.add_argument(
+        "--content", type=Path, default=Path("content"), help="folder of article files (default: content)"
+    )
     digest_cmd.add_argument("--config", type=Path, help="site settings (default: site.yaml if present)")
     digest_cmd.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
     digest_cmd.add_argument("--date", help="the day, YYYY-MM-DD in the site's time zone (default: the latest day)")
     digest_cmd.add_argument("--eml", type=Path, help="write the message to this file (default: standard output)")
     fetch_cmd = commands.add_parser("fetch", help="write the new entries of RSS, Atom and JSON feeds as article files")
-    fetch_cmd.add_argument("--feeds", type=Path, help="the feeds to read, YAML or OPML (default: feeds.yaml, else feeds.opml)")
-    fetch_cmd.add_argument("--content", type=Path, default=Path("content"), help="folder to write article files into (default: content)")
+    fetch_cmd.add_argument(
+        "--feeds", type=Path, help="the feeds to read, YAML or OPML (default: feeds.yaml, else feeds.opml)"
+    )
+    fetch_cmd.add_argument(
+        "--content", type=Path, default=Path("content"), help="folder to write article files into (default: content)"
+    )
     fetch_cmd.add_argument("--quiet", action="store_true", help="print only problems and the summary")
     init_cmd = commands.add_parser("init", help="create a new site with sample content")
     init_cmd.add_argument("folder", type=Path, help="where to create the site (must not exist or be empty)")
@@ -101,8 +132,11 @@ def report(result: BuildResult, options: BuildOptions) -> None:
 def _warn_if_local(options: BuildOptions) -> None:
     base_url = options.base_url or load_config(options.config_path).base_url
     if urlsplit(base_url).hostname in LOCAL_HOSTS:
-        print(f"warning: publishing with base_url {base_url}: feeds, sitemaps and canonical links will point at "
-              "this machine; set base_url in site.yaml or pass --base-url", file=sys.stderr)
+        print(
+            f"warning: publishing with base_url {base_url}: feeds, sitemaps and canonical links will point at "
+            "this machine; set base_url in site.yaml or pass --base-url",
+            file=sys.stderr,
+        )
 
 
 def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
@@ -140,7 +174,11 @@ def _fetch(args: argparse.Namespace) -> int:
         if feed.outcome == "failed":
             print(f"error: {feed.url}: {feed.reason}", file=sys.stderr)
         elif not args.quiet:
-            said = {"new": f"{len(feed.written)} new", "unchanged": "not modified", "waiting": f"skipped: {feed.reason}"}
+            said = {
+                "new": f"{len(feed.written)} new",
+                "unchanged": "not modified",
+                "waiting": f"skipped: {feed.reason}",
+            }
             print(f"{feed.url}: {said[feed.outcome]}")
     print(result.summary(args.content), file=sys.stderr if result.failed else sys.stdout)
     return 1 if result.failed else 0
@@ -150,8 +188,11 @@ def _is_content_folder(content: Path) -> bool:
     """Whether ``content`` can be the content folder; if not, one line says why."""
     if content.is_dir():
         return True
-    problem = ("is a file, not the content folder (--content takes the folder that holds the articles)"
-               if content.exists() else "content folder does not exist")
+    problem = (
+        "is a file, not the content folder (--content takes the folder that holds the articles)"
+        if content.exists()
+        else "content folder does not exist"
+    )
     print(f"error: {content}: {problem}", file=sys.stderr)
     return False
 
@@ -165,8 +206,14 @@ def _site_command(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from generator.serve.server import serve
 
-        return serve(options, host=args.host, port=args.port, live_reload=not args.no_reload,
-                     allowed=tuple(args.allowed_host), verbose=args.verbose)
+        return serve(
+            options,
+            host=args.host,
+            port=args.port,
+            live_reload=not args.no_reload,
+            allowed=tuple(args.allowed_host),
+            verbose=args.verbose,
+        )
     if args.command == "digest":
         return _digest(args, options)
     _warn_if_local(options)
@@ -176,8 +223,9 @@ def _site_command(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _one_line_failures(command: Callable[[], int], refused: tuple[type[Exception], ...], afterwards: str,
-                       command_is_a_build: bool = False) -> int:
+def _one_line_failures(
+    command: Callable[[], int], refused: tuple[type[Exception], ...], afterwards: str, command_is_a_build: bool = False
+) -> int:
     """Run ``command``; whatever stops it prints one line saying what is left (``afterwards``), never a traceback.
     SIGINT and SIGTERM stop it too (exit status 130 and 143)."""
     interrupts.install()
@@ -211,7 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from generator.fetch.feedlist import FeedListError
         from generator.fetch.store import FetchBusy
 
-        return _one_line_failures(lambda: _fetch(args), (FeedListError, FetchBusy),
-                                  "files already written are kept and found again next run")
-    return _one_line_failures(lambda: _site_command(args), (ConfigError, OutputRefused, OutputBusy),
-                              "the previous output is left as it was", command_is_a_build=args.command == "build")
+        return _one_line_failures(
+            lambda: _fetch(args), (FeedListError, FetchBusy), "files already written are kept and found again next run"
+        )
+    return _one_line_failures(
+        lambda: _site_command(args),
+        (ConfigError, OutputRefused, OutputBusy),
+        "the previous output is left as it was",
+        command_is_a_build=args.command == "build",
+    )

@@ -32,11 +32,17 @@ def email_message(options: BuildOptions, day: date | None) -> EmailMessage:
     chosen = day or next(iter(index.days))  # the newest day
     if chosen not in index.days:
         raise EditionError(f"no stories on {chosen.isoformat()}")
-    pages = {p.path.rsplit(".", 1)[1]: p for p in builder.state.pages if p.kind == "day_email" and p.key == chosen.isoformat()}
+    pages = {
+        p.path.rsplit(".", 1)[1]: p
+        for p in builder.state.pages
+        if p.kind == "day_email" and p.key == chosen.isoformat()
+    }
     html, text = builder.render(pages["html"]).decode("utf-8"), builder.render(pages["txt"]).decode("utf-8")
 
     message = EmailMessage()
-    message["Subject"] = subject_line(config.digest.subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}")
+    message["Subject"] = subject_line(
+        config.digest.subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}"
+    )
     message["Date"] = format_datetime(options.now or datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(f"digest.{chosen.isoformat()}", domain=urlsplit(config.base_url).hostname)
     if config.digest.sender:

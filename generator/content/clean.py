@@ -66,10 +66,12 @@ _AGENCY = r"\([A-Z][A-Za-z .&-]{1,29}\)"
 _DASH = r"\s*(?:--|—|–|-)\s*"
 _DATELINE = re.compile(
     rf"^{_CREDIT}(?:"
-    rf"{_PLACE},?\s+{_DATE}(?:\s*{_AGENCY})?|{_PLACE}\s*{_AGENCY}|(?:{_DATE}\s*)?{_AGENCY}"  # marked by a date or agency
+    # marked by a date or agency
+    rf"{_PLACE},?\s+{_DATE}(?:\s*{_AGENCY})?|{_PLACE}\s*{_AGENCY}|(?:{_DATE}\s*)?{_AGENCY}"
     rf"|{_PLACE}{_DASH}{_AGENCY}"  # DUBLIN--(BUSINESS WIRE)
     rf"|[A-Z][A-Z.'’]{{4,}}(?:\s[A-Z][A-Z.'’]+){{0,3}}(?:,\s+[A-Z][a-z]{{1,9}}\.?)?"  # a place alone
-    rf"){_DASH}(?=\S)")
+    rf"){_DASH}(?=\S)"
+)
 MIN_LEFT = 20  # a "dateline" that leaves less than this is probably the text itself
 
 
@@ -78,7 +80,7 @@ def strip_dateline(text: str) -> str:
     match = _DATELINE.match(text)
     if match is None or len(text) - match.end() < MIN_LEFT:
         return text
-    return text[match.end():]
+    return text[match.end() :]
 
 
 # Picture credits and licensing boilerplate that open an excerpt scraped from under a news photo: "Small toy
@@ -86,13 +88,15 @@ def strip_dateline(text: str) -> str:
 # "... on Tuesday - Copyright AFP FIRST LAST", "(Photo by A Name/Getty Images)". Everything up to the last one
 # near the start is the caption, not the story.
 _PICTURE_CREDIT = re.compile(
-    r"REUTERS/[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:/(?:File Photo|Illustration|Pool|Handout|[A-Z][\w'-]*(?: [A-Z][\w'-]*)?))*"
+    r"REUTERS/[A-Z][\w'-]*(?: [A-Z][\w'-]*)?"
+    r"(?:/(?:File Photo|Illustration|Pool|Handout|[A-Z][\w'-]*(?: [A-Z][\w'-]*)?))*"
     r"|Acquire Licensing Rights"
     r"|\((?:Photo|Image|Picture)s?(?: by|:| credit:?)[^()]{1,80}\)"
     r"|\b(?:AP|AFP) Photo/[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:/File)?"
     r"|(?:\b(?:AFP|Reuters|Bloomberg|AP) via |/)Getty Images\b\)?"
     r"|Copyright (?:AFP|AP|Reuters)(?:\s+[A-Z][A-Z'-]*[A-Z](?=[\s,.]|[A-Z][a-z]))*"
-    r"|\bFile Photo\b")
+    r"|\bFile Photo\b"
+)
 CREDIT_REACH = 400  # characters from the start within which a credit ends the caption
 MIN_STORY_LEFT = 40  # what a credit must leave after it to be cut
 
@@ -223,7 +227,7 @@ def is_domain_fragment(name: str, domain: str) -> bool:
 
 
 def normalize_domain(value: str) -> str:
-    """"www.Example.com" -> "example.com"; keeps only host characters."""
+    """ "www.Example.com" -> "example.com"; keeps only host characters."""
     host = value.strip().lower()
     if "//" in host:
         host = urlsplit(host).hostname or ""

@@ -80,7 +80,8 @@ class ContentFiles:
     with_problems: set[str] = field(default_factory=set)
     unpublished: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # other files, copied as they are
-    links_out: dict[str, Problem] = field(default_factory=dict)  # symlinks leading out of the content folder, never read
+    # Symlinks leading out of the content folder, never read.
+    links_out: dict[str, Problem] = field(default_factory=dict)
     restatted: bool = False  # a file was read again and found unchanged since the state was last saved
 
     def rescan(self, read: Reader, progress: Progress) -> set[str]:
@@ -97,7 +98,11 @@ class ContentFiles:
             return changed
         # A one-off build reads in parallel: stat here, read in workers, record here.
         base = str(self.content_dir)
-        stale = [s for s in files.articles if s not in self.sources or self.sources[s].stat != file_stat(os.path.join(base, s))]
+        stale = [
+            s
+            for s in files.articles
+            if s not in self.sources or self.sources[s].stat != file_stat(os.path.join(base, s))
+        ]
 
         def read_chunk(chunk: Sequence[str]) -> list[tuple[str, FileStat | None, ReadResult]]:
             return [(s, file_stat(os.path.join(base, s)), read(self.content_dir / s, s)) for s in chunk]
@@ -143,7 +148,9 @@ class ContentFiles:
         return changed, metadata_changed
 
     def problems(self) -> list[Problem]:
-        return [p for s in sorted(self.with_problems) for p in self.sources[s].result.problems] + list(self.links_out.values())
+        return [p for s in sorted(self.with_problems) for p in self.sources[s].result.problems] + list(
+            self.links_out.values()
+        )
 
     def skipped(self) -> int:
         return sum(1 for s in self.with_problems if self.sources[s].result.article is None)

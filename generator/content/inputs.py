@@ -18,7 +18,9 @@ from generator.content.files import FileStat, trusted_stat
 Stat = tuple[FileStat, bool]  # content.file_stat (of a link's target), and whether it is a symlink
 
 
-def input_stats(content_dir: Path, exclude: Iterable[Path], layered: Iterable[Path], config: Path | None) -> tuple[object, ...]:
+def input_stats(
+    content_dir: Path, exclude: Iterable[Path], layered: Iterable[Path], config: Path | None
+) -> tuple[object, ...]:
     """The content folder (articles, assets and ``_data/``), the template and static folders, and the settings."""
     config_part: object = None
     if config is not None:
@@ -26,8 +28,11 @@ def input_stats(content_dir: Path, exclude: Iterable[Path], layered: Iterable[Pa
             config_part = hashlib.blake2b(config.read_bytes(), digest_size=16).hexdigest()
         except OSError:
             config_part = "unreadable"
-    return (_tree(content_dir, {folder.resolve() for folder in exclude}), *(_tree(folder, set()) for folder in layered),
-            config_part)
+    return (
+        _tree(content_dir, {folder.resolve() for folder in exclude}),
+        *(_tree(folder, set()) for folder in layered),
+        config_part,
+    )
 
 
 def _tree(root: Path, skipped: set[Path]) -> dict[str, Stat | None]:
@@ -56,4 +61,3 @@ def _tree(root: Path, skipped: set[Path]) -> dict[str, Stat | None]:
             except OSError:
                 found[rel] = None  # a dangling link or a file that vanished: its appearing later is a change
     return found
-

@@ -39,7 +39,9 @@ def missing_images(articles: Iterable[Article], metadata: Metadata, available: C
     """Output path of each missing site-relative image -> the first file (content-relative) that uses it.
     ``local_images``: :func:`local_images_of`, or a memo of it (the preview keeps one per article)."""
     missing: dict[str, str] = {}
-    users: list[tuple[str, Iterable[Image]]] = [(m.source, [m.logo] if m.logo else []) for m in metadata.providers.values()]
+    users: list[tuple[str, Iterable[Image]]] = [
+        (m.source, [m.logo] if m.logo else []) for m in metadata.providers.values()
+    ]
     users += [(m.source, [m.image] if m.image else []) for m in metadata.topics.values()]
     for source, images in users:
         for path in filter(None, (local_path(image.url) for image in images)):
@@ -61,11 +63,14 @@ def local_images_of(article: Article) -> tuple[str, ...]:
 def missing_problems(missing: dict[str, str], searched: Sequence[Path]) -> list[Problem]:
     """A warning per site-relative image that names no file, naming where it was looked for (``searched``:
     the content folder and the site's static folder, as the user named them)."""
+
     def looked(path: str) -> str:
         return " or ".join(str(folder / path) for folder in searched)
 
-    return [Problem(source, 0, f"image /{path} is not a file of the site (looked for {looked(path)}); not shown",
-                    "warning") for path, source in sorted(missing.items())]
+    return [
+        Problem(source, 0, f"image /{path} is not a file of the site (looked for {looked(path)}); not shown", "warning")
+        for path, source in sorted(missing.items())
+    ]
 
 
 def _keep(image: Image | None, missing: Collection[str]) -> Image | None:
@@ -82,9 +87,15 @@ def without_missing(article: Article, missing: Collection[str]) -> Article:
     """The article with every image that names a missing file left out."""
     if not missing:
         return article
-    related = tuple(replace(s, image=_keep(s.image, missing), provider=_provider(s.provider, missing)) for s in article.related)
-    return replace(article, images=tuple(i for i in article.images if _keep(i, missing)),
-                   provider=_provider(article.provider, missing), related=related)
+    related = tuple(
+        replace(s, image=_keep(s.image, missing), provider=_provider(s.provider, missing)) for s in article.related
+    )
+    return replace(
+        article,
+        images=tuple(i for i in article.images if _keep(i, missing)),
+        provider=_provider(article.provider, missing),
+        related=related,
+    )
 
 
 def metadata_without(metadata: Metadata, missing: Collection[str]) -> Metadata:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import yaml
 
 from generator.content.clean import clean_text, clean_url, normalize_domain, slugify
+from generator.content.fields import pick_logo, sized_image
 from generator.content.markup import render_markdown
-from generator.content.read import pick_logo, sized_image
 from generator.core.models import Image, Problem, ProviderMeta, TopicMeta
 from generator.core.yaml_loader import describe_yaml_error, load_yaml_documents
 

@@ -43,9 +43,14 @@ _ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}
 _BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+")
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 _NULL = re.compile(r"(?:~|null|Null|NULL)")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?")  # noqa: E501
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?"
+)  # noqa: E501
 
 _constructor = SafeConstructor()
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -187,8 +192,13 @@ def _scalar(text: str) -> Any:
         if len(text) < 2 or text[-1] != "'" or "'" in text[1:-1].replace("''", ""):
             raise _Unsure
         return text[1:-1].replace("''", "'")
-    if (first in _PLAIN_START_BAD or (first in _PLAIN_START_BEFORE_TEXT and (len(text) == 1 or text[1] == " "))
-            or ": " in text or " #" in text or text.endswith(":")):
+    if (
+        first in _PLAIN_START_BAD
+        or (first in _PLAIN_START_BEFORE_TEXT and (len(text) == 1 or text[1] == " "))
+        or ": " in text
+        or " #" in text
+        or text.endswith(":")
+    ):
         raise _Unsure
     return _typed(text)
 

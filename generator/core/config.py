@@ -25,10 +25,15 @@ KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
 # A section field whose site.yaml name is a Python keyword.
 _YAML_NAMES = {"sender": "from"}
 # The settings inside each section of site.yaml (docs/settings.md must name every one: a test checks).
-SECTION_KEYS = {section.name: tuple(_YAML_NAMES.get(f.name, f.name) for f in fields(section.default) if f.name != "enabled")
-                for section in fields(SiteConfig) if is_dataclass(section.default)}
+SECTION_KEYS = {
+    section.name: tuple(_YAML_NAMES.get(f.name, f.name) for f in fields(section.default) if f.name != "enabled")
+    for section in fields(SiteConfig)
+    if is_dataclass(section.default)
+}
 # BCP 47 in the shape sites use: language, optional script, region and variants ("en", "pt-BR", "zh-Hant-TW").
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$")
+_LANGUAGE_TAG = re.compile(
+    r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
+)
 LOCALHOST_DEFAULT = SiteConfig().base_url
 
 
@@ -65,7 +70,9 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
         """At the line of ``key`` inside ``section`` (else of the section)."""
         line = key_line(text, section)
         if line and key:
-            match = re.compile(rf"^[ \t]+{re.escape(key)}[ \t]*:", re.M).search(text, sum(map(len, text.splitlines(True)[:line])))
+            match = re.compile(rf"^[ \t]+{re.escape(key)}[ \t]*:", re.M).search(
+                text, sum(map(len, text.splitlines(True)[:line]))
+            )
             line = text.count("\n", 0, match.start()) + 1 if match else line
         return ConfigError(f"{where}:{line}: {message}" if line else f"{where}: {message}")
 
@@ -84,7 +91,9 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail("timezone", f"unknown timezone {tz_name!r}: use an IANA name such as 'Europe/London' or 'UTC'") from None
+        raise fail(
+            "timezone", f"unknown timezone {tz_name!r}: use an IANA name such as 'Europe/London' or 'UTC'"
+        ) from None
     language = raw.get("language", defaults.language)
     if not isinstance(language, str) or not _LANGUAGE_TAG.match(language):
         raise fail("language", f"language must be a BCP 47 tag such as 'en' or 'pt-BR', got {language!r}")
@@ -113,20 +122,35 @@ def parse_config(raw: dict[str, Any], where: str = "site.yaml", text: str = "") 
 
 def _stories(value: Any, fail: Callable[[str], ConfigError]) -> StorySettings:
     """``stories: false`` turns grouping off; ``stories: {window_hours: 48}`` sets its window."""
-    enabled, hours = _switch("stories", "window_hours", "a whole number of hours from 1 to 744", range(1, 24 * 31 + 1),
-                             StorySettings.window_hours, value, fail)
+    enabled, hours = _switch(
+        "stories",
+        "window_hours",
+        "a whole number of hours from 1 to 744",
+        range(1, 24 * 31 + 1),
+        StorySettings.window_hours,
+        value,
+        fail,
+    )
     return StorySettings(enabled=enabled, window_hours=hours)
 
 
 def _search(value: Any, fail: Callable[[str], ConfigError]) -> SearchSettings:
     """``search: false`` turns the index off; ``search: {split_above: N}`` indexes a larger site in parts."""
-    enabled, pages = _switch("search", "split_above", "a positive whole number of pages", range(1, 2**31),
-                             SearchSettings.split_above, value, fail)
+    enabled, pages = _switch(
+        "search",
+        "split_above",
+        "a positive whole number of pages",
+        range(1, 2**31),
+        SearchSettings.split_above,
+        value,
+        fail,
+    )
     return SearchSettings(enabled=enabled, split_above=pages)
 
 
-def _switch(name: str, setting: str, expected: str, allowed: range, default: int, value: Any,
-            fail: Callable[[str], ConfigError]) -> tuple[bool, int]:
+def _switch(
+    name: str, setting: str, expected: str, allowed: range, default: int, value: Any, fail: Callable[[str], ConfigError]
+) -> tuple[bool, int]:
     """A feature that is ``true``, ``false`` or a mapping with its one numeric setting (which means on)."""
     if isinstance(value, bool):
         return value, default
@@ -174,8 +198,10 @@ def _one_line(value: Any, fail: Callable[[str], ConfigError], name: str) -> str:
 
 def subject_line(template: str, **values: str) -> str:
     """``template`` with its ``{title}`` and ``{date}`` filled in (nothing else: no attribute or index access)."""
-    return "".join(literal + (values[field] if field is not None else "")
-                   for literal, field, _spec, _conversion in string.Formatter().parse(template))
+    return "".join(
+        literal + (values[field] if field is not None else "")
+        for literal, field, _spec, _conversion in string.Formatter().parse(template)
+    )
 
 
 def _subject_problem(template: str) -> str | None:
@@ -198,7 +224,8 @@ def _address_problem(key: str, value: str) -> str | None:
 
 
 def _digest(value: Any, fail: Callable[..., ConfigError]) -> DigestSettings:
-    """``digest: false`` (no day pages), ``true``, or ``{email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ...}``."""
+    """``digest: false`` (no day pages), ``true``, or the e-mail edition's settings
+    (``{email_stories: 20, subject: ..., from: ..., to: ..., unsubscribe: ..., subscribe_url: ...}``)."""
     if isinstance(value, bool):
         return DigestSettings(enabled=value)
     if not isinstance(value, dict):
@@ -218,8 +245,13 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> DigestSettings:
             text = value[key]
             if not isinstance(text, str) or _LINE_BREAKS.search(text):
                 raise fail(f"digest.{key} must be one line of text without line separators, got {text!r:.80}", key)
-            problem = (_subject_problem(text) if key == "subject" else _address_problem(key, text) if key in ("from", "to")
-                       else _link_problem(key, text))
+            problem = (
+                _subject_problem(text)
+                if key == "subject"
+                else _address_problem(key, text)
+                if key in ("from", "to")
+                else _link_problem(key, text)
+            )
             if problem:
                 raise fail(problem, key)
             settings[{yaml: name for name, yaml in _YAML_NAMES.items()}.get(key, key)] = text
@@ -242,5 +274,7 @@ def normalise_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
     if parts.query or parts.fragment or "?" in base_url or "#" in base_url or re.search(r"\s", base_url):
-        raise ValueError(f"base_url must be the site's address alone, with no query, fragment or spaces, got {base_url!r}")
+        raise ValueError(
+            f"base_url must be the site's address alone, with no query, fragment or spaces, got {base_url!r}"
+        )
     return base_url if base_url.endswith("/") else base_url + "/"

@@ -300,14 +300,17 @@ class SiteIndex:
     below_top: tuple[str, ...] = ()  # the river without the stories "Top stories" shows: the home page's pages
     stories: Mapping[str, Story] = field(default_factory=dict)  # by id
     story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
-    story_outlets: Mapping[str, int] = field(default_factory=dict)  # story id -> outlets that reported it (stories/reach.py)
+    # Story id -> outlets that reported it (stories/reach.py).
+    story_outlets: Mapping[str, int] = field(default_factory=dict)
     days: Mapping[date, Day] = field(default_factory=dict)  # newest first
     day_of: Mapping[str, date] = field(default_factory=dict)  # article slug -> its local day
     today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)
     # Topics on nearly every article ("AI" on an AI site): a filter or label for them tells the reader nothing.
     common_topics: frozenset[str] = frozenset()
     similar: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "More on" before leaving out own stories
-    unpublished: frozenset[str] = frozenset()  # slugs of the drafts shown (--unpublished): left out of feeds and the API
+    unpublished: frozenset[str] = (
+        frozenset()
+    )  # slugs of the drafts shown (--unpublished): left out of feeds and the API
 
     def article_of(self, source: str) -> Article:
         return self.articles[self.slug_of_source[source]]
@@ -331,6 +334,7 @@ class SiteIndex:
 
 
 JSON_OUTPUT = "(json)"  # the "template" of pages whose context["data"] is written as JSON, not rendered
+
 
 @dataclass(frozen=True)
 class OutputPage:

@@ -85,15 +85,25 @@ class BuildResult:
         """One line; ``new_warnings`` (the preview, which shows a warning once): how many were not shown before."""
         warnings = f"{len(self.warnings)} warnings"
         if new_warnings is not None and self.warnings:
-            warnings += " (unchanged)" if new_warnings == 0 else f" ({new_warnings} new)" if new_warnings < len(self.warnings) else ""
+            warnings += (
+                " (unchanged)"
+                if new_warnings == 0
+                else f" ({new_warnings} new)"
+                if new_warnings < len(self.warnings)
+                else ""
+            )
         if self.failed:
             head = f"Build failed, output left untouched: {self.failed}"
         else:
-            head = (f"Built {self.pages} pages from {self.articles} articles: "
-                    f"{len(self.report.written)} written, {len(self.report.removed)} removed, "
-                    f"{self.report.unchanged} unchanged")
-        return (f"{head}. {self.skipped} skipped, {warnings}, "
-                f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)")
+            head = (
+                f"Built {self.pages} pages from {self.articles} articles: "
+                f"{len(self.report.written)} written, {len(self.report.removed)} removed, "
+                f"{self.report.unchanged} unchanged"
+            )
+        return (
+            f"{head}. {self.skipped} skipped, {warnings}, "
+            f"{self.unpublished_left_out} unpublished left out ({self.seconds:.2f} s)"
+        )
 
 
 @dataclass(frozen=True)

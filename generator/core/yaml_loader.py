@@ -34,24 +34,37 @@ class ContentLoader(_BaseLoader):
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         for key_node, _value in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.tag == "tag:yaml.org,2002:str" and key_node.value == "<<"):
+            if key_node.tag == "tag:yaml.org,2002:merge" or (
+                key_node.tag == "tag:yaml.org,2002:str" and key_node.value == "<<"
+            ):
                 raise yaml.constructor.ConstructorError(
-                    None, None, "merge keys (<<) are not allowed: write the fields out", key_node.start_mark)
+                    None, None, "merge keys (<<) are not allowed: write the fields out", key_node.start_mark
+                )
         super().flatten_mapping(node)
 
 
 for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
-    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", list("-+.0123456789")),  # noqa: E501
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),  # noqa: E501
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", list("0123456789")),  # noqa: E501
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+        r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$",
+        list("0123456789"),
+    ),  # noqa: E501
 ):
     ContentLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 
 ContentLoader.add_constructor(TIMESTAMP_TAG, lambda loader, node: timestamp_or_text(node.value))
 
 SafeLoader = ContentLoader
+
 
 def key_line(yaml_text: str, key: str) -> int:
     """1-based line of a top-level ``key:`` in ``yaml_text``, or 0 if absent."""

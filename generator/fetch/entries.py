@@ -21,8 +21,11 @@ from generator.fetch.parse import FeedEntry, FeedPicture, ParsedFeed
 
 MAX_EXCERPT = 400  # characters; the crawler's excerpts are a sentence or two
 # Query parameters that say how a reader arrived, not what they read.
-_TRACKING = re.compile(r"^(?:utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|"
-                       r"ocid|cmpid|ncid|sr_share|at_medium|at_campaign|at_custom\d*|__twitter_impression|rss|rssfeed|feed_id)$", re.I)
+_TRACKING = re.compile(
+    r"^(?:utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|"
+    r"ocid|cmpid|ncid|sr_share|at_medium|at_campaign|at_custom\d*|__twitter_impression|rss|rssfeed|feed_id)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def url_key(url: str) -> str:
 
 
 def plain(value: str) -> str:
-    """Text from a feed field that may hold HTML: script and style contents dropped, tags stripped, mojibake repaired."""
+    """Text from a feed field that may hold HTML: scripts and styles dropped, tags stripped, mojibake repaired."""
     if "<" in value or "&" in value:
         value = nh3.clean(value, tags=set())
     return clean_text(value)[0]
@@ -81,15 +84,23 @@ class TopicMatcher:
         return [name for name, pattern in self._patterns if pattern.search(text)]
 
 
-def draft_article(entry: FeedEntry, feed: ParsedFeed, spec: FeedSpec, matcher: TopicMatcher, fetched: datetime,
-                  sizes: Mapping[str, tuple[int, int]]) -> Draft | None:
+def draft_article(
+    entry: FeedEntry,
+    feed: ParsedFeed,
+    spec: FeedSpec,
+    matcher: TopicMatcher,
+    fetched: datetime,
+    sizes: Mapping[str, tuple[int, int]],
+) -> Draft | None:
     """The article for ``entry``, or None when it has neither a title nor a summary to show."""
     summary = shorten(plain(entry.summary), MAX_EXCERPT)
     title = shorten(plain(entry.title), MAX_TITLE) or shorten(summary, 120)
     if not title:
         return None
     web_url = canonical_url(entry.link)
-    published = entry.published if entry.published and EARLIEST <= entry.published <= fetched + timedelta(hours=1) else fetched
+    published = (
+        entry.published if entry.published and EARLIEST <= entry.published <= fetched + timedelta(hours=1) else fetched
+    )
     topics = _unique([*spec.topics, *matcher.topics_in(f"{title}\n{summary}")])
     domain = normalize_domain(urlsplit(web_url).hostname or "")
     provider: dict[str, object] = {"name": spec.name or plain(feed.title) or domain, "domain": domain}
@@ -110,13 +121,17 @@ def draft_article(entry: FeedEntry, feed: ParsedFeed, spec: FeedSpec, matcher: T
     if images:
         fields["images"] = images
     slug = slugify(title) or "article"
-    return Draft(url_key(web_url), entry.id, f"{published.astimezone(timezone.utc):%Y-%m-%d}-{slug}.md", front_matter(fields))
+    return Draft(
+        url_key(web_url), entry.id, f"{published.astimezone(timezone.utc):%Y-%m-%d}-{slug}.md", front_matter(fields)
+    )
 
 
 def _sized(picture: FeedPicture, sizes: Mapping[str, tuple[int, int]]) -> dict[str, object] | None:
     """An image as the crawler writes it; the build needs both sides (else the page shifts as it loads)."""
     url = clean_url(picture.url, allow_relative=False)
-    width, height = (picture.width, picture.height) if picture.width and picture.height else sizes.get(picture.url, (0, 0))
+    width, height = (
+        (picture.width, picture.height) if picture.width and picture.height else sizes.get(picture.url, (0, 0))
+    )
     if url is None or not width or not height:
         return None
     return {"url": url, "width": width, "height": height}

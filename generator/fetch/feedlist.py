@@ -39,7 +39,9 @@ def load_feed_list(path: Path) -> FeedList:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise FeedListError(f"{path}: no feeds file (create one with 'newsdigest init', or pass --feeds FILE)") from None
+        raise FeedListError(
+            f"{path}: no feeds file (create one with 'newsdigest init', or pass --feeds FILE)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FeedListError(f"{path}: cannot read: {exc}") from None
     if path.suffix.lower() in (".opml", ".xml") or text.lstrip().startswith("<"):
@@ -152,7 +154,9 @@ def _opml_feeds(text: str, path: Path) -> list[FeedSpec]:
             if url:
                 if (checked := clean_url(url.strip(), allow_relative=False)) is None:
                     raise FeedListError(f"{path}: {url[:100]!r} is not an http(s) URL")
-                categories = tuple(c for raw in (child.get("category") or "").split(",") if (c := clean_text(raw.strip("/ "))[0]))
+                categories = tuple(
+                    c for raw in (child.get("category") or "").split(",") if (c := clean_text(raw.strip("/ "))[0])
+                )
                 feeds.append(FeedSpec(checked, label, folders + categories))
             else:
                 walk(child, folders + ((label,) if label else ()))

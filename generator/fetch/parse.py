@@ -70,7 +70,9 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> ParsedFeed:
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     problem = parsed.get("bozo_exception")
     malformed = problem is not None and isinstance(problem, SAXException)
     entries = tuple(entry for item in parsed.entries[:10_000] if (entry := _xml_entry(item, url)))
@@ -97,8 +99,11 @@ def _first_line(problem: object) -> str:
 
 def _xml_logo(feed: Any, base: str) -> FeedPicture | None:
     image = feed.get("image") or {}
-    for candidate, width, height in ((image.get("href") or image.get("url"), image.get("width"), image.get("height")),
-                                     (feed.get("logo"), None, None), (feed.get("icon"), None, None)):
+    for candidate, width, height in (
+        (image.get("href") or image.get("url"), image.get("width"), image.get("height")),
+        (feed.get("logo"), None, None),
+        (feed.get("icon"), None, None),
+    ):
         if candidate and (url := clean_url(urljoin(base, str(candidate)), allow_relative=False)):
             return FeedPicture(url, _number(width), _number(height))
     return None
@@ -138,7 +143,9 @@ def _xml_entry(item: Any, base: str) -> FeedEntry | None:
     )
 
 
-def _add_picture(pictures: list[FeedPicture], raw: object, base: str, width: object = None, height: object = None) -> None:
+def _add_picture(
+    pictures: list[FeedPicture], raw: object, base: str, width: object = None, height: object = None
+) -> None:
     if not raw:
         return
     url = clean_url(urljoin(base, str(raw)), allow_relative=False)
@@ -192,7 +199,9 @@ def _json_entry(item: dict[str, Any], base: str) -> FeedEntry | None:
             _add_picture(pictures, attachment.get("url"), base)
         elif kind.startswith("video/"):
             video = True
-    summary = next((text for key in ("summary", "content_text", "content_html") if (text := _json_text(item.get(key)))), "")
+    summary = next(
+        (text for key in ("summary", "content_text", "content_html") if (text := _json_text(item.get(key)))), ""
+    )
     return FeedEntry(
         id=_json_text(item.get("id")),
         link=link,

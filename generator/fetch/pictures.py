@@ -23,7 +23,9 @@ def picture_size(url: str, limits: Limits, agent: str) -> tuple[int, int] | None
 
     probe = replace(limits, max_bytes=PROBE_BYTES, total_timeout=min(limits.total_timeout, 10.0))
     try:
-        response = get(url, {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept": "image/*", "User-Agent": agent}, probe, truncate=True)
+        response = get(
+            url, {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept": "image/*", "User-Agent": agent}, probe, truncate=True
+        )
         content_type = response.headers.get("content-type", "image/")
         if not content_type.startswith("image/"):
             return None

@@ -26,11 +26,13 @@ from generator.fetch.store import FetchState, entry_id_key, fetch_lock, load_sta
 from generator.net.download import FetchError, HostGate, Limits, Response, get, user_agent
 
 MAX_HOSTS_AT_ONCE = 4
-RETRY_NOW_SECONDS = 10.0  # a Retry-After this short is waited for once in the same run; a longer one skips the feed until then
+RETRY_NOW_SECONDS = 10.0
 MAX_WAIT = timedelta(days=7)
 PICTURES_PER_ENTRY = 2  # pictures whose size is asked for, per new entry
-ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
-          "application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.8, */*;q=0.5")
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.8, */*;q=0.5"
+)
 Outcome = Literal["new", "unchanged", "waiting", "failed"]
 
 
@@ -83,7 +85,9 @@ def fetch(feeds_path: Path, content_dir: Path, now: datetime | None = None) -> F
         matcher = TopicMatcher(load_metadata(content_dir).topics.values())
         started = now or datetime.now(timezone.utc)
         answers = _ask_all(feed_list, state, started)
-        reports = [_take(answers[spec.url], feed_list, state, matcher, content_dir, started) for spec in feed_list.feeds]
+        reports = [
+            _take(answers[spec.url], feed_list, state, matcher, content_dir, started) for spec in feed_list.feeds
+        ]
         save_state(content_dir, state)
     return FetchResult(tuple(reports), (state_note,) if state_note else ())
 
@@ -108,8 +112,9 @@ def _ask_all(feed_list: FeedList, state: FetchState, now: datetime) -> dict[str,
     return answers
 
 
-def _ask(spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime,
-         gate: HostGate) -> _Answer:
+def _ask(
+    spec: FeedSpec, memory: dict[str, Any], feed_list: FeedList, state: FetchState, now: datetime, gate: HostGate
+) -> _Answer:
     """Runs in a worker thread: reads ``state`` (nothing writes it meanwhile), never changes it."""
     not_before = _moment(memory.get("not_before"))
     if not_before is not None and not_before > now:
@@ -157,7 +162,9 @@ def _get_once_more_if_asked(url: str, headers: dict[str, str], limits: Limits) -
 def _latest(feed: ParsedFeed, count: int) -> list[FeedEntry]:
     """The ``count`` newest entries, newest first, whatever order the feed lists them in (an entry without a
     date is dated when fetched: newest)."""
-    return sorted(feed.entries, key=lambda e: e.published or datetime.max.replace(tzinfo=timezone.utc), reverse=True)[:count]
+    return sorted(feed.entries, key=lambda e: e.published or datetime.max.replace(tzinfo=timezone.utc), reverse=True)[
+        :count
+    ]
 
 
 def _keys(entry: FeedEntry, spec: FeedSpec) -> tuple[str, str]:
@@ -174,8 +181,12 @@ def _probe(gate: HostGate, limits: Limits, agent: str, url: str) -> tuple[int, i
         return picture_size(url, limits, agent)
 
 
-def _picture_sizes(entries: Iterable[FeedEntry], logo: FeedPicture | None, memory: dict[str, Any],
-                   probe: Callable[[str], tuple[int, int] | None]) -> dict[str, tuple[int, int]]:
+def _picture_sizes(
+    entries: Iterable[FeedEntry],
+    logo: FeedPicture | None,
+    memory: dict[str, Any],
+    probe: Callable[[str], tuple[int, int] | None],
+) -> dict[str, tuple[int, int]]:
     sizes: dict[str, tuple[int, int]] = {}
     remembered = memory.get("logo")
     if logo and not (logo.width and logo.height):
@@ -191,18 +202,23 @@ def _picture_sizes(entries: Iterable[FeedEntry], logo: FeedPicture | None, memor
     return sizes
 
 
-def _take(answer: _Answer, feed_list: FeedList, state: FetchState, matcher: TopicMatcher, content_dir: Path,
-          now: datetime) -> FeedReport:
+def _take(
+    answer: _Answer, feed_list: FeedList, state: FetchState, matcher: TopicMatcher, content_dir: Path, now: datetime
+) -> FeedReport:
     """Main thread: record what the feed said and write its new entries."""
     spec = answer.spec
     memory = state.feeds.setdefault(spec.url, {})
     memory["checked"] = now.isoformat(timespec="seconds")
     if answer.waiting_until:
-        return FeedReport(spec.url, "waiting", reason=f"the server asked not to be asked again before {answer.waiting_until}")
+        return FeedReport(
+            spec.url, "waiting", reason=f"the server asked not to be asked again before {answer.waiting_until}"
+        )
     if answer.error is not None:
         memory["failed"] = str(answer.error)
         if isinstance(answer.error, FetchError) and answer.error.retry_after:
-            memory["not_before"] = (now + min(timedelta(seconds=answer.error.retry_after), MAX_WAIT)).isoformat(timespec="seconds")
+            memory["not_before"] = (now + min(timedelta(seconds=answer.error.retry_after), MAX_WAIT)).isoformat(
+                timespec="seconds"
+            )
         return FeedReport(spec.url, "failed", reason=str(answer.error))
     response = answer.response
     assert response is not None

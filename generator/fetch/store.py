@@ -69,7 +69,11 @@ def load_state(content_dir: Path) -> tuple[FetchState, str]:
     except FileNotFoundError:
         return FetchState(), ""
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return FetchState(), f"{path}: unreadable ({type(exc).__name__}); starting afresh (stories already present are still recognised)"
+        return (
+            FetchState(),
+            f"{path}: unreadable ({type(exc).__name__}); "
+            "starting afresh (stories already present are still recognised)",
+        )
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return FetchState(), f"{path}: from another version; starting afresh"
     try:
@@ -85,8 +89,16 @@ def load_state(content_dir: Path) -> tuple[FetchState, str]:
 
 def save_state(content_dir: Path, state: FetchState) -> None:
     """Written whole or not at all: a run killed while saving leaves the previous state."""
-    data = {"version": STATE_VERSION, "feeds": state.feeds, "keys": sorted(state.keys), "ids": sorted(state.ids), "files": state.files}
-    write_atomically(content_dir / STATE_NAME, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), durable=True)
+    data = {
+        "version": STATE_VERSION,
+        "feeds": state.feeds,
+        "keys": sorted(state.keys),
+        "ids": sorted(state.ids),
+        "files": state.files,
+    }
+    write_atomically(
+        content_dir / STATE_NAME, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), durable=True
+    )
 
 
 def note_existing(content_dir: Path, state: FetchState) -> None:

@@ -32,7 +32,13 @@ from generator.content.metadata import Metadata
 from generator.core.atomic import write_atomically
 from generator.core.models import Article, Image, Problem, SiteConfig
 
-WIDTHS = (160, 320, 640, 960, 1280)  # the sizes written (those below the original's width, and the original's if smaller)
+WIDTHS = (
+    160,
+    320,
+    640,
+    960,
+    1280,
+)  # the sizes written (those below the original's width, and the original's if smaller)
 FOLDER = "media/"  # in the output
 TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
 RETRY_AFTER = 24 * 3600  # seconds before a failed picture is tried again
@@ -99,8 +105,15 @@ class ImageMirror:
             if isinstance(outcome, Mirrored):
                 mirrored[url] = outcome
             else:
-                problems.append(Problem("images", 0, f"picture not mirrored, linked where it is ({outcome}): {url[:120]}",
-                                        "warning", in_content=False))
+                problems.append(
+                    Problem(
+                        "images",
+                        0,
+                        f"picture not mirrored, linked where it is ({outcome}): {url[:120]}",
+                        "warning",
+                        in_content=False,
+                    )
+                )
         return mirrored, problems
 
     def files(self, mirrored: Iterable[Mirrored]) -> Iterator[tuple[str, Path]]:
@@ -129,8 +142,12 @@ class ImageMirror:
         except MirrorFailed as exc:
             write_atomically(record, json.dumps({"url": url, "why": str(exc), "failed_at": now}).encode())
             return str(exc)
-        write_atomically(record, json.dumps({"url": url, "width": picture.width, "height": picture.height,
-                                              "widths": list(picture.widths)}).encode())
+        write_atomically(
+            record,
+            json.dumps(
+                {"url": url, "width": picture.width, "height": picture.height, "widths": list(picture.widths)}
+            ).encode(),
+        )
         return picture
 
     def _mirror(self, url: str, key: str) -> Mirrored:
@@ -155,8 +172,10 @@ class ImageMirror:
         for target in widths:
             size = (target, max(1, round(height * target / width)))
             resized = flat if size == flat.size else flat.resize(size, PillowImage.Resampling.LANCZOS)
-            for kind, options in (("webp", {"quality": 80, "method": 4}), ("jpg", {"quality": 82, "optimize": True,
-                                                                                 "progressive": True})):
+            for kind, options in (
+                ("webp", {"quality": 80, "method": 4}),
+                ("jpg", {"quality": 82, "optimize": True, "progressive": True}),
+            ):
                 buffer = io.BytesIO()
                 resized.save(buffer, "WEBP" if kind == "webp" else "JPEG", **options)
                 write_atomically(self.folder / f"{key}-{target}.{kind}", buffer.getvalue())
@@ -165,8 +184,11 @@ class ImageMirror:
     def _download(self, url: str) -> bytes:
         from generator.net.download import USER_AGENT, FetchError, Limits, get
 
-        limits = Limits(connect_timeout=self.settings.connect_timeout, total_timeout=self.settings.total_timeout,
-                        max_bytes=self.settings.max_bytes)
+        limits = Limits(
+            connect_timeout=self.settings.connect_timeout,
+            total_timeout=self.settings.total_timeout,
+            max_bytes=self.settings.max_bytes,
+        )
         try:
             with self._gate.hold(url):  # one request at a time to any host
                 return get(url, {"User-Agent": USER_AGENT, "Accept": ", ".join(TYPES)}, limits, types=TYPES).body
@@ -195,8 +217,9 @@ class MirrorRound:
     changed: bool  # a picture known before has another outcome (a failed one arrived): every page renders again
 
 
-def mirror_round(config: SiteConfig, folder: Path, articles: Iterable[Article], metadata: Metadata,
-                 known: dict[str, Mirrored | None]) -> MirrorRound:
+def mirror_round(
+    config: SiteConfig, folder: Path, articles: Iterable[Article], metadata: Metadata, known: dict[str, Mirrored | None]
+) -> MirrorRound:
     """Mirror the pictures not known yet (``known``: the last build's outcomes); nothing when the mirror is off."""
     if not config.images.mirror:
         return MirrorRound(None, {}, [], False)

@@ -23,8 +23,14 @@ def local_day(article: Article, tz: tzinfo) -> date:
 DayMemo = dict[date, tuple[tuple[Any, ...], Day]]  # each day as last built: what it was built from, and the Day
 
 
-def build_days(newest_first: Sequence[Article], story_of: Mapping[str, str], shown_first: Mapping[str, tuple[str, ...]],
-               outlets_of: Mapping[str, int], day_of: Mapping[str, date], memo: DayMemo | None = None) -> dict[date, Day]:
+def build_days(
+    newest_first: Sequence[Article],
+    story_of: Mapping[str, str],
+    shown_first: Mapping[str, tuple[str, ...]],
+    outlets_of: Mapping[str, int],
+    day_of: Mapping[str, date],
+    memo: DayMemo | None = None,
+) -> dict[date, Day]:
     """Every day with an article, newest first. ``shown_first``: each story's members, the best lead first;
     ``outlets_of``: each story's count of outlets; ``day_of``: each article's local day (:func:`local_day`).
 
@@ -38,18 +44,31 @@ def build_days(newest_first: Sequence[Article], story_of: Mapping[str, str], sho
         return {day: _day(day, articles, story_of, shown_first, outlets_of) for day, articles in by_day.items()}
     built: DayMemo = {}
     for day, articles in by_day.items():  # newest day first, as the articles come
-        inputs = (tuple(articles), tuple((story, shown_first[story], outlets_of[story])
-                                         if (story := story_of.get(a.slug)) is not None else None for a in articles))
+        inputs = (
+            tuple(articles),
+            tuple(
+                (story, shown_first[story], outlets_of[story]) if (story := story_of.get(a.slug)) is not None else None
+                for a in articles
+            ),
+        )
         kept = memo.get(day)
-        built[day] = kept if kept is not None and kept[0] == inputs else (
-            inputs, _day(day, articles, story_of, shown_first, outlets_of))
+        built[day] = (
+            kept
+            if kept is not None and kept[0] == inputs
+            else (inputs, _day(day, articles, story_of, shown_first, outlets_of))
+        )
     memo.clear()
     memo.update(built)
     return {day: found for day, (_inputs, found) in built.items()}
 
 
-def _day(day: date, articles: list[Article], story_of: Mapping[str, str], shown_first: Mapping[str, tuple[str, ...]],
-         outlets_of: Mapping[str, int]) -> Day:
+def _day(
+    day: date,
+    articles: list[Article],
+    story_of: Mapping[str, str],
+    shown_first: Mapping[str, tuple[str, ...]],
+    outlets_of: Mapping[str, int],
+) -> Day:
     grouped: dict[str, list[Article]] = {}
     for article in articles:
         grouped.setdefault(story_of.get(article.slug) or f"\0{article.slug}", []).append(article)
@@ -60,8 +79,15 @@ def _day(day: date, articles: list[Article], story_of: Mapping[str, str], shown_
             rank = {slug: n for n, slug in enumerate(shown_first[story_id])}
             members.sort(key=lambda a: rank[a.slug])
         outlets = outlets_of[story_id] if story_id else len(reach(members).outlets)
-        entries.append(DayEntry(story_id, tuple(a.slug for a in members), outlets,
-                                max(a.heat for a in members), max(a.quality for a in members),
-                                max(a.published for a in members)))
+        entries.append(
+            DayEntry(
+                story_id,
+                tuple(a.slug for a in members),
+                outlets,
+                max(a.heat for a in members),
+                max(a.quality for a in members),
+                max(a.published for a in members),
+            )
+        )
     entries.sort(key=lambda e: (-e.outlets, -e.heat, -e.quality, -e.newest.timestamp(), e.articles[0]))
     return Day(day, tuple(entries), len(articles), len(outlet_keys(articles)))

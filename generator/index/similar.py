@@ -89,8 +89,14 @@ def more_on_topic(
 class _Ranker:
     """Ranks the candidates of each article: those within ``window`` places of it in each of its topics' lists."""
 
-    def __init__(self, articles: Mapping[str, Article], members: Mapping[str, Sequence[str]], weights: Mapping[str, int],
-                 limit: int, window: int) -> None:
+    def __init__(
+        self,
+        articles: Mapping[str, Article],
+        members: Mapping[str, Sequence[str]],
+        weights: Mapping[str, int],
+        limit: int,
+        window: int,
+    ) -> None:
         self.members, self.weights, self.limit, self.window = members, weights, limit, window
         self.positions: dict[str, dict[str, int]] = {}
         self.topic_sets = _PerSlug(lambda slug: frozenset(t.slug for t in articles[slug].topics))
@@ -115,9 +121,17 @@ class _Ranker:
             when = timestamps[slug]
             # (heavier shared topics, closer in time, slug): tuples made in one expression, not a key function
             # per candidate (this ranking was half of planning a large site).
-            ranked = sorted([(-sum(map(weights.__getitem__, own_topics & topic_sets[other])),
-                              abs(timestamps[other] - when), other) for other in candidates])
-            found.append(tuple(other for _score, _distance, other in ranked[:self.limit]))
+            ranked = sorted(
+                [
+                    (
+                        -sum(map(weights.__getitem__, own_topics & topic_sets[other])),
+                        abs(timestamps[other] - when),
+                        other,
+                    )
+                    for other in candidates
+                ]
+            )
+            found.append(tuple(other for _score, _distance, other in ranked[: self.limit]))
         return found
 
 
@@ -145,8 +159,13 @@ class Before:
 FULL_SHARE = 0.05  # past this share of articles changed, computing every list is as quick
 
 
-def _reached_by_changes(articles: Mapping[str, Article], members: Mapping[str, Sequence[str]], weights: Mapping[str, int],
-                        before: Before, window: int) -> set[str] | None:
+def _reached_by_changes(
+    articles: Mapping[str, Article],
+    members: Mapping[str, Sequence[str]],
+    weights: Mapping[str, int],
+    before: Before,
+    window: int,
+) -> set[str] | None:
     """The articles whose list a change can alter (None: too many changes, compute them all).
 
     An article's list depends on its topics and time, the topic weights, and its neighbours within
@@ -154,8 +173,11 @@ def _reached_by_changes(articles: Mapping[str, Article], members: Mapping[str, S
     (added, removed, or with other topics or time) reaches the articles near it in the lists of its
     topics, old and new, before and after; a topic whose weight changed reaches all its members.
     """
-    changed = [slug for slug in articles.keys() | before.articles.keys()
-               if not _same_for_similar(articles.get(slug), before.articles.get(slug))]
+    changed = [
+        slug
+        for slug in articles.keys() | before.articles.keys()
+        if not _same_for_similar(articles.get(slug), before.articles.get(slug))
+    ]
     if len(changed) > FULL_SHARE * max(len(articles), 1):
         return None
     old_weights = topic_weights(before.members)
@@ -165,7 +187,9 @@ def _reached_by_changes(articles: Mapping[str, Article], members: Mapping[str, S
             dirty.update(members.get(topic, ()))
     places: dict[tuple[int, str], dict[str, int]] = {}  # (list now or before, topic) -> slug -> place, made once each
     for slug in changed:
-        topics = {t.slug for version in (articles.get(slug), before.articles.get(slug)) if version for t in version.topics}
+        topics = {
+            t.slug for version in (articles.get(slug), before.articles.get(slug)) if version for t in version.topics
+        }
         for topic in topics:
             for which, lists in enumerate((members, before.members)):
                 slugs = lists.get(topic, ())

@@ -29,16 +29,29 @@ def newest_first_key(article: Article) -> tuple[float, str]:
     return (-article.published.timestamp(), article.slug)
 
 
-def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, stories: Iterable[Story] = (),
-                today: date | None = None, days: bool = True, previous: SiteIndex | None = None,
-                jobs: int | None = 1, days_memo: DayMemo | None = None, described: DescribedMemo | None = None) -> SiteIndex:
+def build_index(
+    articles: Iterable[Article],
+    metadata: Metadata,
+    tz: tzinfo,
+    stories: Iterable[Story] = (),
+    today: date | None = None,
+    days: bool = True,
+    previous: SiteIndex | None = None,
+    jobs: int | None = 1,
+    days_memo: DayMemo | None = None,
+    described: DescribedMemo | None = None,
+) -> SiteIndex:
     """``stories`` come from :mod:`.stories` (grouping reads the text, which the index does not);
     ``days``: rank each day's stories (for the day pages, ``digest`` in site.yaml); ``previous``: the index
     before a change, whose "More on" lists are kept where the change cannot reach them; ``jobs``: worker
     processes "More on" may rank in (1: none, as in the preview, whose threads make forking unsafe); ``days_memo``:
     the days as the last index built them (:func:`.days.build_days`); ``described``: the articles as the last
     index described them (:class:`DescribedMemo`)."""
-    shown = described.apply(articles, metadata) if described is not None else [apply_metadata(a, metadata) for a in articles]
+    shown = (
+        described.apply(articles, metadata)
+        if described is not None
+        else [apply_metadata(a, metadata) for a in articles]
+    )
     ordered = sorted(shown, key=newest_first_key)
     by_slug = {a.slug: a for a in ordered}
     by_id = {s.id: s for s in stories if all(m in by_slug for m in s.members)}
@@ -48,15 +61,22 @@ def build_index(articles: Iterable[Article], metadata: Metadata, tz: tzinfo, sto
     def one_per_story(slugs: tuple[str, ...]) -> tuple[str, ...]:
         return _one_per_story(slugs, story_of, shown_first)
 
-    collections = {kind.name: collect(kind, ordered, metadata, one_per_story if kind.per_story else None)
-                   for kind in COLLECTION_KINDS}
+    collections = {
+        kind.name: collect(kind, ordered, metadata, one_per_story if kind.per_story else None)
+        for kind in COLLECTION_KINDS
+    }
     topic_members = {key: group.articles for key, group in collections["topic"].items()}
     newest = tuple(by_slug)
     river = one_per_story(newest)
     outlets = {story.id: len(reach([by_slug[m] for m in story.members]).outlets) for story in by_id.values()}
     top = top_stories([by_slug[s] for s in river], outlets, story_of)
-    before = None if previous is None else similar_module.Before(
-        previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar)
+    before = (
+        None
+        if previous is None
+        else similar_module.Before(
+            previous.articles, {key: group.articles for key, group in previous.topics.items()}, previous.similar
+        )
+    )
     similar = more_on_topic(by_slug, topic_members, before=before, jobs=jobs)
     day_of = {a.slug: local_day(a, tz) for a in ordered}
     return SiteIndex(
@@ -91,9 +111,11 @@ def common_topics(topics: Mapping[str, Collection], articles: int) -> frozenset[
 
 
 def _other_stories(similar: Mapping[str, tuple[str, ...]], story_of: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """"More on" leaves out the article's own story: "Also covered by" lists it."""
-    return {slug: others if slug not in story_of else tuple(s for s in others if story_of.get(s) != story_of[slug])
-            for slug, others in similar.items()}
+    """ "More on" leaves out the article's own story: "Also covered by" lists it."""
+    return {
+        slug: others if slug not in story_of else tuple(s for s in others if story_of.get(s) != story_of[slug])
+        for slug, others in similar.items()
+    }
 
 
 def _by_lead_rank(story: Story, articles: Mapping[str, Article]) -> tuple[str, ...]:
@@ -101,8 +123,9 @@ def _by_lead_rank(story: Story, articles: Mapping[str, Article]) -> tuple[str, .
     return tuple(sorted(story.members, key=lambda s: (s != story.lead, lead_rank(articles[s]))))
 
 
-def _one_per_story(slugs: tuple[str, ...], story_of: Mapping[str, str],
-                   shown_first: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _one_per_story(
+    slugs: tuple[str, ...], story_of: Mapping[str, str], shown_first: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
     """A newest-first list with each story once, where its newest member in the list was: shown by its lead,
     or by the member that best leads it among those in the list (a topic's list may lack the lead)."""
     if story_of.keys().isdisjoint(slugs):  # no story in the list: each article is its own entry
@@ -120,8 +143,12 @@ def _one_per_story(slugs: tuple[str, ...], story_of: Mapping[str, str],
     return tuple(entries)
 
 
-def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadata,
-            one_per_story: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None) -> dict[str, Collection]:
+def collect(
+    kind: CollectionKind,
+    newest_first: list[Article],
+    metadata: Metadata,
+    one_per_story: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
+) -> dict[str, Collection]:
     """Every group of ``kind``, sorted by name: members newest first; the newest member names it
     (unless metadata does), the newest that has a logo gives it one."""
     members: dict[str, list[str]] = defaultdict(list)
@@ -139,9 +166,18 @@ def collect(kind: CollectionKind, newest_first: list[Article], metadata: Metadat
     for key, slugs in members.items():
         meta = metadata.topics.get(key) if kind is TOPICS else None
         listed = tuple(slugs)
-        groups.append(Collection(kind=kind, key=key, name=meta.name if meta else names[key], articles=listed,
-                                 logo=logos.get(key), domain=domains[key], meta=meta,
-                                 entries=one_per_story(listed) if one_per_story else listed))
+        groups.append(
+            Collection(
+                kind=kind,
+                key=key,
+                name=meta.name if meta else names[key],
+                articles=listed,
+                logo=logos.get(key),
+                domain=domains[key],
+                meta=meta,
+                entries=one_per_story(listed) if one_per_story else listed,
+            )
+        )
     return {g.key: g for g in sorted(groups, key=lambda g: (g.name.casefold(), g.key))}
 
 
@@ -151,8 +187,10 @@ def apply_metadata(article: Article, metadata: Metadata) -> Article:
     if not metadata.providers:
         return article
     provider = _described(article.provider, metadata)
-    related = tuple(story if (p := _described(story.provider, metadata)) is story.provider else replace(story, provider=p)
-                    for story in article.related)
+    related = tuple(
+        story if (p := _described(story.provider, metadata)) is story.provider else replace(story, provider=p)
+        for story in article.related
+    )
     if provider is article.provider and all(new is old for new, old in zip(related, article.related, strict=True)):
         return article
     return replace(article, provider=provider, related=related)
@@ -180,20 +218,34 @@ class DescribedMemo:
         made: dict[str, tuple[Article, Article]] = {}
         for article in articles:
             hit = kept.get(article.source)
-            made[article.source] = hit if hit is not None and hit[0] is article else (article, apply_metadata(article, metadata))
+            made[article.source] = (
+                hit if hit is not None and hit[0] is article else (article, apply_metadata(article, metadata))
+            )
         self._metadata, self._made = metadata, made
         return [described for _given, described in made.values()]
 
 
-def top_stories(river: list[Article], story_outlets: Mapping[str, int], story_of: Mapping[str, str],
-                window: timedelta = TOP_WINDOW, limit: int = TOP_STORIES) -> tuple[str, ...]:
+def top_stories(
+    river: list[Article],
+    story_outlets: Mapping[str, int],
+    story_of: Mapping[str, str],
+    window: timedelta = TOP_WINDOW,
+    limit: int = TOP_STORIES,
+) -> tuple[str, ...]:
     """The most covered stories of the last two days before the newest article (outlets covering, heat,
     quality, newest); none when fewer than two would show. ``river`` lists each story once, newest first."""
     if not river:
         return ()
     start = river[0].published - window
     recent = [a for a in river if a.published >= start]
-    recent.sort(key=lambda a: (-story_outlets.get(story_of.get(a.slug, ""), 0) or -len(reach((a,)).outlets), -a.heat, -a.quality,
-                               -a.published.timestamp(), a.slug))
+    recent.sort(
+        key=lambda a: (
+            -story_outlets.get(story_of.get(a.slug, ""), 0) or -len(reach((a,)).outlets),
+            -a.heat,
+            -a.quality,
+            -a.published.timestamp(),
+            a.slug,
+        )
+    )
     chosen = tuple(a.slug for a in recent[:limit])
     return chosen if len(chosen) >= 2 else ()

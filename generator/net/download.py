@@ -115,7 +115,9 @@ def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits
             raise FetchError(f"more than {limits.max_redirects} redirects")
         target = clean_url(urljoin(current, reply_headers.get("location", "")), allow_relative=False)
         if not reply_headers.get("location") or target is None:
-            raise FetchError(f"HTTP {status} redirect to {reply_headers.get('location', 'nowhere')[:100]!r}, not an http(s) URL")
+            raise FetchError(
+                f"HTTP {status} redirect to {reply_headers.get('location', 'nowhere')[:100]!r}, not an http(s) URL"
+            )
         if private_host(urlsplit(target).hostname or "") and not private_host(urlsplit(url).hostname or ""):
             raise FetchError(f"HTTP {status} redirect to a loopback or private address ({target[:100]}) refused")
         hops.append((status, target))
@@ -160,8 +162,9 @@ class _Deadline:
         self._timer.cancel()
 
 
-def _request(url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool,
-             types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+def _request(
+    url: str, headers: dict[str, str], limits: Limits, deadline: float, truncate: bool, types: tuple[str, ...]
+) -> tuple[int, dict[str, str], bytes]:
     if deadline <= time.monotonic():
         raise FetchError(f"timed out (limit {limits.total_timeout:g} s)")
     connection, target, proxy_headers = _connection(url, limits)
@@ -225,20 +228,37 @@ def _connection(url: str, limits: Limits) -> tuple[http.client.HTTPConnection, s
             raise FetchError(f"proxy {through.scheme}://{through.hostname or ''} is not an http:// proxy")
         login = _proxy_login(proxy)
         if parts.scheme == "https":  # a tunnel: the proxy sees only the host and port
-            tunnelled = http.client.HTTPSConnection(through.hostname, through.port or 80, timeout=limits.connect_timeout,
-                                                    context=ssl.create_default_context())
+            tunnelled = http.client.HTTPSConnection(
+                through.hostname,
+                through.port or 80,
+                timeout=limits.connect_timeout,
+                context=ssl.create_default_context(),
+            )
             tunnelled.set_tunnel(host, parts.port or 443, headers=login)
             return tunnelled, target, {}
         plain = http.client.HTTPConnection(through.hostname, through.port or 80, timeout=limits.connect_timeout)
         return plain, url, login
     if parts.scheme == "https":
-        return (http.client.HTTPSConnection(host, parts.port, timeout=limits.connect_timeout,
-                                            context=ssl.create_default_context()), target, {})
+        return (
+            http.client.HTTPSConnection(
+                host, parts.port, timeout=limits.connect_timeout, context=ssl.create_default_context()
+            ),
+            target,
+            {},
+        )
     return http.client.HTTPConnection(host, parts.port, timeout=limits.connect_timeout), target, {}
 
 
-def _exchange(connection: http.client.HTTPConnection, url: str, target: str, headers: dict[str, str], limits: Limits,
-              deadline: float, truncate: bool, types: tuple[str, ...]) -> tuple[int, dict[str, str], bytes]:
+def _exchange(
+    connection: http.client.HTTPConnection,
+    url: str,
+    target: str,
+    headers: dict[str, str],
+    limits: Limits,
+    deadline: float,
+    truncate: bool,
+    types: tuple[str, ...],
+) -> tuple[int, dict[str, str], bytes]:
     host = urlsplit(url).hostname or ""
     sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **headers}
     try:
@@ -260,7 +280,11 @@ def _exchange(connection: http.client.HTTPConnection, url: str, target: str, hea
         if types and kind not in types:
             raise FetchError(f"served as {kind or 'an unknown type'}, not {', '.join(types)}")
         body = _read_body(connection, reply, limits, deadline, truncate)
-        return status, reply_headers, _decoded(body, reply_headers.get("content-encoding", ""), limits.max_bytes, truncate)
+        return (
+            status,
+            reply_headers,
+            _decoded(body, reply_headers.get("content-encoding", ""), limits.max_bytes, truncate),
+        )
     except FetchError:
         raise
     except socket.gaierror:
@@ -287,8 +311,13 @@ def _wait_at_most(connection: http.client.HTTPConnection, deadline: float) -> No
         connection.sock.settimeout(left)
 
 
-def _read_body(connection: http.client.HTTPConnection, reply: http.client.HTTPResponse, limits: Limits,
-               deadline: float, truncate: bool) -> bytes:
+def _read_body(
+    connection: http.client.HTTPConnection,
+    reply: http.client.HTTPResponse,
+    limits: Limits,
+    deadline: float,
+    truncate: bool,
+) -> bytes:
     declared = reply.getheader("content-length")
     if not truncate and declared and declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchError(f"larger than the {_size(limits.max_bytes)} limit ({_size(int(declared))} announced)")
@@ -315,7 +344,9 @@ def _decoded(body: bytes, encoding: str, max_bytes: int, truncate: bool) -> byte
         return body
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(f"unsupported Content-Encoding {encoding!r}")
-    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else (zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+    wbits = (
+        16 + zlib.MAX_WBITS if encoding != "deflate" else (zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+    )
     inflater = zlib.decompressobj(wbits)
     try:
         data = inflater.decompress(body, max_bytes + 1)

@@ -44,7 +44,9 @@ def _published_days(given: PlanInput) -> tuple[list[date], dict[str, list[date]]
     site: list[date] = []
     topics: dict[str, list[date]] = {}
     for day, found in given.index.days.items():
-        published, of_topics = given.reuse(("published", day), (Same(found),), partial(_published_of, given.index, found))
+        published, of_topics = given.reuse(
+            ("published", day), (Same(found),), partial(_published_of, given.index, found)
+        )
         if published:
             site.append(day)
         for topic in of_topics:
@@ -60,8 +62,13 @@ def _published_of(index: SiteIndex, found: Day) -> tuple[bool, frozenset[str]]:
 
 def _sources(index: SiteIndex, days: Sequence[date]) -> tuple[str, ...]:
     """The published articles of those days."""
-    return tuple(index.articles[s].source for d in days for e in index.days[d].entries
-                 for s in e.articles if index.articles[s].is_published)
+    return tuple(
+        index.articles[s].source
+        for d in days
+        for e in index.days[d].entries
+        for s in e.articles
+        if index.articles[s].is_published
+    )
 
 
 def _topic_sources(given: PlanInput, topic_days: dict[str, list[date]]) -> dict[str, tuple[str, ...]]:
@@ -71,8 +78,10 @@ def _topic_sources(given: PlanInput, topic_days: dict[str, list[date]]) -> dict[
     whatever the number of topics (a site has hundreds).
     """
     index = given.index
-    by_day = {day: given.reuse(("topic_sources", day), (Same(index.days[day]),), partial(_sources_by_topic, index, day))
-              for day in {d for days in topic_days.values() for d in days}}
+    by_day = {
+        day: given.reuse(("topic_sources", day), (Same(index.days[day]),), partial(_sources_by_topic, index, day))
+        for day in {d for days in topic_days.values() for d in days}
+    }
     return {topic: tuple(s for d in days for s in by_day[d].get(topic, ())) for topic, days in topic_days.items()}
 
 
@@ -88,8 +97,9 @@ def _sources_by_topic(index: SiteIndex, day: date) -> dict[str, list[str]]:
 
 
 def _stamp(index: SiteIndex, days: Sequence[date], title: str) -> DigestFeedStamp:
-    newest = max((index.articles[s].published for d in days[:1] for e in index.days[d].entries for s in e.articles),
-                 default=None)
+    newest = max(
+        (index.articles[s].published for d in days[:1] for e in index.days[d].entries for s in e.articles), default=None
+    )
     return DigestFeedStamp(title, newest or newest_story(index), tuple(days))  # Atom needs <updated> even when empty
 
 
@@ -99,13 +109,23 @@ def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     days = site_days[:DIGEST_FEED_DAYS]
     stamp = _stamp(index, days, "Daily digest")
     sources = _sources(index, days)
-    pages = [OutputPage(urls.digest_path() + "feed.xml", "digest_feed.xml", "digest_feed", sources=sources, stamp=stamp),
-             OutputPage(urls.digest_path() + "feed.json", "digest_feed.json", "digest_feed", sources=sources, stamp=stamp)]
+    pages = [
+        OutputPage(urls.digest_path() + "feed.xml", "digest_feed.xml", "digest_feed", sources=sources, stamp=stamp),
+        OutputPage(urls.digest_path() + "feed.json", "digest_feed.json", "digest_feed", sources=sources, stamp=stamp),
+    ]
     shown = {topic.key: topic_days.get(topic.key, [])[:DIGEST_FEED_DAYS] for topic in index.topics.values()}
     of_topic = _topic_sources(given, shown)
     for topic in index.topics.values():
-        pages.append(OutputPage(topic.path() + "digest.xml", "topic_digest.xml", "topic_digest", topic.key,
-                                sources=of_topic[topic.key], stamp=_stamp(index, shown[topic.key], topic.name)))
+        pages.append(
+            OutputPage(
+                topic.path() + "digest.xml",
+                "topic_digest.xml",
+                "topic_digest",
+                topic.key,
+                sources=of_topic[topic.key],
+                stamp=_stamp(index, shown[topic.key], topic.name),
+            )
+        )
     return pages
 
 
@@ -117,17 +137,32 @@ def _feed_context(site: Site, page: OutputPage) -> dict[str, Any]:
         editions = [edition(index, config, d, published_only=True) for d in stamp.days]
     else:  # a topic's lists its stories
         shown = {d: day_stories(index, d, published_only=True, topic=page.key) for d in stamp.days}
-        editions = [{"date": d, "stories": stories, "updated": latest(stories),
-                     "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(d))} for d, stories in shown.items()]
+        editions = [
+            {
+                "date": d,
+                "stories": stories,
+                "updated": latest(stories),
+                "day_url": urls.absolute_url(config.base_url, config.base_path, urls.day_path(d)),
+            }
+            for d, stories in shown.items()
+        ]
     folder = topic.path() if topic else urls.digest_path()
-    return {"page_path": page.path, "editions": editions, "topic": topic, "updated": stamp.updated,
-            "self_url": urls.absolute_url(config.base_url, config.base_path, page.path),
-            "home_url": urls.absolute_url(config.base_url, config.base_path, folder)}
+    return {
+        "page_path": page.path,
+        "editions": editions,
+        "topic": topic,
+        "updated": stamp.updated,
+        "self_url": urls.absolute_url(config.base_url, config.base_path, page.path),
+        "home_url": urls.absolute_url(config.base_url, config.base_path, folder),
+    }
 
 
 def _plan_opml(given: PlanInput) -> list[OutputPage]:
-    rows = tuple((f"{kind.name}:{group.key}", group.name, None, 0) for kind in COLLECTION_KINDS
-                 for group in given.index.collections[kind.name].values())
+    rows = tuple(
+        (f"{kind.name}:{group.key}", group.name, None, 0)
+        for kind in COLLECTION_KINDS
+        for group in given.index.collections[kind.name].values()
+    )
     return [OutputPage("feeds.opml", "feeds.opml", "opml", stamp=RowsStamp(rows))]
 
 
@@ -143,17 +178,34 @@ def _opml_context(site: Site, page: OutputPage) -> dict[str, Any]:
 def _plan_api_days(given: PlanInput) -> list[OutputPage]:
     index, config = given.index, given.config
     days, _topics = _published_days(given)
-    pages = [page for d in days for page in given.reuse(("api_day", d), (Same(index.days[d]),), partial(_api_day, index, d))]
+    pages = [
+        page for d in days for page in given.reuse(("api_day", d), (Same(index.days[d]),), partial(_api_day, index, d))
+    ]
     top = top_page(len(days), config.page_size)
-    pages += [OutputPage(urls.api_path("digest", None, n) + "index.json", "api_days.json", "api_days", number=n,
-                         stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), older_page(n, top)))
-              for n, shown in stable_chunks(days, config.page_size)]
+    pages += [
+        OutputPage(
+            urls.api_path("digest", None, n) + "index.json",
+            "api_days.json",
+            "api_days",
+            number=n,
+            stamp=DaysStamp(tuple((d, len(index.days[d].entries)) for d in shown), older_page(n, top)),
+        )
+        for n, shown in stable_chunks(days, config.page_size)
+    ]
     return pages
 
 
 def _api_day(index: SiteIndex, day: date) -> list[OutputPage]:
-    return [OutputPage(urls.api_path("digest", day.isoformat()) + "index.json", "api_day.json", "api_day", day.isoformat(),
-                       sources=_sources(index, [day]), stamp=_stamp(index, [day], day.isoformat()))]
+    return [
+        OutputPage(
+            urls.api_path("digest", day.isoformat()) + "index.json",
+            "api_day.json",
+            "api_day",
+            day.isoformat(),
+            sources=_sources(index, [day]),
+            stamp=_stamp(index, [day], day.isoformat()),
+        )
+    ]
 
 
 def _api_day_context(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -163,9 +215,16 @@ def _api_day_context(site: Site, page: OutputPage) -> dict[str, Any]:
     def path(target: str) -> str:
         return urls.site_url(config.base_path, target)
 
-    value = [{"title": e.lead.title, "path": path(urls.article_path(e.lead.slug)),
-              "story": path(e.story_path) if e.story_path else None, "outlets": e.outlets,
-              "articles": [path(urls.article_path(a.slug)) for a in (e.lead, *e.others)]} for e in shown["stories"]]
+    value = [
+        {
+            "title": e.lead.title,
+            "path": path(urls.article_path(e.lead.slug)),
+            "story": path(e.story_path) if e.story_path else None,
+            "outlets": e.outlets,
+            "articles": [path(urls.article_path(a.slug)) for a in (e.lead, *e.others)],
+        }
+        for e in shown["stories"]
+    ]
     return {**shown, "page_path": page.path, "value": value, "edition": shown}
 
 
@@ -176,9 +235,16 @@ def _api_days_context(site: Site, page: OutputPage) -> dict[str, Any]:
     def absolute(target: str) -> str:
         return urls.absolute_url(config.base_url, config.base_path, target)
 
-    value = [{"date": day.isoformat(), "stories": count, "path": urls.site_url(config.base_path, urls.day_path(day)),
-              "url": absolute(urls.day_path(day)), "api": absolute(urls.api_path("digest", day.isoformat()) + "index.json")}
-             for day, count in page.stamp.days]
+    value = [
+        {
+            "date": day.isoformat(),
+            "stories": count,
+            "path": urls.site_url(config.base_path, urls.day_path(day)),
+            "url": absolute(urls.day_path(day)),
+            "api": absolute(urls.api_path("digest", day.isoformat()) + "index.json"),
+        }
+        for day, count in page.stamp.days
+    ]
     older = page.stamp.older
     following = absolute(urls.api_path("digest", None, older) + "index.json") if older else None
     return {"page_path": page.path, "value": value, "page": page.number, "next_page": following}

@@ -71,18 +71,30 @@ def _plan_articles(given: PlanInput) -> list[OutputPage]:
 
 def _article_page(index: SiteIndex, slug: str, more: tuple[str, ...], focus: TopicRef | None,
                   common: frozenset[str]) -> list[OutputPage]:
-    return [OutputPage(path=urls.output_file(urls.article_path(slug)), template="article.html", kind="article", key=slug,
-                       sources=(*shown_sources(index, (slug,)), *_sources(index, more)), stamp=ArticleStamp(focus, common))]
+    return [
+        OutputPage(
+            path=urls.output_file(urls.article_path(slug)),
+            template="article.html",
+            kind="article",
+            key=slug,
+            sources=(*shown_sources(index, (slug,)), *_sources(index, more)),
+            stamp=ArticleStamp(focus, common),
+        )
+    ]
 
 
 def _article_context(site: Site, page: OutputPage) -> dict[str, Any]:
     article = site.index.articles[page.key or ""]
-    return {**_base_context(page), "article": article, "focus_topic": site.index.focus_topic(article),
-            "common_topics": site.index.common_topics,
-            "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
-            "coverage": coverage(site.index, article.slug),
-            "covered_by": also_covered(site.index, article, site.config.base_path),
-            "day_path": urls.day_path(site.index.day_of[article.slug])}
+    return {
+        **_base_context(page),
+        "article": article,
+        "focus_topic": site.index.focus_topic(article),
+        "common_topics": site.index.common_topics,
+        "more": _articles(site.index, site.index.more_on_topic.get(article.slug, ())),
+        "coverage": coverage(site.index, article.slug),
+        "covered_by": also_covered(site.index, article, site.config.base_path),
+        "day_path": urls.day_path(site.index.day_of[article.slug]),
+    }
 
 
 # --- the home page: the newest stories ------------------------------------------------
@@ -93,11 +105,20 @@ def _plan_home(given: PlanInput) -> list[OutputPage]:
     listed = index.below_top
     size = given.config.page_size
     side = _side_column(index)
-    return [OutputPage(urls.output_file(urls.home_path(n)), "home.html", "home", number=n,
-                       sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
-                       stamp=replace(list_stamp("", None, len(listed), size, n, index.common_topics, index.today),
-                                     side=side if n == 1 else ()))
-            for n, shown in stable_chunks(listed, size)]
+    return [
+        OutputPage(
+            urls.output_file(urls.home_path(n)),
+            "home.html",
+            "home",
+            number=n,
+            sources=shown_sources(index, (*shown, *(index.top_stories if n == 1 else ()))),
+            stamp=replace(
+                list_stamp("", None, len(listed), size, n, index.common_topics, index.today),
+                side=side if n == 1 else (),
+            ),
+        )
+        for n, shown in stable_chunks(listed, size)
+    ]
 
 
 SIDE_DAYS = 7  # the newest days the home page's side column links, with their counts
@@ -108,7 +129,9 @@ def _side_column(index: SiteIndex) -> tuple[Any, ...]:
     """What page 1's side column shows besides its articles: the newest days' and the largest topics' counts."""
     days = tuple((day.date, len(day.entries)) for day in list(index.days.values())[:SIDE_DAYS])
     topics = sorted(index.collections["topic"].values(), key=lambda t: (-len(t.entries), t.name.casefold()))
-    return days, tuple((t.key, t.name, len(t.entries)) for t in topics[:SIDE_TOPICS] if t.key not in index.common_topics)
+    return days, tuple(
+        (t.key, t.name, len(t.entries)) for t in topics[:SIDE_TOPICS] if t.key not in index.common_topics
+    )
 
 
 def _day_label(day: date, today: date | None) -> str:
@@ -134,7 +157,9 @@ class RiverSection:
     dated: bool  # each entry says its date (the section spans days), not only its time
 
 
-def river_sections(articles: Sequence[Article], day_of: Callable[[Article], date], today: date | None) -> list[RiverSection]:
+def river_sections(
+    articles: Sequence[Article], day_of: Callable[[Article], date], today: date | None
+) -> list[RiverSection]:
     """The river under day headings, newest first. Consecutive days with one story each share a heading: on a
     quiet site a heading per story would leave a screen with three stories on it."""
     days: list[tuple[date, list[Article]]] = []
@@ -169,9 +194,14 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     listed = _list_context(index, index.below_top, site.config.page_size, page.number, urls.home_path)
     top = index.top_stories if page.number == 1 else ()
     newest = index.articles[index.newest[0]] if index.newest else None
-    context = {**_base_context(page), **listed, "top_stories": _articles(index, top), "updated": newest.published if newest else None,
-               "sections": river_sections(listed["articles"], lambda a: index.day_of[a.slug], index.today),
-               "coverage": {**listed["coverage"], **coverage_of(index, top)}}
+    context = {
+        **_base_context(page),
+        **listed,
+        "top_stories": _articles(index, top),
+        "updated": newest.published if newest else None,
+        "sections": river_sections(listed["articles"], lambda a: index.day_of[a.slug], index.today),
+        "coverage": {**listed["coverage"], **coverage_of(index, top)},
+    }
     if page.number == 1 and newest is not None:
         context.update(_summary(index, index.day_of[newest.slug]))
         days, topics = _side_column(index)
@@ -188,8 +218,12 @@ def _summary(index: SiteIndex, day: date) -> dict[str, Any]:
     else:  # no day pages (digest: false): counted from the river
         shown = [index.articles[s] for s in index.river if index.day_of[s] == day]
         stories, outlets = len(shown), len(outlet_keys(shown))
-    return {"summary_day": day, "summary_label": _short_day(day, index.today), "summary_stories": stories,
-            "summary_outlets": outlets}
+    return {
+        "summary_day": day,
+        "summary_label": _short_day(day, index.today),
+        "summary_stories": stories,
+        "summary_outlets": outlets,
+    }
 
 
 # --- collections: one kind of list page and one index page per kind of group --------
@@ -198,22 +232,36 @@ def _summary(index: SiteIndex, day: date) -> dict[str, Any]:
 def _plan_collection(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
     index, pages = given.index, []
     for group in index.collections[kind.name].values():
-        pages += given.reuse((kind.name, group.key), (group, index.common_topics, stories_of_each(index, group.entries)),
-                             partial(_collection_pages, kind, index, group, given.config.page_size))
+        pages += given.reuse(
+            (kind.name, group.key),
+            (group, index.common_topics, stories_of_each(index, group.entries)),
+            partial(_collection_pages, kind, index, group, given.config.page_size),
+        )
     return pages
 
 
 def _collection_pages(kind: CollectionKind, index: SiteIndex, group: Collection, size: int) -> list[OutputPage]:
-    return [OutputPage(urls.output_file(group.path(n)), f"{kind.name}.html", kind.name, group.key, number=n,
-                       sources=shown_sources(index, shown),
-                       stamp=list_stamp(group.name, group.logo, len(group.entries), size, n, index.common_topics))
-            for n, shown in stable_chunks(group.entries, size)]
+    return [
+        OutputPage(
+            urls.output_file(group.path(n)),
+            f"{kind.name}.html",
+            kind.name,
+            group.key,
+            number=n,
+            sources=shown_sources(index, shown),
+            stamp=list_stamp(group.name, group.logo, len(group.entries), size, n, index.common_topics),
+        )
+        for n, shown in stable_chunks(group.entries, size)
+    ]
 
 
 def _collection_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:
     group = site.index.collections[kind.name][page.key or ""]
-    return {**_base_context(page), kind.name: group,
-            **_list_context(site.index, group.entries, site.config.page_size, page.number, group.path)}
+    return {
+        **_base_context(page),
+        kind.name: group,
+        **_list_context(site.index, group.entries, site.config.page_size, page.number, group.path),
+    }
 
 
 def _rows(kind: CollectionKind, index: SiteIndex) -> tuple[tuple[Any, ...], ...]:
@@ -221,8 +269,14 @@ def _rows(kind: CollectionKind, index: SiteIndex) -> tuple[tuple[Any, ...], ...]
 
 
 def _plan_collection_index(kind: CollectionKind, given: PlanInput) -> list[OutputPage]:
-    return [OutputPage(urls.output_file(kind.index_path()), f"{kind.section}.html", kind.section,
-                       stamp=RowsStamp(_rows(kind, given.index)))]
+    return [
+        OutputPage(
+            urls.output_file(kind.index_path()),
+            f"{kind.section}.html",
+            kind.section,
+            stamp=RowsStamp(_rows(kind, given.index)),
+        )
+    ]
 
 
 def _collection_index_context(kind: CollectionKind, site: Site, page: OutputPage) -> dict[str, Any]:
@@ -230,10 +284,14 @@ def _collection_index_context(kind: CollectionKind, site: Site, page: OutputPage
 
 
 def _collection_kinds() -> list[PageKind]:
-    lists = [PageKind(k.name, partial(_plan_collection, k), partial(_collection_context, k), sitemap="list")
-             for k in COLLECTION_KINDS]
-    indexes = [PageKind(k.section, partial(_plan_collection_index, k), partial(_collection_index_context, k), sitemap="list")
-               for k in COLLECTION_KINDS]
+    lists = [
+        PageKind(k.name, partial(_plan_collection, k), partial(_collection_context, k), sitemap="list")
+        for k in COLLECTION_KINDS
+    ]
+    indexes = [
+        PageKind(k.section, partial(_plan_collection_index, k), partial(_collection_index_context, k), sitemap="list")
+        for k in COLLECTION_KINDS
+    ]
     return lists + indexes
 
 
@@ -243,6 +301,11 @@ KINDS: list[PageKind] = [
     PageKind("home", _plan_home, _home_context, sitemap="list"),
     *_collection_kinds(),
     PageKind("404", lambda given: [OutputPage("404.html", "404.html", "404")], lambda site, page: _base_context(page)),
-    PageKind("search", lambda given: [OutputPage("search/index.html", "search.html", "search")],
-             lambda site, page: _base_context(page), needs="search", sitemap="list"),
+    PageKind(
+        "search",
+        lambda given: [OutputPage("search/index.html", "search.html", "search")],
+        lambda site, page: _base_context(page),
+        needs="search",
+        sitemap="list",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""What a plan may take from the last one: each unit's pages (an article's page, a day's), kept while what they are made of is equal.
+"""What a plan may take from the last one: each unit's pages (an article's page, a day's), kept while what
+they are made of is equal.
 
 A structural change (a new article, a moved date) re-plans the whole site, and in the preview that is most of
 what a new article costs: 10,000 article pages planned again, nearly all as before. A planner names a unit and
@@ -11,6 +12,7 @@ preview does. The units planned one per article are written as columns: their in
 state holds anyway, and a tuple and a list per article would grow the pickler's table of every object it writes
 past a doubling. A plan without a memo plans everything.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
@@ -21,7 +23,9 @@ from generator.core.models import SiteConfig, SiteIndex
 
 Unit = tuple[str, Hashable]  # (what is planned: a page kind, a part of one; which: a slug, a day)
 T = TypeVar("T")
-PER_ARTICLE = frozenset({"article"})  # kinds planned one unit (of one page) per article: the cache keeps them as columns
+PER_ARTICLE = frozenset(
+    {"article"}
+)  # kinds planned one unit (of one page) per article: the cache keeps them as columns
 
 
 class Same:
@@ -56,7 +60,8 @@ class PlanMemo:
         self._made_with, self._next = (sources, config), {}
 
     def take(self, unit: Unit, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The unit's pages (or a value they are planned from): the last plan's if made from equal inputs, else ``make()``'s."""
+        """The unit's pages (or a value they are planned from): the last plan's if made from equal inputs,
+        else ``make()``'s."""
         kept = self._next.get(unit) or self._last.get(unit)  # _next: two kinds may plan from one part
         planned: T = kept[1] if kept is not None and kept[0] == inputs else make()
         self._next[unit] = (inputs, planned)
@@ -71,16 +76,24 @@ class PlanMemo:
                 rows[unit[0]].append((unit[1], inputs, planned))
             else:
                 others[unit] = (inputs, planned)
-        columns = {kind: (tuple(key for key, _i, _p in found), tuple(zip(*(i for _k, i, _p in found), strict=True)),
-                          tuple(page for _k, _i, planned in found for page in planned))
-                   for kind, found in rows.items()}
+        columns = {
+            kind: (
+                tuple(key for key, _i, _p in found),
+                tuple(zip(*(i for _k, i, _p in found), strict=True)),
+                tuple(page for _k, _i, planned in found for page in planned),
+            )
+            for kind, found in rows.items()
+        }
         return {**self.__dict__, "_last": others, "_next": {}, "_columns": columns}
 
     def __setstate__(self, values: dict[str, Any]) -> None:
         columns = values.pop("_columns")
         self.__dict__.update(values)
         for kind, (keys, inputs, pages) in columns.items():
-            self._last.update(((kind, key), (given, [page])) for key, given, page in zip(keys, zip(*inputs, strict=True), pages, strict=True))
+            self._last.update(
+                ((kind, key), (given, [page]))
+                for key, given, page in zip(keys, zip(*inputs, strict=True), pages, strict=True)
+            )
 
     def end(self) -> None:
         """The plan is complete: what it made is what the next one may take (units not planned are dropped)."""

@@ -80,14 +80,30 @@ def stories_of_each(index: SiteIndex, slugs: Sequence[str]) -> tuple[Story | Non
 
 
 def related_items(related: Iterable[RelatedStory]) -> list[CoverageItem]:
-    return [CoverageItem(entry.title, entry.url, entry.provider.name if entry.provider else "Elsewhere", entry.published,
-                         entry.image, external=True, provider=entry.provider) for entry in related]
+    return [
+        CoverageItem(
+            entry.title,
+            entry.url,
+            entry.provider.name if entry.provider else "Elsewhere",
+            entry.published,
+            entry.image,
+            external=True,
+            provider=entry.provider,
+        )
+        for entry in related
+    ]
 
 
 def site_item(article: Article, base_path: str) -> CoverageItem:
-    return CoverageItem(article.title, urls.site_url(base_path, urls.article_path(article.slug)),
-                        article.provider.name if article.provider else "", article.published, article.lead_image,
-                        external=False, provider=article.provider)
+    return CoverageItem(
+        article.title,
+        urls.site_url(base_path, urls.article_path(article.slug)),
+        article.provider.name if article.provider else "",
+        article.published,
+        article.lead_image,
+        external=False,
+        provider=article.provider,
+    )
 
 
 def also_covered(index: SiteIndex, article: Article, base_path: str) -> list[CoverageItem]:
@@ -107,11 +123,19 @@ def story_topics(members: Sequence[Article]) -> list[TopicRef]:
 
 def _plan_stories(given: PlanInput) -> list[OutputPage]:
     index = given.index
-    return [OutputPage(urls.output_file(urls.story_path(story.id)), "story.html", "story", story.id,
-                       sources=tuple(index.articles[s].source
-                                     for s in (story.lead, *(m for m in story.members if m != story.lead))),
-                       stamp=StoryStamp(index.common_topics))
-            for story in index.stories.values()]
+    return [
+        OutputPage(
+            urls.output_file(urls.story_path(story.id)),
+            "story.html",
+            "story",
+            story.id,
+            sources=tuple(
+                index.articles[s].source for s in (story.lead, *(m for m in story.members if m != story.lead))
+            ),
+            stamp=StoryStamp(index.common_topics),
+        )
+        for story in index.stories.values()
+    ]
 
 
 def _story_context(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -119,9 +143,16 @@ def _story_context(site: Site, page: OutputPage) -> dict[str, Any]:
     story: Story = index.stories[page.key or ""]
     members = [index.articles[s] for s in story.members]
     reports = [site_item(a, site.config.base_path) for a in members] + related_items(reach(members).related)
-    return {"page_path": urls.url_path(page.path), "story": story, "lead": index.articles[story.lead],
-            "articles": members, "reports": [reports[n] for n in in_time_order(r.published for r in reports)], "topics": story_topics(members),
-            "coverage": coverage(index, story.lead), "common_topics": index.common_topics}
+    return {
+        "page_path": urls.url_path(page.path),
+        "story": story,
+        "lead": index.articles[story.lead],
+        "articles": members,
+        "reports": [reports[n] for n in in_time_order(r.published for r in reports)],
+        "topics": story_topics(members),
+        "coverage": coverage(index, story.lead),
+        "common_topics": index.common_topics,
+    }
 
 
 KIND = PageKind("story", _plan_stories, _story_context, sitemap="list")

@@ -14,8 +14,9 @@ from functools import partial
 from typing import Any
 
 from generator.core import urls
-from generator.core.models import JSON_OUTPUT, Article, Collection, Image, OutputPage, SiteConfig, SiteIndex, Story
+from generator.core.models import JSON_OUTPUT, Article, Collection, OutputPage, SiteConfig, SiteIndex, Story
 from generator.index.groups import COLLECTION_KINDS
+from generator.pages.items import api_item, iso, json_feed, json_feed_item
 from generator.pages.kinds import ApiStamp, FeedStamp, PageKind, PlanInput, RowsStamp, Site, SitemapStamp
 from generator.pages.paging import older_page, stable_chunks, top_page
 from generator.pages.story_pages import coverage
@@ -49,7 +50,10 @@ def _published(index: SiteIndex, slugs: Iterable[str]) -> tuple[str, ...]:
 def _scopes(index: SiteIndex) -> list[Scope]:
     scopes = [Scope(SITE, None, "", _published(index, index.newest))]
     for kind in COLLECTION_KINDS:
-        scopes += [Scope(kind.name, g.key, g.name, _published(index, g.articles)) for g in index.collections[kind.name].values()]
+        scopes += [
+            Scope(kind.name, g.key, g.name, _published(index, g.articles))
+            for g in index.collections[kind.name].values()
+        ]
     return scopes
 
 
@@ -75,8 +79,11 @@ def _plan_feeds(given: PlanInput) -> list[OutputPage]:
     pages: list[OutputPage] = []
     for scope in _scopes(index):
         shown = tuple([index.articles[s] for s in scope.slugs[:FEED_SIZE]])
-        pages += given.reuse(("feed", (scope.kind, scope.key)), (scope.title, shown, None if shown else site_updated),
-                             partial(_feed_pages, index, scope, shown, site_updated))
+        pages += given.reuse(
+            ("feed", (scope.kind, scope.key)),
+            (scope.title, shown, None if shown else site_updated),
+            partial(_feed_pages, index, scope, shown, site_updated),
+        )
     return pages
 
 
@@ -86,8 +93,10 @@ def _feed_pages(index: SiteIndex, scope: Scope, shown: tuple[Article, ...], site
     stamp = FeedStamp(scope.kind, scope.title, max((a.updated or a.published for a in shown), default=site_updated))
     folder = _feed_folder(index, scope.kind, scope.key)
     sources = tuple(a.source for a in shown)
-    return [OutputPage(folder + "feed.xml", "feed.xml", "feed", scope.key, sources=sources, stamp=stamp),
-            OutputPage(folder + "feed.json", JSON_OUTPUT, "feed_json", scope.key, sources=sources, stamp=stamp)]
+    return [
+        OutputPage(folder + "feed.xml", "feed.xml", "feed", scope.key, sources=sources, stamp=stamp),
+        OutputPage(folder + "feed.json", JSON_OUTPUT, "feed_json", scope.key, sources=sources, stamp=stamp),
+    ]
 
 
 def _feed(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -146,14 +155,17 @@ def _plan_sitemaps(given: PlanInput) -> list[OutputPage]:
             if (lastmod := modified.get(page.sources[0])) is not None:
                 articles.append((urls.url_path(page.path), lastmod))
         elif how == "list":
-            others.append((urls.url_path(page.path), max([modified[s] for s in page.sources if s in modified],
-                                                          default=newest)))
+            others.append(
+                (urls.url_path(page.path), max([modified[s] for s in page.sources if s in modified], default=newest))
+            )
     if len(articles) + len(others) <= SITEMAP_LIMIT:  # article pages are planned first: this is the plan's order
         return [OutputPage("sitemap.xml", "sitemap.xml", "sitemap", stamp=SitemapStamp((*articles, *others)))]
     # A first part holds up to twice the chunk size: the chunk is half the limit.
     parts = [(f"sitemap-articles-{n}.xml", tuple(chunk)) for n, chunk in stable_chunks(articles, SITEMAP_LIMIT // 2)]
-    parts += [(f"sitemap-pages-{n}.xml", tuple(others[i : i + SITEMAP_LIMIT]))
-              for n, i in enumerate(range(0, len(others), SITEMAP_LIMIT), start=1)]
+    parts += [
+        (f"sitemap-pages-{n}.xml", tuple(others[i : i + SITEMAP_LIMIT]))
+        for n, i in enumerate(range(0, len(others), SITEMAP_LIMIT), start=1)
+    ]
     parts = [(path, part) for path, part in parts if part]
     pages = [OutputPage(path, "sitemap.xml", "sitemap", path, stamp=SitemapStamp(part)) for path, part in parts]
     index_entries = tuple((path, max((d for _p, d in part if d), default=None)) for path, part in parts)
@@ -182,8 +194,14 @@ def _plan_news_sitemap(given: PlanInput) -> list[OutputPage]:
             if index.articles[slug].published < start or len(recent) == NEWS_SITEMAP_LIMIT:
                 break
             recent.append(slug)
-    return [OutputPage("news-sitemap.xml", "news_sitemap.xml", "news_sitemap",
-                       sources=tuple(index.articles[s].source for s in recent))]
+    return [
+        OutputPage(
+            "news-sitemap.xml",
+            "news_sitemap.xml",
+            "news_sitemap",
+            sources=tuple(index.articles[s].source for s in recent),
+        )
+    ]
 
 
 # --- the JSON API ------------------------------------------------------------------
@@ -193,19 +211,34 @@ def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     pages: list[OutputPage] = []
     for scope in _scopes(given.index):
         # Each item's story and its count of outlets (which the story's other articles change).
-        stories = tuple((story, given.index.story_outlets[story] if story else 0)
-                        for story in map(given.index.story_of.get, scope.slugs))
-        pages += given.reuse(("api_list", (scope.kind, scope.key)), (scope, stories),
-                             partial(_api_list_pages, given.index, scope, stories, given.config.page_size))
+        stories = tuple(
+            (story, given.index.story_outlets[story] if story else 0)
+            for story in map(given.index.story_of.get, scope.slugs)
+        )
+        pages += given.reuse(
+            ("api_list", (scope.kind, scope.key)),
+            (scope, stories),
+            partial(_api_list_pages, given.index, scope, stories, given.config.page_size),
+        )
     return pages
 
 
-def _api_list_pages(index: SiteIndex, scope: Scope, stories: tuple[tuple[str | None, int], ...], size: int) -> list[OutputPage]:
+def _api_list_pages(
+    index: SiteIndex, scope: Scope, stories: tuple[tuple[str | None, int], ...], size: int
+) -> list[OutputPage]:
     top = top_page(len(scope.slugs), size)
-    return [OutputPage(urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json", JSON_OUTPUT, "api_list",
-                       scope.key, number=n, sources=tuple(index.articles[s].source for s in shown),
-                       stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), tuple(listed)))
-            for (n, shown), (_n, listed) in zip(stable_chunks(scope.slugs, size), stable_chunks(stories, size), strict=True)]
+    return [
+        OutputPage(
+            urls.api_path(_api_section(scope.kind), scope.key, n) + "index.json",
+            JSON_OUTPUT,
+            "api_list",
+            scope.key,
+            number=n,
+            sources=tuple(index.articles[s].source for s in shown),
+            stamp=ApiStamp(scope.kind, scope.title, older_page(n, top), tuple(listed)),
+        )
+        for (n, shown), (_n, listed) in zip(stable_chunks(scope.slugs, size), stable_chunks(stories, size), strict=True)
+    ]
 
 
 def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -213,8 +246,14 @@ def _api_list_context(site: Site, page: OutputPage) -> dict[str, Any]:
     assert isinstance(stamp, ApiStamp)
     section = _api_section(stamp.scope)
     next_page = _absolute(config, urls.api_path(section, page.key, stamp.older) + "index.json") if stamp.older else None
-    return {"data": {"title": stamp.title or config.title, "page": page.number,
-                     "value": [_api_item(site, a) for a in _items(site, page)], "nextPage": next_page}}
+    return {
+        "data": {
+            "title": stamp.title or config.title,
+            "page": page.number,
+            "value": [_api_item(site, a) for a in _items(site, page)],
+            "nextPage": next_page,
+        }
+    }
 
 
 def _api_item(site: Site, article: Article) -> dict[str, Any]:
@@ -236,11 +275,22 @@ def _plan_api_stories(given: PlanInput) -> list[OutputPage]:
     index = given.index
     stories = _published_stories(index)
     top = top_page(len(stories), given.config.page_size)
-    return [OutputPage(urls.api_path("stories", None, n) + "index.json", JSON_OUTPUT, "api_stories", number=n,
-                       sources=tuple(index.articles[s].source for story, members in shown
-                                     for s in (story.lead, *(m for m in members if m != story.lead)) if s in members),
-                       stamp=ApiStamp("story", "Stories", older_page(n, top), tuple(story.id for story, _members in shown)))
-            for n, shown in stable_chunks(stories, given.config.page_size)]
+    return [
+        OutputPage(
+            urls.api_path("stories", None, n) + "index.json",
+            JSON_OUTPUT,
+            "api_stories",
+            number=n,
+            sources=tuple(
+                index.articles[s].source
+                for story, members in shown
+                for s in (story.lead, *(m for m in members if m != story.lead))
+                if s in members
+            ),
+            stamp=ApiStamp("story", "Stories", older_page(n, top), tuple(story.id for story, _members in shown)),
+        )
+        for n, shown in stable_chunks(stories, given.config.page_size)
+    ]
 
 
 def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
@@ -255,11 +305,18 @@ def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
         story = index.stories[story_id or ""]
         members = _published(index, story.members)
         lead = story.lead if story.lead in members else members[0]
-        value.append({"id": story.id, "path": path(urls.story_path(story.id)),
-                      "url": _absolute(config, urls.story_path(story.id)), "title": index.articles[lead].title,
-                      "lead": path(urls.article_path(lead)), "members": [path(urls.article_path(m)) for m in members],
-                      "publishedDateTime": iso(index.articles[members[0]].published),
-                      "updatedDateTime": iso(index.articles[members[-1]].published)})
+        value.append(
+            {
+                "id": story.id,
+                "path": path(urls.story_path(story.id)),
+                "url": _absolute(config, urls.story_path(story.id)),
+                "title": index.articles[lead].title,
+                "lead": path(urls.article_path(lead)),
+                "members": [path(urls.article_path(m)) for m in members],
+                "publishedDateTime": iso(index.articles[members[0]].published),
+                "updatedDateTime": iso(index.articles[members[-1]].published),
+            }
+        )
     older = page.stamp.older
     next_page = _absolute(config, urls.api_path("stories", None, older) + "index.json") if older else None
     return {"data": {"title": "Stories", "page": page.number, "value": value, "nextPage": next_page}}
@@ -268,17 +325,31 @@ def _api_stories_context(site: Site, page: OutputPage) -> dict[str, Any]:
 def _plan_api_indexes(given: PlanInput) -> list[OutputPage]:
     """One document per kind of collection listing every group with its count of published stories."""
     scopes = _scopes(given.index)
-    return [OutputPage(urls.api_path(kind.section) + "index.json", JSON_OUTPUT, "api_index", kind.name,
-                       stamp=RowsStamp(tuple((s.key or "", s.title, None, len(s.slugs)) for s in scopes if s.kind == kind.name)))
-            for kind in COLLECTION_KINDS]
+    return [
+        OutputPage(
+            urls.api_path(kind.section) + "index.json",
+            JSON_OUTPUT,
+            "api_index",
+            kind.name,
+            stamp=RowsStamp(tuple((s.key or "", s.title, None, len(s.slugs)) for s in scopes if s.kind == kind.name)),
+        )
+        for kind in COLLECTION_KINDS
+    ]
 
 
 def _api_index_context(site: Site, page: OutputPage) -> dict[str, Any]:
     assert isinstance(page.stamp, RowsStamp)
     kind = COLLECTIONS_BY_NAME[page.key or ""]
-    value = [{"name": name, "key": key, "count": count, "url": _absolute(site.config, kind.path(key, 1)),
-              "api": _absolute(site.config, urls.api_path(kind.section, key) + "index.json")}
-             for key, name, _logo, count in page.stamp.rows]
+    value = [
+        {
+            "name": name,
+            "key": key,
+            "count": count,
+            "url": _absolute(site.config, kind.path(key, 1)),
+            "api": _absolute(site.config, urls.api_path(kind.section, key) + "index.json"),
+        }
+        for key, name, _logo, count in page.stamp.rows
+    ]
     return {"data": {"title": kind.section.capitalize(), "page": 1, "value": value, "nextPage": None}}
 
 
@@ -307,88 +378,3 @@ KINDS: list[PageKind] = [
 def newest_story(index: SiteIndex) -> datetime:
     newest = index.articles[index.newest[0]] if index.newest else None
     return (newest.updated or newest.published) if newest else datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _image(image: Image | None, config: SiteConfig) -> dict[str, Any] | None:
-    if image is None:
-        return None
-    return {"url": urls.absolute_url(config.base_url, config.base_path, image.url), "width": image.width,
-            "height": image.height, **({"title": image.title} if image.title else {}),
-            **({"attribution": image.attribution} if image.attribution else {})}
-
-
-def api_item(article: Article, config: SiteConfig, story: str | None = None, outlets: int = 1) -> dict[str, Any]:
-    """One article for the JSON API: every field read from the file but ``secured`` and extras, the site
-    path of its story's page (``story``; null when it stands alone) and how many outlets reported it, here or
-    elsewhere (``outlets``)."""
-    provider = article.provider
-    return {
-        "path": urls.site_url(config.base_path, urls.article_path(article.slug)),
-        "story": story,
-        "outlets": outlets,
-        "url": urls.absolute_url(config.base_url, config.base_path, urls.article_path(article.slug)),
-        "slug": article.slug,
-        "title": article.title,
-        "type": article.type,
-        "category": article.category,
-        "heat": article.heat,
-        "quality": article.quality,
-        "webUrl": article.link,
-        "originalUrl": article.original_url,
-        "excerpt": article.excerpt,
-        "publishedDateTime": iso(article.published),
-        "updatedDateTime": iso(article.updated),
-        "provider": {"name": provider.name, "domain": provider.domain,
-                     "images": [_image(provider.logo, config)] if provider.logo else []} if provider else None,
-        "images": [_image(i, config) for i in article.images],
-        "topics": [t.name for t in article.topics],
-        "related": [{"title": r.title, "excerpt": r.excerpt, "webUrl": r.url, "publishedDateTime": iso(r.published),
-                     "provider": {"name": r.provider.name, "domain": r.provider.domain} if r.provider else None,
-                     "images": [_image(r.image, config)] if r.image else []} for r in article.related],
-    }
-
-
-def json_feed(feed: dict[str, Any], items: list[dict[str, Any]], config: SiteConfig) -> dict[str, Any]:
-    """A JSON Feed 1.1 document around items made by :func:`json_feed_item`."""
-    document: dict[str, Any] = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": feed["title"],
-        "home_page_url": feed["home_url"],
-        "feed_url": feed["json_url"],
-        "language": config.language,
-    }
-    if feed["description"]:
-        document["description"] = feed["description"]
-    document["items"] = items
-    return document
-
-
-def json_feed_item(article: Article, config: SiteConfig) -> dict[str, Any]:
-    url = urls.absolute_url(config.base_url, config.base_path, urls.article_path(article.slug))
-    item: dict[str, Any] = {
-        "id": url,
-        "url": url,
-        "title": article.title,
-        "content_text": article.excerpt or article.title,
-        "date_published": iso(article.published),
-        "tags": [t.name for t in article.topics],
-    }
-    if article.link:
-        item["external_url"] = article.link
-    if article.excerpt:
-        item["summary"] = article.excerpt
-    if article.updated:
-        item["date_modified"] = iso(article.updated)
-    if article.lead_image:
-        item["image"] = urls.absolute_url(config.base_url, config.base_path, article.lead_image.url)
-    if article.provider:
-        author = {"name": article.provider.name}
-        if article.provider.domain:
-            author["url"] = f"https://{article.provider.domain}/"
-        item["authors"] = [author]
-        item["author"] = author  # JSON Feed 1.0 readers know only the singular
-    return item

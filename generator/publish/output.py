@@ -110,14 +110,18 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
         raise OutputRefused(f"{shown}: refusing to publish into a folder that {what}")
     for own in own_files:
         if own.exists() and _contains(folder, own.resolve()):
-            raise OutputRefused(f"{shown}: refusing to publish into a folder that contains the site's own files ({own})")
+            raise OutputRefused(
+                f"{shown}: refusing to publish into a folder that contains the site's own files ({own})"
+            )
     if folder.exists() and not folder.is_dir():
         raise OutputRefused(f"{shown}: the output exists and is not a folder")
     if (folder / MARK).is_file():
         purpose = _read_mark(folder).get("purpose", "site")
         if purpose != ("preview" if preview else "site"):
-            raise OutputRefused(f"{shown}: refusing to publish a {'preview' if preview else 'site'} into the "
-                                f"{'preview' if purpose == 'preview' else 'published site'} folder; choose another folder")
+            raise OutputRefused(
+                f"{shown}: refusing to publish a {'preview' if preview else 'site'} into the "
+                f"{'preview' if purpose == 'preview' else 'published site'} folder; choose another folder"
+            )
         return
     if force or not folder.is_dir():
         return
@@ -126,7 +130,8 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
         raise OutputRefused(
             f"{shown}: refusing to publish into a non-empty folder that this generator did not create "
             f"(it holds {foreign[0]!r} and no {MARK} mark); choose another --output, empty it, "
-            f"or pass --force to publish beside its files (none of them is ever deleted)")
+            f"or pass --force to publish beside its files (none of them is ever deleted)"
+        )
 
 
 def _read_mark(folder: Path, files: bool = False) -> dict[str, Any]:
@@ -159,8 +164,12 @@ def read_owned(folder: Path) -> tuple[frozenset[str], list[str]]:
 
 
 def _plain_relative(name: str) -> bool:
-    return bool(name) and not name.startswith("/") and "\0" not in name and not any(
-        part in ("", ".", "..") for part in name.split("/"))
+    return (
+        bool(name)
+        and not name.startswith("/")
+        and "\0" not in name
+        and not any(part in ("", ".", "..") for part in name.split("/"))
+    )
 
 
 def leads_out(folder: Path, name: str) -> bool:

@@ -206,7 +206,9 @@ class Publisher:
                     listed = self.owned | planned
                     if listed != self.owned:  # files to add: the mark lists them before they appear
                         self._update_mark(listed)
-                    new_first = sorted(report.written, key=lambda path: os.path.lexists(os.path.join(self.output_dir, path)))
+                    new_first = sorted(
+                        report.written, key=lambda path: os.path.lexists(os.path.join(self.output_dir, path))
+                    )
                     for path in new_first:  # (a stable sort: otherwise in publish order)
                         target = self.output_dir / path
                         target.parent.mkdir(parents=True, exist_ok=True)
@@ -296,7 +298,9 @@ class Publisher:
         foreign, folders = self._foreign_files(planned)  # a mount point inside stops here, before anything moves
         for path in foreign + self._move_foreign_aside():
             link(path)
-        for folder, mode, held_ours in reversed(folders):  # deepest first: a mode may close a folder to its parent's user
+        for folder, mode, held_ours in reversed(
+            folders
+        ):  # deepest first: a mode may close a folder to its parent's user
             target = os.path.join(staged_root, folder)
             if not held_ours:
                 os.makedirs(target, exist_ok=True)  # an empty folder of the user's is kept
@@ -339,8 +343,10 @@ class Publisher:
                     if entry.is_dir(follow_symlinks=False):
                         status = entry.stat(follow_symlinks=False)
                         if status.st_dev != device:
-                            raise OutputMount(f"{entry.path}: a mount point inside the output; a build cannot publish "
-                                              "around it (unmount it, or publish into another folder)")
+                            raise OutputMount(
+                                f"{entry.path}: a mount point inside the output; a build cannot publish "
+                                "around it (unmount it, or publish into another folder)"
+                            )
                         modes[rel] = stat.S_IMODE(status.st_mode)
                         pending.append((rel + "/", entry.path))
                     elif rel in self.owned:
@@ -414,7 +420,7 @@ def _write(path: str, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(descriptor, view):]
+            view = view[os.write(descriptor, view) :]
     finally:
         os.close(descriptor)
 

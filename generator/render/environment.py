@@ -22,17 +22,48 @@ from markupsafe import Markup
 
 from generator.core.memo import ArticleMemo
 from generator.core.models import JSON_OUTPUT, Article, Image, OutputPage, SiteConfig
-from generator.core.urls import absolute_writer, article_path, day_path, digest_path, provider_path, site_url, topic_path
+from generator.core.urls import (
+    absolute_writer,
+    article_path,
+    day_path,
+    digest_path,
+    provider_path,
+    site_url,
+    topic_path,
+)
 from generator.render.fast_jinja import check_globals, environment_class
 
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
-_DEFAULT_TERRITORY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "sv": "SE",
-                      "da": "DK", "nb": "NO", "no": "NO", "fi": "FI", "pl": "PL", "cs": "CZ", "ja": "JP", "ko": "KR",
-                      "zh": "CN", "ru": "RU", "uk": "UA", "tr": "TR", "ar": "AR", "he": "IL", "el": "GR", "hi": "IN"}
+_DEFAULT_TERRITORY = {
+    "en": "US",
+    "de": "DE",
+    "fr": "FR",
+    "es": "ES",
+    "it": "IT",
+    "pt": "PT",
+    "nl": "NL",
+    "sv": "SE",
+    "da": "DK",
+    "nb": "NO",
+    "no": "NO",
+    "fi": "FI",
+    "pl": "PL",
+    "cs": "CZ",
+    "ja": "JP",
+    "ko": "KR",
+    "zh": "CN",
+    "ru": "RU",
+    "uk": "UA",
+    "tr": "TR",
+    "ar": "AR",
+    "he": "IL",
+    "el": "GR",
+    "hi": "IN",
+}
 
 
 def og_locale(language: str) -> str:
-    """"en" -> "en_US", "pt-BR" -> "pt_BR", "zh-Hant-TW" -> "zh_TW"."""
+    """ "en" -> "en_US", "pt-BR" -> "pt_BR", "zh-Hant-TW" -> "zh_TW"."""
     parts = language.split("-")
     lang = parts[0].lower()
     region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
@@ -57,7 +88,7 @@ def _json_text(value: Any, sort_keys: bool = False) -> str:
 
 
 def without_empty(value: Any) -> Any:
-    """Structured data without absent values: no nulls, empty strings, lists or objects (schema.org validators flag them)."""
+    """Structured data without absent values: no nulls, empty strings, lists or objects (validators flag them)."""
     if isinstance(value, dict):
         kept = {}
         for key, item in value.items():
@@ -96,9 +127,15 @@ class RenderError(Exception):
     """A template failed; the message names the template file and line."""
 
 
-def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview: bool = False,
-                     asset_names: Mapping[str, str] | None = None, fragments: ArticleMemo[Markup] | None = None,
-                     compiled: jinja2.BytecodeCache | None = None, pictures: Mapping[str, Any] | None = None) -> jinja2.Environment:
+def make_environment(
+    config: SiteConfig,
+    template_dirs: Sequence[Path],
+    preview: bool = False,
+    asset_names: Mapping[str, str] | None = None,
+    fragments: ArticleMemo[Markup] | None = None,
+    compiled: jinja2.BytecodeCache | None = None,
+    pictures: Mapping[str, Any] | None = None,
+) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
     ``compiled``: where compiled templates are kept, so a new process does not compile them again (Jinja checks
     each against its source's checksum)."""
@@ -131,9 +168,9 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
         topic_path=topic_path,
         provider_path=provider_path,
         items_for_ld=lambda articles, offset: [
-            {"@type": "ListItem", "position": offset + i, "name": a.title,
-             "url": absolute(article_path(a.slug))}
-            for i, a in enumerate(articles, start=1)],
+            {"@type": "ListItem", "position": offset + i, "name": a.title, "url": absolute(article_path(a.slug))}
+            for i, a in enumerate(articles, start=1)
+        ],
     )
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env)
@@ -141,7 +178,8 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     shown = pictures if pictures is not None else {}  # filled in by each build before pages render (images/mirror.py)
     env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
-        f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths)
+        f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths
+    )
     # Each article's moment is written on many pages (its card, "More on", feeds): converted to the site's
     # zone once and every form of it written then. Equal moments are one instant, shown here in one zone,
     # so they format alike (not so for ``iso``, below).
@@ -158,7 +196,9 @@ def make_environment(config: SiteConfig, template_dirs: Sequence[Path], preview:
     env.filters["inline_css"] = inline_css
     env.filters["og_locale"] = og_locale
     env.filters["without_empty"] = without_empty
-    env.filters["media"] = lambda image: site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
+    env.filters["media"] = lambda image: (
+        site_url(base_path, image.url) if isinstance(image, Image) else site_url(base_path, image)
+    )
     check_globals(env)
     return env
 
@@ -199,8 +239,11 @@ def _memoized_edition(env: jinja2.Environment) -> Callable[[dict[str, Any]], Mar
     def edition_html(edition: dict[str, Any]) -> Markup:
         key = edition["date"]
         # Everything the edition shows: each story's articles (new objects when re-read), outlets and page.
-        shown = (edition["more"], edition["day"].outlets, *((e.story_path, e.outlets, *map(id, (e.lead, *e.others)))
-                                                             for e in edition["stories"]))
+        shown = (
+            edition["more"],
+            edition["day"].outlets,
+            *((e.story_path, e.outlets, *map(id, (e.lead, *e.others))) for e in edition["stories"]),
+        )
         hit = made.get(key)
         if hit is None or hit[0] != shown:
             hit = made[key] = (shown, Markup(env.get_template("email.html").render(edition)))
@@ -213,7 +256,8 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
     """Globals that render a partial's macro once per article and reuse the markup on every page that shows it.
 
     ``article_card(article, heading, coverage, excerpt)`` (partials/article_card.html) shows up on the home,
-    topic, provider and day lists; ``more_on_item(article)`` (the more_on_entry macro of partials/sidebar.html) in the "More on" lists of
+    topic, provider and day lists; ``more_on_item(article)`` (the more_on_entry macro of partials/sidebar.html)
+    in the "More on" lists of
     several other articles. The macro is looked up through the loader, so a site's own partial is the one used.
     """
 
@@ -223,15 +267,25 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
 
         return memo.get(f"{name}:{variant}", article, render)
 
-    def article_card(article: Article, heading: str = "h2", coverage: Any = None, excerpt: bool = False,
-                     common: Collection[str] = (), priority: str = "") -> Markup:
+    def article_card(
+        article: Article,
+        heading: str = "h2",
+        coverage: Any = None,
+        excerpt: bool = False,
+        common: Collection[str] = (),
+        priority: str = "",
+    ) -> Markup:
         # The card shows the story's other outlets: the same article in a grown story is another card.
-        shown = "" if coverage is None else f"|{coverage.path}|{coverage.reports}|" + "|".join(
-            f"{p.key}:{p.name}" for p in coverage.outlets)
+        shown = (
+            ""
+            if coverage is None
+            else f"|{coverage.path}|{coverage.reports}|" + "|".join(f"{p.key}:{p.name}" for p in coverage.outlets)
+        )
         hidden = ",".join(sorted(t.slug for t in article.topics if t.slug in common))
         variant = f"{heading}{'+excerpt' if excerpt else ''}|{priority}|{hidden}{shown}"
-        return rendered("partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt,
-                        common, priority)
+        return rendered(
+            "partials/article_card.html", "article_card", variant, article, heading, coverage, excerpt, common, priority
+        )
 
     def more_on_item(article: Article, year: int | None = None) -> Markup:
         return rendered("partials/sidebar.html", "more_on_entry", str(year), article, year)
@@ -260,13 +314,26 @@ def _iso_writer() -> Callable[[datetime], str]:
     return iso
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")  # as strftime's %B writes them in the C locale, the only one builds use
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # as strftime's %B writes them in the C locale, the only one builds use
 
 
 @dataclass(frozen=True)
 class LocalMoment:
-    """A moment as the site writes it in its own zone: "3 March 2026", "3 March", 2026, "3 March 2026, 09:05", "09:05"."""
+    """A moment as the site writes it in its own zone: "3 March 2026", "3 March", 2026, "3 March 2026, 09:05",
+    "09:05"."""
 
     date: str
     day: str
@@ -311,7 +378,9 @@ def render_page(env: jinja2.Environment, page: OutputPage, context: dict[str, An
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.TemplateError as exc:
-        raise RenderError(f"{_template_location(exc, page.template)}: template error while rendering {page.path}: {exc}") from exc
+        raise RenderError(
+            f"{_template_location(exc, page.template)}: template error while rendering {page.path}: {exc}"
+        ) from exc
 
 
 def _template_location(exc: BaseException, fallback: str) -> str:

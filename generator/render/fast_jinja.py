@@ -30,7 +30,9 @@ STOCK_SWITCH = "NEWSDIGEST_STOCK_JINJA"
 
 # MarkupSafe's own escaping of a plain str, without wrapping the result in a Markup object (the public
 # escape, as a str, should a MarkupSafe ever lack it).
-_escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(markupsafe.escape(text)))
+_escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (
+    lambda text: str(markupsafe.escape(text))
+)
 
 _NO_ATTRIBUTE = object()  # what getattr returns in a compiled template when the object has no such attribute
 _new_str = str.__new__  # Markup(text) for a plain str, without MarkupSafe's Python-level __new__
@@ -162,10 +164,26 @@ class _Environment(jinja2.Environment):
 
 
 _HOOKS = {
-    jinja2.compiler.CodeGenerator: ("_output_child_pre", "visit_Getattr", "visit_Call", "macro_def", "signature",
-                                    "visit_Template", "write", "writeline", "visit"),
-    jinja2.runtime.Macro: ("_func", "_default_autoescape", "arguments", "catch_kwargs", "catch_varargs", "caller",
-                           "explicit_caller"),
+    jinja2.compiler.CodeGenerator: (
+        "_output_child_pre",
+        "visit_Getattr",
+        "visit_Call",
+        "macro_def",
+        "signature",
+        "visit_Template",
+        "write",
+        "writeline",
+        "visit",
+    ),
+    jinja2.runtime.Macro: (
+        "_func",
+        "_default_autoescape",
+        "arguments",
+        "catch_kwargs",
+        "catch_varargs",
+        "caller",
+        "explicit_caller",
+    ),
 }
 
 
@@ -176,8 +194,9 @@ def fast_path_usable() -> bool:
     if not hasattr(jinja2.compiler, "optimizeconst") or not hasattr(jinja2.utils, "missing"):
         return False
     probe = jinja2.runtime.Macro(jinja2.Environment(), lambda: "", "probe", [], False, False, False, False)
-    return (all(hasattr(jinja2.compiler.CodeGenerator, name) for name in _HOOKS[jinja2.compiler.CodeGenerator])
-            and all(hasattr(probe, name) for name in _HOOKS[jinja2.runtime.Macro]))
+    return all(hasattr(jinja2.compiler.CodeGenerator, name) for name in _HOOKS[jinja2.compiler.CodeGenerator]) and all(
+        hasattr(probe, name) for name in _HOOKS[jinja2.runtime.Macro]
+    )
 
 
 class _StockEnvironment(jinja2.Environment):
@@ -192,12 +211,14 @@ def environment_class() -> type[jinja2.Environment]:
 
 
 def mode() -> str:
-    """"fast" or "stock", for the compiled templates' cache key (the two compile differently)."""
+    """ "fast" or "stock", for the compiled templates' cache key (the two compile differently)."""
     return "fast" if fast_path_usable() else "stock"
 
 
 def check_globals(env: jinja2.Environment) -> None:
     """The fast path calls functions directly, not through Jinja's Context.call: no global may need a context."""
-    takes_context = [name for name, value in env.globals.items() if hasattr(value, "jinja_pass_arg")]  # pass_context & co
+    takes_context = [
+        name for name, value in env.globals.items() if hasattr(value, "jinja_pass_arg")
+    ]  # pass_context & co
     if takes_context and isinstance(env, _Environment):
         raise RuntimeError(f"globals {takes_context} need Jinja's Context.call, which _CodeGenerator leaves out")

@@ -93,11 +93,20 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
         when = day or newest
         grouped.setdefault(key_of[(when.year, when.month)], []).append(path)
     order = {key: (year, month) for (year, month), key in key_of.items()}
-    return [Part(key, tuple(sorted(paths))) for key, paths in sorted(grouped.items(), key=lambda kv: order[kv[0]], reverse=True)]
+    return [
+        Part(key, tuple(sorted(paths)))
+        for key, paths in sorted(grouped.items(), key=lambda kv: order[kv[0]], reverse=True)
+    ]
 
 
-def _assign(year: int, first_month: int, level: int, months: Counter[tuple[int, int]], limit: int,
-            key_of: dict[tuple[int, int], str]) -> None:
+def _assign(
+    year: int,
+    first_month: int,
+    level: int,
+    months: Counter[tuple[int, int]],
+    limit: int,
+    key_of: dict[tuple[int, int], str],
+) -> None:
     """Name the part of each month of one period, splitting the period while it holds too many pages."""
     length, pattern = PERIODS[level]
     span = range(first_month, first_month + length)
@@ -122,15 +131,21 @@ def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
     return build_bundles(search_parts(given.pages, given.index, given.config), given.read, given.owned, given.published)
 
 
-def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous: Collection[str],
-                  read_previous: Callable[[str], bytes] | None,
-                  started: Callable[[subprocess.Popen[str]], None] | None = None) -> list[tuple[str, bytes]]:
+def build_bundles(
+    parts: Sequence[Part],
+    read: Callable[[str], bytes],
+    previous: Collection[str],
+    read_previous: Callable[[str], bytes] | None,
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> list[tuple[str, bytes]]:
     """Every file of /pagefind/: each part's bundle (kept from ``previous`` when its pages did not change),
     the shared UI files and the list of bundles. ``started``, if given, runs Pagefind at low CPU priority
     (the preview) and is handed each Pagefind process, to stop it when the preview stops."""
     binary = pagefind_binary()
     if binary is None:
-        raise SearchUnavailable("the Pagefind binary is not installed for this platform; the site is built without search")
+        raise SearchUnavailable(
+            "the Pagefind binary is not installed for this platform; the site is built without search"
+        )
     files: list[tuple[str, bytes]] = []
     for part in parts:
         fingerprint = _fingerprint(binary, part, read)
@@ -143,14 +158,19 @@ def build_bundles(parts: Sequence[Part], read: Callable[[str], bytes], previous:
         else:
             made = [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, started)]
             files += made
-            files.append((input_path, fingerprint + b"".join(b"\n" + _digest(data) + b" " + path.encode()
-                                                             for path, data in made)))
+            files.append(
+                (
+                    input_path,
+                    fingerprint + b"".join(b"\n" + _digest(data) + b" " + path.encode() for path, data in made),
+                )
+            )
     bundles = {"bundles": [part.bundle for part in parts]}
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
 
 
-def _kept_bundle(fingerprint: bytes, input_path: str, previous: Collection[str],
-                 read_previous: Callable[[str], bytes] | None) -> list[tuple[str, bytes]] | None:
+def _kept_bundle(
+    fingerprint: bytes, input_path: str, previous: Collection[str], read_previous: Callable[[str], bytes] | None
+) -> list[tuple[str, bytes]] | None:
     """The bundle as published, if it was made from the same pages and every file of it is still as made."""
     if read_previous is None or input_path not in previous:
         return None
@@ -195,7 +215,7 @@ def scratch(kind: str) -> Path:
     parent = scratch_folder() or Path(tempfile.gettempdir())
     prefix = f"newsdigest-{kind}-"
     for old in parent.glob(prefix + "*"):
-        pid = old.name[len(prefix):].split("-", 1)[0]
+        pid = old.name[len(prefix) :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
@@ -211,8 +231,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes],
-                  started: Callable[[subprocess.Popen[str]], None] | None) -> list[tuple[str, bytes]]:
+def _run_pagefind(
+    binary: Path, part: Part, read: Callable[[str], bytes], started: Callable[[subprocess.Popen[str]], None] | None
+) -> list[tuple[str, bytes]]:
     folder = scratch("search")
     try:
         site, bundle = folder / "site", folder / "bundle"
@@ -237,6 +258,10 @@ def _run_pagefind(binary: Path, part: Part, read: Callable[[str], bytes],
         if process.returncode != 0:
             detail = (stderr or stdout).strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
             raise SearchUnavailable(f"Pagefind failed ({detail[0]}); the site is built without search")
-        return [(path.relative_to(bundle).as_posix(), path.read_bytes()) for path in sorted(bundle.rglob("*")) if path.is_file()]
+        return [
+            (path.relative_to(bundle).as_posix(), path.read_bytes())
+            for path in sorted(bundle.rglob("*"))
+            if path.is_file()
+        ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

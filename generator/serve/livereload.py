@@ -26,12 +26,16 @@ SCRIPT = """<script>(function () {
     if (!box) {
       box = document.createElement("div"); box.id = "livereload-overlay"; box.setAttribute("role", "alert");
       box.style.cssText = "position:fixed;inset:auto 1rem 1rem 1rem;z-index:99999;max-height:50vh;overflow:auto;" +
-        "background:#2b0b0e;color:#ffd7d9;border:2px solid #ff6b6b;border-radius:8px;padding:1rem;font:14px/1.4 monospace";
+        "background:#2b0b0e;color:#ffd7d9;border:2px solid #ff6b6b;border-radius:8px;padding:1rem;" +
+        "font:14px/1.4 monospace";
       document.body.appendChild(box);
     }
     box.textContent = "";
     var title = document.createElement("strong"); title.textContent = "Build problems"; box.appendChild(title);
-    list.forEach(function (line) { var row = document.createElement("pre"); row.style.whiteSpace = "pre-wrap"; row.textContent = line; box.appendChild(row); });
+    list.forEach(function (line) {
+      var row = document.createElement("pre"); row.style.whiteSpace = "pre-wrap"; row.textContent = line;
+      box.appendChild(row);
+    });
   });
 })();</script>""".replace("__ENDPOINT__", ENDPOINT)
 

@@ -59,7 +59,9 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
     parts = path[len(base_path):].split("/")
     if any(p in (".", "..") or p.startswith(".") or "\x00" in p or "\\" in p for p in parts if p):
         return None
-    if len(path.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(len(p.encode("utf-8", "replace")) > 255 for p in parts):
+    if len(path.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(
+        len(p.encode("utf-8", "replace")) > 255 for p in parts
+    ):
         return None  # longer than any file name or path the system has: no such file
     target = root.joinpath(*[p for p in parts if p])
     try:
@@ -119,7 +121,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, ValueError):
             target = None
         raw = urlsplit(self.path).path
-        if target is not None and target.name == "index.html" and not raw.endswith("/") and not raw.endswith("index.html"):
+        if (
+            target is not None
+            and target.name == "index.html"
+            and not raw.endswith("/")
+            and not raw.endswith("index.html")
+        ):
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
             self.send_header("Location", raw + "/")
             self.send_header("Content-Length", "0")
@@ -190,8 +197,14 @@ class PreviewServer(ThreadingHTTPServer):
         if self.stopping:
             raise StopServing
 
-    def __init__(self, address: tuple[str, int], root: Path, base_path: str, events: BuildEvents | None,
-                 allowed: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        root: Path,
+        base_path: str,
+        events: BuildEvents | None,
+        allowed: tuple[str, ...] = (),
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
@@ -201,7 +214,8 @@ class PreviewServer(ThreadingHTTPServer):
         self.search: PreviewSearch | None = None  # serves /pagefind/ while the site has search
         self.allowed_hosts = lan.allowed_hosts(address[0], self.server_address[1], allowed)
         # The pages are built for this origin; a browser that came by another allowed name gets its own.
-        self.origin = f"http://{lan.bracketed(address[0] if address[0] not in lan.WILDCARDS else '127.0.0.1')}:{self.server_address[1]}"
+        host = address[0] if address[0] not in lan.WILDCARDS else "127.0.0.1"
+        self.origin = f"http://{lan.bracketed(host)}:{self.server_address[1]}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A reader closing the tab mid-response is normal, not a traceback."""
@@ -210,25 +224,39 @@ class PreviewServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def make_server(root: Path, base_path: str, host: str, port: int, events: BuildEvents | None,
-                allowed: tuple[str, ...] = ()) -> PreviewServer:
+def make_server(
+    root: Path, base_path: str, host: str, port: int, events: BuildEvents | None, allowed: tuple[str, ...] = ()
+) -> PreviewServer:
     return PreviewServer((host, port), root, base_path, events, allowed)
 
 
-def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live_reload: bool = True,
-          allowed: tuple[str, ...] = (), verbose: bool = False) -> int:
+def serve(
+    options: BuildOptions,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    live_reload: bool = True,
+    allowed: tuple[str, ...] = (),
+    verbose: bool = False,
+) -> int:
     try:
         config = load_config(options.config_path)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        server = make_server(options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None,
-                             allowed)
+        server = make_server(
+            options.output_dir, config.base_path, host, port, BuildEvents() if live_reload else None, allowed
+        )
     except OSError as exc:
-        print(f"error: cannot listen on {host} port {port}: {exc.strerror or exc}"
-              + ("; another program uses it (choose another with --port, or 0 for any free one)"
-                 if exc.errno == errno.EADDRINUSE else ""), file=sys.stderr)
+        print(
+            f"error: cannot listen on {host} port {port}: {exc.strerror or exc}"
+            + (
+                "; another program uses it (choose another with --port, or 0 for any free one)"
+                if exc.errno == errno.EADDRINUSE
+                else ""
+            ),
+            file=sys.stderr,
+        )
         return 2
     actual_port = server.server_address[1]
     url = f"{server.origin}{config.base_path}"
@@ -246,13 +274,15 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
     build_once(builder, None)
 
     site = options.site_dir
-    watcher = Watcher(WatchedPaths(
-        content=options.content_dir.resolve(),
-        templates=tuple({(site / "templates").resolve(), BUILTIN_TEMPLATES}),
-        static=tuple({(site / "static").resolve(), BUILTIN_STATIC}),
-        config=options.config_path.resolve() if options.config_path else None,
-        ignore=(options.output_dir.resolve(),),
-    ))
+    watcher = Watcher(
+        WatchedPaths(
+            content=options.content_dir.resolve(),
+            templates=tuple({(site / "templates").resolve(), BUILTIN_TEMPLATES}),
+            static=tuple({(site / "static").resolve(), BUILTIN_STATIC}),
+            config=options.config_path.resolve() if options.config_path else None,
+            ignore=(options.output_dir.resolve(),),
+        )
+    )
     stop = threading.Event()
     rebuild_loop = threading.Thread(target=_rebuild_forever, args=(builder, watcher, stop, build_once), daemon=True)
     watcher.start()
@@ -286,8 +316,12 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, live
 IDLE_COLLECT_AFTER = 30.0  # seconds without a change before the preview looks for cyclic garbage
 
 
-def _rebuild_forever(builder: Builder, watcher: Watcher, stop: threading.Event,
-                     build_once: Callable[[Builder, Changes | None], BuildResult | None]) -> None:
+def _rebuild_forever(
+    builder: Builder,
+    watcher: Watcher,
+    stop: threading.Event,
+    build_once: Callable[[Builder, Changes | None], BuildResult | None],
+) -> None:
     quiet_since, collected = time.monotonic(), True
     while not stop.is_set():
         changes = watcher.next_changes(timeout=0.5)
@@ -303,9 +337,15 @@ def _rebuild_forever(builder: Builder, watcher: Watcher, stop: threading.Event,
             collected = True
 
 
-def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | None,
-               options: BuildOptions, search: PreviewSearch | None = None, shown: set[str] | None = None,
-               verbose: bool = False) -> BuildResult | None:
+def _run_build(
+    builder: Builder,
+    changes: Changes | None,
+    events: BuildEvents | None,
+    options: BuildOptions,
+    search: PreviewSearch | None = None,
+    shown: set[str] | None = None,
+    verbose: bool = False,
+) -> BuildResult | None:
     """Build; on any failure keep serving the last good output and tell open pages why.
 
     ``shown``: the problems printed by earlier builds of this preview; one is printed again only with
@@ -340,6 +380,12 @@ def _run_build(builder: Builder, changes: Changes | None, events: BuildEvents | 
             css_only = not removed and all(path.endswith(".css") for path in written)
             events.publish("css" if css_only else "reload")
     state = builder.state
-    if search is not None and not result.failed and state.index is not None and state.config and state.config.search.enabled:
+    if (
+        search is not None
+        and not result.failed
+        and state.index is not None
+        and state.config
+        and state.config.search.enabled
+    ):
         search.update(search_parts(state.pages, state.index, state.config))
     return result

@@ -142,7 +142,8 @@ class StoryGrouper:
         the articles whose words weigh theirs (around those), and the stories left as they were."""
         reach = self.window
         spans = _merge_spans([(t - reach, t + reach) for t in changed])
-        near = {a.slug for lo, hi in spans for a in ordered[bisect.bisect_left(times, lo):bisect.bisect_right(times, hi)]}
+        near = {a.slug for lo, hi in spans
+                for a in ordered[bisect.bisect_left(times, lo) : bisect.bisect_right(times, hi)]}
         kept, touched = [], set(near)
         for story in self.stories:
             if near.intersection(story.members):
@@ -151,9 +152,17 @@ class StoryGrouper:
                 kept.append(story)
         region = [a for a in ordered if a.slug in touched]
         # Their words weigh by the articles in their backgrounds (stories/rarity.py).
-        wide = _merge_spans([(when - far, when + far) for a in region
-                             for when in (a.published.timestamp(),) for far in (background_reach(times, when),)])
-        context = [a for lo, hi in wide for a in ordered[bisect.bisect_left(times, lo):bisect.bisect_right(times, hi)]]
+        wide = _merge_spans(
+            [
+                (when - far, when + far)
+                for a in region
+                for when in (a.published.timestamp(),)
+                for far in (background_reach(times, when),)
+            ]
+        )
+        context = [
+            a for lo, hi in wide for a in ordered[bisect.bisect_left(times, lo) : bisect.bisect_right(times, hi)]
+        ]
         return region, context, kept
 
 
@@ -189,13 +198,16 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
         """For "do the excerpts agree": here a word only one article uses counts, against agreement."""
         own, when = words[region[i].slug], times[i]
         unique = math.log((around.articles(when) + 1) / 1.5)
-        return vector(((w, 1.0) for w in own.excerpt),
-                      {w: around.weight(w, when) if around.df(w, when) > 1 else unique for w in own.excerpt})
+        return vector(
+            ((w, 1.0) for w in own.excerpt),
+            {w: around.weight(w, when) if around.df(w, when) > 1 else unique for w in own.excerpt},
+        )
 
     outlets = [a.provider.key if a.provider else None for a in region]
     headlines = _Headlines(region, context, words)
-    scored, same_headline = _text_edges(times, [words[a.slug] for a in region], around, combined, excerpt_vector,
-                                        outlets, headlines, window)
+    scored, same_headline = _text_edges(
+        times, [words[a.slug] for a in region], around, combined, excerpt_vector, outlets, headlines, window
+    )
     # Strong evidence first (the crawler's links, one headline from two outlets), then text pairs strongest
     # first; ties by position.
     edges = [(a, b, True) for a, b in sorted(set(_related_edges(region, context, times, window)) | same_headline)]
@@ -244,7 +256,7 @@ class _Groups:
         return i
 
     def merge(self, a: int, b: int, window: float, strong: bool) -> None:
-        """Join the groups of ``a`` and ``b`` if the result stays one story; ``strong`` evidence skips the text check."""
+        """Join the groups of ``a`` and ``b`` if the result stays one story (``strong`` evidence: no text check)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
@@ -254,11 +266,18 @@ class _Groups:
         sa = self.summed[ra] if ra in self.summed else self.vector_of(ra)
         sb = self.summed[rb] if rb in self.summed else self.vector_of(rb)
         # The sum of every cross-pair cosine is the dot product of the summed unit vectors.
-        if not strong and (cosine(sa, sb) / (len(self.members[ra]) * len(self.members[rb])) < LINK_MIN
-                           or any(cosine(self.vector_of(i), self.vector_of(j)) < LINK_FLOOR
-                                  for i in self.members[ra] for j in self.members[rb])):
+        if not strong and (
+            cosine(sa, sb) / (len(self.members[ra]) * len(self.members[rb])) < LINK_MIN
+            or any(
+                cosine(self.vector_of(i), self.vector_of(j)) < LINK_FLOOR
+                for i in self.members[ra]
+                for j in self.members[rb]
+            )
+        ):
             return  # close to some members only: that is chaining, not one story
-        if len(self.members[ra]) < len(self.members[rb]) or (len(self.members[ra]) == len(self.members[rb]) and rb < ra):
+        if len(self.members[ra]) < len(self.members[rb]) or (
+            len(self.members[ra]) == len(self.members[rb]) and rb < ra
+        ):
             ra, rb, sa, sb = rb, ra, sb, sa
         if ra not in self.summed:
             sa = self.summed[ra] = dict(sa)
@@ -290,10 +309,16 @@ def _keys(own: Words, when: float, around: Neighbourhood) -> list[str]:
     return rarest + sorted(w for w in own.distinct if counts[w] == 2)  # a name only two articles use: telling
 
 
-def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: Neighbourhood,
-                combined: Callable[[int], dict[str, float]], excerpt_vector: Callable[[int], dict[str, float]],
-                outlets: Sequence[str | None], headlines: _Headlines,
-                window: float) -> tuple[list[tuple[float, int, int]], set[tuple[int, int]]]:
+def _text_edges(
+    times: Sequence[float],
+    article_words: Sequence[Words],
+    around: Neighbourhood,
+    combined: Callable[[int], dict[str, float]],
+    excerpt_vector: Callable[[int], dict[str, float]],
+    outlets: Sequence[str | None],
+    headlines: _Headlines,
+    window: float,
+) -> tuple[list[tuple[float, int, int]], set[tuple[int, int]]]:
     """Scored candidate pairs, and the pairs whose headlines are the same or nearly (strong evidence)."""
     keys = [_keys(own, when, around) for own, when in zip(article_words, times, strict=True)]
     keysets = [frozenset(found) for found in keys]
@@ -324,8 +349,12 @@ def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: 
         mine = keysets[i]
         for j in sorted(j for j in titled if len(mine & keysets[j]) >= needed):
             same_outlet = outlets[i] is not None and outlets[i] == outlets[j]
-            if not same_outlet and not generic_headline and _same_headline(headlines.sets[i], headlines.sets[j]) \
-                    and times[j] - times[i] <= SAME_HEADLINE_WITHIN:
+            if (
+                not same_outlet
+                and not generic_headline
+                and _same_headline(headlines.sets[i], headlines.sets[j])
+                and times[j] - times[i] <= SAME_HEADLINE_WITHIN
+            ):
                 same_headline.add((i, j))
                 continue
             score = cosine(combined(i), combined(j))
@@ -334,12 +363,15 @@ def _text_edges(times: Sequence[float], article_words: Sequence[Words], around: 
             shared = set(article_words[i].title) & set(article_words[j].title)
             # "real-time" is one thing said, not three: the parts of a shared compound do not add to the evidence.
             shared = {w for w in shared if not any(w != other and w in other for other in shared)}
-            generic = (math.fsum(around.rarity(w, times[i]) for w in sorted(shared)) < RARE_TITLE_MASS
-                       or generic_headline)
+            generic = (
+                math.fsum(around.rarity(w, times[i]) for w in sorted(shared)) < RARE_TITLE_MASS or generic_headline
+            )
             # Generic headlines ("Microsoft Power Apps") need the excerpts to agree; headlines that share a single
             # key word ("Watson", "Azure") need them to agree more: that word is a theme as often as a story.
             lone = len(headlines.sets[i] & headlines.sets[j] & mine & keysets[j]) < SHARED_KEYS
-            if (generic or lone) and cosine(excerpt_vector(i), excerpt_vector(j)) < (LONE_KEY_EXCERPT_MIN if lone else EXCERPT_MIN):
+            if (generic or lone) and cosine(excerpt_vector(i), excerpt_vector(j)) < (
+                LONE_KEY_EXCERPT_MIN if lone else EXCERPT_MIN
+            ):
                 continue
             edges.append((round(score, 9), i, j))
     return edges, same_headline
@@ -351,8 +383,9 @@ def _same_headline(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a) >= SAME_HEADLINE_WORDS and a == b
 
 
-def _related_edges(region: Sequence[Article], context: Sequence[Article], times: Sequence[float],
-                   window: float) -> list[tuple[int, int]]:
+def _related_edges(
+    region: Sequence[Article], context: Sequence[Article], times: Sequence[float], window: float
+) -> list[tuple[int, int]]:
     """The crawler's own grouping: a ``related`` URL that is exactly one other article (of those near in time)."""
     position = {a.slug: i for i, a in enumerate(region)}
     by_url: dict[str, list[str]] = defaultdict(list)

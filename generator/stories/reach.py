@@ -57,7 +57,12 @@ def distinct_related(related: Iterable[RelatedStory], exclude: set[str]) -> list
 def in_time_order(moments: Iterable[datetime | None]) -> list[int]:
     """The positions of ``moments`` earliest first, undated ones last in their given order."""
     indexed = list(enumerate(moments))
-    return [n for n, _ in sorted(indexed, key=lambda pair: (pair[1] is None, pair[1].timestamp() if pair[1] else 0.0, pair[0]))]
+    return [
+        n
+        for n, _ in sorted(
+            indexed, key=lambda pair: (pair[1] is None, pair[1].timestamp() if pair[1] else 0.0, pair[0])
+        )
+    ]
 
 
 def outlet_keys(articles: Iterable[Article]) -> set[str]:

@@ -109,7 +109,10 @@ class Page:
         """A viewport ``width`` CSS pixels wide (a phone below 500), in light or dark mode."""
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=800 if width > 500 else 740,
                   deviceScaleFactor=2 if width < 500 else 1, mobile=width < 500)
-        self.send("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
+        self.send(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}],
+        )
 
     def wait_for(self, expression: str, timeout: float = 20) -> Any:
         deadline = time.monotonic() + timeout

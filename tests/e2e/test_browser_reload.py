@@ -11,7 +11,9 @@ from helpers import article_fields, write_article, write_config
 from serving import ServeProcess
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
+    pytest.fail(
+        f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,9 @@ def test_page_reloads_itself_after_title_edit(browser, server):
     path = server.site / "content/2026-11-02-story-1.md"
     write_article(server.site / "content", path.name, article_fields(1, title="Headline changed on disk", images=None))
 
-    page.wait_for("document.querySelector('h1') && document.querySelector('h1').textContent === 'Headline changed on disk'")
+    page.wait_for(
+        "document.querySelector('h1') && document.querySelector('h1').textContent === 'Headline changed on disk'"
+    )
     assert page.evaluate("window.__beforeEdit") is None  # a real reload, not a patched DOM
     assert page.console_errors() == []
     page.close()
@@ -53,7 +57,9 @@ def test_overlay_shows_error_and_clears_after_fix(browser, server):
     page.wait_for("document.readyState === 'complete'")
     bad = server.site / "content/2026-11-03-story-2.md"
     bad.write_text("---\ntitle: fine\npublishedDateTime: [nope\n---\n")
-    text = page.wait_for("document.getElementById('livereload-overlay') && document.getElementById('livereload-overlay').textContent")
+    text = page.wait_for(
+        "document.getElementById('livereload-overlay') && document.getElementById('livereload-overlay').textContent"
+    )
     assert "2026-11-03-story-2.md:3: error: invalid YAML" in text
     write_article(server.site / "content", bad.name, article_fields(2, title="Fixed again", images=None))
     page.wait_for("!document.getElementById('livereload-overlay') && document.body.textContent.includes('Fixed again')")

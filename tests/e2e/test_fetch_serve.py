@@ -18,13 +18,23 @@ def test_serve_shows_what_fetch_writes(tmp_path):
     write_config(site)
     write_article(site / "content", "2026-11-30-an-older-story.md", article_fields(1, title="An older story"))
     with feed_server() as feeds:
-        (site / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [feeds.base + "/rss.xml", feeds.base + "/feed.json"]}))
+        (site / "feeds.yaml").write_text(
+            yaml.safe_dump({"feeds": [feeds.base + "/rss.xml", feeds.base + "/feed.json"]})
+        )
         server = ServeProcess(site)
         try:
-            done = subprocess.run([sys.executable, "-m", "generator", "fetch"], cwd=site, capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [sys.executable, "-m", "generator", "fetch"], cwd=site, capture_output=True, text=True, timeout=60
+            )
             assert done.returncode == 0, done.stderr
-            wait_until(lambda: b"Port authority tests a robot crane" in server.get("")[1], what="the fetched RSS story on the home page")
-            wait_until(lambda: b"Tide sensors go online" in server.get("")[1], what="the fetched JSON Feed story on the home page")
+            wait_until(
+                lambda: b"Port authority tests a robot crane" in server.get("")[1],
+                what="the fetched RSS story on the home page",
+            )
+            wait_until(
+                lambda: b"Tide sensors go online" in server.get("")[1],
+                what="the fetched JSON Feed story on the home page",
+            )
             server.wait_until_idle()
             assert not [line for line in server.lines if re.search(r"\b(?:warning|error):", line)], server.lines
         finally:

@@ -27,8 +27,10 @@ STORIES_IN_VIEW = """(() => {{ const seen = new Set();
     const top = e.getBoundingClientRect().top; if (top >= 0 && top < {height}) seen.add(e.dataset.story); }}
   return seen.size; }})()"""
 TOP = "Math.round(document.querySelector({selector!r}).getBoundingClientRect().top)"
-LAYOUT_SHIFT = """new Promise(done => { let sum = 0; new PerformanceObserver(list => { for (const e of list.getEntries())
-  if (!e.hadRecentInput) sum += e.value; }).observe({type: 'layout-shift', buffered: true}); setTimeout(() => done(sum), 500); })"""
+LAYOUT_SHIFT = """new Promise(done => { let sum = 0;
+  new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) sum += e.value; })
+    .observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => done(sum), 500); })"""
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +39,22 @@ def real_site(tmp_path_factory):
     write_config(site)
     shutil.copytree(FIXTURES / "real-ai", site / "content")
     for suffix, outlet, moment, title in STORY:
-        write_article(site / "content", f"2022-06-14-drone-{suffix}.md", article_fields(
-            0, title=title, publishedDateTime=moment, images=None, topics=["Robotics"], quality=50, heat=3,
-            excerpt=f"{outlet} reports that the Tidewater drone maps corrosion on ship hulls without divers.",
-            webUrl=f"https://{suffix}.example/drone", provider={"name": outlet, "domain": f"{suffix}.example"}))
+        write_article(
+            site / "content",
+            f"2022-06-14-drone-{suffix}.md",
+            article_fields(
+                0,
+                title=title,
+                publishedDateTime=moment,
+                images=None,
+                topics=["Robotics"],
+                quality=50,
+                heat=3,
+                excerpt=f"{outlet} reports that the Tidewater drone maps corrosion on ship hulls without divers.",
+                webUrl=f"https://{suffix}.example/drone",
+                provider={"name": outlet, "domain": f"{suffix}.example"},
+            ),
+        )
     result = build_site(site)
     assert not result.failed and not result.errors, result.errors
     public = site / "public"
@@ -75,8 +89,11 @@ def test_story_article_and_day_pages_start_their_reports_on_the_first_screen(rea
     covered = "news/2023-02-24-meta-to-launch-ai-language-model-llama/"  # with eleven other outlets' reports
     page = browser.new_page()
     screen(page, width, height)
-    for path, first in ((f"stories/{story}/", ".coverage-item"), (covered, ".coverage-item"),
-                        ("digest/2022-06-14/", ".day-entry")):
+    for path, first in (
+        (f"stories/{story}/", ".coverage-item"),
+        (covered, ".coverage-item"),
+        ("digest/2022-06-14/", ".day-entry"),
+    ):
         page.navigate(base + path)
         assert 0 < page.evaluate(TOP.format(selector=first)) < height, path
     page.navigate(base + covered)
@@ -94,8 +111,10 @@ def test_search_results_read_as_news_items_one_per_story(real_site, width, heigh
     page.wait_for("document.querySelectorAll('.search-result').length > 3")
     assert page.evaluate(LAYOUT_SHIFT, wait=True) < 0.1
     assert 0 < page.evaluate(TOP.format(selector=".search-result")) < height
-    for text, outlet in page.evaluate("[...document.querySelectorAll('.search-result')].map(r => "
-                                      "[r.innerText, (r.querySelector('.search-meta') || {}).textContent || ''])"):
+    for text, outlet in page.evaluate(
+        "[...document.querySelectorAll('.search-result')].map(r => "
+        "[r.innerText, (r.querySelector('.search-meta') || {}).textContent || ''])"
+    ):
         assert not re.search(r"\b(date|image|outlet|story|thumb|title) ?:\s*\S", text, re.I), text  # no raw metadata
         name = outlet.split(" · ")[0].replace(" ", "")  # a topic's or an outlet's own page has none
         assert not name or name + name not in text.replace(" ", ""), text  # an outlet's name never doubled
@@ -103,8 +122,13 @@ def test_search_results_read_as_news_items_one_per_story(real_site, width, heigh
     page.evaluate("document.querySelector('.search-filters').open = true")
     counts = page.evaluate("[...document.querySelectorAll('.search-filter-groups .count')].map(c => c.textContent)")
     assert counts and all(int(c.strip("()")) > 0 for c in counts)
-    assert page.evaluate("Math.min(...[...document.querySelectorAll('.search-filter-groups label')]"
-                         ".map(l => l.getBoundingClientRect().height))") >= 24
+    assert (
+        page.evaluate(
+            "Math.min(...[...document.querySelectorAll('.search-filter-groups label')]"
+            ".map(l => l.getBoundingClientRect().height))"
+        )
+        >= 24
+    )
     page.close()
 
 
@@ -114,17 +138,22 @@ def test_a_story_is_one_result_and_the_query_lives_in_the_address_bar(real_site)
     screen(page, 1280, 900)
     page.navigate(base + "search/?q=Tidewater")
     page.wait_for("document.querySelectorAll('.search-result').length > 0")
-    results = page.evaluate("[...document.querySelectorAll('.search-result')].map(r => r.querySelector('.search-more summary')"
-                            " ? r.querySelector('.search-more summary').textContent : '')")
+    results = page.evaluate(
+        "[...document.querySelectorAll('.search-result')].map(r => r.querySelector('.search-more summary')"
+        " ? r.querySelector('.search-more summary').textContent : '')"
+    )
     assert results == ["3 more reports"]  # the story page and its three articles: one result
-    page.evaluate("const q = document.querySelector('#search-q'); q.value = 'language';"
-                  "document.querySelector('#search-form').requestSubmit()")
+    page.evaluate(
+        "const q = document.querySelector('#search-q'); q.value = 'language';"
+        "document.querySelector('#search-form').requestSubmit()"
+    )
     page.wait_for("location.search === '?q=language'")
     page.wait_for("document.querySelectorAll('.search-result').length > 3")
     page.evaluate("history.back()")
     page.wait_for("location.search === '?q=Tidewater' && document.querySelectorAll('.search-result').length === 1")
     assert page.evaluate("document.querySelector('#search-q').value") == "Tidewater"
-    page.evaluate("const o = document.querySelector('select[name=sort]'); o.value = 'newest';"
-                  "o.dispatchEvent(new Event('change'))")
+    page.evaluate(
+        "const o = document.querySelector('select[name=sort]'); o.value = 'newest';o.dispatchEvent(new Event('change'))"
+    )
     page.wait_for("location.search === '?q=Tidewater&sort=newest'")
     page.close()

@@ -24,15 +24,21 @@ REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / ".cache/npm/node_modules/axe-core/axe.min.js"
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
+    pytest.fail(
+        f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False
+    )
 if not AXE.is_file():
-    pytest.fail(f"axe-core is required for the accessibility tests: run `make test` (it installs {AXE.relative_to(REPO)})",
-                pytrace=False)
+    pytest.fail(
+        f"axe-core is required for the accessibility tests: run `make test` (it installs {AXE.relative_to(REPO)})",
+        pytrace=False,
+    )
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-STORY = [("alpha", "Tidewater Robotics drone inspects ship hulls in Rotterdam harbour"),
-         ("beta", "Tidewater drone inspects ship hulls at Rotterdam without divers"),
-         ("gamma", "Rotterdam harbour tests Tidewater hull inspection drone")]
+STORY = [
+    ("alpha", "Tidewater Robotics drone inspects ship hulls in Rotterdam harbour"),
+    ("beta", "Tidewater drone inspects ship hulls at Rotterdam without divers"),
+    ("gamma", "Rotterdam harbour tests Tidewater hull inspection drone"),
+]
 
 
 def iso(moment: datetime) -> str:
@@ -45,22 +51,37 @@ def write_reader_site(site: Path) -> None:
     write_config(site, page_size=3, title="Harbour Digest", description="Robots at sea, every day")
     content = site / "content"
     for n, (outlet, title) in enumerate(STORY):
-        write_article(content, f"story-{outlet}.md", article_fields(
-            n, title=title, excerpt=f"{outlet.title()} reports that the Tidewater drone found corrosion on a hull.",
-            publishedDateTime=iso(NOW - timedelta(hours=3 + n)), topics=["Robotics", "Shipping"],
-            provider={"name": f"{outlet.title()} News", "domain": f"{outlet}.example"}, quality=50 - n))
+        write_article(
+            content,
+            f"story-{outlet}.md",
+            article_fields(
+                n,
+                title=title,
+                excerpt=f"{outlet.title()} reports that the Tidewater drone found corrosion on a hull.",
+                publishedDateTime=iso(NOW - timedelta(hours=3 + n)),
+                topics=["Robotics", "Shipping"],
+                provider={"name": f"{outlet.title()} News", "domain": f"{outlet}.example"},
+                quality=50 - n,
+            ),
+        )
     words = ["lantern", "quarry", "meadow", "orchard", "beacon", "glacier", "canyon", "citadel"]
     for n, word in enumerate(words):
-        fields = article_fields(10 + n, title=f"The {word} project reaches its next stage", topics=["Robotics", "Energy"],
-                                publishedDateTime=iso(NOW - timedelta(days=1 + n, hours=2)),
-                                provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"})
+        fields = article_fields(
+            10 + n,
+            title=f"The {word} project reaches its next stage",
+            topics=["Robotics", "Energy"],
+            publishedDateTime=iso(NOW - timedelta(days=1 + n, hours=2)),
+            provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"},
+        )
         if n % 2:
             fields["images"] = None
         write_article(content, f"plain-{word}.md", fields)
     topics = content / "_data/topics"
     topics.mkdir(parents=True)
-    (topics / "robotics.yaml").write_text("name: Robotics\ndescription: Machines **that move** on their own.\n"
-                                          "images:\n  - https://img.example/topics/robotics.jpg\n")
+    (topics / "robotics.yaml").write_text(
+        "name: Robotics\ndescription: Machines **that move** on their own.\n"
+        "images:\n  - https://img.example/topics/robotics.jpg\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,26 +108,46 @@ def page_kinds(public: Path) -> dict[str, str]:
     day = sorted(p.name for p in (public / "digest").iterdir() if p.name[:1].isdigit() and len(p.name) == 10)[-1]
     bare = next(p.parent.name for p in (public / "news").glob("*/index.html") if "<figure" not in p.read_text())
     pictured = next(p.parent.name for p in (public / "news").glob("*/index.html") if "<figure" in p.read_text())
-    return {"home": "", "home page 2": "page/2/", "article with picture": f"news/{pictured}/",
-            "article without picture": f"news/{bare}/", "story": f"stories/{story}/", "day": f"digest/{day}/",
-            "e-mail edition": f"digest/{day}/email.html", "archive": "digest/", "topic": "topics/robotics/",
-            "topic page 2": "topics/robotics/page/2/", "provider": "providers/o0.example/", "topics": "topics/",
-            "providers": "providers/", "search": "search/", "search results": "search/?q=drone", "not found": "404.html"}
+    return {
+        "home": "",
+        "home page 2": "page/2/",
+        "article with picture": f"news/{pictured}/",
+        "article without picture": f"news/{bare}/",
+        "story": f"stories/{story}/",
+        "day": f"digest/{day}/",
+        "e-mail edition": f"digest/{day}/email.html",
+        "archive": "digest/",
+        "topic": "topics/robotics/",
+        "topic page 2": "topics/robotics/page/2/",
+        "provider": "providers/o0.example/",
+        "topics": "topics/",
+        "providers": "providers/",
+        "search": "search/",
+        "search results": "search/?q=drone",
+        "not found": "404.html",
+    }
 
 
 def run_axe(page) -> list[str]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => JSON.stringify(r.violations.map("
-                          "v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])))", wait=True)
+    found = page.evaluate(
+        "axe.run(document).then(r => JSON.stringify(r.violations.map("
+        "v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])))",
+        wait=True,
+    )
     return [f"{rule} ({impact}): {targets}" for rule, impact, targets in json.loads(found)]
 
 
-def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_scrolls_sideways(reader_site,
-                                                                                                 offline_browser):
+def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_scrolls_sideways(
+    reader_site, offline_browser
+):
     base, public = reader_site
     kinds = page_kinds(public)
-    assert all((public / path.split("?")[0].removesuffix("/") / ("" if path.endswith(".html") else "index.html")).exists()
-               for path in kinds.values() if path), kinds
+    assert all(
+        (public / path.split("?")[0].removesuffix("/") / ("" if path.endswith(".html") else "index.html")).exists()
+        for path in kinds.values()
+        if path
+    ), kinds
     page = offline_browser.new_page()
     problems = []
     for width in (1280, 360):
@@ -120,7 +161,9 @@ def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_
                 mode = f"{kind} ({'dark' if dark else 'light'}, {width} px)"
                 problems += [f"{mode}: {violation}" for violation in run_axe(page)]
                 if width == 360:
-                    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                    overflow = page.evaluate(
+                        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                    )
                     if overflow > 0:
                         problems.append(f"{mode}: scrolls sideways by {overflow} px")
     page.close()
@@ -140,7 +183,9 @@ def check_offline_pictures(page, url: str) -> int:
     with urllib.request.urlopen(url) as response:
         sent = len(re.findall(r"<img\b", response.read().decode()))
     page.navigate(url)
-    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")  # all start, and fail
+    page.evaluate(
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+    )  # all start, and fail
     page.wait_for("[...document.images].every(i => i.complete)")
     page.wait_for(f"({BROKEN}).length === 0", timeout=5)
     assert page.evaluate(EMPTY_BOXES) == 0, url  # a failed picture's box went with it: no grey box, no gap
@@ -170,8 +215,13 @@ def test_the_real_ai_site_offline_has_no_broken_image_icon(tmp_path, offline_bro
     try:
         page = offline_browser.new_page()
         page.emulate(1280, False)
-        pages = ["", "topics/ai/", "providers/", *(f"news/{p.name}/" for p in sorted((public / "news").iterdir())[:25]),
-                 *(f"stories/{p.name}/" for p in sorted((public / "stories").iterdir())[:5])]
+        pages = [
+            "",
+            "topics/ai/",
+            "providers/",
+            *(f"news/{p.name}/" for p in sorted((public / "news").iterdir())[:25]),
+            *(f"stories/{p.name}/" for p in sorted((public / "stories").iterdir())[:5]),
+        ]
         assert sum(check_offline_pictures(page, base + path) for path in pages) > 20
         page.close()
     finally:
@@ -182,7 +232,9 @@ def test_the_last_day_s_times_read_as_relative_with_the_absolute_time_kept(reade
     base, public = reader_site
     page = offline_browser.new_page()
     page.navigate(base)
-    times = page.wait_for("[...document.querySelectorAll('.headline-item time.ago')].map(t => [t.textContent, t.title])")
+    times = page.wait_for(
+        "[...document.querySelectorAll('.headline-item time.ago')].map(t => [t.textContent, t.title])"
+    )
     assert ["3 h ago" in text or "4 h ago" in text for text, _title in times[:1]] == [True]
     assert all(title and any(ch.isdigit() for ch in title) for _text, title in times)
     assert page.evaluate("document.querySelector('.updated time').textContent").endswith("h ago")

@@ -13,7 +13,9 @@ from helpers import article_fields, build_site, write_article, write_config
 from serving import serve_folder
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
+    pytest.fail(
+        f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False
+    )
 
 
 def build_under_sub_path(root, articles, **settings):
@@ -43,9 +45,18 @@ def served(tmp_path_factory, browser):
     articles = []
     for n in range(16):
         title = f"The {words[n % 8]} report number {n}" + (" about Zephyrine turbines" if n == 5 else "")
-        articles.append((f"2026-11-{n + 1:02d}-s{n}.md", article_fields(
-            n, title=title, topics=["AI", "Robotics" if n % 2 else "Energy"], images=None,
-            provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"})))
+        articles.append(
+            (
+                f"2026-11-{n + 1:02d}-s{n}.md",
+                article_fields(
+                    n,
+                    title=title,
+                    topics=["AI", "Robotics" if n % 2 else "Energy"],
+                    images=None,
+                    provider={"name": f"Outlet {n % 3}", "domain": f"o{n % 3}.example"},
+                ),
+            )
+        )
     server = build_under_sub_path(tmp_path_factory.mktemp("search"), articles)
     yield f"http://127.0.0.1:{server.server_address[1]}/ai/", browser
     server.shutdown()
@@ -54,10 +65,19 @@ def served(tmp_path_factory, browser):
 @pytest.fixture(scope="module")
 def served_in_parts(tmp_path_factory, browser):
     """A site above search.split_above: one bundle per year, merged in the browser."""
-    articles = [(f"{year}-0{month}-1{n}-p{year}{n}.md",
-                 article_fields(n, title=f"Observatory {'Quillon' if year == 2024 else 'Varrick'} survey {year} part {n}",
-                                publishedDateTime=f"{year}-0{month}-1{n}T08:00:00Z", images=None))
-                for year in (2024, 2025, 2026) for n, month in enumerate((2, 5, 8))]
+    articles = [
+        (
+            f"{year}-0{month}-1{n}-p{year}{n}.md",
+            article_fields(
+                n,
+                title=f"Observatory {'Quillon' if year == 2024 else 'Varrick'} survey {year} part {n}",
+                publishedDateTime=f"{year}-0{month}-1{n}T08:00:00Z",
+                images=None,
+            ),
+        )
+        for year in (2024, 2025, 2026)
+        for n, month in enumerate((2, 5, 8))
+    ]
     server = build_under_sub_path(tmp_path_factory.mktemp("parts"), articles, search={"split_above": 5})
     yield f"http://127.0.0.1:{server.server_address[1]}/ai/", browser
     server.shutdown()
@@ -92,7 +112,9 @@ def test_the_header_form_leads_to_the_results(served):
     base, browser = served
     page = browser.new_page()
     page.navigate(base)
-    page.evaluate("document.querySelector('#site-search-q').value = 'Zephyrine'; document.querySelector('.site-search').submit()")
+    page.evaluate(
+        "document.querySelector('#site-search-q').value = 'Zephyrine'; document.querySelector('.site-search').submit()"
+    )
     page.wait_for("location.pathname === '/ai/search/'")
     assert page.evaluate("location.search") == "?q=Zephyrine"
     assert page.wait_for(f"{RESULTS}.length && {RESULTS}")[0] == "/ai/news/2026-11-06-s5/"

@@ -12,7 +12,9 @@ from helpers import article_fields, write_article, write_config
 from serving import ServeProcess, wait_until
 
 if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
-    pytest.fail(f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False)
+    pytest.fail(
+        f"Chromium is required for browser tests (install Debian's 'chromium'; .ci/run does): {CHROMIUM}", pytrace=False
+    )
 
 RESULTS = "[...document.querySelectorAll('.search-result .search-title')].map(a => a.getAttribute('href'))"
 INDEXED = "Search index updated"
@@ -22,22 +24,31 @@ def test_the_preview_indexes_in_the_background_and_search_follows_an_edit(tmp_pa
     site = tmp_path / "site"
     write_config(site, base_url="http://127.0.0.1/ai/")
     for n in range(6):
-        write_article(site / "content", f"2026-11-0{n + 1}-s{n}.md",
-                      article_fields(n, title=f"Harbour report {n}" + (" on Zephyrine" if n == 4 else ""), images=None))
+        write_article(
+            site / "content",
+            f"2026-11-0{n + 1}-s{n}.md",
+            article_fields(n, title=f"Harbour report {n}" + (" on Zephyrine" if n == 4 else ""), images=None),
+        )
     server = ServeProcess(site)
     browser = Browser()
     try:
         wait_until(lambda: any(line.startswith(INDEXED) for line in server.lines), timeout=60, what="the first index")
         status, body = server.get("pagefind/bundles.json")
         assert status == 200 and json.loads(body)["bundles"] == ["pagefind/"]
-        assert not (server.output / "pagefind").exists()  # the index lives beside the preview, never in a published tree
+        assert not (
+            server.output / "pagefind"
+        ).exists()  # the index lives beside the preview, never in a published tree
         page = browser.new_page()
         page.navigate(server.url + "search/?q=Zephyrine")
         assert page.wait_for(f"{RESULTS}.length && {RESULTS}") == ["/ai/news/2026-11-05-s4/"]
 
         seen = len(server.lines)
-        write_article(site / "content", "2026-11-02-s1.md", article_fields(1, title="Harbour report on Quorandel", images=None))
-        wait_until(lambda: any(line.startswith(INDEXED) for line in server.lines[seen:]), timeout=60, what="the new index")
+        write_article(
+            site / "content", "2026-11-02-s1.md", article_fields(1, title="Harbour report on Quorandel", images=None)
+        )
+        wait_until(
+            lambda: any(line.startswith(INDEXED) for line in server.lines[seen:]), timeout=60, what="the new index"
+        )
         after = server.lines[seen:]
         built = next(i for i, line in enumerate(after) if line.startswith("Built "))
         assert built < next(i for i, line in enumerate(after) if line.startswith(INDEXED))  # the reload never waited
@@ -47,9 +58,13 @@ def test_the_preview_indexes_in_the_background_and_search_follows_an_edit(tmp_pa
 
         seen = len(server.lines)
         for n in range(8):  # a burst of saves: each rebuilds at once, the index waits for the pause
-            write_article(site / "content", "2026-11-03-s2.md", article_fields(2, title=f"Harbour draft {n}", images=None))
-            wait_until(lambda n=n: server.get("news/2026-11-03-s2/")[1].count(f"Harbour draft {n}".encode()),
-                       what=f"draft {n} built")
+            write_article(
+                site / "content", "2026-11-03-s2.md", article_fields(2, title=f"Harbour draft {n}", images=None)
+            )
+            wait_until(
+                lambda n=n: server.get("news/2026-11-03-s2/")[1].count(f"Harbour draft {n}".encode()),
+                what=f"draft {n} built",
+            )
         wait_until(lambda: any(line.startswith(INDEXED) for line in server.lines[seen:]), timeout=60, what="the index")
         server.wait_until_idle(quiet=2.5)
         assert sum(line.startswith(INDEXED) for line in server.lines[seen:]) == 1

@@ -74,7 +74,11 @@ def test_edits_creates_deletes_and_renames(server, site):
     write_article(content, path.name, article_fields(2, title="Fresh headline"))
     wait_until(lambda: b"Fresh headline" in server.get("news/2026-11-03-story-2/")[1], what="edited title")
 
-    write_article(content, "2026-11-20-brand-new.md", article_fields(30, title="Brand new story", publishedDateTime="2026-11-30T00:00:00Z"))
+    write_article(
+        content,
+        "2026-11-20-brand-new.md",
+        article_fields(30, title="Brand new story", publishedDateTime="2026-11-30T00:00:00Z"),
+    )
     wait_until(lambda: server.get("news/2026-11-20-brand-new/")[0] == 200, what="new page")
     wait_until(lambda: b"Brand new story" in server.get("")[1], what="home lists the new story")
 
@@ -98,8 +102,17 @@ def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
     content = site / "content"
     # A topic and an outlet whose only story is unpublished: their feeds list nothing, and
     # their <updated> follows the site's newest story, which the final marker changes.
-    write_article(content, "2026-11-15-quiet.md", article_fields(
-        15, title="Quiet draft", topics=["Quantum"], published=False, provider={"name": "Quiet", "domain": "quiet.example"}))
+    write_article(
+        content,
+        "2026-11-15-quiet.md",
+        article_fields(
+            15,
+            title="Quiet draft",
+            topics=["Quantum"],
+            published=False,
+            provider={"name": "Quiet", "domain": "quiet.example"},
+        ),
+    )
     wait_until(lambda: server.get("topics/quantum/")[0] == 200, what="the quiet topic")
     empty_feed = server.output / "topics/quantum/feed.xml"
     assert "<entry>" not in empty_feed.read_text()
@@ -110,20 +123,36 @@ def test_random_edits_leave_output_equal_to_a_clean_build(server, site):
         if action == "delete" and len(names) > 3:
             (content / name).unlink()
         elif action == "create":
-            write_article(content, f"2026-10-{step + 1:02d}-created-{step}.md", article_fields(step, title=f"Created {step}"))
+            write_article(
+                content, f"2026-10-{step + 1:02d}-created-{step}.md", article_fields(step, title=f"Created {step}")
+            )
         else:
-            fields = article_fields(step, title=f"Step {step} {action}",
-                                    topics=["AI", rng.choice(["Robotics", "Policy", "Chips"])] if action == "topic" else ["AI"],
-                                    published=rng.choice([True, False]) if action == "publish" else None)
+            fields = article_fields(
+                step,
+                title=f"Step {step} {action}",
+                topics=["AI", rng.choice(["Robotics", "Policy", "Chips"])] if action == "topic" else ["AI"],
+                published=rng.choice([True, False]) if action == "publish" else None,
+            )
             write_article(content, name, fields)
             touch_later(content / name)
         time.sleep(rng.choice([0, 0.05, 0.4]))
     marker = content / "2026-09-01-final-marker.md"
-    write_article(content, marker.name, article_fields(99, title="Final marker", publishedDateTime="2026-11-28T09:00:00Z"))
+    write_article(
+        content, marker.name, article_fields(99, title="Final marker", publishedDateTime="2026-11-28T09:00:00Z")
+    )
     wait_until(lambda: server.get("news/2026-09-01-final-marker/")[0] == 200, what="final build")
     server.wait_until_idle()
-    builder = Builder(BuildOptions(content_dir=content, output_dir=site.parent / "clean", config_path=site / "site.yaml",
-                                   include_unpublished=True, base_url=server.url, fingerprint_assets=False), preview=True)
+    builder = Builder(
+        BuildOptions(
+            content_dir=content,
+            output_dir=site.parent / "clean",
+            config_path=site / "site.yaml",
+            include_unpublished=True,
+            base_url=server.url,
+            fingerprint_assets=False,
+        ),
+        preview=True,
+    )
     clean = builder.build()  # a clean build with the preview's settings (its search index is not in the output)
     builder.close()
     assert not clean.failed
@@ -152,7 +181,9 @@ def read_events(server, count, timeout=15):
         buffer += sock.recv(65536)
         while b"\n\n" in buffer:
             block, buffer = buffer.split(b"\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in block.decode().splitlines() if ": " in line and not line.startswith(":"))
+            fields = dict(
+                line.split(": ", 1) for line in block.decode().splitlines() if ": " in line and not line.startswith(":")
+            )
             if "event" in fields:
                 events.append((fields["event"], json.loads(fields["data"])))
     sock.close()
@@ -163,7 +194,9 @@ def test_broken_file_keeps_old_page_and_reports_then_recovers(server, site):
     path = site / "content/2026-11-05-story-4.md"
     _, good = server.get("news/2026-11-05-story-4/")
     path.write_text("---\ntitle: ok\nexcerpt: [unclosed\n---\n")
-    wait_until(lambda: any("2026-11-05-story-4.md:3: error: invalid YAML" in l for l in server.lines), what="error printed")
+    wait_until(
+        lambda: any("2026-11-05-story-4.md:3: error: invalid YAML" in l for l in server.lines), what="error printed"
+    )
     status, body = server.get("news/2026-11-05-story-4/")
     assert status == 200 and b"Story number 4" in body
     [(event, problems)] = read_events(server, 1)
@@ -177,18 +210,26 @@ def test_broken_file_keeps_old_page_and_reports_then_recovers(server, site):
 
 def test_template_error_keeps_serving_last_good_site(server, site):
     (site / "templates").mkdir()
-    (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}{{ missing.value }}{% endblock %}")
+    (site / "templates/topic.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{{ missing.value }}{% endblock %}"
+    )
     wait_until(lambda: any("topic.html:1: template error" in l for l in server.lines), what="template error")
     status, body = server.get("topics/ai/")
     assert status == 200 and b"Story number" in body
-    (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}<p class='mine'>Custom topic</p>{% endblock %}")
+    (site / "templates/topic.html").write_text(
+        "{% extends 'base.html' %}{% block content %}<p class='mine'>Custom topic</p>{% endblock %}"
+    )
     wait_until(lambda: b"Custom topic" in server.get("topics/ai/")[1], what="fixed template")
 
 
 def test_content_types_of_feeds_api_and_images(server):
-    for path, expected in [("/feed.xml", "application/xml"), ("/feed.json", "application/json"),
-                           ("/api/news/index.json", "application/json"), ("/favicon.svg", "image/svg+xml"),
-                           ("/robots.txt", "text/plain")]:
+    for path, expected in [
+        ("/feed.xml", "application/xml"),
+        ("/feed.json", "application/json"),
+        ("/api/news/index.json", "application/json"),
+        ("/favicon.svg", "image/svg+xml"),
+        ("/robots.txt", "text/plain"),
+    ]:
         status, headers, _ = server.request(path)
         assert status == 200 and headers["content-type"].startswith(expected), path
 
@@ -201,7 +242,9 @@ def test_concurrent_requests_while_event_streams_are_open(server):
         stream.sendall(f"GET /__livereload HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode())
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
-            statuses = list(pool.map(lambda n: server.request(f"/news/2026-11-{n % 12 + 1:02d}-story-{n % 12}/")[0], range(64)))
+            statuses = list(
+                pool.map(lambda n: server.request(f"/news/2026-11-{n % 12 + 1:02d}-story-{n % 12}/")[0], range(64))
+            )
         assert statuses == [200] * 64
     finally:
         for stream in streams:
@@ -267,13 +310,17 @@ def test_preview_never_touches_the_published_output(site):
     import subprocess
     import sys
 
-    built = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=site, capture_output=True, text=True, timeout=120)
+    built = subprocess.run(
+        [sys.executable, "-m", "generator", "build"], cwd=site, capture_output=True, text=True, timeout=120
+    )
     assert built.returncode == 0, built.stderr
     public = site / "public"
     before = {p: p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
     server = ServeProcess(site)
     try:
-        write_article(site / "content", "2026-11-20-draft.md", article_fields(40, title="Secret draft", published=False))
+        write_article(
+            site / "content", "2026-11-20-draft.md", article_fields(40, title="Secret draft", published=False)
+        )
         wait_until(lambda: server.get("news/2026-11-20-draft/")[0] == 200, what="the draft in the preview")
         write_article(site / "content", "2026-11-01-story-0.md", article_fields(0, title="Edited while previewing"))
         wait_until(lambda: b"Edited while previewing" in server.get("news/2026-11-01-story-0/")[1], what="the edit")
@@ -287,8 +334,12 @@ def test_serve_accepts_strict_and_keeps_the_last_good_site(site):
     server = ServeProcess(site, "--strict")
     try:
         (site / "content/2026-11-03-story-2.md").write_text("---\ntitle: [broken\n---\n")
-        wait_until(lambda: any("Build failed, output left untouched: 1 content errors with --strict" in l for l in server.lines),
-                   what="the strict failure")
+        wait_until(
+            lambda: any(
+                "Build failed, output left untouched: 1 content errors with --strict" in l for l in server.lines
+            ),
+            what="the strict failure",
+        )
         assert server.get("news/2026-11-03-story-2/")[0] == 200  # the last good site is still served
     finally:
         assert server.stop() == 0
@@ -300,8 +351,9 @@ def test_a_second_preview_or_a_build_cannot_take_a_running_preview_folder(server
     import sys
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True, timeout=60
+        )
 
     second = run("serve", "--port", "0", "--unpublished")
     assert second.returncode == 2 and "another build is running" in second.stderr and "Traceback" not in second.stderr
@@ -363,8 +415,11 @@ def test_a_preview_on_the_network_answers_this_machines_names_and_links_back_to_
         addresses = lan.interface_addresses()
         printed = [line for line in process.lines if line.startswith("  on this network: ")]
         assert [line.split(": ", 1)[1] for line in printed] == [
-            f"http://{lan.bracketed(a)}:{process.port}{process.base_path}" for a in addresses]
-        names = [f"{lan.bracketed(a)}:{process.port}" for a in addresses] + [f"{n}:{process.port}" for n in lan.own_names()]
+            f"http://{lan.bracketed(a)}:{process.port}{process.base_path}" for a in addresses
+        ]
+        names = [f"{lan.bracketed(a)}:{process.port}" for a in addresses] + [
+            f"{n}:{process.port}" for n in lan.own_names()
+        ]
         for host in [*names, f"preview.lan:{process.port}", "preview.lan"]:
             status, body = raw_get(process, process.base_path, host)
             assert status == 200 and b"Story number" in body, host
@@ -381,24 +436,36 @@ def test_a_busy_port_is_named_in_one_line(site):
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port)], cwd=site,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--port", str(port)],
+            cwd=site,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip() == (f"error: cannot listen on 127.0.0.1 port {port}: Address already in use; another program "
-                                   "uses it (choose another with --port, or 0 for any free one)")
+    assert done.stderr.strip() == (
+        f"error: cannot listen on 127.0.0.1 port {port}: Address already in use; another program "
+        "uses it (choose another with --port, or 0 for any free one)"
+    )
 
 
 def test_a_warning_already_shown_is_not_repeated_on_each_save(site):
     """The preview prints a warning once; later saves say how many there are, and which are new."""
     for n in range(3):  # three warnings (an unsafe URL each) that no save below touches
-        write_article(site / "content", f"2026-11-2{n}-warned-{n}.md", article_fields(20 + n, webUrl="javascript:alert(1)"))
+        write_article(
+            site / "content", f"2026-11-2{n}-warned-{n}.md", article_fields(20 + n, webUrl="javascript:alert(1)")
+        )
     process = ServeProcess(site)
     try:
         wait_until(lambda: process.builds() >= 1, what="the first build")
         warned = [line for line in process.lines if "dropped unsafe or malformed URL" in line]
         assert len(warned) == 3
-        write_article(site / "content", "2026-11-03-story-2.md", article_fields(2, title="An edit far from the warnings",
-                                                                                  topics=["AI", "Chips"]))
+        write_article(
+            site / "content",
+            "2026-11-03-story-2.md",
+            article_fields(2, title="An edit far from the warnings", topics=["AI", "Chips"]),
+        )
         wait_until(lambda: process.builds() >= 2, what="the rebuild")
         assert len([line for line in process.lines if "dropped unsafe or malformed URL" in line]) == 3
         assert "3 warnings (unchanged)" in [line for line in process.lines if line.startswith("Built ")][-1]

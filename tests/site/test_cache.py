@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[2]
 def make_site(root: Path, count: int = 8) -> Path:
     write_config(root, search=False)
     for n in range(count):
-        write_article(root / "content", f"2026-11-{n % 20 + 1:02d}-c{n}.md", article_fields(n, topics=["AI", f"T{n % 3}"]))
+        write_article(
+            root / "content", f"2026-11-{n % 20 + 1:02d}-c{n}.md", article_fields(n, topics=["AI", f"T{n % 3}"])
+        )
     return root
 
 
@@ -48,8 +50,9 @@ def test_a_second_build_starts_from_the_cache_and_renders_and_writes_nothing(tmp
 def test_an_edit_renders_only_the_pages_that_show_it(tmp_path):
     site = make_site(tmp_path)
     build_site(site)
-    write_article(site / "content", "2026-11-03-c2.md", article_fields(2, title="A corrected headline",
-                                                                        topics=["AI", "T2"]))
+    write_article(
+        site / "content", "2026-11-03-c2.md", article_fields(2, title="A corrected headline", topics=["AI", "T2"])
+    )
     edited = build_site(site)
     assert 0 < edited.rendered < edited.pages / 2 and "news/2026-11-03-c2/index.html" in edited.report.written
     assert snapshot(site / "public") == clean_build(site)
@@ -60,9 +63,11 @@ def test_a_damaged_foreign_or_stale_cache_is_ignored_with_a_note_and_the_output_
     build_site(site)
     cache = site_cache(site)
     good = cache.read_bytes()
-    for damaged, reason in [(good[: len(good) // 2], "truncated or corrupt"),
-                            (good.replace(good.split(b"\n")[1], b"0" * 32, 1), "another version"),  # the key of other code
-                            (b"\x00garbage", "not a cache of this format")]:
+    for damaged, reason in [
+        (good[: len(good) // 2], "truncated or corrupt"),
+        (good.replace(good.split(b"\n")[1], b"0" * 32, 1), "another version"),  # the key of other code
+        (b"\x00garbage", "not a cache of this format"),
+    ]:
         cache.write_bytes(damaged)
         write_article(site / "content", "2026-11-05-c4.md", article_fields(4, title=f"Edited for {reason}"))
         result = build_site(site)
@@ -112,8 +117,13 @@ def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
     content = site / "content"
 
     def build() -> None:
-        done = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=site,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--quiet"],
+            cwd=site,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
 
     build()
@@ -121,12 +131,16 @@ def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
         names = sorted(p.name for p in content.glob("*.md"))
         action = rng.choice(["title", "topics", "add", "delete", "unpublish", "template", "touch", "config"])
         if action == "add" or len(names) < 4:
-            write_article(content, f"2026-10-{step + 1:02d}-new{step}.md", article_fields(40 + step, topics=["AI", "T9"]))
+            write_article(
+                content, f"2026-10-{step + 1:02d}-new{step}.md", article_fields(40 + step, topics=["AI", "T9"])
+            )
         elif action == "delete":
             (content / rng.choice(names)).unlink()
         elif action == "template":
             (site / "templates").mkdir(exist_ok=True)
-            (site / "templates/404.html").write_text(f"{{% extends 'base.html' %}}{{% block content %}}Gone {step}{{% endblock %}}")
+            (site / "templates/404.html").write_text(
+                f"{{% extends 'base.html' %}}{{% block content %}}Gone {step}{{% endblock %}}"
+            )
         elif action == "touch":
             path = content / rng.choice(names)
             path.write_bytes(path.read_bytes())
@@ -134,9 +148,16 @@ def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
             write_config(site, search=False, page_size=rng.choice([3, 5, 20]))
         else:
             n = rng.randrange(100)
-            write_article(content, rng.choice(names), article_fields(
-                n, title=f"Step {step} headline", topics=["AI", rng.choice(["T0", "T1", "T5"])],
-                published=action != "unpublish"))
+            write_article(
+                content,
+                rng.choice(names),
+                article_fields(
+                    n,
+                    title=f"Step {step} headline",
+                    topics=["AI", rng.choice(["T0", "T1", "T5"])],
+                    published=action != "unpublish",
+                ),
+            )
         build()
         assert snapshot(site / "public") == clean_build(site, now=None), f"step {step}: {action}"
 
@@ -144,14 +165,29 @@ def test_random_changes_across_separate_processes_match_a_clean_build(tmp_path):
 def test_a_new_story_rewrites_the_first_page_of_its_lists_and_no_numbered_page(tmp_path):
     write_config(tmp_path, search=False, page_size=4)
     for n in range(41):
-        write_article(tmp_path / "content", f"2026-10-{n % 28 + 1:02d}-p{n}.md", article_fields(
-            n, title=f"Distinct headline {n} about item{n}", topics=["AI", "Robotics"],
-            publishedDateTime=f"2026-10-{n % 28 + 1:02d}T{n % 24:02d}:00:00Z"))
+        write_article(
+            tmp_path / "content",
+            f"2026-10-{n % 28 + 1:02d}-p{n}.md",
+            article_fields(
+                n,
+                title=f"Distinct headline {n} about item{n}",
+                topics=["AI", "Robotics"],
+                publishedDateTime=f"2026-10-{n % 28 + 1:02d}T{n % 24:02d}:00:00Z",
+            ),
+        )
     build_site(tmp_path)
     numbered = {p for p in snapshot(tmp_path / "public") if "/page/" in p or p.startswith("page/")}
     assert len(numbered) > 20
-    write_article(tmp_path / "content", "2026-11-20-fresh.md", article_fields(
-        77, title="A wholly fresh report on Quillon", topics=["AI", "Robotics"], publishedDateTime="2026-11-20T09:00:00Z"))
+    write_article(
+        tmp_path / "content",
+        "2026-11-20-fresh.md",
+        article_fields(
+            77,
+            title="A wholly fresh report on Quillon",
+            topics=["AI", "Robotics"],
+            publishedDateTime="2026-11-20T09:00:00Z",
+        ),
+    )
     result = build_site(tmp_path)
     assert "news/2026-11-20-fresh/index.html" in result.report.written
     assert {"index.html", "topics/robotics/index.html", "api/news/index.json"} <= set(result.report.written)
@@ -176,7 +212,9 @@ def test_a_second_build_at_once_is_refused_by_the_lock_and_leaves_the_cache_alon
     build_site(site)
     cache = site_cache(site)
     before = cache.read_bytes()
-    holder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
+    holder = Builder(
+        BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml")
+    )
     holder.claim_output()  # a build in progress holds the output's lock, under which the cache is read and written
     try:
         write_article(site / "content", "2026-11-02-c1.md", article_fields(1, title="Changed meanwhile"))
@@ -207,8 +245,10 @@ def test_with_nothing_changed_the_state_is_not_even_loaded(tmp_path, monkeypatch
     changes = [
         lambda: (site / "content/2026-11-02-c1.md").touch(),  # touched: same bytes, another stat
         lambda: (site / "content/assets").mkdir() or (site / "content/assets/logo.png").write_bytes(b"png"),
-        lambda: (site / "content/_data/topics").mkdir(parents=True) or (site / "content/_data/topics/t1.yaml").write_text(
-            "name: T1\ndescription: About T1\n"),
+        lambda: (
+            (site / "content/_data/topics").mkdir(parents=True)
+            or (site / "content/_data/topics/t1.yaml").write_text("name: T1\ndescription: About T1\n")
+        ),
         lambda: (site / "templates").mkdir() or (site / "templates/404.html").write_text("{% extends 'base.html' %}\n"),
         lambda: (site / "static").mkdir() or (site / "static/robots-extra.txt").write_text("x"),
         lambda: write_config(site, search=False, title="Renamed"),
@@ -234,7 +274,9 @@ def _counting(function, calls):
     return counted
 
 
-def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_failed_build_leaves_none(tmp_path, monkeypatch):
+def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_failed_build_leaves_none(
+    tmp_path, monkeypatch
+):
     """Where pages render in forked workers, the cache's first part is written meanwhile; the next builds
     start from it (nothing to write, then an edit built as a clean build would build it); a temporary file a
     killed build left is removed; a build that fails while publishing leaves no cache and no temporary file."""
@@ -269,8 +311,11 @@ def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_faile
     assert first.rendered > 20 and begun_with_workers == [True] and state.is_file() and not leftover.exists()
     again = build_site(site, jobs=2)
     assert again.rendered == 0 and again.report.written == [] and [p for p in again.problems if p.path == "cache"] == []
-    write_article(site / "content", "2026-11-03-c2.md", article_fields(2, title="Edited after a parallel build",
-                                                                        topics=["AI", "T2"]))
+    write_article(
+        site / "content",
+        "2026-11-03-c2.md",
+        article_fields(2, title="Edited after a parallel build", topics=["AI", "T2"]),
+    )
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1000)  # an edit renders a few pages, in this process
     edited = build_site(site, jobs=2)
     assert 0 < edited.rendered < edited.pages / 2 and begun_with_workers == [True, False]

@@ -12,7 +12,9 @@ from helpers import article_fields, write_article, write_config
 
 
 def run(site, *args):
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_build_command_prints_problems_and_summary(tmp_path):
@@ -38,7 +40,9 @@ def test_strict_fails_without_touching_output(tmp_path):
 def test_flags_and_config_errors(tmp_path):
     write_article(tmp_path / "src", "2026-11-01-a.md", article_fields(1, published=False))
     (tmp_path / "other.yaml").write_text("title: X\nbase_url: https://x.example/sub/\n")
-    done = run(tmp_path, "build", "--content", "src", "--output", "o", "--config", "other.yaml", "--unpublished", "--quiet")
+    done = run(
+        tmp_path, "build", "--content", "src", "--output", "o", "--config", "other.yaml", "--unpublished", "--quiet"
+    )
     assert done.returncode == 0, done.stderr
     assert 'href="/sub/news/2026-11-01-a/"' in (tmp_path / "o/index.html").read_text()
     (tmp_path / "other.yaml").write_text("title: X\ncolour: blue\n")
@@ -79,9 +83,14 @@ def test_progress_bar_on_a_terminal_only_for_slow_builds(tmp_path):
         reader.start()
         # The bar shows once a build has run a second; a fast machine could beat that, so the
         # threshold is set to zero here: the test is about where the bar shows, not about timing.
-        done = subprocess.run([sys.executable, "-m", "generator", "build", *args], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=follower, timeout=300,
-                              env={**os.environ, "NEWSDIGEST_PROGRESS_AFTER": after})
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "build", *args],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=300,
+            env={**os.environ, "NEWSDIGEST_PROGRESS_AFTER": after},
+        )
         os.close(follower)
         reader.join(timeout=10)
         os.close(leader)
@@ -111,7 +120,8 @@ def test_config_errors_name_the_file_and_line(tmp_path):
     assert done.returncode == 2 and done.stderr.strip() == "error: nosuch.yaml: no such settings file"
     assert not (tmp_path / "public").exists()
     cases = {
-        "title: X\nlanguage: English\n": "site.yaml:2: language must be a BCP 47 tag such as 'en' or 'pt-BR', got 'English'",
+        "title: X\nlanguage: English\n":
+            "site.yaml:2: language must be a BCP 47 tag such as 'en' or 'pt-BR', got 'English'",
         "language: 12\n": "site.yaml:1: language must be a BCP 47 tag such as 'en' or 'pt-BR', got 12",
         "title: X\n\ntimezone: Mars/Olympus\n": "site.yaml:3: unknown timezone 'Mars/Olympus'",
         "baseurl: https://x.example/\n": "site.yaml:1: unknown setting 'baseurl'; did you mean 'base_url'?",
@@ -127,7 +137,9 @@ def test_config_errors_name_the_file_and_line(tmp_path):
     (tmp_path / "site.yaml").write_text("title: X\nlanguage: pt-BR\nbase_url: https://x.example/\n")
     assert run(tmp_path, "build").returncode == 0
     assert '<html lang="pt-BR">' in (tmp_path / "public/index.html").read_text()
-    (tmp_path / "site.yaml").write_text("title: X\nlanguage: no\nbase_url: https://x.example/\n")  # Norwegian, not False
+    (tmp_path / "site.yaml").write_text(
+        "title: X\nlanguage: no\nbase_url: https://x.example/\n"
+    )  # Norwegian, not False
     assert run(tmp_path, "build").returncode == 0
     assert '<html lang="no">' in (tmp_path / "public/index.html").read_text()
 
@@ -139,7 +151,9 @@ def test_base_url_flag_overrides_the_config_and_localhost_warns(tmp_path):
     done = run(tmp_path, "build", "--base-url", "https://digest.example/ai")
     assert done.returncode == 0 and "warning" not in done.stderr
     home = (tmp_path / "public/index.html").read_text()
-    assert '<link rel="canonical" href="https://digest.example/ai/">' in home and 'href="/ai/news/2026-11-01-a/"' in home
+    assert (
+        '<link rel="canonical" href="https://digest.example/ai/">' in home and 'href="/ai/news/2026-11-01-a/"' in home
+    )
     assert "https://digest.example/ai/news/2026-11-01-a/" in (tmp_path / "public/sitemap.xml").read_text()
     done = run(tmp_path, "build", "--base-url", "digest.example")
     assert done.returncode == 2 and "--base-url: base_url must be an absolute http(s) URL" in done.stderr
@@ -171,14 +185,21 @@ def test_init_scaffolds_a_site_that_builds_cleanly(tmp_path):
     assert "Built" in built.stdout and "from 2 articles" in built.stdout
     assert (site / "public/topics/robotics/index.html").is_file()
     fetched = run(site, "fetch")  # the feeds list's examples are comments until the user picks feeds
-    assert fetched.returncode == 2 and fetched.stderr == "error: feeds.yaml: lists no feeds yet; add their URLs under 'feeds:'\n"
-    uncommented = re.sub(r"(?m)^# ?(settings:|  \w+: \d+)|^  # ", lambda m: m.group(1) or "  ", (site / "feeds.yaml").read_text())
+    assert (
+        fetched.returncode == 2
+        and fetched.stderr == "error: feeds.yaml: lists no feeds yet; add their URLs under 'feeds:'\n"
+    )
+    uncommented = re.sub(
+        r"(?m)^# ?(settings:|  \w+: \d+)|^  # ", lambda m: m.group(1) or "  ", (site / "feeds.yaml").read_text()
+    )
     from generator.fetch.feedlist import load_feed_list
 
     (site / "feeds-example.yaml").write_text(uncommented)
     example = load_feed_list(site / "feeds-example.yaml")
     assert [(f.url, f.name, f.topics) for f in example.feeds] == [
-        ("https://news.example.org/technology/rss.xml", "", ()), ("https://blog.example.net/feed.json", "Example Blog", ("Robotics",))]
+        ("https://news.example.org/technology/rss.xml", "", ()),
+        ("https://blog.example.net/feed.json", "Example Blog", ("Robotics",)),
+    ]
     assert example.limits.total_timeout == 30 and example.max_entries == 200
     again = run(tmp_path, "init", "mysite")
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -189,8 +210,13 @@ def test_the_example_site_builds_without_a_single_problem(tmp_path):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "generator", "build", "--output", str(tmp_path / "out")], cwd=repo,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--output", str(tmp_path / "out")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "0 skipped, 0 warnings" in done.stdout
     assert (tmp_path / "out/news").is_dir() and not (repo / "public" / "out").exists()
@@ -201,8 +227,14 @@ def test_the_scaffold_sends_from_no_example_address_and_the_message_gets_the_uma
     site = tmp_path / "mysite"
     settings = (site / "site.yaml").read_text()
     assert "\n  # from: " in settings and "\n  from:" not in settings and "\n  to:" not in settings
-    done = subprocess.run([sys.executable, "-m", "generator", "digest", "--eml", "edition.eml"], cwd=site,
-                          capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.umask(0o022))
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "digest", "--eml", "edition.eml"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(0o022),
+    )
     assert done.returncode == 0, done.stderr
     message = email.message_from_bytes((site / "edition.eml").read_bytes())
     assert message["From"] is None and message["To"] is None and message["Subject"]
@@ -213,8 +245,10 @@ def test_a_content_file_and_a_base_url_with_a_query_get_one_clear_line(tmp_path)
     write_article(tmp_path / "content", "2026-11-01-a.md", article_fields(1))
     done = run(tmp_path, "build", "--content", "content/2026-11-01-a.md")
     assert done.returncode == 2
-    assert done.stderr == ("error: content/2026-11-01-a.md: is a file, not the content folder (--content takes the "
-                           "folder that holds the articles)\n")
+    assert done.stderr == (
+        "error: content/2026-11-01-a.md: is a file, not the content folder (--content takes the "
+        "folder that holds the articles)\n"
+    )
     for bad in ("https://digest.example/?utm=1", "https://digest.example/#top", "https://digest.example/a b"):
         done = run(tmp_path, "build", "--base-url", bad)
         assert done.returncode == 2 and "no query, fragment or spaces" in done.stderr and done.stderr.count("\n") == 1
@@ -222,8 +256,9 @@ def test_a_content_file_and_a_base_url_with_a_query_get_one_clear_line(tmp_path)
 
 def test_an_unknown_key_in_a_feeds_entry_is_an_error_with_a_suggestion(tmp_path):
     (tmp_path / "content").mkdir()
-    (tmp_path / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/rss\n    name: A\n  - url: https://b.example/rss\n"
-                                         "    topic: [Robotics]\n")
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - url: https://a.example/rss\n    name: A\n  - url: https://b.example/rss\n    topic: [Robotics]\n"
+    )
     done = run(tmp_path, "fetch")
     assert done.returncode == 2
     assert done.stderr == "error: feeds.yaml:5: feed 2: unknown key 'topic'; did you mean 'topics'?\n"

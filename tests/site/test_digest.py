@@ -64,7 +64,9 @@ def test_a_day_page_links_every_article_of_the_day_once_with_counts_and_neighbou
     expected = {f"/news/2026-11-20-b{n}/" for n in range(60)}
     assert sorted(linked) == sorted(expected)  # every article, each once
     assert re.match(r"60 stories from 60 outlets", page.select_one(".count").get_text(" ", strip=True))
-    assert page.select_one('a[rel="prev"]')["href"] == "/digest/2026-11-19/" and page.select_one('a[rel="next"]') is None
+    assert (
+        page.select_one('a[rel="prev"]')["href"] == "/digest/2026-11-19/" and page.select_one('a[rel="next"]') is None
+    )
     assert page.select_one('a[href="/digest/2026-11-20/email.html"]')
     topics = [h.get_text() for h in page.select("section h2")][1:]
     assert set(topics) == set(TOPICS)  # the rest under their most specific topic ("AI" is on every article)
@@ -91,7 +93,10 @@ def test_the_email_edition_is_ready_for_a_mail_client(site):
     styles = " ".join(s.get_text() for s in page.select("style"))
     assert "@media" in styles and "prefers-color-scheme: dark" in styles
     assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", styles).strip() == ""  # only @media rules remain
-    assert "width: 600px" in page.select_one("table.container")["style"] and page.select_one("table.container")["width"] == "600"
+    assert (
+        "width: 600px" in page.select_one("table.container")["style"]
+        and page.select_one("table.container")["width"] == "600"
+    )
     assert "font-family" in page.body["style"]  # rules are inlined
     for link in page.select("a[href]"):
         assert urlsplit(link["href"]).scheme in ("http", "https") and urlsplit(link["href"]).netloc, link["href"]
@@ -117,8 +122,13 @@ def test_the_text_edition_has_every_headline_with_its_url(site):
 
 
 def run_digest(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "digest", *args], cwd=site, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "digest", *args],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_the_digest_command_writes_a_multipart_message(site):
@@ -139,10 +149,13 @@ def test_the_digest_command_writes_a_multipart_message(site):
     assert latest.returncode == 0 and "Friday 20 November 2026" in latest.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--date", "2026-02-30"), "error: --date '2026-02-30' is not a date such as 2026-11-22"),
-    (("--date", "2025-01-01"), "error: no stories on 2025-01-01"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--date", "2026-02-30"), "error: --date '2026-02-30' is not a date such as 2026-11-22"),
+        (("--date", "2025-01-01"), "error: no stories on 2025-01-01"),
+    ],
+)
 def test_the_digest_command_refuses_a_day_without_stories_in_one_line(site, args, message):
     done = run_digest(site, *args, "--eml", "none.eml")
     assert done.returncode == 2 and done.stderr.strip() == message and done.stdout == ""
@@ -179,7 +192,9 @@ def test_the_home_page_is_today_s_river(tmp_path):
     assert labels[:2] == ["Today", "Yesterday"] and labels[-1] == "Tuesday 17 November 2026"
     assert all(href.startswith("/news/2026-11-2") for href in top)  # from the last two days only
     # One lead story (the first top story) with its excerpt, then one dense line per story.
-    assert [a["href"] for a in home.select(".lead-story .headline-title a")] == top[:1] and home.select_one(".lead-excerpt")
+    assert [a["href"] for a in home.select(".lead-story .headline-title a")] == top[:1] and home.select_one(
+        ".lead-excerpt"
+    )
     assert len(home.select(".headline-item")) == 16
 
 
@@ -201,23 +216,36 @@ def test_digest_feeds_carry_one_edition_per_day_and_opml_lists_every_feed(site):
 
     out = site / "public"
     atom = feedparser.parse((out / "digest/feed.xml").read_bytes())
-    assert not atom.bozo and [e.link for e in atom.entries] == [BASE + "digest/2026-11-20/", BASE + "digest/2026-11-19/"]
+    assert not atom.bozo and [e.link for e in atom.entries] == [
+        BASE + "digest/2026-11-20/",
+        BASE + "digest/2026-11-19/",
+    ]
     edition = soup(out / "digest/2026-11-20/email.html")
     content = atom.entries[0].content[0].value
-    assert [a.get_text() for a in soup_text(content).select(".title a")] == [a.get_text() for a in edition.select(".title a")]
+    assert [a.get_text() for a in soup_text(content).select(".title a")] == [
+        a.get_text() for a in edition.select(".title a")
+    ]
     feed = json.loads((out / "digest/feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 2
     assert feed["items"][0]["content_html"].strip() == (out / "digest/2026-11-20/email.html").read_text().strip()
     robotics = feedparser.parse((out / "topics/robotics/digest.xml").read_bytes())
     linked = {a["href"] for e in robotics.entries for a in soup_text(e.content[0].value).select("a")}
-    assert linked and all("robotics" in soup(out / urlsplit(u).path.lstrip("/") / "index.html").select_one(".topic-list").get_text().lower()
-                          for u in linked)
+    assert linked and all(
+        "robotics"
+        in soup(out / urlsplit(u).path.lstrip("/") / "index.html").select_one(".topic-list").get_text().lower()
+        for u in linked
+    )
     home = soup(out / "index.html")
     assert BASE + "digest/feed.xml" in [link["href"] for link in home.select('link[rel="alternate"]')]
     opml = ET.parse(out / "feeds.opml").getroot()
     urls = {o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")}
-    assert {BASE + "feed.xml", BASE + "digest/feed.xml", BASE + "topics/robotics/feed.xml", BASE + "topics/robotics/digest.xml",
-            BASE + "providers/o1.example/feed.xml"} <= urls
+    assert {
+        BASE + "feed.xml",
+        BASE + "digest/feed.xml",
+        BASE + "topics/robotics/feed.xml",
+        BASE + "topics/robotics/digest.xml",
+        BASE + "providers/o1.example/feed.xml",
+    } <= urls
     for url in urls:  # every feed listed exists
         assert (out / urlsplit(url).path.lstrip("/")).is_file(), url
 
@@ -247,14 +275,28 @@ def test_a_new_story_touches_its_day_and_what_lists_it_not_other_days(tmp_path):
     write_config(tmp_path)
     for day in ("2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
         write_day(tmp_path / "content", day, 4, f"p{day[-2:]}")
-    builder = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "preview",
-                                   config_path=tmp_path / "site.yaml", now=NOW, fingerprint_assets=False), preview=True)
+    builder = Builder(
+        BuildOptions(
+            content_dir=tmp_path / "content",
+            output_dir=tmp_path / "preview",
+            config_path=tmp_path / "site.yaml",
+            now=NOW,
+            fingerprint_assets=False,
+        ),
+        preview=True,
+    )
     first = builder.build()
     write_day(tmp_path / "content", "2026-11-20", 1, "new")
     second = builder.build(Changes(content=frozenset(["2026-11-20-new0.md"])))
     written = set(second.report.written)
-    assert {"digest/2026-11-20/index.html", "digest/2026-11-20/email.html", "digest/2026-11-20/email.txt",
-            "digest/index.html", "digest/feed.xml", "index.html"} <= written
+    assert {
+        "digest/2026-11-20/index.html",
+        "digest/2026-11-20/email.html",
+        "digest/2026-11-20/email.txt",
+        "digest/index.html",
+        "digest/feed.xml",
+        "index.html",
+    } <= written
     assert not any(p.startswith(("digest/2026-11-17/", "digest/2026-11-18/")) for p in written)
     assert second.rendered < first.rendered / 2
 

@@ -46,13 +46,17 @@ def make_site(root: Path, server: FeedServer, paths: list[str]) -> Path:
     (content / "_data" / "topics" / "energy.yaml").write_text("name: Energy\nkeywords: [solar, LED]\n")
     feeds = [{"url": server.base + path} for path in paths]
     feeds[0].update(name="The Harbour Gazette", topics=["Harbour"])
-    (root / "feeds.yaml").write_text(yaml.safe_dump({"settings": {"timeout": 1.5, "connect_timeout": 1, "max_mb": 1}, "feeds": feeds}))
+    (root / "feeds.yaml").write_text(
+        yaml.safe_dump({"settings": {"timeout": 1.5, "connect_timeout": 1, "max_mb": 1}, "feeds": feeds})
+    )
     write_config(root)
     return content
 
 
 def fetch(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "fetch", *args], cwd=site, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "fetch", *args], cwd=site, capture_output=True, text=True, timeout=120
+    )
 
 
 def articles(content: Path) -> dict[str, dict[str, object]]:
@@ -73,19 +77,28 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
     assert crane["webUrl"] == f"{server.base}/2026/robot-crane?id=7"  # utm_* gone, the story's own id kept
     assert crane["excerpt"] == "HARBOURTOWN (Gazette) - The crane moved forty containers without a driver."
     assert crane["publishedDateTime"].isoformat() == "2026-12-01T07:30:00+00:00"
-    assert crane["provider"] == {"name": "The Harbour Gazette", "domain": "127.0.0.1",
-                                 "images": [{"url": f"{server.base}/img/logo.png", "width": 64, "height": 64}]}
+    assert crane["provider"] == {
+        "name": "The Harbour Gazette",
+        "domain": "127.0.0.1",
+        "images": [{"url": f"{server.base}/img/logo.png", "width": 64, "height": 64}],
+    }
     assert crane["topics"] == ["Harbour", "Robotics"]  # from the feeds file, then by keyword
-    assert crane["images"] == [{"url": f"{server.base}/img/crane.jpg", "width": 1600, "height": 900},
-                               {"url": f"{server.base}/img/crane-small.jpg", "width": 320, "height": 180}]
+    assert crane["images"] == [
+        {"url": f"{server.base}/img/crane.jpg", "width": 1600, "height": 900},
+        {"url": f"{server.base}/img/crane-small.jpg", "width": 320, "height": 180},
+    ]
     assert crane["type"] == "article" and crane["published"] is True
     roof = next(a for a in written.values() if "solar roof" in str(a["title"]))
-    assert roof["images"] == [{"url": f"{server.base}/img/roof.png", "width": 1200, "height": 800}]  # size read from the picture
+    assert roof["images"] == [
+        {"url": f"{server.base}/img/roof.png", "width": 1200, "height": 800}
+    ]  # size read from the picture
     assert roof["excerpt"] == "Panels will cover the waiting hall by spring & feed the ticket machines."
     assert roof["topics"] == ["Harbour", "Energy"]
     video = next(a for a in written.values() if "control room" in str(a["title"]))
     assert video["type"] == "video" and video["provider"]["name"] == "Coastline Tech Weekly"
-    assert video["excerpt"] == "Operators now watch every berth from one room. The harbour’s pilots moved in first."  # mojibake repaired
+    assert (
+        video["excerpt"] == "Operators now watch every berth from one room. The harbour’s pilots moved in first."
+    )  # mojibake repaired
     tide = next(a for a in written.values() if "Tide sensors" in str(a["title"]))
     assert tide["publishedDateTime"].isoformat() == "2026-12-01T05:45:00+00:00"
     assert tide["images"] == [{"url": f"{server.base}/img/tide.jpg", "width": 1024, "height": 576}]
@@ -117,12 +130,16 @@ def test_fetch_writes_crawler_files_once_and_the_build_reads_them_cleanly(tmp_pa
     assert second.returncode == 0, second.stderr
     assert "0 new articles" in second.stdout
     after = {p.name: p.read_bytes() for p in content.iterdir() if p.is_file()}
-    assert {k: v for k, v in after.items() if k != ".fetch-state.json"} == {k: v for k, v in before.items() if k != ".fetch-state.json"}
+    assert {k: v for k, v in after.items() if k != ".fetch-state.json"} == {
+        k: v for k, v in before.items() if k != ".fetch-state.json"
+    }
     asked = server.requests[requests_before:]
     assert f"{server.base}/conditional.xml: not modified" in second.stdout
     conditional = [r.headers for r in asked if r.path == "/conditional.xml"]
     assert conditional and conditional[0]["if-none-match"] == '"pier-v1"'
-    assert "/old.xml" not in [r.path for r in asked] and "/moved.xml" in [r.path for r in asked]  # the move is remembered
+    assert "/old.xml" not in [r.path for r in asked] and "/moved.xml" in [
+        r.path for r in asked
+    ]  # the move is remembered
     assert not any(r.path.startswith("/img/") for r in asked)  # sizes are asked for new entries only
 
     # An editor deletes a fetched story: it stays deleted. A lost state costs conditional requests, not duplicates.
@@ -143,7 +160,9 @@ def test_every_request_is_polite(tmp_path: Path, server: FeedServer) -> None:
     start = len(server.requests)
     assert fetch(tmp_path).returncode == 0
     headers = server.requests[start].headers
-    assert headers["user-agent"].startswith(f"newsdigest/{__version__} (") and headers["user-agent"].endswith("; +editor@mysite.example)")
+    assert headers["user-agent"].startswith(f"newsdigest/{__version__} (") and headers["user-agent"].endswith(
+        "; +editor@mysite.example)"
+    )
     assert "gzip" in headers["accept-encoding"]
     assert "application/rss+xml" in headers["accept"]
     assert len(articles(tmp_path / "content")) == 1  # read through gzip
@@ -171,7 +190,10 @@ def test_each_failing_feed_is_one_line_and_the_others_still_run(tmp_path: Path, 
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == len(FAILING), done.stderr
     for path, reason in FAILING.items():
-        assert any(line.startswith(f"error: {server.base}{path}: ") and reason in line for line in errors), (path, done.stderr)
+        assert any(line.startswith(f"error: {server.base}{path}: ") and reason in line for line in errors), (
+            path,
+            done.stderr,
+        )
     assert "Traceback" not in done.stderr
     assert list(articles(content)) == ["2026-12-01-lighthouse-gets-a-new-lamp.md"]
     assert f"; {len(FAILING)} failed." in done.stderr
@@ -184,7 +206,13 @@ def test_each_failing_feed_is_one_line_and_the_others_still_run(tmp_path: Path, 
 
 def test_a_second_fetch_waits_for_the_first(tmp_path: Path, server: FeedServer) -> None:
     content = make_site(tmp_path, server, ["/slow.xml"])
-    first = subprocess.Popen([sys.executable, "-m", "generator", "fetch"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "generator", "fetch"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(100):  # until the first run holds the lock and waits on the slow feed
             if any(r.path == "/slow.xml" for r in server.requests[-3:]):
@@ -201,18 +229,26 @@ def test_fetch_never_touches_an_existing_file_and_knows_its_stories(tmp_path: Pa
     content = make_site(tmp_path, server, ["/moved.xml", "/conditional.xml"])
     # An editor's copy of the dockside story (another file name, the URL with tracking) and a file that
     # holds the name the pier story would take.
-    mine = write_article(content, "my-lamp.md", article_fields(1, webUrl="https://dockside.example/lamp?utm_campaign=x"))
+    mine = write_article(
+        content, "my-lamp.md", article_fields(1, webUrl="https://dockside.example/lamp?utm_campaign=x")
+    )
     taken = write_article(content, "2026-12-01-pier-reopens-after-storm-repairs.md", article_fields(2))
     kept = {mine: mine.read_bytes(), taken: taken.read_bytes()}
     done = fetch(tmp_path)
     assert done.returncode == 0, done.stderr
     assert all(path.read_bytes() == data for path, data in kept.items())
-    assert sorted(articles(content)) == ["2026-12-01-pier-reopens-after-storm-repairs-2.md", "2026-12-01-pier-reopens-after-storm-repairs.md", "my-lamp.md"]
+    assert sorted(articles(content)) == [
+        "2026-12-01-pier-reopens-after-storm-repairs-2.md",
+        "2026-12-01-pier-reopens-after-storm-repairs.md",
+        "my-lamp.md",
+    ]
 
 
 def rss_item(guid: str, link: str, title: str) -> str:
-    return (f"<item><guid>{guid}</guid><link>{link}</link><title>{title}</title>"
-            "<pubDate>Tue, 01 Dec 2026 03:00:00 GMT</pubDate><description>Text.</description></item>")
+    return (
+        f"<item><guid>{guid}</guid><link>{link}</link><title>{title}</title>"
+        "<pubDate>Tue, 01 Dec 2026 03:00:00 GMT</pubDate><description>Text.</description></item>"
+    )
 
 
 def test_an_entry_is_known_by_its_id_or_its_url(tmp_path: Path, server: FeedServer) -> None:
@@ -221,8 +257,10 @@ def test_an_entry_is_known_by_its_id_or_its_url(tmp_path: Path, server: FeedServ
     server.changing["/changing.xml"] = feed.format(rss_item("w-1", "https://wharf.example/a", "First headline"))
     assert fetch(tmp_path).returncode == 0
     # The outlet moves the story to another URL and retitles it (same guid); then a new guid reuses the old URL.
-    server.changing["/changing.xml"] = feed.format(rss_item("w-1", "https://wharf.example/a-moved", "Retitled headline")
-                                                   + rss_item("w-2", "https://wharf.example/a?utm_source=x", "Third try"))
+    server.changing["/changing.xml"] = feed.format(
+        rss_item("w-1", "https://wharf.example/a-moved", "Retitled headline")
+        + rss_item("w-2", "https://wharf.example/a?utm_source=x", "Third try")
+    )
     second = fetch(tmp_path)
     assert second.returncode == 0 and "0 new articles" in second.stdout
     server.changing["/changing.xml"] = feed.format(rss_item("w-3", "https://wharf.example/b", "A new one"))
@@ -235,9 +273,14 @@ def test_max_entries_takes_the_newest_whatever_the_feeds_order(tmp_path: Path, s
     listed = yaml.safe_load((tmp_path / "feeds.yaml").read_text())
     listed["settings"]["max_entries"] = 2
     (tmp_path / "feeds.yaml").write_text(yaml.safe_dump(listed))
-    items = "".join(f"<item><guid>o-{day}</guid><link>https://oldest.example/{day}</link><title>Report of day {day}</title>"
-                    f"<pubDate>{day} Nov 2026 10:00:00 GMT</pubDate></item>" for day in (27, 28, 29))
-    server.changing["/oldest-first.xml"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>{items}</channel></rss>'
+    items = "".join(
+        f"<item><guid>o-{day}</guid><link>https://oldest.example/{day}</link><title>Report of day {day}</title>"
+        f"<pubDate>{day} Nov 2026 10:00:00 GMT</pubDate></item>"
+        for day in (27, 28, 29)
+    )
+    server.changing["/oldest-first.xml"] = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>{items}</channel></rss>'
+    )
     assert fetch(tmp_path).returncode == 0
     assert sorted(articles(content)) == ["2026-11-28-report-of-day-28.md", "2026-11-29-report-of-day-29.md"]
 
@@ -247,8 +290,10 @@ def test_an_opml_list_works_like_feeds_yaml(tmp_path: Path, server: FeedServer) 
     (tmp_path / "feeds.yaml").unlink()
     (tmp_path / "feeds.opml").write_text(
         '<?xml version="1.0"?><opml version="2.0"><head><title>Mine</title></head><body>'
-        f'<outline text="Harbour"><outline type="rss" text="Dockside" xmlUrl="{server.base}/moved.xml" category="Lights"/></outline>'
-        "</body></opml>")
+        f'<outline text="Harbour"><outline type="rss" text="Dockside" xmlUrl="{server.base}/moved.xml" '
+        f'category="Lights"/></outline>'
+        "</body></opml>"
+    )
     done = fetch(tmp_path)
     assert done.returncode == 0, done.stderr
     (lamp,) = articles(content).values()
@@ -269,8 +314,11 @@ def proxy(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real forward proxy process on 127.0.0.1; yields its address and the log of what it forwarded."""
     log = tmp_path / "proxy.log"
     log.touch()
-    process = subprocess.Popen([sys.executable, str(Path(__file__).parents[1] / "proxy_server.py"), str(log)],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).parents[1] / "proxy_server.py"), str(log)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
@@ -288,17 +336,31 @@ def test_fetch_goes_through_the_proxy_the_environment_names(tmp_path: Path, serv
     address, log = proxy
     content = make_site(tmp_path, server, ["/rss.xml"])
     environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    through = subprocess.run([sys.executable, "-m", "generator", "fetch"], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=120, env={**environment, "http_proxy": f"http://reader:s%40cret@{address}"})
+    through = subprocess.run(
+        [sys.executable, "-m", "generator", "fetch"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environment, "http_proxy": f"http://reader:s%40cret@{address}"},
+    )
     assert through.returncode == 0, through.stderr
     assert articles(content)
     forwarded = proxied(log)
-    assert [entry["target"] for entry in forwarded if entry["target"].endswith("/rss.xml")] == [server.base + "/rss.xml"]
+    assert [entry["target"] for entry in forwarded if entry["target"].endswith("/rss.xml")] == [
+        server.base + "/rss.xml"
+    ]
     assert all(entry["login"] == "Basic " + base64.b64encode(b"reader:s@cret").decode() for entry in forwarded)
     # no_proxy names the feed's host: straight to it, the proxy sees nothing more.
     seen = len(forwarded)
-    direct = subprocess.run([sys.executable, "-m", "generator", "fetch"], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120, env={**environment, "HTTP_PROXY": f"http://{address}", "no_proxy": "localhost,127.0.0.1"})
+    direct = subprocess.run(
+        [sys.executable, "-m", "generator", "fetch"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environment, "HTTP_PROXY": f"http://{address}", "no_proxy": "localhost,127.0.0.1"},
+    )
     assert direct.returncode == 0, direct.stderr
     assert len(proxied(log)) == seen
 

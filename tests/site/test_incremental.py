@@ -57,7 +57,9 @@ def test_title_edit_rerenders_only_pages_that_show_the_article(site):
     path.write_text(text)
     touch_later(path)
     third = builder.build(Changes(content=frozenset([path.name])))
-    pages_showing = {p for p in snapshot(site / "public") if b"An edited headline" in (site / "public" / p).read_bytes()}
+    pages_showing = {
+        p for p in snapshot(site / "public") if b"An edited headline" in (site / "public" / p).read_bytes()
+    }
     written = set(third.report.written)
     assert {p for p in written if not p.startswith("pagefind/")} == pages_showing
     assert "pagefind/pagefind-entry.json" in written  # the search index follows the new headline
@@ -76,7 +78,9 @@ def test_random_edit_sequence_matches_clean_build(site, seed):
     for step in range(40):
         files = sorted(p.name for p in content.glob("*.md"))
         name = rng.choice(files)
-        action = rng.choice(["title", "topics", "date", "publish", "delete", "create", "rename", "provider", "body", "break"])
+        action = rng.choice(
+            ["title", "topics", "date", "publish", "delete", "create", "rename", "provider", "body", "break"]
+        )
         changed = {name}
         fields = fields_for(int(re.search(r"-s(\d+)", name).group(1)), rng)
         if action == "title":
@@ -112,7 +116,9 @@ def test_template_and_metadata_changes(site):
     builder = Builder(options(site))
     builder.build()
     (site / "templates").mkdir()
-    (site / "templates/404.html").write_text("{% extends 'base.html' %}{% block content %}Custom missing page{% endblock %}")
+    (site / "templates/404.html").write_text(
+        "{% extends 'base.html' %}{% block content %}Custom missing page{% endblock %}"
+    )
     result = builder.build(Changes(templates=True))
     assert "404.html" in result.report.written and len(result.report.written) == 1
     (site / "content/_data/topics").mkdir(parents=True)
@@ -145,7 +151,9 @@ def test_serve_keeps_the_last_good_version_of_a_broken_file(site):
     result = builder.build(Changes(content=frozenset([path.name])))
     assert page.read_bytes() == before
     assert [str(p) for p in result.errors] == [
-        f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' (noticed on line 3, while parsing a flow sequence)"]
+        f"{path.name}:2: error: invalid YAML: did not find expected ',' or ']' "
+        "(noticed on line 3, while parsing a flow sequence)"
+    ]
 
 
 def test_parallel_one_off_build_equals_sequential_build(tmp_path):
@@ -154,9 +162,12 @@ def test_parallel_one_off_build_equals_sequential_build(tmp_path):
     from make_corpus import write_corpus
 
     write_corpus(MIN_ITEMS + 100, tmp_path / "content")
-    parallel = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "parallel", now=NOW)).build()
-    sequential = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "sequential", now=NOW,
-                                      jobs=1)).build()
+    parallel = Builder(
+        BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "parallel", now=NOW)
+    ).build()
+    sequential = Builder(
+        BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "sequential", now=NOW, jobs=1)
+    ).build()
     assert worker_count(parallel.pages) > 1 or os.cpu_count() == 1
     assert parallel.articles == sequential.articles and parallel.problems == sequential.problems
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
@@ -183,7 +194,10 @@ def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_chang
     def page_index(step: StepInput):
         html = sorted(p.path for p in step.pages if p.path.endswith(".html"))
         titles = [step.read(p).split(b"<title>", 1)[1].split(b"</title>", 1)[0] for p in html]
-        yield "steps/pages.txt", b"\n".join(path.encode() + b" " + title for path, title in zip(html, titles, strict=True))
+        yield (
+            "steps/pages.txt",
+            b"\n".join(path.encode() + b" " + title for path, title in zip(html, titles, strict=True)),
+        )
 
     builder = Builder(options(site), steps=[page_index])
     first = builder.build()
@@ -211,15 +225,20 @@ def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch)
     from generator.pages import plan
     from generator.pages.kinds import PageKind
 
-    about = PageKind("about", lambda given: [OutputPage("about/index.html", "about.html", "about")],
-                     lambda site, page: {"page_path": "about/", "stories": len(site.index.articles)}, sitemap="list")
+    about = PageKind(
+        "about",
+        lambda given: [OutputPage("about/index.html", "about.html", "about")],
+        lambda site, page: {"page_path": "about/", "stories": len(site.index.articles)},
+        sitemap="list",
+    )
     first_feed = plan.REGISTRY.index(plan.BY_NAME["feed"])
     registry = (*plan.REGISTRY[:first_feed], about, *plan.REGISTRY[first_feed:])  # before the feeds and sitemaps
     monkeypatch.setattr(plan, "REGISTRY", registry)
     monkeypatch.setattr(plan, "BY_NAME", {kind.name: kind for kind in registry})
     (site / "templates").mkdir()
     (site / "templates/about.html").write_text(
-        '{% extends "base.html" %}{% block content %}<h1>About</h1><p id="n">{{ stories }} stories</p>{% endblock %}')
+        '{% extends "base.html" %}{% block content %}<h1>About</h1><p id="n">{{ stories }} stories</p>{% endblock %}'
+    )
     Builder(options(site)).build()
     page = (site / "public/about/index.html").read_text()
     assert '<p id="n">24 stories</p>' in page and "<title>" in page

@@ -66,9 +66,13 @@ def server():
 
 
 def test_each_failure_keeps_the_remote_url_and_says_why(server, tmp_path):
-    mirror = ImageMirror(tmp_path / "images", MirrorSettings(total_timeout=1.0, max_bytes=300_000, max_pixels=50_000_000))
-    urls = {name: f"{server}/{name}" for name in ("good.jpg", "small.png", "slow.jpg", "huge.jpg", "bomb.png",
-                                                  "page.jpg", "broken.jpg", "gone.jpg")}
+    mirror = ImageMirror(
+        tmp_path / "images", MirrorSettings(total_timeout=1.0, max_bytes=300_000, max_pixels=50_000_000)
+    )
+    urls = {
+        name: f"{server}/{name}"
+        for name in ("good.jpg", "small.png", "slow.jpg", "huge.jpg", "bomb.png", "page.jpg", "broken.jpg", "gone.jpg")
+    }
     found, problems = mirror.prepare(urls.values())
     assert sorted(url.rsplit("/", 1)[1] for url in found) == ["good.jpg", "small.png"]
     why = {p.message.rsplit("/", 1)[1]: p.message for p in problems}
@@ -96,13 +100,20 @@ def test_each_failure_keeps_the_remote_url_and_says_why(server, tmp_path):
 def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downloads_nothing(server, tmp_path):
     write_config(tmp_path, images={"mirror": True, "timeout": 2}, search=False)
     content = tmp_path / "content"
-    write_article(content, "2026-11-02-good.md", article_fields(
-        2, images=[{"url": f"{server}/good.jpg", "width": 2400, "height": 1350}]))
-    write_article(content, "2026-11-03-gone.md", article_fields(
-        3, images=[{"url": f"{server}/gone.jpg", "width": 800, "height": 450}]))
+    write_article(
+        content,
+        "2026-11-02-good.md",
+        article_fields(2, images=[{"url": f"{server}/good.jpg", "width": 2400, "height": 1350}]),
+    )
+    write_article(
+        content,
+        "2026-11-03-gone.md",
+        article_fields(3, images=[{"url": f"{server}/gone.jpg", "width": 800, "height": 450}]),
+    )
     first = build_site(tmp_path)
     assert [p.message for p in first.problems if p.path == "images"] == [
-        f"picture not mirrored, linked where it is (HTTP 404 Not Found): {server}/gone.jpg"]
+        f"picture not mirrored, linked where it is (HTTP 404 Not Found): {server}/gone.jpg"
+    ]
     public = tmp_path / "public"
     page = soup(public / "news/2026-11-02-good/index.html")
     lead = page.select_one(".lead-image picture")
@@ -113,8 +124,11 @@ def test_a_site_with_the_mirror_serves_its_pictures_resized_and_a_rebuild_downlo
     assert img["sizes"] == lead.source["sizes"] and img["width"] == "2400" and img["fetchpriority"] == "high"
     for entry in webp + img["srcset"].split(", "):
         assert (public / entry.split()[0].lstrip("/")).is_file()
-    cards = [found for page in sorted(public.glob("topics/*/index.html"))
-             if (found := soup(page).select_one(f".card img[srcset*='{img['src'].split('-')[0]}']"))]
+    cards = [
+        found
+        for page in sorted(public.glob("topics/*/index.html"))
+        if (found := soup(page).select_one(f".card img[srcset*='{img['src'].split('-')[0]}']"))
+    ]
     assert cards and cards[0]["sizes"] == "(min-width: 40rem) 22rem, 100vw"
     gone = soup(public / "news/2026-11-03-gone/index.html").select_one(".lead-image img")
     assert gone["src"] == f"{server}/gone.jpg" and not gone.has_attr("srcset")
@@ -133,8 +147,10 @@ def test_images_settings_are_checked(tmp_path):
     from generator.core.config import ConfigError, parse_config
 
     assert parse_config({"images": {"mirror": True}}).images.mirror and not parse_config({}).images.mirror
-    for bad, words in [({"mirror": "yes"}, "images.mirror must be true or false"),
-                       ({"timeout": 0}, "images.timeout must be a number of seconds"),
-                       ({"mirrors": True}, "images must be a mapping of mirror")]:
+    for bad, words in [
+        ({"mirror": "yes"}, "images.mirror must be true or false"),
+        ({"timeout": 0}, "images.timeout must be a number of seconds"),
+        ({"mirrors": True}, "images must be a mapping of mirror"),
+    ]:
         with pytest.raises(ConfigError, match=words):
             parse_config({"images": bad})

@@ -80,7 +80,9 @@ def test_folders_containing_the_content_or_the_site_are_refused_even_with_force(
     assert_refused(run(site, "build", "--output", ".."), "contains the content folder")
     assert_refused(run(site, "build", "--output", ".", "--force"), "contains the content folder")
     # Content elsewhere, output = the project folder with its site.yaml and templates.
-    assert_refused(run(site, "build", "--content", str(other / "content"), "--output", ".", "--force"), "site's own files")
+    assert_refused(
+        run(site, "build", "--content", str(other / "content"), "--output", ".", "--force"), "site's own files"
+    )
     assert tree(tmp_path) == before
 
 
@@ -91,8 +93,19 @@ def test_root_and_home_are_refused(tmp_path):
     (home / "Documents/letter.txt").write_text("keep me")
     assert_refused(run(site, "build", "--output", "/"), "root folder")
     assert_refused(run(site, "build", "--output", "/", "--force"), "root folder")
-    assert_refused(run(site, "build", "--output", str(home), "--force", "--config", str(site / "site.yaml"),
-                       env={"HOME": str(home)}), "home folder")
+    assert_refused(
+        run(
+            site,
+            "build",
+            "--output",
+            str(home),
+            "--force",
+            "--config",
+            str(site / "site.yaml"),
+            env={"HOME": str(home)},
+        ),
+        "home folder",
+    )
     assert (home / "Documents/letter.txt").read_text() == "keep me" and len(list(home.rglob("*"))) == 2
 
 
@@ -160,8 +173,13 @@ def test_an_output_inside_the_content_folder_is_refused_even_with_force(tmp_path
 def test_force_moves_each_foreign_file_in_the_way_aside_and_keeps_empty_folders_and_modes(tmp_path):
     site = make_site(tmp_path)
     out = site / "www"
-    theirs = {"index.html": b"<p>my home page</p>", "robots.txt": b"User-agent: *", "404.html": b"<p>lost</p>",
-              "css/site.css": b"body{}", "feed.xml": b"<rss/>"}
+    theirs = {
+        "index.html": b"<p>my home page</p>",
+        "robots.txt": b"User-agent: *",
+        "404.html": b"<p>lost</p>",
+        "css/site.css": b"body{}",
+        "feed.xml": b"<rss/>",
+    }
     for name, data in theirs.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
@@ -271,7 +289,11 @@ def test_published_files_and_folders_get_the_umasks_modes(tmp_path):
     out = site / "public"
 
     def modes() -> set[tuple[str, int]]:
-        kinds = {(("dir" if p.is_dir() else "file"), stat.S_IMODE(p.stat().st_mode)) for p in out.rglob("*") if p.name != MARK}
+        kinds = {
+            (("dir" if p.is_dir() else "file"), stat.S_IMODE(p.stat().st_mode))
+            for p in out.rglob("*")
+            if p.name != MARK
+        }
         return kinds | {("root", stat.S_IMODE(out.stat().st_mode))}
 
     assert modes() == {("root", 0o755), ("dir", 0o755), ("file", 0o644)}
@@ -296,8 +318,16 @@ def test_a_second_build_says_who_holds_the_lock(tmp_path):
 
 def test_concurrent_builds_never_crash_or_break_the_site(tmp_path):
     site = make_site(tmp_path, 40)
-    processes = [subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=site, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", "build"],
+            cwd=site,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
     for status, stderr in outcomes:
         assert "Traceback" not in stderr
@@ -389,8 +419,13 @@ def test_a_slow_second_build_waits_briefly_instead_of_failing(tmp_path):
     site = make_site(tmp_path)
     lock = site_lock(site)
     lock.acquire()
-    process = subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=site, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "build"],
+        cwd=site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(0.5)
     lock.release()
     assert process.wait(timeout=60) == 0

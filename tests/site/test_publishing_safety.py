@@ -12,12 +12,22 @@ import pytest
 
 import generator.render.session
 from generator.build.builder import Builder, BuildOptions
-from helpers import NOW, article_fields, broken_links, build_site, incomplete_files, snapshot, write_article, write_config
+from helpers import (
+    NOW,
+    article_fields,
+    broken_links,
+    build_site,
+    incomplete_files,
+    snapshot,
+    write_article,
+    write_config,
+)
 
 
 def fields(n, **overrides):
-    return article_fields(n, topics=["AI", f"Topic {n % 7}"], provider={"name": f"P{n % 5}", "domain": f"p{n % 5}.example"},
-                          **overrides)
+    return article_fields(
+        n, topics=["AI", f"Topic {n % 7}"], provider={"name": f"P{n % 5}", "domain": f"p{n % 5}.example"}, **overrides
+    )
 
 
 def make_site(root, count):
@@ -36,9 +46,16 @@ def mutate(content, rng, step, structural):
         for path in rng.sample(files, 2):
             path.unlink()
         for n in range(3):
-            write_article(content, f"2026-09-{n + 1:02d}-new-{step}-{n}.md",
-                          article_fields(1000 + n, title=f"New {step} {n}", topics=["AI", f"Fresh {step}"],
-                                         provider={"name": f"New outlet {step}", "domain": f"new{step}.example"}))
+            write_article(
+                content,
+                f"2026-09-{n + 1:02d}-new-{step}-{n}.md",
+                article_fields(
+                    1000 + n,
+                    title=f"New {step} {n}",
+                    topics=["AI", f"Fresh {step}"],
+                    provider={"name": f"New outlet {step}", "domain": f"new{step}.example"},
+                ),
+            )
 
 
 def assert_consistent(output):
@@ -71,8 +88,11 @@ def test_injected_render_failure_leaves_output_untouched(tmp_path, monkeypatch):
         assert not list(tmp_path.glob(".public.staging-*"))
         assert_consistent(tmp_path / "public")
     result = build_site(tmp_path)  # the next build repairs everything
-    clean = Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "clean",
-                                 config_path=tmp_path / "site.yaml", now=NOW)).build()
+    clean = Builder(
+        BuildOptions(
+            content_dir=tmp_path / "content", output_dir=tmp_path / "clean", config_path=tmp_path / "site.yaml", now=NOW
+        )
+    ).build()
     assert not result.failed and not clean.failed
     assert snapshot(tmp_path / "public") == snapshot(tmp_path / "clean")
 
@@ -145,6 +165,9 @@ def test_crash_between_file_moves_keeps_the_site_consistent(tmp_path, monkeypatc
         assert not build_site(tmp_path).failed  # the next build repairs
         assert_consistent(tmp_path / "public")
     build_site(tmp_path)
-    Builder(BuildOptions(content_dir=tmp_path / "content", output_dir=tmp_path / "clean",
-                         config_path=tmp_path / "site.yaml", now=NOW)).build()
+    Builder(
+        BuildOptions(
+            content_dir=tmp_path / "content", output_dir=tmp_path / "clean", config_path=tmp_path / "site.yaml", now=NOW
+        )
+    ).build()
     assert snapshot(tmp_path / "public") == snapshot(tmp_path / "clean")

@@ -45,14 +45,19 @@ def test_real_ai_site_builds_completely(tmp_path):
     # Its metadata logo is missing from the site; an article's absolute logo URL stands in.
     assert forbes.select_one(".provider-logo-large")["src"].startswith("https://")
     # Outlets with no usable logo at all show a lettered monogram.
-    monograms = [soup(p).select_one("span.monogram.provider-logo-large") for p in (out / "providers").glob("*/index.html")]
+    monograms = [
+        soup(p).select_one("span.monogram.provider-logo-large") for p in (out / "providers").glob("*/index.html")
+    ]
     assert any(m is not None and m.get_text() == m.find_parent("header").h1.get_text()[:1].upper() for m in monograms)
     assert "/assets/images/organizations/forbes.com-50x50.jpg" in {p.message.split()[1] for p in missing}
     # 43 articles carry related coverage, and an article of a story has the story's others: each gets an
     # "Also covered by" block.
     with_related = [p for p in (out / "news").glob("*/index.html") if soup(p).select_one(".coverage-block")]
-    in_stories = {a["href"].split("/")[2] for page in (out / "stories").glob("*/index.html")
-                  for a in soup(page).select(".coverage-item a.coverage-title:not([rel~=external])")}
+    in_stories = {
+        a["href"].split("/")[2]
+        for page in (out / "stories").glob("*/index.html")
+        for a in soup(page).select(".coverage-item a.coverage-title:not([rel~=external])")
+    }
     related = {p.stem for p in article_files if "\nrelated:" in p.read_text()}
     assert len(related) == 43 and {p.parent.name for p in with_related} == related | in_stories
     for data in snapshot(out).values():
@@ -69,7 +74,10 @@ def test_single_real_articles(tmp_path):
     shutil.copytree(FIXTURES / "articles", content)
     result = build_fixture(content, tmp_path / "out")
     assert result.errors == [] and result.articles == 2
-    page = soup(tmp_path / "out/news/2023-07-12-nvidia-invests-50-million-in-recursion-to-train-ai-models-for-drug-discovery/index.html")
+    page = soup(
+        tmp_path
+        / "out/news/2023-07-12-nvidia-invests-50-million-in-recursion-to-train-ai-models-for-drug-discovery/index.html"
+    )
     entries = page.select(".coverage-item")
     assert [e.select_one(".coverage-outlet").get_text() for e in entries] == ["Bloomberg L.P.", "GEN"]
     # The mojibake in the related excerpt is repaired and reported as a note, never shown broken.

@@ -28,7 +28,9 @@ def test_the_index_covers_articles_and_landing_pages_and_a_rebuild_writes_nothin
     assert soup(site / "public/index.html").select_one("form.site-search")["action"] == "/search/"
     before = snapshot(site / "public", search=True)
     again = build_site(site)
-    assert again.report.written == [] and snapshot(site / "public", search=True) == before  # byte-identical, nothing rewritten
+    assert (
+        again.report.written == [] and snapshot(site / "public", search=True) == before
+    )  # byte-identical, nothing rewritten
 
 
 def test_search_false_builds_no_index_and_no_search_page(tmp_path):
@@ -49,7 +51,9 @@ def test_without_a_working_pagefind_the_site_builds_and_says_so_once(tmp_path, m
     assert problem.severity == "warning" and "Pagefind binary is not installed" in problem.message
     assert "\n" not in str(problem) and not result.failed
     assert (site / "public/news/2026-11-09-new/index.html").is_file()
-    assert {p: d for p, d in snapshot(site / "public", search=True).items() if p.startswith("pagefind/")} == index_before  # kept
+    assert {
+        p: d for p, d in snapshot(site / "public", search=True).items() if p.startswith("pagefind/")
+    } == index_before  # kept
     before = snapshot(site / "public", search=True)
     write_article(site / "content", "2026-11-10-newer.md", article_fields(10))
     strict = build_site(site, strict=True)
@@ -60,18 +64,28 @@ def test_without_a_working_pagefind_the_site_builds_and_says_so_once(tmp_path, m
 def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own(tmp_path):
     write_config(tmp_path, search={"split_above": 8})
     for n, day in enumerate(["2025-03-02", "2025-05-09", "2025-08-11", "2026-02-03", "2026-04-05", "2026-09-06"]):
-        write_article(tmp_path / "content", f"{day}-s{n}.md", article_fields(n, publishedDateTime=f"{day}T10:00:00Z",
-                                                                             topics=["AI"]))
+        write_article(
+            tmp_path / "content",
+            f"{day}-s{n}.md",
+            article_fields(n, publishedDateTime=f"{day}T10:00:00Z", topics=["AI"]),
+        )
     assert not build_site(tmp_path).failed
     public = tmp_path / "public"
     bundles = json.loads((public / "pagefind/bundles.json").read_text())["bundles"]
     assert bundles == ["pagefind/2026/", "pagefind/2025/"]
-    counts = [json.loads((public / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"] for b in bundles]
+    counts = [
+        json.loads((public / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"] for b in bundles
+    ]
     assert counts == [3 + 4, 3]  # the newest part also holds the topic and outlet landing pages
-    assert all((public / b / "pagefind.js").is_file() for b in bundles)  # the search page loads the first, merges the rest
+    assert all(
+        (public / b / "pagefind.js").is_file() for b in bundles
+    )  # the search page loads the first, merges the rest
     assert not (public / "pagefind/pagefind-entry.json").exists()
-    write_article(tmp_path / "content", "2026-10-01-new.md", article_fields(7, publishedDateTime="2026-10-01T10:00:00Z",
-                                                                           topics=["AI"]))
+    write_article(
+        tmp_path / "content",
+        "2026-10-01-new.md",
+        article_fields(7, publishedDateTime="2026-10-01T10:00:00Z", topics=["AI"]),
+    )
     written = build_site(tmp_path).report.written
     assert any(p.startswith("pagefind/2026/") for p in written)
     assert not [p for p in written if p.startswith("pagefind/2025/")]  # its pages did not change: not re-indexed
@@ -84,14 +98,19 @@ def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own
 def test_filters_leave_out_what_nearly_every_page_has_and_follow_when_that_changes(tmp_path):
     write_config(tmp_path)
     for n in range(24):
-        write_article(tmp_path / "content", f"2026-11-{n % 20 + 1:02d}-f{n}.md", article_fields(
-            n, topics=["AI", "Robotics" if n % 2 else "Energy"], type="video" if n == 3 else "article"))
+        write_article(
+            tmp_path / "content",
+            f"2026-11-{n % 20 + 1:02d}-f{n}.md",
+            article_fields(n, topics=["AI", "Robotics" if n % 2 else "Energy"], type="video" if n == 3 else "article"),
+        )
     build_site(tmp_path)
 
     def filters(slug):
         page = soup(tmp_path / f"public/news/{slug}/index.html")
-        return ({f.get_text() for f in page.select('[data-pagefind-filter="topic"]')},
-                [f.get_text() for f in page.select('[data-pagefind-filter="type"]')])
+        return (
+            {f.get_text() for f in page.select('[data-pagefind-filter="topic"]')},
+            [f.get_text() for f in page.select('[data-pagefind-filter="type"]')],
+        )
 
     assert filters("2026-11-02-f1") == ({"Robotics"}, [])  # "AI" is on every article: no filter, no download for it
     assert filters("2026-11-04-f3") == ({"Robotics"}, ["video"])

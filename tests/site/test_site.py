@@ -14,7 +14,11 @@ def site(tmp_path):
     content = tmp_path / "content"
     write_config(tmp_path, page_size=2)
     for n in range(1, 8):
-        write_article(content, f"2026-11-{n:02d}-story-{n}.md", article_fields(n, topics=["AI", "Robotics" if n % 2 else "Vision"]))
+        write_article(
+            content,
+            f"2026-11-{n:02d}-story-{n}.md",
+            article_fields(n, topics=["AI", "Robotics" if n % 2 else "Vision"]),
+        )
     return tmp_path
 
 
@@ -22,11 +26,23 @@ def test_every_page_kind_exists(site):
     result = build_site(site)
     out = site / "public"
     assert result.articles == 7 and result.skipped == 0
-    for path in ["index.html", "page/2/index.html", "404.html", "css/site.css", "digest/index.html",
-                 "digest/2026-11-02/index.html", "digest/2026-11-02/email.html", "digest/2026-11-02/email.txt",
-                 "news/2026-11-01-story-1/index.html", "topics/index.html", "topics/ai/index.html",
-                 "topics/ai/page/3/index.html", "topics/robotics/index.html", "providers/index.html",
-                 "providers/outlet0.example/index.html"]:
+    for path in [
+        "index.html",
+        "page/2/index.html",
+        "404.html",
+        "css/site.css",
+        "digest/index.html",
+        "digest/2026-11-02/index.html",
+        "digest/2026-11-02/email.html",
+        "digest/2026-11-02/email.txt",
+        "news/2026-11-01-story-1/index.html",
+        "topics/index.html",
+        "topics/ai/index.html",
+        "topics/ai/page/3/index.html",
+        "topics/robotics/index.html",
+        "providers/index.html",
+        "providers/outlet0.example/index.html",
+    ]:
         assert (out / path).is_file(), path
     assert not (out / "page/3").exists()  # the two stories of the last two days are "Top stories" above the river
 
@@ -34,7 +50,10 @@ def test_every_page_kind_exists(site):
 def test_pagination_links(site):
     build_site(site)
     first = soup(site / "public/index.html")
-    assert [a.get_text() for a in first.select(".top-stories .headline-title a")] == ["Story number 6", "Story number 7"]
+    assert [a.get_text() for a in first.select(".top-stories .headline-title a")] == [
+        "Story number 6",
+        "Story number 7",
+    ]
     titles = [a.get_text() for a in first.select(".river-section:not(.top-stories) .headline-title a")]
     assert titles == ["Story number 5", "Story number 4", "Story number 3"]
     assert first.select_one('.pagination a[rel="next"]')["href"] == "/page/2/"
@@ -43,21 +62,43 @@ def test_pagination_links(site):
     assert last.select_one('a[rel="prev"]')["href"] == "/"
     assert last.select_one('a[rel="next"]') is None
     assert last.select_one('[aria-current="page"]').get_text() == "2"
-    assert [a.get_text() for a in last.select(".river-section .headline-title a")] == ["Story number 2", "Story number 1"]
+    assert [a.get_text() for a in last.select(".river-section .headline-title a")] == [
+        "Story number 2",
+        "Story number 1",
+    ]
     topic = soup(site / "public/topics/ai/page/3/index.html")  # lists keep their own pagination
-    assert [a.get_text() for a in topic.select(".card-title a, .headline-title a")] == ["Story number 4", "Story number 3"]
+    assert [a.get_text() for a in topic.select(".card-title a, .headline-title a")] == [
+        "Story number 4",
+        "Story number 3",
+    ]
     assert topic.select_one('a[rel="next"]')["href"] == "/topics/ai/page/2/"  # older: page 2 is the oldest
     assert topic.select_one('a[rel="prev"]')["href"] == "/topics/ai/"  # newer: page 1 holds the newest three
     assert not (site / "public/topics/ai/page/4").exists()
 
 
 def test_article_page_structure(site):
-    write_article(site / "content", "2026-11-09-covered.md", article_fields(9, topics=["AI", "Robotics"], related=[
-        {"title": "Other take", "webUrl": "https://other.example/x", "publishedDateTime": "2026-11-09T10:00:00Z",
-         "provider": {"name": "Other Outlet", "domain": "other.example"},
-         "images": [{"url": "https://img.example/r.jpg", "width": 300, "height": 200}]},
-        {"title": "No link take", "webUrl": "javascript:alert(1)", "provider": {"name": "Third", "domain": "third.example"}},
-    ]))
+    write_article(
+        site / "content",
+        "2026-11-09-covered.md",
+        article_fields(
+            9,
+            topics=["AI", "Robotics"],
+            related=[
+                {
+                    "title": "Other take",
+                    "webUrl": "https://other.example/x",
+                    "publishedDateTime": "2026-11-09T10:00:00Z",
+                    "provider": {"name": "Other Outlet", "domain": "other.example"},
+                    "images": [{"url": "https://img.example/r.jpg", "width": 300, "height": 200}],
+                },
+                {
+                    "title": "No link take",
+                    "webUrl": "javascript:alert(1)",
+                    "provider": {"name": "Third", "domain": "third.example"},
+                },
+            ],
+        ),
+    )
     build_site(site)
     page = soup(site / "public/news/2026-11-09-covered/index.html")
     assert page.h1.get_text() == "Story number 9"
@@ -72,7 +113,9 @@ def test_article_page_structure(site):
     assert page.select_one(".coverage-block h2 a") is None and page.select_one(".sidebar .coverage-block") is None
     also = page.select(".coverage-item")
     assert [li.select_one(".coverage-outlet").get_text() for li in also] == ["Other Outlet", "Third"]
-    assert also[0].a["href"] == "https://other.example/x" and also[0].select_one(".coverage-thumb img")["width"] == "300"
+    assert (
+        also[0].a["href"] == "https://other.example/x" and also[0].select_one(".coverage-thumb img")["width"] == "300"
+    )
     assert [item.select_one(".coverage-logo .monogram").get_text() for item in also] == ["O", "T"]
     assert also[1].a is None  # the javascript: link was dropped
     more = [a["href"] for a in page.select(".more-on .mini-title")]
@@ -111,7 +154,9 @@ def test_article_without_images_has_no_placeholder(site):
 
 def test_hostile_title_is_neutralised_and_escaped(site):
     hostile = '<script>window.__pwned=1</script>"><img src=x onerror=alert(1)> 1 < 2 & </script'
-    write_article(site / "content", "2026-11-21-x.md", article_fields(21, publishedDateTime="2026-11-21T00:00:00Z", title=hostile))
+    write_article(
+        site / "content", "2026-11-21-x.md", article_fields(21, publishedDateTime="2026-11-21T00:00:00Z", title=hostile)
+    )
     build_site(site)
     for page in ["index.html", "news/2026-11-21-x/index.html", "topics/ai/index.html"]:
         parsed = soup(site / "public" / page)
@@ -135,8 +180,18 @@ def test_sub_path_base_url(site):
     write_config(site, base_url="https://example.org/ai/", page_size=3)
     (site / "content/assets").mkdir()
     (site / "content/assets/logo.png").write_bytes(b"\x89PNG fake")
-    write_article(site / "content", "2026-11-22-logo.md", article_fields(22, provider={
-        "name": "Logo Co", "domain": "logo.example", "images": [{"url": "/assets/logo.png", "width": 50, "height": 50}]}))
+    write_article(
+        site / "content",
+        "2026-11-22-logo.md",
+        article_fields(
+            22,
+            provider={
+                "name": "Logo Co",
+                "domain": "logo.example",
+                "images": [{"url": "/assets/logo.png", "width": 50, "height": 50}],
+            },
+        ),
+    )
     build_site(site)
     page = soup(site / "public/news/2026-11-22-logo/index.html")
     assert page.select_one('link[rel="canonical"]')["href"] == "https://example.org/ai/news/2026-11-22-logo/"
@@ -208,9 +263,12 @@ def test_template_error_leaves_output_untouched(site):
     build_site(site)
     before = snapshot(site / "public")
     (site / "templates").mkdir()
-    (site / "templates/topic.html").write_text("{% extends 'base.html' %}{% block content %}{{ no_such_variable }}{% endblock %}")
+    (site / "templates/topic.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{{ no_such_variable }}{% endblock %}"
+    )
     write_article(site / "content", "2026-11-24-new.md", article_fields(24))
     from generator.render.environment import RenderError
+
     with pytest.raises(RenderError, match=r"topic.html:1: template error"):
         build_site(site)
     assert snapshot(site / "public") == before
@@ -220,7 +278,9 @@ def test_template_error_leaves_output_untouched(site):
 def test_site_templates_override_the_theme(site):
     (site / "templates/partials").mkdir(parents=True)
     (site / "templates/partials/provider_badge.html").write_text(
-        "{% macro provider_badge(provider, key, eager=False) %}<b class='custom-badge'>{{ provider.name }}</b>{% endmacro %}")
+        "{% macro provider_badge(provider, key, eager=False) %}"
+        "<b class='custom-badge'>{{ provider.name }}</b>{% endmacro %}"
+    )
     build_site(site)
     page = soup(site / "public/news/2026-11-01-story-1/index.html")
     assert page.select_one(".custom-badge").get_text() == "Outlet 1"
@@ -229,11 +289,14 @@ def test_site_templates_override_the_theme(site):
 def test_topic_and_provider_metadata(site):
     data = site / "content/_data"
     (data / "topics").mkdir(parents=True)
-    (data / "topics/robotics.yaml").write_text("_id: robotics\nname: Robotics\ndescription: Machines **that move**.\n---\n")
+    (data / "topics/robotics.yaml").write_text(
+        "_id: robotics\nname: Robotics\ndescription: Machines **that move**.\n---\n"
+    )
     (data / "organizations").mkdir(parents=True)
     (data / "organizations/outlet1.example").write_text(
         "---\n_id: outlet1.example\nname: Outlet One Proper\ndomain: outlet1.example\n"
-        "images:\n  - url: /assets/o1.png\n    width: 50\n    height: 50\n---")
+        "images:\n  - url: /assets/o1.png\n    width: 50\n    height: 50\n---"
+    )
     (site / "content/assets").mkdir()
     (site / "content/assets/o1.png").write_bytes(b"\x89PNG logo")
     result = build_site(site)
@@ -253,18 +316,27 @@ def test_missing_site_relative_images_warn_once_and_fall_back(tmp_path):
     write_config(site)
     logo = {"url": "/assets/logos/x.png", "width": 64, "height": 64}
     for n in range(3):
-        write_article(site / "content", f"2026-11-0{n + 1}-s{n}.md", article_fields(
-            n, provider={"name": "Xenon Times", "domain": "xenon.example", "images": [logo]},
-            images=[{"url": "/assets/photos/missing.jpg", "width": 800, "height": 450}]))
-    builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "out", config_path=site / "site.yaml",
-                                   now=NOW), preview=True)
+        write_article(
+            site / "content",
+            f"2026-11-0{n + 1}-s{n}.md",
+            article_fields(
+                n,
+                provider={"name": "Xenon Times", "domain": "xenon.example", "images": [logo]},
+                images=[{"url": "/assets/photos/missing.jpg", "width": 800, "height": 450}],
+            ),
+        )
+    builder = Builder(
+        BuildOptions(content_dir=site / "content", output_dir=site / "out", config_path=site / "site.yaml", now=NOW),
+        preview=True,
+    )
     result = builder.build()
     missing = sorted(str(p) for p in result.warnings if "is not a file of the site" in p.message)
     assert missing == [  # the folders really searched, as the build was told of them
         f"2026-11-01-s0.md: warning: image /assets/logos/x.png is not a file of the site (looked for "
         f"{site}/content/assets/logos/x.png or {site}/static/assets/logos/x.png); not shown",
         f"2026-11-01-s0.md: warning: image /assets/photos/missing.jpg is not a file of the site (looked for "
-        f"{site}/content/assets/photos/missing.jpg or {site}/static/assets/photos/missing.jpg); not shown"]
+        f"{site}/content/assets/photos/missing.jpg or {site}/static/assets/photos/missing.jpg); not shown",
+    ]
     page = soup(site / "out/providers/xenon.example/index.html")
     assert page.select_one(".provider-logo-large").get_text() == "X" and not page.select("img[src^='/assets/']")
     assert not soup(site / "out/news/2026-11-01-s0/index.html").select("img[src^='/assets/']")
@@ -290,7 +362,10 @@ def test_stylesheets_are_linked_by_content_hash_and_icons_exist(site):
         head = soup(out / page).head
         assert head.select_one('link[rel="stylesheet"]')["href"] == "/" + hashed
         assert {link["href"] for link in head.select('link[rel="icon"], link[rel="apple-touch-icon"]')} == {
-            "/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"}
+            "/favicon.ico",
+            "/favicon.svg",
+            "/apple-touch-icon.png",
+        }
     ico = (out / "favicon.ico").read_bytes()
     assert ico[:4] == b"\0\0\1\0" and int.from_bytes(ico[4:6], "little") >= 2  # an icon directory with 16 and 32 px
     touch = (out / "apple-touch-icon.png").read_bytes()

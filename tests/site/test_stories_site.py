@@ -35,22 +35,43 @@ DRONE = [  # one event, three outlets, reworded (slug suffix, outlet, hour, titl
 
 
 def fields(slug_hour, outlet, title, excerpt, **extra):
-    return article_fields(0, **{"title": title, "excerpt": excerpt, "publishedDateTime": f"2026-11-20T{slug_hour:02d}:00:00Z",
-                                "webUrl": f"https://{outlet}.example/{slug_hour}", "quality": 50, "heat": 3,
-                                "provider": {"name": outlet.capitalize(), "domain": f"{outlet}.example"}, **extra})
+    return article_fields(
+        0,
+        **{
+            "title": title,
+            "excerpt": excerpt,
+            "publishedDateTime": f"2026-11-20T{slug_hour:02d}:00:00Z",
+            "webUrl": f"https://{outlet}.example/{slug_hour}",
+            "quality": 50,
+            "heat": 3,
+            "provider": {"name": outlet.capitalize(), "domain": f"{outlet}.example"},
+            **extra,
+        },
+    )
 
 
 def write_site(root, related=None, config=None):
     content = root / "content"
     write_config(root, **(config or {}))
     for n, title in enumerate(BACKGROUND):
-        write_article(content, f"2026-11-{n + 1:02d}-bg-{n}.md",
-                      article_fields(n, title=title, excerpt=f"Details of {title.lower()}.", topics=["Local"],
-                                     provider={"name": f"Paper {n}", "domain": f"paper{n}.example"}))
+        write_article(
+            content,
+            f"2026-11-{n + 1:02d}-bg-{n}.md",
+            article_fields(
+                n,
+                title=title,
+                excerpt=f"Details of {title.lower()}.",
+                topics=["Local"],
+                provider={"name": f"Paper {n}", "domain": f"paper{n}.example"},
+            ),
+        )
     for suffix, outlet, hour, title, excerpt in DRONE:
         extra = {"related": related} if related and suffix == "a" else {}
-        write_article(content, f"2026-11-20-drone-{suffix}.md",
-                      fields(hour, outlet, title, excerpt, topics=["Robotics", "Shipping" if suffix == "c" else "AI"], **extra))
+        write_article(
+            content,
+            f"2026-11-20-drone-{suffix}.md",
+            fields(hour, outlet, title, excerpt, topics=["Robotics", "Shipping" if suffix == "c" else "AI"], **extra),
+        )
     return root
 
 
@@ -67,7 +88,11 @@ def site_reports(page):
 @pytest.fixture
 def site(tmp_path):
     related = [
-        {"title": "Coverage elsewhere", "webUrl": "https://delta.example/drone", "provider": {"name": "Delta", "domain": "delta.example"}},
+        {
+            "title": "Coverage elsewhere",
+            "webUrl": "https://delta.example/drone",
+            "provider": {"name": "Delta", "domain": "delta.example"},
+        },
         {"title": "The same again", "webUrl": "https://delta.example/drone"},  # listed twice: shown once
         {"title": "Beta's report", "webUrl": "https://beta.example/10"},  # a member of the story: not repeated
         {"title": "Not a link", "webUrl": "ftp://epsilon.example/x"},  # dropped when read: not http(s)
@@ -86,7 +111,13 @@ def test_the_story_page_lists_every_report_once_with_the_related_coverage(site):
     reports = page.select(".coverage-item")
     titles = [item.select_one(".coverage-title").get_text() for item in reports]
     assert titles == [d[3] for d in DRONE] + ["Coverage elsewhere", "Not a link"]
-    assert [item.select_one(".coverage-outlet").get_text() for item in reports] == ["Alpha", "Beta", "Gamma", "Delta", "Elsewhere"]
+    assert [item.select_one(".coverage-outlet").get_text() for item in reports] == [
+        "Alpha",
+        "Beta",
+        "Gamma",
+        "Delta",
+        "Elsewhere",
+    ]
     assert reports[3].select_one("a")["href"] == "https://delta.example/drone" and reports[4].select_one("a") is None
     assert page.select_one(".kicker").get_text(" ", strip=True) == "Full coverage · 5 reports from 4 outlets"
     assert {a.get_text() for a in page.select(".topic-list a")} == {"Robotics", "AI", "Shipping"}
@@ -103,7 +134,9 @@ def test_lists_show_each_story_once_but_an_outlet_lists_its_own_articles(site):
     latest = card_titles(home)
     assert sum(title in {d[3] for d in DRONE} for title in latest) == 1
     assert len(latest) == len(BACKGROUND) + 1
-    entry = next(e for e in home.select(".headline-item") if e.select_one(".headline-title a").get_text() == DRONE[0][3])
+    entry = next(
+        e for e in home.select(".headline-item") if e.select_one(".headline-title a").get_text() == DRONE[0][3]
+    )
     link = entry.select_one("a.reach")
     assert link["href"] == "/stories/2026-11-20-drone-a/"
     assert link.get_text(" ", strip=True) == "+3 outlets : Beta, Gamma, Delta"  # the related coverage's outlet too
@@ -159,16 +192,26 @@ def test_the_window_setting_bounds_a_story(tmp_path):
     page = soup(root / "public/stories/2026-11-20-drone-a/index.html")
     assert len(site_reports(page)) == 2  # the report five hours after the first is another story now
     write_config(tmp_path, stories={"window_hour": 4})
-    with pytest.raises(ConfigError, match=r"site\.yaml:\d+: stories must be true, false or a mapping with window_hours"):
+    with pytest.raises(
+        ConfigError, match=r"site\.yaml:\d+: stories must be true, false or a mapping with window_hours"
+    ):
         build_site(root)
 
 
 def test_coverage_added_later_keeps_the_story_s_address(site):
     before = soup(site / "public/stories/2026-11-20-drone-a/index.html")
-    write_article(site / "content", "2026-11-21-drone-d.md",
-                  fields(20, "delta", "Tidewater Robotics drone inspects ship hulls without divers",
-                         "Delta reports the Tidewater hull drone found corrosion on its first ship.",
-                         topics=["Robotics"], quality=90))
+    write_article(
+        site / "content",
+        "2026-11-21-drone-d.md",
+        fields(
+            20,
+            "delta",
+            "Tidewater Robotics drone inspects ship hulls without divers",
+            "Delta reports the Tidewater hull drone found corrosion on its first ship.",
+            topics=["Robotics"],
+            quality=90,
+        ),
+    )
     build_site(site)
     after = soup(site / "public/stories/2026-11-20-drone-a/index.html")
     assert len(site_reports(after)) == len(site_reports(before)) + 1
@@ -178,15 +221,27 @@ def test_coverage_added_later_keeps_the_story_s_address(site):
 def test_bad_related_entries_change_nothing(tmp_path):
     plain = write_site(tmp_path / "plain")
     build_site(plain)
-    odd = write_site(tmp_path / "odd", related=[
-        {"title": "Itself", "webUrl": "https://alpha.example/8"},
-        {"title": "Shared", "webUrl": "https://shared.example/x"},
-        {"title": "Not http", "webUrl": "javascript:alert(1)"},
-    ])
+    odd = write_site(
+        tmp_path / "odd",
+        related=[
+            {"title": "Itself", "webUrl": "https://alpha.example/8"},
+            {"title": "Shared", "webUrl": "https://shared.example/x"},
+            {"title": "Not http", "webUrl": "javascript:alert(1)"},
+        ],
+    )
     for n in (0, 1):  # two background articles with one URL: a related entry naming it is ambiguous
-        write_article(odd / "content", f"2026-11-0{n + 1}-bg-{n}.md", article_fields(
-            n, title=BACKGROUND[n], excerpt=f"Details of {BACKGROUND[n].lower()}.", topics=["Local"],
-            webUrl="https://shared.example/x", provider={"name": f"Paper {n}", "domain": f"paper{n}.example"}))
+        write_article(
+            odd / "content",
+            f"2026-11-0{n + 1}-bg-{n}.md",
+            article_fields(
+                n,
+                title=BACKGROUND[n],
+                excerpt=f"Details of {BACKGROUND[n].lower()}.",
+                topics=["Local"],
+                webUrl="https://shared.example/x",
+                provider={"name": f"Paper {n}", "domain": f"paper{n}.example"},
+            ),
+        )
     assert not build_site(odd).failed
     for folder in ("plain", "odd"):
         listed = json.loads((tmp_path / folder / "public/api/stories/index.json").read_text())["value"]
@@ -201,12 +256,27 @@ def touch_later(path):
 def test_the_preview_regroups_only_near_a_change_and_rerenders_only_what_changed(tmp_path):
     root = write_site(tmp_path)
     for n in range(30):  # a month of other news, so the window is a small part of the site
-        write_article(root / "content", f"2026-10-{n + 1:02d}-old-{n}.md", article_fields(
-            n, title=f"Archive item {n} about the {BACKGROUND[n % 10].split()[1]} matter",
-            publishedDateTime=f"2026-10-{n + 1:02d}T09:00:00Z", topics=["Local"],
-            provider={"name": f"Paper {n}", "domain": f"paper{n}.example"}))
-    builder = Builder(BuildOptions(content_dir=root / "content", output_dir=root / "preview", config_path=root / "site.yaml",
-                                   now=NOW, fingerprint_assets=False), preview=True)
+        write_article(
+            root / "content",
+            f"2026-10-{n + 1:02d}-old-{n}.md",
+            article_fields(
+                n,
+                title=f"Archive item {n} about the {BACKGROUND[n % 10].split()[1]} matter",
+                publishedDateTime=f"2026-10-{n + 1:02d}T09:00:00Z",
+                topics=["Local"],
+                provider={"name": f"Paper {n}", "domain": f"paper{n}.example"},
+            ),
+        )
+    builder = Builder(
+        BuildOptions(
+            content_dir=root / "content",
+            output_dir=root / "preview",
+            config_path=root / "site.yaml",
+            now=NOW,
+            fingerprint_assets=False,
+        ),
+        preview=True,
+    )
     first = builder.build()
     assert builder.state.grouper is not None and builder.state.grouper.regrouped == first.articles
     # A headline edit that leaves every story as it was: only pages that show the article.
@@ -216,20 +286,39 @@ def test_the_preview_regroups_only_near_a_change_and_rerenders_only_what_changed
     edited = builder.build(Changes(content=frozenset([path.name])))
     assert builder.state.grouper.regrouped < first.articles / 3
     assert 0 < edited.rendered < first.rendered / 5
-    assert {"news/2026-11-20-drone-c/index.html", "news/2026-11-20-drone-a/index.html",  # its sidebar shows the title
-            "stories/2026-11-20-drone-a/index.html"} <= set(edited.report.written)
+    assert {
+        "news/2026-11-20-drone-c/index.html",
+        "news/2026-11-20-drone-a/index.html",  # its sidebar shows the title
+        "stories/2026-11-20-drone-a/index.html",
+    } <= set(edited.report.written)
     assert not any(path.startswith("news/2026-10-") for path in edited.report.written)
     # A new report of the story: the window around it is regrouped, the story's pages re-render.
-    write_article(root / "content", "2026-11-20-drone-d.md",
-                  fields(18, "delta", "Tidewater Robotics drone checks ship hulls", "The Tidewater hull drone spots corrosion.",
-                         topics=["Robotics"]))
+    write_article(
+        root / "content",
+        "2026-11-20-drone-d.md",
+        fields(
+            18,
+            "delta",
+            "Tidewater Robotics drone checks ship hulls",
+            "The Tidewater hull drone spots corrosion.",
+            topics=["Robotics"],
+        ),
+    )
     grown = builder.build(Changes(content=frozenset(["2026-11-20-drone-d.md"])))
     assert builder.state.grouper.regrouped < first.articles / 3
     page = soup(root / "preview/stories/2026-11-20-drone-a/index.html")
     assert len(site_reports(page)) == 4
     assert grown.rendered < first.rendered / 2
-    fresh = Builder(BuildOptions(content_dir=root / "content", output_dir=root / "clean", config_path=root / "site.yaml",
-                                 now=NOW, fingerprint_assets=False), preview=True)
+    fresh = Builder(
+        BuildOptions(
+            content_dir=root / "content",
+            output_dir=root / "clean",
+            config_path=root / "site.yaml",
+            now=NOW,
+            fingerprint_assets=False,
+        ),
+        preview=True,
+    )
     clean = fresh.build()  # from scratch, with the preview's settings
     fresh.close()
     assert not clean.failed

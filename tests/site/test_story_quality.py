@@ -50,8 +50,15 @@ def test_the_plain_fixture_groups_deterministically_and_modestly():
     together = {frozenset(pair) for s in published for pair in itertools.combinations(s.members, 2)}
     assert frozenset({"2021-03-04-prosthetic-offers-real-time-mind-control-of-robotic-hand",
                       "2021-03-05-orlando-police-testing-amazons-real-time-facial-recognition"}) not in together
-    assert frozenset({"2021-03-10-why-self-driving-cars-are-designed-to-look-like-overgrown-toys",
-                      "2021-03-10-self-driving-electric-buses-are-here-and-theyre-cruising-round-malaga"}) not in together
+    assert (
+        frozenset(
+            {
+                "2021-03-10-why-self-driving-cars-are-designed-to-look-like-overgrown-toys",
+                "2021-03-10-self-driving-electric-buses-are-here-and-theyre-cruising-round-malaga",
+            }
+        )
+        not in together
+    )
 
 
 def older_archive(items, months: int, ends: datetime) -> list:
@@ -64,10 +71,21 @@ def older_archive(items, months: int, ends: datetime) -> list:
     for n in range(months * 30 * 12):
         title, excerpt = rng.choice(vocabulary)
         title, excerpt = rng.sample(title, len(title)), rng.sample(excerpt, len(excerpt))
-        made.append(replace(items[0], source=f"archive-{n}", slug=f"archive-{n}", title=" ".join(title),
-                            excerpt=" ".join(excerpt), published=ends - timedelta(hours=2 * n), related=(),
-                            link=f"https://archive.example/{n}", original_url=None, story_words=None,
-                            provider=replace(items[0].provider, key=f"archive{n % 40}.example") if items[0].provider else None))
+        made.append(
+            replace(
+                items[0],
+                source=f"archive-{n}",
+                slug=f"archive-{n}",
+                title=" ".join(title),
+                excerpt=" ".join(excerpt),
+                published=ends - timedelta(hours=2 * n),
+                related=(),
+                link=f"https://archive.example/{n}",
+                original_url=None,
+                story_words=None,
+                provider=replace(items[0].provider, key=f"archive{n % 40}.example") if items[0].provider else None,
+            )
+        )
     return made
 
 

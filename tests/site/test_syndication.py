@@ -30,8 +30,13 @@ def site(tmp_path):
             n, slug=f"story-{n}", publishedDateTime=f"2026-10-{n % 28 + 1:02d}T{n % 24:02d}:{n:02d}:00Z",
             topics=["AI", "Robotics" if n % 2 else "Vision"], originalUrl=f"https://orig.example/{n}",
             updatedDateTime="2026-11-02T00:00:00Z" if n == 7 else None))
-    write_article(tmp_path / "content", "draft.md", article_fields(99, slug="draft-story", title="Unpublished draft",
-                                                                   publishedDateTime="2026-11-20T00:00:00Z", published=False))
+    write_article(
+        tmp_path / "content",
+        "draft.md",
+        article_fields(
+            99, slug="draft-story", title="Unpublished draft", publishedDateTime="2026-11-20T00:00:00Z", published=False
+        ),
+    )
     build_site(tmp_path, include_unpublished=True)  # even a preview build keeps drafts out of machine outputs
     return tmp_path
 
@@ -92,7 +97,9 @@ def test_json_feeds(site):
     document = json.loads((out / "feed.json").read_text())
     item = next(i for i in document["items"] if i["title"] == "Story number 7")
     assert item["url"] == BASE + "news/story-7/" and item["external_url"] == "https://outlet1.example/story-7"
-    assert item["image"] == "https://img.example/7.jpg" and item["authors"] == [{"name": "Outlet 1", "url": "https://outlet1.example/"}]
+    assert item["image"] == "https://img.example/7.jpg" and item["authors"] == [
+        {"name": "Outlet 1", "url": "https://outlet1.example/"}
+    ]
     assert item["author"] == item["authors"][0]  # for JSON Feed 1.0 readers
     assert item["tags"] == ["AI", "Robotics"] and item["date_modified"] == "2026-11-02T00:00:00Z"
     assert document["feed_url"] == BASE + "feed.json"
@@ -123,8 +130,11 @@ def test_sitemap_lists_every_published_html_page(site):
     tree = ET.parse(out / "sitemap.xml").getroot()
     assert tree.tag == SITEMAP_NS + "urlset"
     locs = {u.find(SITEMAP_NS + "loc").text: u.find(SITEMAP_NS + "lastmod").text for u in tree}
-    html_pages = {BASE + p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html")
-                  if p.name not in ("404.html", "email.html")}
+    html_pages = {
+        BASE + p.relative_to(out).as_posix().removesuffix("index.html")
+        for p in out.rglob("*.html")
+        if p.name not in ("404.html", "email.html")
+    }
     html_pages.discard(BASE + "news/draft-story/")  # preview-only page
     assert set(locs) == html_pages
     assert locs[BASE + "news/story-7/"] == "2026-11-02T00:00:00Z"
@@ -140,7 +150,10 @@ def test_news_sitemap_covers_two_days_before_newest(site):
     for news in entries.values():
         assert (newest - datetime.fromisoformat(news.find(NEWS_NS + "publication_date").text)).days < 2
         publication = news.find(NEWS_NS + "publication")
-        assert publication.find(NEWS_NS + "name").text == "Syndicated" and publication.find(NEWS_NS + "language").text == "en"
+        assert (
+            publication.find(NEWS_NS + "name").text == "Syndicated"
+            and publication.find(NEWS_NS + "language").text == "en"
+        )
         assert news.find(NEWS_NS + "title").text.startswith("Story number")
     # Newest is story 55 (28 Oct 07:55): the window starts 26 Oct 07:55, so 25 and 53 (26 Oct, earlier) fall out.
     assert set(entries) == {BASE + f"news/story-{n}/" for n in (55, 27, 54, 26)}
@@ -160,8 +173,17 @@ def test_all_xml_is_well_formed_per_xmllint(site):
 
 
 def test_control_characters_never_reach_xml(site):
-    write_article(site / "content", "ctrl.md", article_fields(70, slug="ctrl", title="Bell\x07 and\x0b tab",
-                                                           excerpt="esc\x1b text", publishedDateTime="2026-10-29T00:00:00Z"))
+    write_article(
+        site / "content",
+        "ctrl.md",
+        article_fields(
+            70,
+            slug="ctrl",
+            title="Bell\x07 and\x0b tab",
+            excerpt="esc\x1b text",
+            publishedDateTime="2026-10-29T00:00:00Z",
+        ),
+    )
     build_site(site)
     feed = parse_feed(site / "public/feed.xml")
     assert feed.entries[0].title == "Bell and tab"
@@ -172,7 +194,11 @@ def test_article_open_graph_and_json_ld(site):
     page = soup(site / "public/news/story-7/index.html")
     og = {m["property"]: m["content"] for m in page.select("meta[property]")}
     assert og["og:type"] == "article" and og["og:title"] == "Story number 7"
-    assert og["og:image"] == "https://img.example/7.jpg" and og["og:image:width"] == "800" and og["og:image:height"] == "450"
+    assert (
+        og["og:image"] == "https://img.example/7.jpg"
+        and og["og:image:width"] == "800"
+        and og["og:image:height"] == "450"
+    )
     assert og["article:published_time"] == "2026-10-08T07:07:00Z" and og["article:section"] == "AI"
     assert page.select_one('meta[name="twitter:card"]')["content"] == "summary_large_image"
     [script] = page.select('script[type="application/ld+json"]')
@@ -185,8 +211,11 @@ def test_article_open_graph_and_json_ld(site):
 
 
 def test_json_ld_omits_absent_values(site):
-    write_article(site / "content", "bare.md", article_fields(81, slug="bare", images=None, topics=None, webUrl=None,
-                                                              excerpt=None, provider=None))
+    write_article(
+        site / "content",
+        "bare.md",
+        article_fields(81, slug="bare", images=None, topics=None, webUrl=None, excerpt=None, provider=None),
+    )
     build_site(site)
     [script] = soup(site / "public/news/bare/index.html").select('script[type="application/ld+json"]')
     data = json.loads(script.string)
@@ -208,12 +237,16 @@ def test_json_ld_omits_absent_values(site):
 
 def test_json_ld_survives_hostile_titles(site):
     hostile = 'Break </script><script>window.__pwned=1</script> "quotes" & <!-- comment'
-    write_article(site / "content", "hostile.md", article_fields(80, slug="hostile", title=hostile, excerpt="</script>x"))
+    write_article(
+        site / "content", "hostile.md", article_fields(80, slug="hostile", title=hostile, excerpt="</script>x")
+    )
     build_site(site)
     page = soup(site / "public/news/hostile/index.html")
     scripts = [s for s in page.find_all("script") if not s.get("src")]  # beside the theme's own script file
     assert [s.get("type") for s in scripts] == ["application/ld+json"]
-    assert [s["src"].split(".")[0].rsplit("/", 2)[-2:] for s in page.find_all("script") if s.get("src")] == [["js", "site"]]
+    assert [s["src"].split(".")[0].rsplit("/", 2)[-2:] for s in page.find_all("script") if s.get("src")] == [
+        ["js", "site"]
+    ]
     data = json.loads(scripts[0].string)
     assert data["headline"] == page.h1.get_text()
     assert "</script" not in scripts[0].string.lower()
@@ -227,8 +260,11 @@ def test_collection_pages_have_item_lists(site):
         items = data["mainEntity"]["itemListElement"]
         links = [a["href"] for a in page.select(".card-list .card-title a")]
         assert [i["url"] for i in items] == ["https://example.org" + h for h in links]
-    first = json.loads(soup(site / "public/providers/outlet0.example/page/2/index.html").select_one(
-        'script[type="application/ld+json"]').string)["mainEntity"]["itemListElement"][0]
+    first = json.loads(
+        soup(site / "public/providers/outlet0.example/page/2/index.html")
+        .select_one('script[type="application/ld+json"]')
+        .string
+    )["mainEntity"]["itemListElement"][0]
     assert first["position"] == 1  # positions within the page: a numbered page keeps its bytes as stories arrive
 
 
@@ -242,7 +278,19 @@ def test_json_api_pages_chain_through_every_published_article(site):
         url = document["nextPage"]
     assert len(seen) == 60 and len({i["slug"] for i in seen}) == 60
     item = next(i for i in seen if i["slug"] == "story-7")
-    for key in ("path", "title", "type", "heat", "quality", "webUrl", "excerpt", "publishedDateTime", "provider", "images", "topics"):
+    for key in (
+        "path",
+        "title",
+        "type",
+        "heat",
+        "quality",
+        "webUrl",
+        "excerpt",
+        "publishedDateTime",
+        "provider",
+        "images",
+        "topics",
+    ):
         assert key in item
     assert item["path"] == "/ai/news/story-7/" and item["provider"]["domain"] == "outlet1.example"
     assert item["topics"] == ["AI", "Robotics"] and item["images"][0]["width"] == 800
@@ -264,7 +312,10 @@ def test_json_api_pages_chain_through_every_published_article(site):
 def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     from generator.build.builder import Builder, BuildOptions
     from generator.render.environment import make_environment, render_page
-    builder = Builder(BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml"))
+
+    builder = Builder(
+        BuildOptions(content_dir=site / "content", output_dir=site / "public", config_path=site / "site.yaml")
+    )
     builder.build()
     index, config = builder.state.index, builder.state.config
     html = [OutputPage(f"archive/{n}/index.html", "topics.html", "topics") for n in range(SITEMAP_LIMIT + 7)]
@@ -274,10 +325,18 @@ def test_sitemap_splits_into_an_index_past_the_protocol_limit(site):
     parts = ["sitemap-articles-1.xml", "sitemap-pages-1.xml", "sitemap-pages-2.xml"]
     assert set(parts) | {"sitemap.xml"} <= set(pages) and "sitemap-pages-3.xml" not in pages
     env = make_environment(config, [])
-    root = ET.fromstring(render_page(env, pages["sitemap.xml"], {"page_path": "sitemap.xml", "sitemaps": pages["sitemap.xml"].stamp.entries}))
+    root = ET.fromstring(
+        render_page(
+            env, pages["sitemap.xml"], {"page_path": "sitemap.xml", "sitemaps": pages["sitemap.xml"].stamp.entries}
+        )
+    )
     assert root.tag == SITEMAP_NS + "sitemapindex"
     assert [s.find(SITEMAP_NS + "loc").text for s in root] == [BASE + part for part in parts]
-    second = ET.fromstring(render_page(env, pages["sitemap-pages-2.xml"], {"page_path": "x", "entries": pages["sitemap-pages-2.xml"].stamp.entries}))
+    second = ET.fromstring(
+        render_page(
+            env, pages["sitemap-pages-2.xml"], {"page_path": "x", "entries": pages["sitemap-pages-2.xml"].stamp.entries}
+        )
+    )
     assert len(second) == 7 and len(pages["sitemap-pages-1.xml"].stamp.entries) == SITEMAP_LIMIT
     articles = pages["sitemap-articles-1.xml"].stamp.entries
     assert len(articles) == len(shown) > 0 and all(path.startswith("news/") for path, _lastmod in articles)
@@ -289,12 +348,20 @@ def test_sitemap_parts_of_older_articles_keep_their_bytes_when_a_story_arrives(t
     monkeypatch.setattr(syndication, "SITEMAP_LIMIT", 10)  # articles in chunks of 5, the newest 5 to 9 together
     write_config(tmp_path, base_url=BASE, search=False)
     for n in range(20):
-        write_article(tmp_path / "content", f"2026-10-{n + 1:02d}-s{n}.md", article_fields(
-            n, title=f"Separate report number {n} on item{n}", publishedDateTime=f"2026-10-{n + 1:02d}T08:00:00Z"))
+        write_article(
+            tmp_path / "content",
+            f"2026-10-{n + 1:02d}-s{n}.md",
+            article_fields(
+                n, title=f"Separate report number {n} on item{n}", publishedDateTime=f"2026-10-{n + 1:02d}T08:00:00Z"
+            ),
+        )
     build_site(tmp_path)
     before = {path: data for path, data in snapshot(tmp_path / "public").items() if path.startswith("sitemap")}
-    write_article(tmp_path / "content", "2026-10-25-fresh.md", article_fields(
-        99, title="A fresh report on quillons", publishedDateTime="2026-10-25T08:00:00Z"))
+    write_article(
+        tmp_path / "content",
+        "2026-10-25-fresh.md",
+        article_fields(99, title="A fresh report on quillons", publishedDateTime="2026-10-25T08:00:00Z"),
+    )
     result = build_site(tmp_path)
     after = {path: data for path, data in snapshot(tmp_path / "public").items() if path.startswith("sitemap")}
     older = {f"sitemap-articles-{n}.xml" for n in (2, 3, 4)}

@@ -26,7 +26,9 @@ def torture_site(tmp_path_factory):
     paragraph = "A long paragraph of body text that goes on and on. " * 20 + "\n\n"
     for name, size in (("fm-large", LARGE_BODY_BYTES), ("fm-huge", HUGE_BODY_BYTES)):
         body = paragraph * (size // len(paragraph) + 1)
-        (site / f"content/{name}.md").write_text(f"---\ntitle: A {name} file\npublishedDateTime: 2026-11-20T10:00:00Z\n---\n" + body)
+        (site / f"content/{name}.md").write_text(
+            f"---\ntitle: A {name} file\npublishedDateTime: 2026-11-20T10:00:00Z\n---\n" + body
+        )
     result = build_site(site)
     return site, result
 
@@ -75,14 +77,19 @@ def test_values_are_read_as_written(torture_site):
     assert page(site, "fm-yaml11.md").select_one(".excerpt").get_text() == "12:30"
     assert page(site, "fm-duplicate-keys.md").h1.get_text() == "Second title"
     assert page(site, "text-mojibake.md").h1.get_text() == "Investors\u2019 \u201cunrelenting\u201d demand"
-    assert page(site, "text-mojibake.md").select_one(".excerpt").get_text() == "Already correct: “curly” and ‘single’ quotes."
+    assert (
+        page(site, "text-mojibake.md").select_one(".excerpt").get_text()
+        == "Already correct: “curly” and ‘single’ quotes."
+    )
     assert page(site, "text-entities.md").h1.get_text() == "Fish & Chips Today"
     assert page(site, "text-entities.md").select_one(".excerpt").get_text() == "Prices & more <tags>"
     assert page(site, "text-control-chars.md").h1.get_text() == "Bell and escape characters"
     rtl = page(site, "text-rtl.md").h1
     assert rtl["dir"] == "auto" and rtl.get_text() == "عنوان الخبر باللغة العربية"
     assert page(site, "text-cjk.md").h1.get_text() == "人工智能的最新进展"
-    assert page(site, "text-long-title.md").h1.get_text() == shorten(("Very long headline " * 106)[:2000].strip(), MAX_TITLE)
+    assert page(site, "text-long-title.md").h1.get_text() == shorten(
+        ("Very long headline " * 106)[:2000].strip(), MAX_TITLE
+    )
     assert page(site, "fm-crlf.md").select_one(".body strong").get_text() == "body"
     assert page(site, "fm-cr-only.md").select_one(".body strong").get_text() == "text"
     assert page(site, "fm-cr-only.md").select_one(".excerpt").get_text() == "Every line ends in a lone carriage return."
@@ -92,12 +99,18 @@ def test_values_are_read_as_written(torture_site):
     # A card shows a few topics whatever the article has, so list pages cost the same per story.
     card_topics = soup(site / "public/topics/topic-49/index.html").select(".card .topic-list a")
     assert [a.get_text() for a in card_topics] == ["Topic 0", "Topic 1", "Topic 2", "Topic 3", "Topic 4"]
-    assert page(site, "field-provider-no-domain.md").select_one(".provider-badge")["href"] == "/providers/nameonly-gazette/"
+    assert (
+        page(site, "field-provider-no-domain.md").select_one(".provider-badge")["href"]
+        == "/providers/nameonly-gazette/"
+    )
     topics = [a.get_text() for a in page(site, "field-topics-duplicates.md").select(".story .topic-list a")]
     assert topics == ["AI", "Robots And Arms"]
     assert (site / "public/news/2026-11-20-a-fm-large-file/index.html").stat().st_size > LARGE_BODY_BYTES
     [huge] = [p for p in result.problems if p.path == "fm-huge.md"]
-    assert (huge.line, huge.severity) == (1, "error") and "over the limit of 2,000,000 (max_article_bytes" in huge.message
+    assert (huge.line, huge.severity) == (
+        1,
+        "error",
+    ) and "over the limit of 2,000,000 (max_article_bytes" in huge.message
     assert not (site / "public/news/2026-11-20-a-fm-huge-file").exists()
 
 
@@ -110,7 +123,8 @@ def test_nothing_executable_or_unsafe_reaches_the_output(torture_site):
         if not path.endswith(".html"):
             continue
         parsed = soup(site / "public" / path)
-        # The theme's own script file on every page (not in an e-mail), and nothing else that runs but structured data...
+        # The theme's own script file on every page (not in an e-mail), and nothing else that runs but
+        # structured data...
         theme = [s for s in parsed.find_all("script") if re.fullmatch(r"/js/site\.[0-9a-f]+\.js", s.get("src") or "")]
         assert len(theme) == (0 if path.endswith("/email.html") else 1) and not any(s.string for s in theme), path
         scripts = [s for s in parsed.find_all("script") if s not in theme]

@@ -56,7 +56,9 @@ def test_clean_text_keeps_curly_quotes_and_strips_controls():
     assert clean_text("“Quoted” text\x07") == ("“Quoted” text", False)
 
 
-@pytest.mark.parametrize("raw, domain", [("www.Example.COM", "example.com"), ("https://news.example/path", "news.example"), ("", "")])
+@pytest.mark.parametrize(
+    "raw, domain", [("www.Example.COM", "example.com"), ("https://news.example/path", "news.example"), ("", "")]
+)
 def test_normalize_domain(raw, domain):
     assert normalize_domain(raw) == domain
 
@@ -67,8 +69,10 @@ def test_slugify_keeps_names_within_file_system_limits():
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.sampled_from(["https://", "http://", "HTTP://", "https:", "//", "/", "javascript:", "data:"]),
-       st.text(alphabet="ab.-_:@/?#[]&;%20 \t\\\"'<>é~!", max_size=30))
+@given(
+    st.sampled_from(["https://", "http://", "HTTP://", "https:", "//", "/", "javascript:", "data:"]),
+    st.text(alphabet="ab.-_:@/?#[]&;%20 \t\\\"'<>é~!", max_size=30),
+)
 def test_the_fast_path_for_plain_urls_gives_what_the_full_check_gives(prefix, rest):
     from generator.content.clean import _checked_url
 
@@ -76,57 +80,98 @@ def test_the_fast_path_for_plain_urls_gives_what_the_full_check_gives(prefix, re
     assert clean_url(url) == _checked_url(url, True)
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("REUTERS/Jane Roe/Illustration/File Photo Feb 24 (Reuters) - Acme Corp said on Friday it will open a lab",
-     "Acme Corp said on Friday it will open a lab"),
-    ("BERLIN (KTV) -- The city council voted to fund a network of charging posts", "The city council voted to fund"),
-    ("(Bloomberg) --The delivery robots covered more streets than planned this month", "The delivery robots covered"),
-    ("OSLO--(BUSINESS WIRE)--The \"Sensor Market Outlook\" report has been added today", 'The "Sensor Market Outlook"'),
-    ("PORTLAND, Maine — Students at the college built a robot that sorts recycling", "Students at the college"),
-    ("NEW YORK, Mar 3 (AP) - Shares of the chipmaker rose after it reported results", "Shares of the chipmaker"),
-    ("GENEVA — The regulator opened an inquiry into how the model was trained", "The regulator opened"),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        (
+            "REUTERS/Jane Roe/Illustration/File Photo Feb 24 (Reuters) - Acme Corp said on Friday it will open a lab",
+            "Acme Corp said on Friday it will open a lab",
+        ),
+        (
+            "BERLIN (KTV) -- The city council voted to fund a network of charging posts",
+            "The city council voted to fund",
+        ),
+        (
+            "(Bloomberg) --The delivery robots covered more streets than planned this month",
+            "The delivery robots covered",
+        ),
+        (
+            'OSLO--(BUSINESS WIRE)--The "Sensor Market Outlook" report has been added today',
+            'The "Sensor Market Outlook"',
+        ),
+        ("PORTLAND, Maine — Students at the college built a robot that sorts recycling", "Students at the college"),
+        ("NEW YORK, Mar 3 (AP) - Shares of the chipmaker rose after it reported results", "Shares of the chipmaker"),
+        ("GENEVA — The regulator opened an inquiry into how the model was trained", "The regulator opened"),
+    ],
+)
 def test_a_wire_credit_and_dateline_are_stripped_from_the_start(text, kept):
     assert strip_dateline(text).startswith(kept)
 
 
-@pytest.mark.parametrize("text", [
-    "AI for threat intelligence – a guide for analysts who read logs all day long",
-    "NASA - The agency launched its probe on Monday toward the outer planets",
-    "Generative AI — the new technology — will change how people write",
-    "The future of robots is here – and it is smaller than anyone expected",
-    "IBM (NYSE: IBM) today announced a new mainframe with an on-chip accelerator",
-    "PARIS (AFP) - Short",  # nothing worth keeping would be left
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AI for threat intelligence – a guide for analysts who read logs all day long",
+        "NASA - The agency launched its probe on Monday toward the outer planets",
+        "Generative AI — the new technology — will change how people write",
+        "The future of robots is here – and it is smaller than anyone expected",
+        "IBM (NYSE: IBM) today announced a new mainframe with an on-chip accelerator",
+        "PARIS (AFP) - Short",  # nothing worth keeping would be left
+    ],
+)
 def test_text_that_only_looks_like_a_dateline_is_kept(text):
     assert strip_dateline(text) == text
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("Model trains wait at a depot in this illustration picture taken May 2, 2025. REUTERS/Ann Teller/Illustration/"
-     "File Photo Acquire Licensing Rights LYON, May 2 - The rail operator said it would test driverless shunting",
-     "The rail operator said"),
-    ("REUTERS/Ann Teller/File Photo May 2 (Reuters) - The rail operator said it would test driverless shunting",
-     "The rail operator said"),
-    ("Visitors queue at the fair in Turin, on May 2, 2025 - Copyright AFP MARCO ROSSI-BIANCHIThe organisers said "
-     "ticket sales doubled after the robotics hall opened", "The organisers said"),
-    ("A courier robot waits at a kerb in Leeds. (Photo by Jane Doe/Getty Images) Delivery firms are buying more "
-     "sidewalk robots than ever, a trade group said", "Delivery firms are buying"),
-    ("Workers assemble drones in a hangar. AP Photo/Sam Smith The ministry said output tripled this year, "
-     "according to its own figures", "The ministry said"),
-    ("A lab bench with sensors. AFP via Getty Images The start-up raised money to build cheaper gas sensors "
-     "for small farms", "The start-up raised"),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        (
+            "Model trains wait at a depot in this illustration picture taken May 2, 2025. "
+            "REUTERS/Ann Teller/Illustration/File Photo Acquire Licensing Rights LYON, May 2 - "
+            "The rail operator said it would test driverless shunting",
+            "The rail operator said",
+        ),
+        (
+            "REUTERS/Ann Teller/File Photo May 2 (Reuters) - The rail operator said it would test driverless shunting",
+            "The rail operator said",
+        ),
+        (
+            "Visitors queue at the fair in Turin, on May 2, 2025 - Copyright AFP MARCO ROSSI-BIANCHI"
+            "The organisers said "
+            "ticket sales doubled after the robotics hall opened",
+            "The organisers said",
+        ),
+        (
+            "A courier robot waits at a kerb in Leeds. (Photo by Jane Doe/Getty Images) Delivery firms are buying more "
+            "sidewalk robots than ever, a trade group said",
+            "Delivery firms are buying",
+        ),
+        (
+            "Workers assemble drones in a hangar. AP Photo/Sam Smith The ministry said output tripled this year, "
+            "according to its own figures",
+            "The ministry said",
+        ),
+        (
+            "A lab bench with sensors. AFP via Getty Images The start-up raised money to build cheaper gas sensors "
+            "for small farms",
+            "The start-up raised",
+        ),
+    ],
+)
 def test_a_photo_caption_credit_and_licensing_line_are_stripped_from_the_start(text, kept):
     assert clean_excerpt(text).startswith(kept)
 
 
-@pytest.mark.parametrize("text", [
-    "The service offers a credit system that renews every month, which photographers praised at the fair.",
-    "A file photo tool sorts pictures by the faces in them; the maker says it runs offline on a laptop.",
-    "Getty Images sued the start-up over pictures used to train its model, court papers filed on Monday show.",
-    "REUTERS/Ann Teller/File Photo short",  # nothing worth keeping would be left
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The service offers a credit system that renews every month, which photographers praised at the fair.",
+        "A file photo tool sorts pictures by the faces in them; the maker says it runs offline on a laptop.",
+        "Getty Images sued the start-up over pictures used to train its model, court papers filed on Monday show.",
+        "REUTERS/Ann Teller/File Photo short",  # nothing worth keeping would be left
+    ],
+)
 def test_text_that_only_mentions_pictures_or_credits_is_kept(text):
     assert clean_excerpt(text) == text
 
@@ -137,7 +182,9 @@ def test_real_excerpts_open_with_the_story_not_a_picture_credit():
 
     for path in sorted((FIXTURES / "real-ai" / "_news").glob("*.md")):
         excerpt = read_article(path, path.name, timezone.utc).article.excerpt
-        assert not re.search(r"Licensing Rights|REUTERS/|Getty Images|Copyright AFP|File Photo", excerpt[:200]), path.name
+        assert not re.search(r"Licensing Rights|REUTERS/|Getty Images|Copyright AFP|File Photo", excerpt[:200]), (
+            path.name
+        )
 
 
 @needs_fixtures
@@ -163,5 +210,7 @@ def test_plain_ascii_text_is_only_trimmed_and_its_spaces_collapsed(text):
     import re
 
     cleaned, repaired = clean_text(text)
-    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", html.unescape(re.sub(r"<(?:[A-Za-z!/?][^<>]*)>", " ", text)))
+    expected = re.sub(
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", html.unescape(re.sub(r"<(?:[A-Za-z!/?][^<>]*)>", " ", text))
+    )
     assert cleaned == " ".join(expected.split()) and not repaired

@@ -110,7 +110,8 @@ def redirect_to(location: str):
                                     "http://169.254.169.254/latest/meta-data/", "http://192.168.1.1/"])
 def test_a_redirect_from_a_public_address_into_a_private_one_is_refused(monkeypatch, target):
     real = download.private_host
-    monkeypatch.setattr(download, "private_host", lambda host: host != "localhost" and real(host))  # localhost: "public"
+    # localhost counts as "public" here
+    monkeypatch.setattr(download, "private_host", lambda host: host != "localhost" and real(host))
     with raw_server(lambda connection: None) as landing, raw_server(redirect_to(target.format(port=landing))) as port:
         with pytest.raises(FetchError, match="private address"):
             get(f"http://localhost:{port}/feed", limits=Limits(total_timeout=3.0))
@@ -130,14 +131,21 @@ def test_an_absurd_retry_after_is_capped(value):
 
 
 def test_a_retry_after_date_far_ahead_is_capped():
-    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", now=datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()) \
+    assert (
+        retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", now=datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp())
         == MAX_RETRY_AFTER
+    )
 
 
 def png_claiming(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_picture_claiming_a_huge_size_is_no_size_not_a_crash():
@@ -146,7 +154,9 @@ def test_a_picture_claiming_a_huge_size_is_no_size_not_a_crash():
     body = png_claiming(200_000, 200_000)
 
     def handle(connection: socket.socket) -> None:
-        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        )
 
     with raw_server(handle) as port:
         assert picture_size(f"http://127.0.0.1:{port}/bomb.png", Limits(total_timeout=3.0), "test") is None

@@ -62,9 +62,27 @@ def test_every_file_of_a_site_is_the_same_built_with_stock_jinja_and_the_fast_pa
         if mode == "stock":
             environment[fast_jinja.STOCK_SWITCH] = "1"
         output = tmp_path / f"out-{mode}"
-        done = subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(content), "--output", str(output),
-                               "--config", str(config), "--quiet", "--no-cache"], cwd=REPO, env=environment,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "--content",
+                str(content),
+                "--output",
+                str(output),
+                "--config",
+                str(config),
+                "--quiet",
+                "--no-cache",
+            ],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         outputs[mode] = snapshot(output)
         shutil.rmtree(tmp_path / ".cache", ignore_errors=True)

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from generator.content.clean import MAX_TITLE, clean_text, shorten
 from generator.content.read import parse_article
 from generator.core.models import TopicMeta
-from generator.fetch.entries import MAX_EXCERPT, TopicMatcher, canonical_url, draft_article, front_matter, plain, url_key
+from generator.fetch.entries import (
+    MAX_EXCERPT,
+    TopicMatcher,
+    canonical_url,
+    draft_article,
+    front_matter,
+    plain,
+    url_key,
+)
 from generator.fetch.feedlist import FeedSpec
 from generator.fetch.parse import FeedEntry, FeedError, FeedPicture, ParsedFeed, parse_feed
 from generator.net.download import FetchError, Limits, get, retry_after_seconds
@@ -27,28 +35,38 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 FEED = ParsedFeed(title="Harbour Gazette", home="https://gazette.example/", logo=None, entries=())
 
 
-@pytest.mark.parametrize(("url", "canonical"), [
-    ("https://a.example/x?utm_source=rss&utm_medium=feed", "https://a.example/x"),
-    ("https://a.example/x?id=7&utm_campaign=z&page=2#comments", "https://a.example/x?id=7&page=2"),
-    ("HTTPS://A.Example:443/x?fbclid=1&q=a%20b", "https://a.example/x?q=a%20b"),  # kept parameters stay as written
-    ("http://a.example:8080", "http://a.example:8080/"),
-    ("https://a.example/x?gclid=1&mc_cid=2&mc_eid=3&igshid=4", "https://a.example/x"),
-    ("https://a.example/utm_source/x?utmost=1", "https://a.example/utm_source/x?utmost=1"),
-])
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://a.example/x?utm_source=rss&utm_medium=feed", "https://a.example/x"),
+        ("https://a.example/x?id=7&utm_campaign=z&page=2#comments", "https://a.example/x?id=7&page=2"),
+        ("HTTPS://A.Example:443/x?fbclid=1&q=a%20b", "https://a.example/x?q=a%20b"),  # kept parameters stay as written
+        ("http://a.example:8080", "http://a.example:8080/"),
+        ("https://a.example/x?gclid=1&mc_cid=2&mc_eid=3&igshid=4", "https://a.example/x"),
+        ("https://a.example/utm_source/x?utmost=1", "https://a.example/utm_source/x?utmost=1"),
+    ],
+)
 def test_canonical_url_drops_tracking_only(url: str, canonical: str) -> None:
     assert canonical_url(url) == canonical
 
 
 def test_one_story_is_one_key_whatever_the_scheme_www_or_trailing_slash() -> None:
-    keys = {url_key(u) for u in ("https://www.a.example/story/", "http://a.example/story?utm_source=x", "https://A.example/story#top")}
+    keys = {
+        url_key(u)
+        for u in ("https://www.a.example/story/", "http://a.example/story?utm_source=x", "https://A.example/story#top")
+    }
     assert keys == {"a.example/story"}
     assert url_key("https://a.example/story?id=1") != url_key("https://a.example/story?id=2")
     assert url_key("https://a.example/story") != url_key("https://b.example/story")
 
 
 def test_topics_match_whole_words_and_capitals_where_a_keyword_is_in_capitals() -> None:
-    matcher = TopicMatcher([TopicMeta("ai", "AI", keywords=("artificial intelligence", "LLM")),
-                            TopicMeta("robotics", "Robotics", keywords=("robot",))])
+    matcher = TopicMatcher(
+        [
+            TopicMeta("ai", "AI", keywords=("artificial intelligence", "LLM")),
+            TopicMeta("robotics", "Robotics", keywords=("robot",)),
+        ]
+    )
     assert matcher.topics_in("New AI chip") == ["AI"]
     assert matcher.topics_in("She said the rain was fine") == []  # "ai" inside a word
     assert matcher.topics_in("Ai Weiwei opens a show") == []  # not the acronym
@@ -57,8 +75,13 @@ def test_topics_match_whole_words_and_capitals_where_a_keyword_is_in_capitals() 
 
 
 def entry(**fields: object) -> FeedEntry:
-    values: dict[str, object] = {"id": "x-1", "link": "https://gazette.example/a?utm_source=rss", "title": "A title",
-                                 "summary": "A summary.", "published": datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)}
+    values: dict[str, object] = {
+        "id": "x-1",
+        "link": "https://gazette.example/a?utm_source=rss",
+        "title": "A title",
+        "summary": "A summary.",
+        "published": datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc),
+    }
     values.update(fields)
     return FeedEntry(**values)  # type: ignore[arg-type]
 
@@ -73,7 +96,9 @@ def read_back(text: str):
 @settings(max_examples=200, deadline=None)
 @given(title=st.text(min_size=1, max_size=120), summary=st.text(max_size=300))
 def test_any_title_and_summary_survive_the_file_and_read_back_as_written(title: str, summary: str) -> None:
-    draft = draft_article(entry(title=title, summary=summary), FEED, FeedSpec("https://gazette.example/feed"), TopicMatcher([]), NOW, {})
+    draft = draft_article(
+        entry(title=title, summary=summary), FEED, FeedSpec("https://gazette.example/feed"), TopicMatcher([]), NOW, {}
+    )
     meant_summary = shorten(plain(summary), MAX_EXCERPT)
     meant_title = shorten(plain(title), MAX_TITLE) or shorten(meant_summary, 120)
     if not meant_title:
@@ -84,31 +109,51 @@ def test_any_title_and_summary_survive_the_file_and_read_back_as_written(title: 
     assert (stored["title"], stored["excerpt"]) == (meant_title, meant_summary)  # the YAML says exactly what was meant
     article = read_back(draft.text)  # and the build reads it with no warning
     assert article.title == clean_text(meant_title)[0]
-    assert draft.file_name.startswith("2026-12-01-") and "/" not in draft.file_name and not draft.file_name.startswith(".")
+    assert (
+        draft.file_name.startswith("2026-12-01-") and "/" not in draft.file_name and not draft.file_name.startswith(".")
+    )
 
 
 def test_an_entry_becomes_the_crawlers_format() -> None:
     draft = draft_article(
-        entry(title="Crane &amp; <b>robot</b>", summary="<p>Forty containers</p><script>steal()</script>",
-              pictures=(FeedPicture("https://gazette.example/big.jpg", 1600, 900), FeedPicture("https://gazette.example/unsized.jpg"),
-                        FeedPicture("https://gazette.example/probed.jpg")), video=True),
-        FEED, FeedSpec("https://gazette.example/feed", topics=("Harbour",)), TopicMatcher([TopicMeta("robotics", "Robotics", keywords=("robot",))]),
-        NOW, {"https://gazette.example/probed.jpg": (640, 360)})
+        entry(
+            title="Crane &amp; <b>robot</b>",
+            summary="<p>Forty containers</p><script>steal()</script>",
+            pictures=(
+                FeedPicture("https://gazette.example/big.jpg", 1600, 900),
+                FeedPicture("https://gazette.example/unsized.jpg"),
+                FeedPicture("https://gazette.example/probed.jpg"),
+            ),
+            video=True,
+        ),
+        FEED,
+        FeedSpec("https://gazette.example/feed", topics=("Harbour",)),
+        TopicMatcher([TopicMeta("robotics", "Robotics", keywords=("robot",))]),
+        NOW,
+        {"https://gazette.example/probed.jpg": (640, 360)},
+    )
     assert draft is not None
     article = read_back(draft.text)
     assert article.title == "Crane & robot" and article.excerpt == "Forty containers"
     assert article.link == "https://gazette.example/a" and article.type == "video" and article.is_published
     assert [t.name for t in article.topics] == ["Harbour", "Robotics"]
-    assert [(i.url, i.width, i.height) for i in article.images] == [("https://gazette.example/big.jpg", 1600, 900),
-                                                                     ("https://gazette.example/probed.jpg", 640, 360)]
-    assert article.provider is not None and (article.provider.name, article.provider.domain) == ("Harbour Gazette", "gazette.example")
+    assert [(i.url, i.width, i.height) for i in article.images] == [
+        ("https://gazette.example/big.jpg", 1600, 900),
+        ("https://gazette.example/probed.jpg", 640, 360),
+    ]
+    assert article.provider is not None and (article.provider.name, article.provider.domain) == (
+        "Harbour Gazette",
+        "gazette.example",
+    )
     assert "steal" not in draft.text
     assert draft.file_name == "2026-12-01-crane-robot.md" and draft.key == "gazette.example/a"
 
 
 def test_an_entry_from_the_future_or_without_a_date_is_dated_when_fetched() -> None:
     for published in (None, datetime(2030, 1, 1, tzinfo=timezone.utc)):
-        draft = draft_article(entry(published=published), FEED, FeedSpec("https://g.example/f"), TopicMatcher([]), NOW, {})
+        draft = draft_article(
+            entry(published=published), FEED, FeedSpec("https://g.example/f"), TopicMatcher([]), NOW, {}
+        )
         assert draft is not None and read_back(draft.text).published == NOW
 
 
@@ -116,7 +161,9 @@ def test_a_hostile_title_cannot_name_a_file_outside_the_folder() -> None:
     for title in ("../../etc/passwd", "/root/.bashrc", ".hidden", "..", "\x00"):
         draft = draft_article(entry(title=title), FEED, FeedSpec("https://g.example/f"), TopicMatcher([]), NOW, {})
         assert draft is not None
-        assert "/" not in draft.file_name and ".." not in draft.file_name and Path(draft.file_name).name == draft.file_name
+        assert (
+            "/" not in draft.file_name and ".." not in draft.file_name and Path(draft.file_name).name == draft.file_name
+        )
 
 
 def test_front_matter_quotes_what_yaml_would_misread() -> None:
@@ -133,9 +180,14 @@ def test_feeds_that_are_not_feeds_are_refused_with_a_reason() -> None:
         parse_feed(b"[" * 100_000 + b"]" * 100_000, "https://a.example/f", "application/json")
     with pytest.raises(FeedError, match="not an RSS, Atom or JSON feed"):
         parse_feed(b"just some text", "https://a.example/f")
-    recovered = parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A &amp B</title>'
-                           b"<link>https://a.example/1</link></item></channel></rss>", "https://a.example/f")
-    assert [e.link for e in recovered.entries] == ["https://a.example/1"] and recovered.warning.startswith("not well-formed XML")
+    recovered = parse_feed(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A &amp B</title>'
+        b"<link>https://a.example/1</link></item></channel></rss>",
+        "https://a.example/f",
+    )
+    assert [e.link for e in recovered.entries] == ["https://a.example/1"] and recovered.warning.startswith(
+        "not well-formed XML"
+    )
 
 
 RSS_1_0 = b"""<?xml version="1.0"?>
@@ -148,14 +200,18 @@ RSS_1_0 = b"""<?xml version="1.0"?>
 RSS_0_91 = b"""<?xml version="1.0"?>
 <!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
 <rss version="0.91"><channel><title>Old School</title><link>https://old.example/</link><description>x</description>
-  <item><title>A story from 1999 tooling</title><link>https://old.example/b</link><description>Still read.</description></item>
+  <item><title>A story from 1999 tooling</title><link>https://old.example/b</link>
+    <description>Still read.</description></item>
 </channel></rss>"""
 
 
-@pytest.mark.parametrize(("body", "title", "link", "published"), [
-    (RSS_1_0, "An RDF story", "https://rdf.example/a", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)),
-    (RSS_0_91, "A story from 1999 tooling", "https://old.example/b", None),
-])
+@pytest.mark.parametrize(
+    ("body", "title", "link", "published"),
+    [
+        (RSS_1_0, "An RDF story", "https://rdf.example/a", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)),
+        (RSS_0_91, "A story from 1999 tooling", "https://old.example/b", None),
+    ],
+)
 def test_rss_1_0_and_0_91_are_read(body: bytes, title: str, link: str, published: datetime | None) -> None:
     feed = parse_feed(body, "https://feeds.example/f")
     (only,) = feed.entries

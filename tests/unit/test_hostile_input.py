@@ -173,28 +173,43 @@ def test_good_digest_settings_are_read_and_the_subject_fills_only_its_fields(tmp
     from generator.core.config import load_config, subject_line
 
     path = tmp_path / "site.yaml"
-    path.write_text("title: News\nbase_url: https://news.example/\ndigest:\n  subject: \"{title} for {date} {{literal}}\"\n"
-                    "  from: \"News desk <desk@news.example>\"\n  to: \"readers@lists.news.example\"\n"
-                    "  unsubscribe: \"https://news.example/unsubscribe?list=daily\"\n")
+    path.write_text(
+        'title: News\nbase_url: https://news.example/\ndigest:\n  subject: "{title} for {date} {{literal}}"\n'
+        '  from: "News desk <desk@news.example>"\n  to: "readers@lists.news.example"\n'
+        '  unsubscribe: "https://news.example/unsubscribe?list=daily"\n'
+    )
     config = load_config(path)
-    assert subject_line(config.digest.subject, title="News", date="Monday 1 June 2026") == \
-        "News for Monday 1 June 2026 {literal}"
+    assert (
+        subject_line(config.digest.subject, title="News", date="Monday 1 June 2026")
+        == "News for Monday 1 June 2026 {literal}"
+    )
 
 
-@pytest.mark.parametrize(("flags", "shown"), [("draft: true", False), ("draft: false", True), ("published: false", False),
-                                              ("published: true\ndraft: false", True), ("", True),
-                                              ("published: false\ndraft: true", False)])
+@pytest.mark.parametrize(
+    ("flags", "shown"),
+    [
+        ("draft: true", False),
+        ("draft: false", True),
+        ("published: false", False),
+        ("published: true\ndraft: false", True),
+        ("", True),
+        ("published: false\ndraft: true", False),
+    ],
+)
 def test_draft_true_keeps_an_article_off_the_site_as_published_false_does(flags, shown):
     result = parse(HEAD + flags + ("\n" if flags else "") + "---\n")
     assert result.article is not None and result.article.is_published is shown and result.problems == ()
 
 
-@pytest.mark.parametrize(("flags", "line", "words"), [
-    ("published: true\ndraft: true", 5, "contradicts"),
-    ("published: \"no\"", 4, "must be true or false"),
-    ("draft: yes", 4, "must be true or false"),
-    ("draft: 1", 4, "must be true or false"),
-])
+@pytest.mark.parametrize(
+    ("flags", "line", "words"),
+    [
+        ("published: true\ndraft: true", 5, "contradicts"),
+        ('published: "no"', 4, "must be true or false"),
+        ("draft: yes", 4, "must be true or false"),
+        ("draft: 1", 4, "must be true or false"),
+    ],
+)
 def test_a_conflicting_or_non_boolean_flag_is_an_error_at_its_line(flags, line, words):
     result = parse(HEAD + flags + "\n---\n")
     assert result.article is None
@@ -202,8 +217,9 @@ def test_a_conflicting_or_non_boolean_flag_is_an_error_at_its_line(flags, line, 
     assert problem.line == line and words in problem.message
 
 
-@pytest.mark.parametrize(("key", "meant"), [("publshed", "published"), ("drafts", "draft"), ("webURL", "webUrl"),
-                                            ("exerpt", "excerpt")])
+@pytest.mark.parametrize(
+    ("key", "meant"), [("publshed", "published"), ("drafts", "draft"), ("webURL", "webUrl"), ("exerpt", "excerpt")]
+)
 def test_a_misspelt_key_gets_a_suggestion_at_its_line(key, meant):
     result = parse(HEAD + f"{key}: false\n---\n")
     assert result.article is not None and result.article.is_published

@@ -12,12 +12,29 @@ T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 NO_META = Metadata({}, {}, ())
 
 
-def make(slug: str, hours: float, topics: list[str], heat: int = 0, quality: int = 0, provider: str | None = "p.example") -> Article:
+def make(
+    slug: str, hours: float, topics: list[str], heat: int = 0, quality: int = 0, provider: str | None = "p.example"
+) -> Article:
     return Article(
-        source=f"{slug}.md", slug=slug, title=slug, excerpt="", published=T0 + timedelta(hours=hours), updated=None,
-        link=None, original_url=None, type="article", category="news", quality=quality, heat=heat, is_published=True,
+        source=f"{slug}.md",
+        slug=slug,
+        title=slug,
+        excerpt="",
+        published=T0 + timedelta(hours=hours),
+        updated=None,
+        link=None,
+        original_url=None,
+        type="article",
+        category="news",
+        quality=quality,
+        heat=heat,
+        is_published=True,
         provider=Provider(provider, provider.upper(), provider) if provider else None,
-        topics=tuple(TopicRef(t, t.title()) for t in topics), images=(), related=(), body_html="")
+        topics=tuple(TopicRef(t, t.title()) for t in topics),
+        images=(),
+        related=(),
+        body_html="",
+    )
 
 
 def test_rarer_shared_topic_ranks_first_then_closeness_in_time():
@@ -43,7 +60,11 @@ def test_more_on_topic_looks_only_at_a_bounded_window():
 
 
 def test_newest_first_and_groups():
-    articles = [make("old", 1, ["ai"]), make("new", 5, ["ai", "vision"], provider="q.example"), make("mid", 3, ["vision"], provider=None)]
+    articles = [
+        make("old", 1, ["ai"]),
+        make("new", 5, ["ai", "vision"], provider="q.example"),
+        make("mid", 3, ["vision"], provider=None),
+    ]
     index = build_index(articles, NO_META, timezone.utc)
     assert index.newest == ("new", "mid", "old")
     assert index.topics["vision"].articles == ("new", "mid")
@@ -51,10 +72,15 @@ def test_newest_first_and_groups():
 
 
 def test_top_stories_are_the_most_covered_then_hottest_of_the_last_two_days():
-    articles = [make("old-hot", -60, ["ai"], heat=99), make("yesterday-hot", -20, ["ai"], heat=80),
-                make("today-a", 10, ["ai"], heat=5), make("today-b", 11, ["ai"], heat=50),
-                make("today-c", 12, ["ai"], heat=5, quality=9),
-                make("covered-1", 1, ["ai"], provider="one.example"), make("covered-2", 2, ["ai"], provider="two.example")]
+    articles = [
+        make("old-hot", -60, ["ai"], heat=99),
+        make("yesterday-hot", -20, ["ai"], heat=80),
+        make("today-a", 10, ["ai"], heat=5),
+        make("today-b", 11, ["ai"], heat=50),
+        make("today-c", 12, ["ai"], heat=5, quality=9),
+        make("covered-1", 1, ["ai"], provider="one.example"),
+        make("covered-2", 2, ["ai"], provider="two.example"),
+    ]
     story = Story("covered-1", "covered-1", ("covered-1", "covered-2"))
     index = build_index(articles, NO_META, timezone.utc, [story])
     # Two outlets cover one story: it leads; then heat, quality, newest. "old-hot" is 72 h before the newest.
@@ -73,8 +99,10 @@ def test_provider_metadata_names_the_outlet_everywhere():
 
     from generator.core.models import RelatedStory
 
-    related = (RelatedStory("Elsewhere", "https://p.example/b", provider=Provider("p.example", "p", "p.example")),
-               RelatedStory("Other", "https://q.example/c", provider=Provider("q.example", "Q Daily", "q.example")))
+    related = (
+        RelatedStory("Elsewhere", "https://p.example/b", provider=Provider("p.example", "p", "p.example")),
+        RelatedStory("Other", "https://q.example/c", provider=Provider("q.example", "Q Daily", "q.example")),
+    )
     index = build_index([replace(make("y", 1, ["ai"]), related=related)], meta, timezone.utc)
     assert [r.provider.name for r in index.articles["y"].related] == ["Proper Name", "Q Daily"]
     assert index.articles["y"].related[1] is related[1]
@@ -101,8 +129,16 @@ members = {t: sorted((s for s, a in articles.items() if any(x.slug == t for x in
                      key=lambda s: -articles[s].published.timestamp()) for t in topics}
 print(sorted(more_on_topic(articles, members).items()))
 """
-    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(6)
+    }
     assert len(outputs) == 1
 
 
@@ -140,8 +176,9 @@ def test_more_on_kept_from_the_previous_index_equals_computing_it_afresh():
 
     rng = random.Random(11)
     topics = ["ai", *[f"t{n}" for n in range(12)]]
-    articles = {f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics[1:], rng.randint(0, 3))])
-                for i in range(1500)}
+    articles = {
+        f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics[1:], rng.randint(0, 3))]) for i in range(1500)
+    }
 
     def members_of(pool):
         found = {}
@@ -158,13 +195,17 @@ def test_more_on_kept_from_the_previous_index_equals_computing_it_afresh():
             slug = rng.choice(sorted(articles))
             action = rng.choice(["add", "remove", "topics", "time"])
             if action == "add":
-                articles[f"n{step}-{slug}"] = make(f"n{step}-{slug}", rng.uniform(0, 1100), ["ai", rng.choice(topics[1:])])
+                articles[f"n{step}-{slug}"] = make(
+                    f"n{step}-{slug}", rng.uniform(0, 1100), ["ai", rng.choice(topics[1:])]
+                )
             elif action == "remove":
                 del articles[slug]
             elif action == "topics":
                 articles[slug] = replace(articles[slug], topics=make(slug, 0, rng.sample(topics, 2)).topics)
             else:
-                articles[slug] = replace(articles[slug], published=articles[slug].published + timedelta(hours=rng.uniform(-30, 30)))
+                articles[slug] = replace(
+                    articles[slug], published=articles[slug].published + timedelta(hours=rng.uniform(-30, 30))
+                )
         members = members_of(articles)
         result = more_on_topic(articles, members, before=before)
         assert result == more_on_topic(articles, members), step
@@ -175,7 +216,9 @@ def test_more_on_ranked_in_forked_workers_equals_ranking_in_one_process():
 
     rng = random.Random(11)
     topics = [f"t{n}" for n in range(40)]
-    articles = {f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics, rng.randint(1, 4))]) for i in range(2500)}
+    articles = {
+        f"a{i:04d}": make(f"a{i:04d}", i * 0.7, ["ai", *rng.sample(topics, rng.randint(1, 4))]) for i in range(2500)
+    }
     members = {}
     for slug, article in sorted(articles.items(), key=lambda item: -item[1].published.timestamp()):
         for topic in article.topics:

@@ -30,7 +30,9 @@ def imports_of(path: Path, name: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             if base.startswith("generator"):
                 found.add(base)
                 found.update(f"{base}.{alias.name}" for alias in node.names)
@@ -43,8 +45,11 @@ def stage_of(module: str) -> str | None:
 
 
 def test_every_module_lives_in_a_stage_and_each_stage_says_its_place():
-    loose = sorted(name for name in modules() if name.count(".") == 1 and stage_of(name) is None
-                   and name not in ("generator.__main__",))
+    loose = sorted(
+        name
+        for name in modules()
+        if name.count(".") == 1 and stage_of(name) is None and name not in ("generator.__main__",)
+    )
     assert loose == [], "modules outside the stage folders"
     for stage in LAYERS:
         init = PACKAGE / stage / "__init__.py"
@@ -68,8 +73,10 @@ def test_no_import_points_up_the_stages():
 
 def test_no_module_imports_itself_back():
     known = modules()
-    graph = {name: {t for t in imports_of(path, name) if t in known and t != name and not known[t].name == "__init__.py"}
-             for name, path in known.items()}
+    graph = {
+        name: {t for t in imports_of(path, name) if t in known and t != name and not known[t].name == "__init__.py"}
+        for name, path in known.items()
+    }
     cycles = []
     for start in graph:
         stack, seen = [(start, [start])], set()

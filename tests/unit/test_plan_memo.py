@@ -42,7 +42,17 @@ def test_unchanged_parts_are_taken_as_they_were():
     second = {p.path: p for p in plan_site(index_of(corpus(), days_memo), CONFIG, memo)}
     kept = {page.kind for path, page in second.items() if page is first[path]}
     remade = {page.kind for path, page in second.items() if page is not first[path]}
-    assert {"article", "day", "day_email", "api_day", "topic", "provider", "api_list", "feed", "feed_json"} <= kept - remade
+    assert {
+        "article",
+        "day",
+        "day_email",
+        "api_day",
+        "topic",
+        "provider",
+        "api_list",
+        "feed",
+        "feed_json",
+    } <= kept - remade
 
 
 def test_a_slug_naming_another_file_forgets_everything():

@@ -70,37 +70,52 @@ def test_published_flag_defaults_to_true():
 
 def test_naive_datetime_is_read_in_site_zone_with_warning():
     from zoneinfo import ZoneInfo
-    result = parse_article("---\ntitle: t\npublishedDateTime: 2026-06-01T12:00:00\n---\n", "x.md", ZoneInfo("Europe/Paris"))
+    result = parse_article(
+        "---\ntitle: t\npublishedDateTime: 2026-06-01T12:00:00\n---\n", "x.md", ZoneInfo("Europe/Paris")
+    )
     assert result.article.published.isoformat() == "2026-06-01T10:00:00+00:00"
     assert [p.line for p in result.problems] == [3] and "time zone" in result.problems[0].message
 
 
-@pytest.mark.parametrize("source, fields, slug", [
-    ("content/000_abc.md", {"title": "Hello, World!"}, "2026-11-02-hello-world"),
-    ("content/2026-01-05-kept-name.md", {"title": "Changed title"}, "2026-01-05-kept-name"),
-    ("content/000_abc.md", {"title": "T", "slug": "My Custom/../Slug"}, "my-custom-slug"),
-    ("content/000_abc.md", {"title": "T", "slug": "!!!"}, "2026-11-02-t"),
-    ("content/000_abc.md", {"title": "🚀🚀"}, "2026-11-02-article"),
-])
+@pytest.mark.parametrize(
+    "source, fields, slug",
+    [
+        ("content/000_abc.md", {"title": "Hello, World!"}, "2026-11-02-hello-world"),
+        ("content/2026-01-05-kept-name.md", {"title": "Changed title"}, "2026-01-05-kept-name"),
+        ("content/000_abc.md", {"title": "T", "slug": "My Custom/../Slug"}, "my-custom-slug"),
+        ("content/000_abc.md", {"title": "T", "slug": "!!!"}, "2026-11-02-t"),
+        ("content/000_abc.md", {"title": "🚀🚀"}, "2026-11-02-article"),
+    ],
+)
 def test_slug_rules(source, fields, slug):
-    text = "---\n" + "".join(f"{k}: {v!r}\n" for k, v in fields.items()) + "publishedDateTime: 2026-11-02T10:00:00Z\n---\n"
+    text = (
+        "---\n" + "".join(f"{k}: {v!r}\n" for k, v in fields.items()) + "publishedDateTime: 2026-11-02T10:00:00Z\n---\n"
+    )
     assert parse(text, source).article.slug == slug
 
 
 def test_slug_collisions_are_resolved_deterministically_and_reported():
-    texts = {name: "---\ntitle: Same title\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n" for name in ("c.md", "a.md", "b.md")}
+    texts = {
+        name: "---\ntitle: Same title\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n"
+        for name in ("c.md", "a.md", "b.md")
+    }
     articles = [parse(text, name).article for name, text in texts.items()]
     resolved, problems = resolve_slug_collisions(articles)
     assert {a.source: a.slug for a in resolved} == {
-        "a.md": "2026-11-02-same-title", "b.md": "2026-11-02-same-title-2", "c.md": "2026-11-02-same-title-3"}
+        "a.md": "2026-11-02-same-title",
+        "b.md": "2026-11-02-same-title-2",
+        "c.md": "2026-11-02-same-title-3",
+    }
     assert [p.path for p in problems] == ["b.md", "c.md"] and all("already used" in p.message for p in problems)
     again, _ = resolve_slug_collisions(reversed(articles))
     assert {a.source: a.slug for a in again} == {a.source: a.slug for a in resolved}
 
 
 def test_unsafe_urls_are_dropped_with_a_warning_naming_the_line():
-    text = ("---\ntitle: t\npublishedDateTime: 2026-11-02T10:00:00Z\nwebUrl: 'javascript:alert(1)'\n"
-            "images:\n  - url: 'data:image/png;base64,AAAA'\n    width: 10\n    height: 10\n---\n")
+    text = (
+        "---\ntitle: t\npublishedDateTime: 2026-11-02T10:00:00Z\nwebUrl: 'javascript:alert(1)'\n"
+        "images:\n  - url: 'data:image/png;base64,AAAA'\n    width: 10\n    height: 10\n---\n"
+    )
     result = parse(text)
     assert result.article.link is None and result.article.images == ()
     assert sorted((p.line, p.severity) for p in result.problems) == [(4, "warning"), (5, "warning")]
@@ -113,20 +128,22 @@ def test_images_without_sizes_are_left_out():
 
 
 def test_mojibake_is_repaired_and_noted():
-    text = "---\ntitle: \"investorsâ€™ demand\"\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n"
+    text = '---\ntitle: "investorsâ€™ demand"\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n'
     result = parse(text)
     assert result.article.title == "investors\u2019 demand"
     assert [(p.severity, p.line) for p in result.problems] == [("note", 2)]
 
 
 def test_entities_and_tags_in_excerpt_become_plain_text():
-    text = "---\ntitle: 'A &amp; B'\nexcerpt: 'x&nbsp;y <b>bold</b> &#038; more'\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n"
+    text = ("---\ntitle: 'A &amp; B'\nexcerpt: 'x&nbsp;y <b>bold</b> &#038; more'\n"
+            "publishedDateTime: 2026-11-02T10:00:00Z\n---\n")
     article = parse(text).article
     assert article.title == "A & B" and article.excerpt == "x y bold & more"
 
 
 def test_markdown_body_is_sanitised():
-    text = "---\ntitle: t\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror=alert(3)>\n"
+    text = ("---\ntitle: t\npublishedDateTime: 2026-11-02T10:00:00Z\n---\n<script>alert(1)</script>\n\n"
+            "[x](javascript:alert(2)) <img src=x onerror=alert(3)>\n")
     html = parse(text).article.body_html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
 
@@ -134,9 +151,18 @@ def test_markdown_body_is_sanitised():
 def test_an_outlet_named_by_a_piece_of_its_domain_is_named_by_the_domain(tmp_path):
     fields = article_fields(1)
     fields["provider"] = {"name": "tech", "domain": "techstory.example"}
-    fields["related"] = [{"title": "Elsewhere", "webUrl": "https://shorenews.example/x",
-                          "provider": {"name": "shorenews", "domain": "shorenews.example"}},
-                         {"title": "Brand", "webUrl": "https://medium.example/y", "provider": {"name": "Medium", "domain": "medium.example"}}]
+    fields["related"] = [
+        {
+            "title": "Elsewhere",
+            "webUrl": "https://shorenews.example/x",
+            "provider": {"name": "shorenews", "domain": "shorenews.example"},
+        },
+        {
+            "title": "Brand",
+            "webUrl": "https://medium.example/y",
+            "provider": {"name": "Medium", "domain": "medium.example"},
+        },
+    ]
     article = read_article(write_article(tmp_path, "a.md", fields), "a.md", UTC).article
     assert article.provider.name == "techstory.example"
     assert [r.provider.name for r in article.related] == ["shorenews.example", "Medium"]

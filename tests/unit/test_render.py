@@ -13,14 +13,24 @@ def test_og_locale_has_a_territory():
 
 
 def test_without_empty_drops_absent_values_at_every_depth():
-    data = {"a": None, "b": "", "c": [], "d": {}, "e": 0, "f": False, "g": {"h": None, "i": [None, "", "x"]}, "j": {"k": None}}
+    data = {
+        "a": None,
+        "b": "",
+        "c": [],
+        "d": {},
+        "e": 0,
+        "f": False,
+        "g": {"h": None, "i": [None, "", "x"]},
+        "j": {"k": None},
+    }
     assert without_empty(data) == {"e": 0, "f": False, "g": {"i": ["x"]}}
 
 
 _json_like = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["", "x", "0"]) | st.just(()),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @given(_json_like)
@@ -62,13 +72,23 @@ def test_output_is_escaped_once_whatever_is_written(tmp_path):
         def __str__(self):
             return "<not used>"
 
-    env = _environment(tmp_path, {
-        "page.html": "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ a }}|{{ b }}|{{ c }}|{{ n }}|{{ m(a) }}|{{ m(a)|upper }}",
-        "plain.txt": "{{ a }}", "missing.html": "{{ nowhere }}"})
-    text = env.get_template("page.html").render(a='<script>"x" & \'y\'</script>', b=Markup("<em>safe</em>"), c=Shown(), n=3)
-    assert text == ("&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;|<em>safe</em>|<b>own</b>|3|"
-                    "<i>&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;</i>|"
-                    "<I>&LT;SCRIPT&GT;&#34;X&#34; &AMP; &#39;Y&#39;&LT;/SCRIPT&GT;</I>")
+    env = _environment(
+        tmp_path,
+        {
+            "page.html": "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}"
+                         "{{ a }}|{{ b }}|{{ c }}|{{ n }}|{{ m(a) }}|{{ m(a)|upper }}",
+            "plain.txt": "{{ a }}",
+            "missing.html": "{{ nowhere }}",
+        },
+    )
+    text = env.get_template("page.html").render(
+        a="<script>\"x\" & 'y'</script>", b=Markup("<em>safe</em>"), c=Shown(), n=3
+    )
+    assert text == (
+        "&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;|<em>safe</em>|<b>own</b>|3|"
+        "<i>&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;</i>|"
+        "<I>&LT;SCRIPT&GT;&#34;X&#34; &AMP; &#39;Y&#39;&LT;/SCRIPT&GT;</I>"
+    )
     assert env.get_template("plain.txt").render(a="<a>") == "<a>"  # not HTML: not escaped
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("missing.html").render()
@@ -109,8 +129,10 @@ def test_tojson_in_a_page_is_sorted_and_safe_inside_a_script(tmp_path):
     assert inner.index('"a"') < inner.index('"z"') and json.loads(inner) == {"z": "</script><b>&'", "a": 1}
 
 
-@given(st.sampled_from(["https://news.example/", "https://news.example/sub/", "http://127.0.0.1:8000/"]),
-       st.text(alphabet="/abcé-:.?=", max_size=20) | st.sampled_from(["https://other.example/x", "http://x/", "/", ""]))
+@given(
+    st.sampled_from(["https://news.example/", "https://news.example/sub/", "http://127.0.0.1:8000/"]),
+    st.text(alphabet="/abcé-:.?=", max_size=20) | st.sampled_from(["https://other.example/x", "http://x/", "/", ""]),
+)
 def test_the_absolute_url_writer_writes_what_absolute_url_writes(base_url, target):
     base_path = urlsplit(base_url).path
     assert absolute_writer(base_url, base_path)(target) == absolute_url(base_url, base_path, target)
@@ -135,8 +157,11 @@ def test_attributes_read_as_jinja_reads_them_and_the_object_once(tmp_path):
             return {"key": "from a dict", "items": "a key, not the method"}
 
     calls: list[int] = []
-    text = ("{{ i.name }}|{{ d.key }}|{{ d.items() | list | length }}|{{ i.child().key }}|{{ i.child().nothing is defined }}|"
-            "{{ d.inner.deeper }}|{{ i.broken is defined }}|{{ d.absent is defined }}|{{ i.name.upper() }}")
+    text = (
+        "{{ i.name }}|{{ d.key }}|{{ d.items() | list | length }}|{{ i.child().key }}|"
+        "{{ i.child().nothing is defined }}|"
+        "{{ d.inner.deeper }}|{{ i.broken is defined }}|{{ d.absent is defined }}|{{ i.name.upper() }}"
+    )
     values = {"i": Item(), "d": {"key": "k", "inner": {"deeper": "deep"}}}
     ours = _environment(tmp_path, {"attrs.html": text}).get_template("attrs.html")
     stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(text)
@@ -161,11 +186,13 @@ def test_calls_in_templates_are_plain_python_calls_with_jinjas_arguments(tmp_pat
     def maker(prefix):
         return lambda value: f"{prefix}{value}"
 
-    text = ("{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
-            "{% macro wrap(tag) %}<{{ tag }}>{{ caller(tag) }}</{{ tag }}>{% endmacro %}"
-            "{{ join() }} {{ join(1, 2, k='v') }} {{ join(*xs, **kw) }} {{ join(0, *xs, z=1, **kw) }} "
-            "{{ join(**{'class': 'c', 'for': 'f'}) }} {{ m(1) }} {{ m(1, c=9) }} {{ m(a=5, b=6) }} "
-            "{{ maker('>')(join(3)) }} {% call(t) wrap('p') %}in {{ t }}{% endcall %} {{ range(3)|list }}")
+    text = (
+        "{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
+        "{% macro wrap(tag) %}<{{ tag }}>{{ caller(tag) }}</{{ tag }}>{% endmacro %}"
+        "{{ join() }} {{ join(1, 2, k='v') }} {{ join(*xs, **kw) }} {{ join(0, *xs, z=1, **kw) }} "
+        "{{ join(**{'class': 'c', 'for': 'f'}) }} {{ m(1) }} {{ m(1, c=9) }} {{ m(a=5, b=6) }} "
+        "{{ maker('>')(join(3)) }} {% call(t) wrap('p') %}in {{ t }}{% endcall %} {{ range(3)|list }}"
+    )
     values = {"join": join, "maker": maker, "xs": [7, 8], "kw": {"q": "r"}}
     ours = _environment(tmp_path, {"calls.html": text}).get_template("calls.html").render(**values)
     stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(text).render(**values)
@@ -180,12 +207,15 @@ def test_macros_take_their_arguments_as_jinja_gives_them(tmp_path):
     import jinja2
     import pytest
 
-    text = ("{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
-            "{% macro rest(a) %}({{ a }} {{ varargs|list }} {{ kwargs|dictsort }}){% endmacro %}"
-            "{% macro framed(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}"
-            "{% macro escaped(x) %}{{ x }}<br>{% endmacro %}"
-            "{{ m(1) }}{{ m(1, 5) }}{{ m(1, c=9) }}{{ m(a=4, c=8) }}{{ m(b=7, a=6) }}"
-            "{{ rest(1, 2, 3, k='v') }}{% call framed('p') %}inside{% endcall %}{{ escaped('<i>') }}{{ escaped('<i>')|upper }}")
+    text = (
+        "{% macro m(a, b=2, c=3) %}[{{ a }} {{ b }} {{ c }}]{% endmacro %}"
+        "{% macro rest(a) %}({{ a }} {{ varargs|list }} {{ kwargs|dictsort }}){% endmacro %}"
+        "{% macro framed(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}"
+        "{% macro escaped(x) %}{{ x }}<br>{% endmacro %}"
+        "{{ m(1) }}{{ m(1, 5) }}{{ m(1, c=9) }}{{ m(a=4, c=8) }}{{ m(b=7, a=6) }}"
+        "{{ rest(1, 2, 3, k='v') }}{% call framed('p') %}inside{% endcall %}"
+        "{{ escaped('<i>') }}{{ escaped('<i>')|upper }}"
+    )
     ours_env = _environment(tmp_path, {"macros.html": text})
     stock_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     assert ours_env.get_template("macros.html").render() == stock_env.from_string(text).render()

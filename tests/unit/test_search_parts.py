@@ -61,7 +61,9 @@ def test_scratch_folders_of_killed_builds_are_removed_and_those_of_running_ones_
     from generator.search.pagefind import scratch, scratch_folder
 
     parent = scratch_folder() or Path(tempfile.gettempdir())
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     dead = parent / f"newsdigest-search-{gone}-left"  # a build killed with -9 left it
     running = parent / f"newsdigest-search-{os.getppid()}-busy"
     foreign = parent / f"newsdigest-searching-{gone}-other"  # not ours: never touched

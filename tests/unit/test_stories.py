@@ -15,7 +15,10 @@ START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 # Background: unrelated stories, so that word rarity means something.
 BACKGROUND = [
-    ("City council approves budget for new cycle lanes", "The plan adds forty kilometres of protected lanes by spring."),
+    (
+        "City council approves budget for new cycle lanes",
+        "The plan adds forty kilometres of protected lanes by spring.",
+    ),
     ("Harbour ferry service resumes after storm repairs", "Crossings restart on Monday with a reduced timetable."),
     ("Local bakery wins regional bread competition", "Judges praised the sourdough and rye entries."),
     ("University opens new library wing to students", "The extension doubles the number of study places."),
@@ -33,14 +36,31 @@ BACKGROUND = [
 
 def article(slug, title, excerpt="", hours=0.0, outlet="a", quality=50, heat=10, link=None, related=()):
     return Article(
-        source=f"{slug}.md", slug=slug, title=title, excerpt=excerpt, published=START + timedelta(hours=hours), updated=None,
-        link=link or f"https://{outlet}.example/{slug}", original_url=None, type="article", category="", quality=quality,
-        heat=heat, is_published=True, provider=Provider(f"{outlet}.example", outlet, f"{outlet}.example"), topics=(),
-        images=(), related=tuple(RelatedStory(f"r {url}", url) for url in related), body_html="")
+        source=f"{slug}.md",
+        slug=slug,
+        title=title,
+        excerpt=excerpt,
+        published=START + timedelta(hours=hours),
+        updated=None,
+        link=link or f"https://{outlet}.example/{slug}",
+        original_url=None,
+        type="article",
+        category="",
+        quality=quality,
+        heat=heat,
+        is_published=True,
+        provider=Provider(f"{outlet}.example", outlet, f"{outlet}.example"),
+        topics=(),
+        images=(),
+        related=tuple(RelatedStory(f"r {url}", url) for url in related),
+        body_html="",
+    )
 
 
 def background():
-    return [article(f"bg{n}", title, excerpt, hours=n * 3, outlet=f"bg{n}") for n, (title, excerpt) in enumerate(BACKGROUND)]
+    return [
+        article(f"bg{n}", title, excerpt, hours=n * 3, outlet=f"bg{n}") for n, (title, excerpt) in enumerate(BACKGROUND)
+    ]
 
 
 def grouped(articles):
@@ -53,19 +73,38 @@ def test_words_are_normalised():
 
 def test_reworded_coverage_by_other_outlets_is_one_story():
     coverage = [
-        article("tide-1", "Tidewater Robotics unveils underwater inspection drone",
-                "The drone maps hull corrosion for shipping firms.", hours=1, outlet="a"),
-        article("tide-2", "Underwater inspection drone from Tidewater Robotics maps ship hulls",
-                "Shipping firms can now check hull corrosion without divers.", hours=3, outlet="b"),
-        article("tide-3", "Tidewater Robotics launches hull inspection drone for shipping",
-                "The underwater drone detects corrosion on ship hulls.", hours=9, outlet="c"),
+        article(
+            "tide-1",
+            "Tidewater Robotics unveils underwater inspection drone",
+            "The drone maps hull corrosion for shipping firms.",
+            hours=1,
+            outlet="a",
+        ),
+        article(
+            "tide-2",
+            "Underwater inspection drone from Tidewater Robotics maps ship hulls",
+            "Shipping firms can now check hull corrosion without divers.",
+            hours=3,
+            outlet="b",
+        ),
+        article(
+            "tide-3",
+            "Tidewater Robotics launches hull inspection drone for shipping",
+            "The underwater drone detects corrosion on ship hulls.",
+            hours=9,
+            outlet="c",
+        ),
     ]
     assert grouped(background() + coverage) == {frozenset({"tide-1", "tide-2", "tide-3"})}
 
 
 def test_the_same_words_outside_the_window_are_another_story():
-    first = article("eclipse-1", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=0)
-    again = article("eclipse-2", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=24 * 10)
+    first = article(
+        "eclipse-1", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=0
+    )
+    again = article(
+        "eclipse-2", "Observatory livestreams partial solar eclipse", "Cloud cover cleared at noon.", hours=24 * 10
+    )
     assert grouped(background() + [first, again]) == set()
 
 
@@ -74,54 +113,117 @@ def test_generic_headlines_with_different_excerpts_stay_apart():
 
 
 def test_no_chaining_through_one_middle_article():
-    a = article("chain-a", "Quillfeather bank cuts mortgage rates", "Quillfeather lowers fixed mortgage rates for buyers.", hours=1,
-                outlet="a")
-    b = article("chain-b", "Quillfeather bank cuts mortgage rates and opens Lisbon office",
-                "Quillfeather lowers mortgage rates and opens an office in Lisbon.", hours=2, outlet="b")
-    c = article("chain-c", "Bank opens Lisbon office", "A new office in Lisbon will hire forty staff in Lisbon.", hours=3, outlet="c")
+    a = article(
+        "chain-a",
+        "Quillfeather bank cuts mortgage rates",
+        "Quillfeather lowers fixed mortgage rates for buyers.",
+        hours=1,
+        outlet="a",
+    )
+    b = article(
+        "chain-b",
+        "Quillfeather bank cuts mortgage rates and opens Lisbon office",
+        "Quillfeather lowers mortgage rates and opens an office in Lisbon.",
+        hours=2,
+        outlet="b",
+    )
+    c = article(
+        "chain-c",
+        "Bank opens Lisbon office",
+        "A new office in Lisbon will hire forty staff in Lisbon.",
+        hours=3,
+        outlet="c",
+    )
     groups = grouped(background() + [a, b, c])
     assert frozenset({"chain-a", "chain-b", "chain-c"}) not in groups
     assert frozenset({"chain-a", "chain-b"}) in groups
 
 
 def test_related_links_between_site_articles_join_dissimilar_headlines():
-    a = article("meta-1", "Meta to launch language model LLaMA", "Researchers get access first.", hours=1,
-                link="https://x.example/meta-1", related=["https://y.example/meta-2"])
-    b = article("meta-2", "Facebook parent rolls out new research AI amid Big Tech push", "A model for academics.",
-                hours=2, outlet="y", link="https://y.example/meta-2")
+    a = article(
+        "meta-1",
+        "Meta to launch language model LLaMA",
+        "Researchers get access first.",
+        hours=1,
+        link="https://x.example/meta-1",
+        related=["https://y.example/meta-2"],
+    )
+    b = article(
+        "meta-2",
+        "Facebook parent rolls out new research AI amid Big Tech push",
+        "A model for academics.",
+        hours=2,
+        outlet="y",
+        link="https://y.example/meta-2",
+    )
     assert grouped(background() + [a, b]) == {frozenset({"meta-1", "meta-2"})}
 
 
 def test_bad_related_entries_change_nothing():
-    a = article("self", "Ferry timetable changes", "Later sailings.", link="https://s.example/self",
-                related=["https://s.example/self", "https://shared.example/x", "javascript:alert(1)"])
+    a = article(
+        "self",
+        "Ferry timetable changes",
+        "Later sailings.",
+        link="https://s.example/self",
+        related=["https://s.example/self", "https://shared.example/x", "javascript:alert(1)"],
+    )
     b = article("twin-1", "Bakery expands", "More ovens.", hours=1, link="https://shared.example/x")
     c = article("twin-2", "Harbour opens", "New quay.", hours=2, link="https://shared.example/x")
     assert grouped(background() + [a, b, c]) == set()
 
 
 def test_lead_and_id():
-    early = article("lead-early", "Glasswing Labs opens quantum sensing facility", "Glasswing Labs facility opens.", hours=1,
-                    quality=40)
-    best = article("lead-best", "Glasswing Labs quantum sensing facility opens", "Glasswing Labs opens its facility.",
-                   hours=2, quality=90, outlet="b")
-    tie = article("lead-tie", "Quantum sensing facility opened by Glasswing Labs", "The Glasswing Labs facility opened.",
-                  hours=3, quality=90, outlet="c")
+    early = article(
+        "lead-early",
+        "Glasswing Labs opens quantum sensing facility",
+        "Glasswing Labs facility opens.",
+        hours=1,
+        quality=40,
+    )
+    best = article(
+        "lead-best",
+        "Glasswing Labs quantum sensing facility opens",
+        "Glasswing Labs opens its facility.",
+        hours=2,
+        quality=90,
+        outlet="b",
+    )
+    tie = article(
+        "lead-tie",
+        "Quantum sensing facility opened by Glasswing Labs",
+        "The Glasswing Labs facility opened.",
+        hours=3,
+        quality=90,
+        outlet="c",
+    )
     [story] = group_stories(background() + [early, best, tie])
     assert story.id == "lead-early" and story.lead == "lead-best"
     assert story.members == ("lead-early", "lead-best", "lead-tie")
     # Coverage added later keeps the id; a better article takes the lead.
-    later = article("lead-later", "Glasswing Labs quantum sensing facility tour", "Inside the Glasswing Labs facility.",
-                    hours=5, quality=99, outlet="d")
+    later = article(
+        "lead-later",
+        "Glasswing Labs quantum sensing facility tour",
+        "Inside the Glasswing Labs facility.",
+        hours=5,
+        quality=99,
+        outlet="d",
+    )
     [grown] = group_stories(background() + [early, best, tie, later])
     assert grown.id == "lead-early" and grown.lead == "lead-later" and len(grown.members) == 4
 
 
 def test_deterministic_whatever_the_order():
     articles = background() + [
-        article(f"s{n}-{k}", f"Kestrel Motors recalls model {n} sedans over brake fault",
-                f"Kestrel Motors recall covers model {n} brake lines.", hours=n * 80 + k, outlet=f"o{k}")
-        for n in range(4) for k in range(3)]
+        article(
+            f"s{n}-{k}",
+            f"Kestrel Motors recalls model {n} sedans over brake fault",
+            f"Kestrel Motors recall covers model {n} brake lines.",
+            hours=n * 80 + k,
+            outlet=f"o{k}",
+        )
+        for n in range(4)
+        for k in range(3)
+    ]
     expected = group_stories(articles)
     assert len(expected) == 4 and all(len(s.members) == 3 for s in expected)
     rng = random.Random(1)
@@ -138,9 +240,16 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
 
     rng = random.Random(7)
     articles = background() + [
-        article(f"n{n}-{k}", f"{names(n)[0]} signs {names(n)[1]} supply deal", f"The {names(n)[0]} agreement covers "
-                f"{names(n)[1]} sites.", hours=n * 20 + k, outlet=f"o{k}")
-        for n in range(24) for k in range(rng.randint(1, 3))]
+        article(
+            f"n{n}-{k}",
+            f"{names(n)[0]} signs {names(n)[1]} supply deal",
+            f"The {names(n)[0]} agreement covers {names(n)[1]} sites.",
+            hours=n * 20 + k,
+            outlet=f"o{k}",
+        )
+        for n in range(24)
+        for k in range(rng.randint(1, 3))
+    ]
     grouper = StoryGrouper(nearby=True)  # the preview's way
     grouper.update(articles)
     for step in range(12):
@@ -150,28 +259,46 @@ def test_regrouping_near_a_change_gives_what_grouping_everything_gives():
         elif step % 4 == 1:  # moved to another story's time, with that story's words
             old = articles[victim]
             n = (int(old.slug[1:].split("-")[0]) + 7) % 24
-            articles[victim] = article(old.slug, f"{names(n)[0]} signs {names(n)[1]} supply deal",
-                                       f"The {names(n)[0]} agreement covers {names(n)[1]} sites.", hours=n * 20 + 0.5, outlet="m")
+            articles[victim] = article(
+                old.slug,
+                f"{names(n)[0]} signs {names(n)[1]} supply deal",
+                f"The {names(n)[0]} agreement covers {names(n)[1]} sites.",
+                hours=n * 20 + 0.5,
+                outlet="m",
+            )
         else:  # its headline rewritten: now a report of the next story
             old = articles[victim]
             n = int(old.slug[1:].split("-")[0]) + 1
-            articles[victim] = article(old.slug, f"{names(n)[1]} deal with {names(n)[0]} confirmed",
-                                       f"{names(n)[0]} and {names(n)[1]} confirm the supply terms.",
-                                       hours=(old.published - START).total_seconds() / 3600, outlet="z")
+            articles[victim] = article(
+                old.slug,
+                f"{names(n)[1]} deal with {names(n)[0]} confirmed",
+                f"{names(n)[0]} and {names(n)[1]} confirm the supply terms.",
+                hours=(old.published - START).total_seconds() / 3600,
+                outlet="z",
+            )
         before = {story for story in grouper.stories}
         incremental = grouper.update(articles)
         if step % 4 != 1 or step % 3 == 0:  # a move changes two places: only an edit or deletion is near one
             assert grouper.regrouped < len(articles) / 2  # only the window around the change
         assert incremental == group_stories(articles), step
-        assert len(before & set(incremental)) >= len(incremental) - 3  # stories far from the change are kept as they were
+        assert (
+            len(before & set(incremental)) >= len(incremental) - 3
+        )  # stories far from the change are kept as they were
 
 
 def test_a_change_regroups_whole_stories_that_reach_into_its_window():
     from generator.stories.grouping import StoryGrouper
 
-    early = article("long-1", "Velorix Mintaq merger cleared by regulators", "Velorix and Mintaq may now merge.", hours=0)
-    late = article("long-2", "Regulators clear Velorix Mintaq merger", "The Velorix Mintaq merger was cleared.",
-                   hours=70, outlet="b")
+    early = article(
+        "long-1", "Velorix Mintaq merger cleared by regulators", "Velorix and Mintaq may now merge.", hours=0
+    )
+    late = article(
+        "long-2",
+        "Regulators clear Velorix Mintaq merger",
+        "The Velorix Mintaq merger was cleared.",
+        hours=70,
+        outlet="b",
+    )
     other = article("other", "Harbour bakery expands", "The bakery doubles its ovens.", hours=100, outlet="c")
     grouper = StoryGrouper(nearby=True)  # the preview's way
     assert [s.members for s in grouper.update([*background(), early, late, other])] == [("long-1", "long-2")]
@@ -188,13 +315,17 @@ def test_words_made_while_reading_group_as_words_made_while_grouping(tmp_path):
     from generator.core.words import words_of
     from helpers import article_fields, write_article
 
-    text = write_article(tmp_path, "a.md", article_fields(1, title="Self-driving car maker NTSB National Safety Board")).read_text()
+    text = write_article(
+        tmp_path, "a.md", article_fields(1, title="Self-driving car maker NTSB National Safety Board")
+    ).read_text()
     read = parse_article(text, "a.md", timezone.utc, limits=ReadLimits(story_words=True)).article
     assert read is not None and read.story_words == words_of(read.title, read.excerpt) and read.story_words.title
     assert parse_article(text, "a.md", timezone.utc).article.story_words is None  # type: ignore[union-attr]
 
-    plain = background() + [article("x1", "Rover finds ice at the lunar south pole", hours=1, outlet="x"),
-                            article("x2", "Lunar rover finds water ice near south pole", hours=2, outlet="y")]
+    plain = background() + [
+        article("x1", "Rover finds ice at the lunar south pole", hours=1, outlet="x"),
+        article("x2", "Lunar rover finds water ice near south pole", hours=2, outlet="y"),
+    ]
     with_words = [replace(a, story_words=words_of(a.title, a.excerpt)) for a in plain]
     assert group_stories(with_words) == group_stories(plain) and group_stories(plain)
 
@@ -212,40 +343,77 @@ def test_compound_words_are_found_as_the_plain_pattern_finds_them(text):
 def test_articles_added_or_moved_in_time_regroup_as_grouping_everything():
     from generator.stories.grouping import StoryGrouper
 
-    articles = background() + [article(f"m{n}", f"Quorvane{n} opens Taldrix{n} plant", f"Quorvane{n} and Taldrix{n} open it.",
-                                       hours=n * 30, outlet="o1") for n in range(6)]
+    articles = background() + [
+        article(
+            f"m{n}",
+            f"Quorvane{n} opens Taldrix{n} plant",
+            f"Quorvane{n} and Taldrix{n} open it.",
+            hours=n * 30,
+            outlet="o1",
+        )
+        for n in range(6)
+    ]
     grouper = StoryGrouper(nearby=True)  # the preview's way
     grouper.update(articles)
-    articles[-1] = article("m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.",
-                           hours=5 * 30, outlet="o2")  # m2's event, reported three days later: a story of its own
+    articles[-1] = article(
+        "m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.", hours=5 * 30, outlet="o2"
+    )  # m2's event, reported three days later: a story of its own
     assert grouper.update(articles) == group_stories(articles)
-    articles[-1] = article("m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.",
-                           hours=2 * 30 + 1, outlet="o2")  # the same report, moved beside m2
+    articles[-1] = article(
+        "m5", "Quorvane2 opens Taldrix2 plant", "Quorvane2 and Taldrix2 open it.", hours=2 * 30 + 1, outlet="o2"
+    )  # the same report, moved beside m2
     assert grouper.update(articles) == group_stories(articles)
     assert any({"m5", "m2"} <= set(story.members) for story in grouper.stories)
-    articles.append(article("m9", "Quorvane4 opens Taldrix4 plant", "Quorvane4 and Taldrix4 open it.", hours=4 * 30 + 2, outlet="o3"))
+    articles.append(
+        article(
+            "m9", "Quorvane4 opens Taldrix4 plant", "Quorvane4 and Taldrix4 open it.", hours=4 * 30 + 2, outlet="o3"
+        )
+    )
     assert grouper.update(articles) == group_stories(articles)
     assert any({"m9", "m4"} <= set(story.members) for story in grouper.stories)
 
 
 def test_two_outlets_with_one_headline_within_two_days_are_one_story_whatever_their_excerpts():
     headline = "Kelomar Robotics recalls warehouse picking arms after sensor fault"
-    first = article("same-1", headline, "Shareholders questioned quarterly margins, dividend timing, supplier contracts, "
-                    "regional expansion plans and board succession during Tuesday's lengthy annual meeting.", hours=1, outlet="a")
-    later = article("same-2", headline.upper() + "!", "Insurers, unions, logistics consultants and municipal inspectors "
-                    "offered diverging opinions about liability, overtime rules and neighbourhood noise complaints.",
-                    hours=33, outlet="b")
+    first = article(
+        "same-1",
+        headline,
+        "Shareholders questioned quarterly margins, dividend timing, supplier contracts, "
+        "regional expansion plans and board succession during Tuesday's lengthy annual meeting.",
+        hours=1,
+        outlet="a",
+    )
+    later = article(
+        "same-2",
+        headline.upper() + "!",
+        "Insurers, unions, logistics consultants and municipal inspectors "
+        "offered diverging opinions about liability, overtime rules and neighbourhood noise complaints.",
+        hours=33,
+        outlet="b",
+    )
     assert grouped(background() + [first, later]) == {frozenset({"same-1", "same-2"})}
     # A short headline ("Robotics news today") is no evidence.
-    short = [article("short-1", "Robotics news today", "Cranes at the port.", hours=1, outlet="a"),
-             article("short-2", "Robotics news today", "A new lab opened.", hours=2, outlet="b")]
+    short = [
+        article("short-1", "Robotics news today", "Cranes at the port.", hours=1, outlet="a"),
+        article("short-2", "Robotics news today", "A new lab opened.", hours=2, outlet="b"),
+    ]
     assert grouped(background() + short) == set()
 
 
 def test_a_story_is_found_by_names_its_headlines_leave_to_the_excerpts():
     # Headlines that share one rare word; the excerpts name the same deal and the same buyer.
-    one = article("deal-1", "Quarto acquires mapping startup",
-                  "Quarto will pay for Veltrane, whose lidar maps cover forty cities.", hours=1, outlet="a")
-    two = article("deal-2", "Quarto buys firm behind city lidar maps",
-                  "Veltrane, the lidar mapping startup, agreed to be bought by Quarto.", hours=3, outlet="b")
+    one = article(
+        "deal-1",
+        "Quarto acquires mapping startup",
+        "Quarto will pay for Veltrane, whose lidar maps cover forty cities.",
+        hours=1,
+        outlet="a",
+    )
+    two = article(
+        "deal-2",
+        "Quarto buys firm behind city lidar maps",
+        "Veltrane, the lidar mapping startup, agreed to be bought by Quarto.",
+        hours=3,
+        outlet="b",
+    )
     assert grouped(background() + [one, two]) == {frozenset({"deal-1", "deal-2"})}
