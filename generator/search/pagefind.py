@@ -8,11 +8,12 @@ HTML, so the index and the pages agree. The pages are handed over as one
 folder (the wrapper's per-page API is far slower than indexing a folder of files).
 
 Pagefind has no incremental mode and its memory grows with the pages it
-holds (about 90 KB a page), so a site above ``search_split_above`` pages is
-indexed in parts, one bundle per calendar period (a year, else its halves,
-quarters or months), merged in the browser with ``mergeIndex``; a part whose
-pages did not change keeps its bundle. ``pagefind/bundles.json`` lists the
-bundles, newest first, for the search page.
+holds (about 90 KB a page), so the index is split in time at every size: one
+bundle per calendar period (the newest month's weeks, the eleven months
+before, then years, a crowded year in halves, quarters or months), merged in
+the browser with ``mergeIndex``. A new or edited story re-indexes its own
+part; a part whose pages did not change keeps its bundle byte for byte.
+``pagefind/bundles.json`` lists the bundles, newest first, for the search page.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from generator.core.models import OutputPage, SiteConfig, SiteIndex
@@ -36,7 +37,7 @@ BUNDLE = "pagefind/"
 BUNDLES = BUNDLE + "bundles.json"  # the bundles the search page loads, newest first
 INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it was made from, and of its files
 TIMEOUT = 600  # seconds: 50,000 pages take about 40 s on two cores
-# A part's period: the year, then its halves, quarters and months, until every part is small enough.
+# An older year's part: the year, then its halves, quarters and months, until every part is small enough.
 PERIODS = ((12, "{year}"), (6, "{year}h{n}"), (3, "{year}q{n}"), (1, "{year}-{month:02d}"))
 
 
@@ -46,14 +47,15 @@ class SearchUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Part:
-    """Pages indexed together into one bundle; ``key`` is "" for a site indexed whole."""
+    """Pages indexed together into one bundle: ``key`` names its period ("2026-11-24", the week from that day;
+    "2026-10"; "2024"; "2024h1")."""
 
     key: str
     pages: tuple[str, ...]  # output paths
 
     @property
     def bundle(self) -> str:
-        return BUNDLE + (self.key + "/" if self.key else "")
+        return f"{BUNDLE}{self.key}/"
 
 
 def pagefind_binary() -> Path | None:
@@ -72,31 +74,47 @@ def indexed_pages(pages: Iterable[OutputPage]) -> list[OutputPage]:
 
 
 def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) -> list[Part]:
-    """The bundles to build, newest first: one for the whole site unless it has more than ``split_above`` pages.
+    """The bundles to build, newest first, split in time at every size, so that a new or edited story re-indexes
+    only its own part and every other part is kept byte for byte.
 
-    Parts follow fixed calendar periods, so a new story changes only its own
-    period's part; pages without a day (topic and outlet landing pages) go
-    with the newest part.
+    Parts follow fixed calendar periods counted back from the newest story: each week of its month, each of the
+    eleven months before, then each year (a year holding more than ``split_above`` pages in halves, quarters or
+    months: Pagefind's memory grows with the pages it indexes). Pages without a day (topic and outlet landing
+    pages) go with the newest part. When a new month begins, the last one's weeks become one part, once.
     """
-    if len(pages) <= split_above:
-        return [Part("", tuple(sorted(p.path for p in pages)))]
     days = {p.path: index.day_of.get(p.key or "") if p.kind in ("article", "story") else None for p in pages}
     dated = [day for day in days.values() if day is not None]
     newest = max(dated, default=index.today or date.min)
-    months = Counter((day.year, day.month) for day in dated)
-    months[(newest.year, newest.month)] += len(days) - len(dated)
+    years = Counter(day.year for day in dated if _months_back(day, newest) >= RECENT_MONTHS)
+    months = Counter((day.year, day.month) for day in dated if day.year in years)
     key_of: dict[tuple[int, int], str] = {}
-    for year in sorted({y for y, _ in months}):
+    for year in sorted(years):
         _assign(year, 1, 0, months, split_above, key_of)
     grouped: dict[str, list[str]] = {}
+    order: dict[str, date] = {}
     for path, day in days.items():
         when = day or newest
-        grouped.setdefault(key_of[(when.year, when.month)], []).append(path)
-    order = {key: (year, month) for (year, month), key in key_of.items()}
-    return [
-        Part(key, tuple(sorted(paths)))
-        for key, paths in sorted(grouped.items(), key=lambda kv: order[kv[0]], reverse=True)
-    ]
+        key = _period_of(when, newest, key_of)
+        grouped.setdefault(key, []).append(path)
+        order[key] = max(order.get(key, when), when)
+    newest_first = sorted(grouped, key=lambda key: (order[key], key), reverse=True)
+    return [Part(key, tuple(sorted(grouped[key]))) for key in newest_first]
+
+
+RECENT_MONTHS = 12  # the newest story's month (by week) and the eleven before (by month); then years
+
+
+def _months_back(day: date, newest: date) -> int:
+    return (newest.year - day.year) * 12 + newest.month - day.month
+
+
+def _period_of(day: date, newest: date, key_of: dict[tuple[int, int], str]) -> str:
+    back = _months_back(day, newest)
+    if back == 0:  # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
+        return (day - timedelta(days=min(day.weekday(), day.day - 1))).isoformat()
+    if back < RECENT_MONTHS:
+        return f"{day.year}-{day.month:02d}"
+    return key_of[(day.year, day.month)]
 
 
 def _assign(
@@ -197,8 +215,19 @@ def _digest(data: bytes) -> bytes:
 def _fingerprint(binary: Path, part: Part, read: Callable[[str], bytes]) -> bytes:
     digest = hashlib.blake2b(binary.name.encode() + b"\0" + part.key.encode(), digest_size=16)
     for path in part.pages:
-        digest.update(path.encode() + b"\0" + hashlib.blake2b(read(path), digest_size=16).digest())
+        digest.update(path.encode() + b"\0" + hashlib.blake2b(indexed_region(read(path)), digest_size=16).digest())
     return digest.hexdigest().encode()
+
+
+def indexed_region(page: bytes) -> bytes:
+    """What Pagefind reads of a page: from its first ``data-pagefind-body`` to the end of ``<main>`` (the theme
+    keeps every indexed element, filter and meta there; the sidebar's "More on", which a new story elsewhere
+    changes, lies after it). A page without that shape counts whole."""
+    start = page.find(b"data-pagefind-body")
+    if start < 0:
+        return page
+    end = page.find(b"</main>", start)
+    return page[start:end] if end >= 0 else page
 
 
 def scratch_folder() -> Path | None:

@@ -34,7 +34,7 @@ def test_the_preview_indexes_in_the_background_and_search_follows_an_edit(tmp_pa
     try:
         wait_until(lambda: any(line.startswith(INDEXED) for line in server.lines), timeout=60, what="the first index")
         status, body = server.get("pagefind/bundles.json")
-        assert status == 200 and json.loads(body)["bundles"] == ["pagefind/"]
+        assert status == 200 and json.loads(body)["bundles"] == ["pagefind/2026-11-02/", "pagefind/2026-11-01/"]
         assert not (
             server.output / "pagefind"
         ).exists()  # the index lives beside the preview, never in a published tree

@@ -7,6 +7,13 @@ from generator.search import pagefind as search
 from helpers import article_fields, build_site, snapshot, soup, write_article, write_config
 
 
+def page_counts(public) -> dict[str, int]:
+    """Pages indexed in each bundle the search page loads, newest first."""
+    bundles = json.loads((public / "pagefind/bundles.json").read_text())["bundles"]
+    entries = {b: json.loads((public / b / "pagefind-entry.json").read_text()) for b in bundles}
+    return {b: entry["languages"]["en"]["page_count"] for b, entry in entries.items()}
+
+
 def make_site(root, **settings):
     write_config(root, **settings)
     for n in range(6):
@@ -17,9 +24,9 @@ def make_site(root, **settings):
 def test_the_index_covers_articles_and_landing_pages_and_a_rebuild_writes_nothing(tmp_path):
     site = make_site(tmp_path)
     assert not build_site(site).failed
-    entry = json.loads((site / "public/pagefind/pagefind-entry.json").read_text())
-    # six articles, the topic and outlet landing pages (page 1 of each): list pages and feeds are left out
-    assert entry["languages"]["en"]["page_count"] == 6 + 2 + 3
+    # Six articles, the topic and outlet landing pages (page 1 of each): list pages and feeds are left out. Split in
+    # time at every size: 1 November (a Sunday) is its own week, and the landing pages go with the newest week.
+    assert page_counts(site / "public") == {"pagefind/2026-11-02/": 5 + 2 + 3, "pagefind/2026-11-01/": 1}
     article = soup(site / "public/news/2026-11-02-s1/index.html")
     body = article.select_one("[data-pagefind-body]")
     assert body.name == "article" and not body.find_parent("aside")
@@ -61,7 +68,7 @@ def test_without_a_working_pagefind_the_site_builds_and_says_so_once(tmp_path, m
     assert snapshot(site / "public", search=True) == before  # nothing published
 
 
-def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own(tmp_path):
+def test_the_index_is_split_in_time_and_a_new_story_reindexes_only_its_own_part(tmp_path):
     write_config(tmp_path, search={"split_above": 8})
     for n, day in enumerate(["2025-03-02", "2025-05-09", "2025-08-11", "2026-02-03", "2026-04-05", "2026-09-06"]):
         write_article(
@@ -71,28 +78,30 @@ def test_a_large_site_is_indexed_in_parts_and_a_new_story_reindexes_only_its_own
         )
     assert not build_site(tmp_path).failed
     public = tmp_path / "public"
-    bundles = json.loads((public / "pagefind/bundles.json").read_text())["bundles"]
-    assert bundles == ["pagefind/2026/", "pagefind/2025/"]
-    counts = [
-        json.loads((public / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"] for b in bundles
-    ]
-    assert counts == [3 + 4, 3]  # the newest part also holds the topic and outlet landing pages
-    assert all(
-        (public / b / "pagefind.js").is_file() for b in bundles
-    )  # the search page loads the first, merges the rest
+    # The newest month by week, the eleven before by month, older years whole (the landing pages go newest).
+    assert page_counts(public) == {"pagefind/2026-09-01/": 1 + 4, "pagefind/2026-04/": 1, "pagefind/2026-02/": 1,
+                                   "pagefind/2025/": 3}
+    assert all((public / b / "pagefind.js").is_file() for b in page_counts(public))  # the page loads the first
     assert not (public / "pagefind/pagefind-entry.json").exists()
+    before = snapshot(public, search=True)
     write_article(
         tmp_path / "content",
         "2026-10-01-new.md",
         article_fields(7, publishedDateTime="2026-10-01T10:00:00Z", topics=["AI"]),
     )
     written = build_site(tmp_path).report.written
-    assert any(p.startswith("pagefind/2026/") for p in written)
-    assert not [p for p in written if p.startswith("pagefind/2025/")]  # its pages did not change: not re-indexed
-    write_config(tmp_path)  # back under the limit: one bundle again, and the parts' files go
+    assert list(page_counts(public)) == ["pagefind/2026-10-01/", "pagefind/2026-09/", "pagefind/2026-04/",
+                                         "pagefind/2026-02/", "pagefind/2025/"]
+    assert any(p.startswith("pagefind/2026-10-01/") for p in written)
+    # Parts whose pages did not change are kept byte for byte, not re-indexed.
+    after = snapshot(public, search=True)
+    for kept in ("pagefind/2026-04/", "pagefind/2026-02/", "pagefind/2025/"):
+        assert not [p for p in written if p.startswith(kept)], kept
+        files = {p: d for p, d in after.items() if p.startswith(kept)}
+        assert files and files == {p: d for p, d in before.items() if p.startswith(kept)}
+    (tmp_path / "content/2026-10-01-new.md").unlink()  # the newest week goes, and its bundle with it
     assert not build_site(tmp_path).failed
-    assert json.loads((public / "pagefind/bundles.json").read_text())["bundles"] == ["pagefind/"]
-    assert not (public / "pagefind/2025").exists() and (public / "pagefind/pagefind-entry.json").is_file()
+    assert "pagefind/2026-09-01/" in page_counts(public) and not (public / "pagefind/2026-10-01").exists()
 
 
 def test_filters_leave_out_what_nearly_every_page_has_and_follow_when_that_changes(tmp_path):

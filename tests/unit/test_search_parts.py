@@ -23,34 +23,41 @@ def every_day(start: date, count: int) -> list[date]:
     return [start + timedelta(days=n) for n in range(count)]
 
 
-def test_a_site_within_the_limit_is_one_bundle():
-    pages, index = site(every_day(date(2025, 1, 1), 30))
-    [part] = plan_parts(pages, index, split_above=100)
-    assert part.key == "" and part.bundle == "pagefind/" and len(part.pages) == 32
-
-
-def test_years_that_fit_are_one_part_each_and_a_crowded_year_is_cut_into_smaller_periods():
+def test_every_site_is_split_in_time_newest_first_by_week_then_month_then_year():
     days = every_day(date(2024, 1, 1), 366 + 365)  # 2024 and 2025, a page a day
-    days += every_day(date(2025, 1, 1), 365)  # 2025 twice as crowded
     pages, index = site(days)
     parts = plan_parts(pages, index, split_above=400)
-    assert [p.key for p in parts] == ["2025h2", "2025h1", "2024"]  # newest first: the search page's primary bundle
+    weeks = ["2025-12-29", "2025-12-22", "2025-12-15", "2025-12-08", "2025-12-01"]  # from Monday, or the 1st
+    months = [f"2025-{m:02d}" for m in range(11, 0, -1)]
+    assert [p.key for p in parts] == [*weeks, *months, "2024"]  # newest first: the search page's primary bundle
     sizes = {p.key: len(p.pages) for p in parts}
-    assert sizes["2024"] == 366 + 1 and sizes["2025h1"] == 2 * 181
+    assert sizes["2025-12-29"] == 3 + 1 and sizes["2025-12-01"] == 7 and sizes["2025-02"] == 28 and sizes["2024"] == 367
     assert "topics/ai/index.html" in parts[0].pages  # pages without a day go with the newest part
     assert "stories/a0/index.html" in parts[-1].pages  # a story goes with its first article's day
-    assert sum(sizes.values()) == len(pages)
-    assert [p.key for p in plan_parts(pages, index, split_above=100)][:3] == ["2025-12", "2025-11", "2025-10"]
+    assert sum(sizes.values()) == len(pages) and all(p.bundle == f"pagefind/{p.key}/" for p in parts)
+
+
+def test_a_small_site_is_split_by_week_too():
+    pages, index = site(every_day(date(2025, 1, 1), 30))
+    parts = plan_parts(pages, index, split_above=20_000)
+    assert [p.key for p in parts] == ["2025-01-27", "2025-01-20", "2025-01-13", "2025-01-06", "2025-01-01"]
+
+
+def test_a_crowded_older_year_is_cut_into_smaller_periods():
+    days = every_day(date(2023, 1, 1), 365) * 2 + every_day(date(2024, 1, 1), 366 + 365)  # 2023 twice as crowded
+    pages, index = site(days)
+    keys = [p.key for p in plan_parts(pages, index, split_above=400)]
+    assert keys[-3:] == ["2024", "2023h2", "2023h1"]
 
 
 def test_a_new_story_changes_only_its_own_part():
-    days = every_day(date(2024, 1, 1), 700)
+    days = every_day(date(2024, 1, 1), 700)  # to 30 November 2025
     pages, index = site(days)
     before = plan_parts(pages, index, split_above=200)
     pages_after, index_after = site([*days, date(2025, 11, 30)])
     after = plan_parts(pages_after, index_after, split_above=200)
     changed = [a.key for a, b in zip(after, before, strict=True) if a != b]
-    assert [a.key for a in after] == [b.key for b in before] and changed == [after[0].key] == ["2025h2"]
+    assert [a.key for a in after] == [b.key for b in before] and changed == [after[0].key] == ["2025-11-24"]
 
 
 def test_scratch_folders_of_killed_builds_are_removed_and_those_of_running_ones_kept():
