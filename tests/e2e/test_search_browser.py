@@ -80,7 +80,7 @@ def served_in_parts(tmp_path_factory, browser):
     ]
     # The best match for "Brightmere" is in the oldest part (its headline); the newest ones only mention it.
     articles[0][1]["title"] = "Brightmere telescope survey reaches the Quillon field"
-    for name, fields in articles[-3:]:
+    for _name, fields in articles[-3:]:
         fields["excerpt"] = f"{fields['excerpt']} A note on the Brightmere archive closes the report."
     server = build_under_sub_path(tmp_path_factory.mktemp("parts"), articles, search={"split_above": 5})
     yield f"http://127.0.0.1:{server.server_address[1]}/ai/", browser
