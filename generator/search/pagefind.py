@@ -78,23 +78,26 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
     only its own part and every other part is kept byte for byte.
 
     Parts follow fixed calendar periods counted back from the newest story: each week of its month, each of the
-    eleven months before, then each year (a year holding more than ``split_above`` pages in halves, quarters or
-    months: Pagefind's memory grows with the pages it indexes). Pages without a day (topic and outlet landing
-    pages) go with the newest part. When a new month begins, the last one's weeks become one part, once.
+    eleven months before (by week when one holds more than ``PART_PAGES``), then each year (in halves, quarters or
+    months while a part holds more). A part stays small enough to index again in a second or two, and
+    ``split_above`` bounds it too (Pagefind's memory grows with the pages it indexes). Pages without a day (topic
+    and outlet landing pages) go with the newest part. When a new month begins, the last one's weeks become one
+    part, once.
     """
+    limit = min(split_above, PART_PAGES)
     days = {p.path: index.day_of.get(p.key or "") if p.kind in ("article", "story") else None for p in pages}
     dated = [day for day in days.values() if day is not None]
     newest = max(dated, default=index.today or date.min)
-    years = Counter(day.year for day in dated if _months_back(day, newest) >= RECENT_MONTHS)
-    months = Counter((day.year, day.month) for day in dated if day.year in years)
+    months = Counter((day.year, day.month) for day in dated)
+    by_week = {month for month, count in months.items() if count > limit} | {(newest.year, newest.month)}
     key_of: dict[tuple[int, int], str] = {}
-    for year in sorted(years):
-        _assign(year, 1, 0, months, split_above, key_of)
+    for year in sorted({day.year for day in dated if _months_back(day, newest) >= RECENT_MONTHS}):
+        _assign(year, 1, 0, months, limit, key_of)
     grouped: dict[str, list[str]] = {}
     order: dict[str, date] = {}
     for path, day in days.items():
         when = day or newest
-        key = _period_of(when, newest, key_of)
+        key = _period_of(when, newest, key_of, by_week)
         grouped.setdefault(key, []).append(path)
         order[key] = max(order.get(key, when), when)
     newest_first = sorted(grouped, key=lambda key: (order[key], key), reverse=True)
@@ -102,15 +105,17 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
 
 
 RECENT_MONTHS = 12  # the newest story's month (by week) and the eleven before (by month); then years
+PART_PAGES = 2_000  # pages a part may hold: what Pagefind indexes again in a second or two
 
 
 def _months_back(day: date, newest: date) -> int:
     return (newest.year - day.year) * 12 + newest.month - day.month
 
 
-def _period_of(day: date, newest: date, key_of: dict[tuple[int, int], str]) -> str:
+def _period_of(day: date, newest: date, key_of: dict[tuple[int, int], str], by_week: set[tuple[int, int]]) -> str:
     back = _months_back(day, newest)
-    if back == 0:  # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
+    if back < RECENT_MONTHS and (day.year, day.month) in by_week:
+        # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
         return (day - timedelta(days=min(day.weekday(), day.day - 1))).isoformat()
     if back < RECENT_MONTHS:
         return f"{day.year}-{day.month:02d}"

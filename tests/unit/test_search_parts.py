@@ -83,3 +83,11 @@ def test_scratch_folders_of_killed_builds_are_removed_and_those_of_running_ones_
     finally:
         for folder in (running, foreign, fresh):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_crowded_recent_month_is_split_by_week_so_an_edit_reindexes_a_week():
+    days = every_day(date(2025, 1, 1), 334) + every_day(date(2025, 10, 1), 31) * 3  # October 2025 three times over
+    pages, index = site(days)
+    keys = [p.key for p in plan_parts(pages, index, split_above=60)]
+    assert "2025-10" not in keys and {"2025-10-01", "2025-10-06", "2025-10-27"} <= set(keys)
+    assert "2025-09" in keys  # an ordinary month stays one part
