@@ -191,7 +191,7 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
         if found is None:
             own = words[region[i].slug]
             counted = [(w, 2.0) for w in own.title] + [(w, 1.0) for w in own.excerpt]
-            found = combined_vectors[i] = vector(counted, {w: around.weight(w, times[i]) for w in own.distinct})
+            found = combined_vectors[i] = vector(counted, around.weights(own.distinct, times[i]))
         return found
 
     def excerpt_vector(i: int) -> dict[str, float]:

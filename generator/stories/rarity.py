@@ -78,6 +78,24 @@ class Neighbourhood:
         rarity = math.log((self.articles(when) + 1) / (count + 0.5))
         return rarity if rarity >= COMMON_RARITY else 0.0
 
+    def weights(self, words: Iterable[str], when: float) -> dict[str, float]:
+        """:meth:`weight` of each of ``words`` (one article's: its background and window found once)."""
+        reach = self.reach(when)
+        low, high, near_low, near_high = when - reach, when + reach, when - self.window, when + self.window
+        total = math.log(self.articles(when) + 1)
+        uses, left, right = self.uses, bisect.bisect_left, bisect.bisect_right
+        found: dict[str, float] = {}
+        for word in words:
+            used = uses.get(word)
+            count = right(used, high) - left(used, low) if used else 0
+            if used is None or count < 2:
+                found[word] = 0.0
+                continue
+            rarity = total - math.log(count + 0.5)
+            near = right(used, near_high) - left(used, near_low)
+            found[word] = rarity * near / count if rarity >= COMMON_RARITY else 0.0
+        return found
+
     def weight(self, word: str, when: float) -> float:
         """Rarity times the share of the word's nearby uses that fall inside the story window: a name used
         only this week marks an event; one used every week of the month marks a theme."""
