@@ -135,7 +135,7 @@ def _stories(value: Any, fail: Callable[[str], ConfigError]) -> StorySettings:
 
 
 def _search(value: Any, fail: Callable[[str], ConfigError]) -> SearchSettings:
-    """``search: false`` turns the index off; ``search: {split_above: N}`` indexes a larger site in parts."""
+    """``search: false`` turns the index off; ``search: {split_above: N}`` caps the pages of one part of it."""
     enabled, pages = _switch(
         "search",
         "split_above",

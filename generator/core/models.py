@@ -162,7 +162,7 @@ class DigestSettings(FeatureSection):
 class SearchSettings(FeatureSection):
     """``search:``: the Pagefind index and the search page."""
 
-    split_above: int = 20_000  # more pages than this are indexed in parts (Pagefind's memory grows with pages)
+    split_above: int = 20_000  # a part of the index holds at most this many pages (and never more than 2,000)
 
 
 @dataclass(frozen=True)
