@@ -13,10 +13,12 @@
   const status = root.querySelector(".search-status");
   const list = root.querySelector(".search-results");
   const base = root.dataset.base;
-  const PAGE = 20; // stories shown before "More results"
+  const BATCH = 10; // results whose data is fetched at a time: each is a download ("More results" fetches more)
+  const next = root.querySelector(".search-next");
   const FILTERS = { topic: "Topic", outlet: "Outlet", type: "Kind" };
   let pagefind = null;
   let shownFor = null;
+  let shown = null; // the search on the page: its query, Pagefind's results and the data fetched so far
   let wanted = 0;
 
   function element(name, attributes, ...children) {
@@ -148,6 +150,8 @@
     if (!wantedState.q) {
       list.replaceChildren();
       status.textContent = "";
+      next.hidden = true;
+      shown = null;
       return;
     }
     let found;
@@ -161,23 +165,35 @@
       return;
     }
     if (ticket !== wanted) return; // a newer search has started
-    const fragments = await Promise.all(found.results.slice(0, PAGE * 3).map((hit) => hit.data()));
-    if (ticket !== wanted) return;
-    const groups = grouped(fragments);
     showFilters(found);
-    const shown = groups.slice(0, PAGE);
-    list.replaceChildren(...shown.map(result));
-    const stories = groups.length;
-    status.textContent = stories === 0 ? "No stories match “" + wantedState.q + "”."
-      : (found.results.length > fragments.length ? "More than " : "") + stories + (stories === 1 ? " story" : " stories")
-        + " match “" + wantedState.q + "”" + (wantedState.sort === "newest" ? ", newest first." : ", best match first.");
+    shown = { query: wantedState, found, fragments: [], ticket };
+    await more();
     shownFor = wantedState.q;
+  }
+
+  // Fetch the next batch of results' data and show every story found so far, each once.
+  async function more() {
+    const current = shown;
+    if (!current) return;
+    const batch = current.found.results.slice(current.fragments.length, current.fragments.length + BATCH);
+    const fragments = await Promise.all(batch.map((hit) => hit.data()));
+    if (current.ticket !== wanted) return; // a newer search has started
+    current.fragments.push(...fragments);
+    const groups = grouped(current.fragments);
+    list.replaceChildren(...groups.map(result));
+    const total = current.found.results.length;
+    const q = current.query.q;
+    status.textContent = total === 0 ? "No stories match “" + q + "”."
+      : total + (total === 1 ? " page matches" : " pages match") + " “" + q + "”"
+        + (current.query.sort === "newest" ? ", newest first." : ", best match first.");
+    next.hidden = current.fragments.length >= total;
   }
 
   let typing = null;
   input.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => run(false), 250); });
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typing); run(input.value.trim() !== shownFor); });
   order.addEventListener("change", () => run(true));
+  next.addEventListener("click", () => more());
   filterList.addEventListener("change", () => run(true));
   window.addEventListener("popstate", () => {
     const params = restore();

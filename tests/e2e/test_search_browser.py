@@ -103,8 +103,14 @@ def test_a_topic_filter_narrows_the_results(served):
     base, browser = served
     page = browser.new_page()
     page.navigate(base + "search/?q=report")
-    count = "document.querySelectorAll('.search-result').length"
+    count = "parseInt(document.querySelector('.search-status').textContent) || 0"  # "16 pages match ..."
     everything = page.wait_for(count)
+    # Results' data is fetched ten at a time: "More results" fetches the rest.
+    shown = "document.querySelectorAll('.search-result').length"
+    assert page.wait_for(shown) == 10 and page.evaluate("document.querySelector('.search-next').hidden") is False
+    page.evaluate("document.querySelector('.search-next').click()")
+    assert page.wait_for(f"{shown} === 16 && {shown}") == 16
+    assert page.evaluate("document.querySelector('.search-next').hidden") is True
     box = "document.querySelector('.search-filters input[type=checkbox][name=topic][value=Robotics]')"
     page.wait_for(f"{box} !== null")
     page.evaluate(f"{box}.click()")
