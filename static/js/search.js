@@ -10,6 +10,8 @@
   const input = form.querySelector("input[name=q]");
   const order = root.querySelector("select[name=sort]");
   const filterList = root.querySelector(".search-filter-groups");
+  const filterBox = root.querySelector(".search-filters");
+  let filtersLoaded = false; // Pagefind's filter lists are fetched when the reader opens the filters, not before
   const status = root.querySelector(".search-status");
   const list = root.querySelector(".search-results");
   const base = root.dataset.base;
@@ -36,7 +38,6 @@
     const module = await import(base + bundles[0] + "pagefind.js");
     await module.options({ baseUrl: base, excerptLength: 28 });
     for (const bundle of bundles.slice(1)) await module.mergeIndex(base + bundle);
-    await module.filters(); // loads the filter index: searches then count their results under each value
     pagefind = module;
     return module;
   }
@@ -119,6 +120,7 @@
   }
 
   function showFilters(search) {
+    if (!filtersLoaded) return; // the hint stays until the reader opens the filters
     const counts = search.filters || {};
     const chosen = chosenFilters();
     filterList.replaceChildren();
@@ -157,6 +159,7 @@
     let found;
     try {
       const engine = await load();
+      if (filtersLoaded) await engine.filters(); // fetched once; then each search counts under each value
       const options = { filters: wantedState.filters };
       if (wantedState.sort === "newest") options.sort = { date: "desc" };
       found = await engine.search(wantedState.q, options);
@@ -195,12 +198,18 @@
   order.addEventListener("change", () => run(true));
   next.addEventListener("click", () => more());
   filterList.addEventListener("change", () => run(true));
+  filterBox.addEventListener("toggle", async () => {
+    if (!filterBox.open || filtersLoaded) return;
+    filtersLoaded = true;
+    run(false, true);
+  });
   window.addEventListener("popstate", () => {
     const params = restore();
     for (const box of root.querySelectorAll(".search-filter-groups input")) box.checked = params.getAll(box.name).includes(box.value);
     run(false, true);
   });
   const params = restore();
+  filtersLoaded = Object.keys(FILTERS).some((key) => params.has(key)); // an address with filters needs them now
   if (input.value) {
     // Filters named in the address are chosen once their boxes exist (after the first search).
     run(false, true).then(() => {

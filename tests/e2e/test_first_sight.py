@@ -119,7 +119,8 @@ def test_search_results_read_as_news_items_one_per_story(real_site, width, heigh
         name = outlet.split(" · ")[0].replace(" ", "")  # a topic's or an outlet's own page has none
         assert not name or name + name not in text.replace(" ", ""), text  # an outlet's name never doubled
     # The filters: behind one control, only values with results, each a target of at least 24 px.
-    page.evaluate("document.querySelector('.search-filters').open = true")
+    page.evaluate("document.querySelector('.search-filters').open = true")  # the filter lists load when opened
+    page.wait_for("document.querySelectorAll('.search-filter-groups label').length > 0")
     counts = page.evaluate("[...document.querySelectorAll('.search-filter-groups .count')].map(c => c.textContent)")
     assert counts and all(int(c.strip("()")) > 0 for c in counts)
     assert (

@@ -111,6 +111,7 @@ def test_a_topic_filter_narrows_the_results(served):
     page.evaluate("document.querySelector('.search-next').click()")
     assert page.wait_for(f"{shown} === 16 && {shown}") == 16
     assert page.evaluate("document.querySelector('.search-next').hidden") is True
+    page.evaluate("document.querySelector('.search-filters').open = true")  # the filter lists load when opened
     box = "document.querySelector('.search-filters input[type=checkbox][name=topic][value=Robotics]')"
     page.wait_for(f"{box} !== null")
     page.evaluate(f"{box}.click()")
