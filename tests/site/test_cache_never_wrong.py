@@ -1,6 +1,7 @@
 """The build cache is never wrong: a cached build always equals a clean one, whatever happened in between."""
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -94,9 +95,10 @@ def test_a_damaged_search_bundle_is_made_again(tmp_path):
     site = make_site(tmp_path)
     write_config(site, search=True)
     build_site(site)
-    index = site / "public/pagefind/pagefind-entry.json"
+    bundle = site / "public" / json.loads((site / "public/pagefind/bundles.json").read_text())["bundles"][0]
+    index = bundle / "pagefind-entry.json"
     good = index.read_bytes()
-    fragments = sorted((site / "public/pagefind/fragment").glob("*.pf_fragment"))
+    fragments = sorted((bundle / "fragment").glob("*.pf_fragment"))
     fragment_bytes = fragments[0].read_bytes()
     index.write_bytes(b"{}")
     fragments[0].write_bytes(b"")
