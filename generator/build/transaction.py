@@ -13,7 +13,8 @@ from generator.core.interrupts import Interrupted
 from generator.core.models import Problem
 from generator.core.options import BuildOptions
 from generator.publish.output import MARK, OutputLock, check_output, place_of
-from generator.publish.write import Publisher, remove_leftovers
+from generator.publish.swap import remove_leftovers
+from generator.publish.write import Publisher
 
 
 def claim_output(options: BuildOptions, preview: bool) -> OutputLock:
