@@ -198,10 +198,9 @@ def _cluster(region: list[Article], context: list[Article], words: dict[str, Wor
         """For "do the excerpts agree": here a word only one article uses counts, against agreement."""
         own, when = words[region[i].slug], times[i]
         unique = math.log((around.articles(when) + 1) / 1.5)
-        return vector(
-            ((w, 1.0) for w in own.excerpt),
-            {w: around.weight(w, when) if around.df(w, when) > 1 else unique for w in own.excerpt},
-        )
+        weights, counts = around.weights(own.excerpt, when), around.dfs(own.excerpt, when)
+        weight = {w: weights[w] if counts[w] > 1 else unique for w in own.excerpt}
+        return vector(((w, 1.0) for w in own.excerpt), weight)
 
     outlets = [a.provider.key if a.provider else None for a in region]
     headlines = _Headlines(region, context, words)

@@ -6,7 +6,7 @@ folder lets recall fall as the archive grows. So every count here is local:
 
 * ``articles(t)``: the articles within ``BACKGROUND`` of ``t``;
 * ``df(word, t)``: those of them that use the word (its background rate);
-* ``near(word, t)``: those within the story window (its burst).
+* how many of those lie within the story window (its burst).
 
 A quiet site has few articles in any fortnight, and among a dozen articles on one theme the theme's own
 words look rare: the background then reaches as far as its ``BACKGROUND_ARTICLES`` nearest articles. So an
@@ -66,10 +66,6 @@ class Neighbourhood:
         uses, left, right = self.uses, bisect.bisect_left, bisect.bisect_right
         return {word: right(used, high) - left(used, low) if (used := uses.get(word)) else 0 for word in words}
 
-    def near(self, word: str, when: float) -> int:
-        used = self.uses.get(word)
-        return _between(used, when - self.window, when + self.window) if used else 0
-
     def rarity(self, word: str, when: float, df: int | None = None) -> float:
         """How rare the word is around ``when`` (0 for a word no other article near it uses, or most do)."""
         count = self.df(word, when) if df is None else df
@@ -79,7 +75,9 @@ class Neighbourhood:
         return rarity if rarity >= COMMON_RARITY else 0.0
 
     def weights(self, words: Iterable[str], when: float) -> dict[str, float]:
-        """:meth:`weight` of each of ``words`` (one article's: its background and window found once)."""
+        """Each word's rarity times the share of its nearby uses that fall inside the story window: a name used
+        only this week marks an event; one used every week of the month marks a theme (one article's words: its
+        background and window found once)."""
         reach = self.reach(when)
         low, high, near_low, near_high = when - reach, when + reach, when - self.window, when + self.window
         total = math.log(self.articles(when) + 1)
@@ -95,12 +93,6 @@ class Neighbourhood:
             near = right(used, near_high) - left(used, near_low)
             found[word] = rarity * near / count if rarity >= COMMON_RARITY else 0.0
         return found
-
-    def weight(self, word: str, when: float) -> float:
-        """Rarity times the share of the word's nearby uses that fall inside the story window: a name used
-        only this week marks an event; one used every week of the month marks a theme."""
-        count = self.df(word, when)
-        return self.rarity(word, when, count) * self.near(word, when) / count if count > 1 else 0.0
 
 
 def _between(ordered: Sequence[float], low: float, high: float) -> int:
