@@ -1,10 +1,10 @@
 """Pure: what pages show of a story (its coverage across outlets) and the full-coverage page kind.
 
-A card of an article that belongs to a story says "+N outlets" and links the
-story's page; an article page says "Full coverage: N outlets" and merges the
-story's other articles with the crawler's ``related`` entries; the story page
-``/stories/<id>/`` lists every article as a timeline, then the related
-coverage no article of the story already is.
+A card or a river line says "+N outlets: names" and links the story's page (a lone article with
+``related`` coverage links its own list); an article page says "Full coverage: N outlets" and lists the
+story's other articles and the crawler's ``related`` entries in time order; the story page
+``/stories/<id>/`` lists every report, the site's and the related ones, in time order. The outlets are
+counted once, by stories/reach.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 from generator.core import urls
 from generator.core.models import Article, Image, OutputPage, Provider, RelatedStory, SiteIndex, Story, TopicRef
 from generator.pages.kinds import PageKind, PlanInput, Site, StoryStamp
-from generator.stories.reach import in_time_order, reach
+from generator.stories.reach import reach, time_order
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def also_covered(index: SiteIndex, article: Article, base_path: str) -> list[Cov
     members = [index.articles[m] for m in story.members] if story else [article]
     others = [other for other in members if other.slug != article.slug]
     items = [site_item(other, base_path) for other in others] + related_items(reach(members).related)
-    return [items[n] for n in in_time_order(item.published for item in items)]
+    return sorted(items, key=lambda item: time_order(item.published))
 
 
 def story_topics(members: Sequence[Article]) -> list[TopicRef]:
@@ -148,7 +148,7 @@ def _story_context(site: Site, page: OutputPage) -> dict[str, Any]:
         "story": story,
         "lead": index.articles[story.lead],
         "articles": members,
-        "reports": [reports[n] for n in in_time_order(r.published for r in reports)],
+        "reports": sorted(reports, key=lambda item: time_order(item.published)),
         "topics": story_topics(members),
         "coverage": coverage(index, story.lead),
         "common_topics": index.common_topics,

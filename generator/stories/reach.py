@@ -54,15 +54,9 @@ def distinct_related(related: Iterable[RelatedStory], exclude: set[str]) -> list
     return kept
 
 
-def in_time_order(moments: Iterable[datetime | None]) -> list[int]:
-    """The positions of ``moments`` earliest first, undated ones last in their given order."""
-    indexed = list(enumerate(moments))
-    return [
-        n
-        for n, _ in sorted(
-            indexed, key=lambda pair: (pair[1] is None, pair[1].timestamp() if pair[1] else 0.0, pair[0])
-        )
-    ]
+def time_order(moment: datetime | None) -> tuple[bool, float]:
+    """A sort key: earliest first, undated last (``sorted`` keeps undated ones in their given order)."""
+    return (moment is None, moment.timestamp() if moment else 0.0)
 
 
 def outlet_keys(articles: Iterable[Article]) -> set[str]:
