@@ -1,5 +1,6 @@
 """``python -m generator`` and the ``newsdigest`` command: SIGINT and SIGTERM are handled before anything
 heavy is imported, so an interrupt even while the generator starts is one line, never a traceback."""
+
 from __future__ import annotations
 
 import sys

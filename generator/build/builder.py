@@ -9,6 +9,7 @@ Nothing in the output changes until every page has rendered. A
 rebuild after a change by re-reading only the changed files and re-rendering
 only the pages that show them. A one-off build is a Builder used once.
 """
+
 from __future__ import annotations
 
 import time
@@ -66,8 +67,10 @@ class Builder:
         # In serve (a long-running preview), a file that breaks keeps its last good
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
-        self.state = BuildState(ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview,
-                                             jobs=options.jobs), regroup_nearby=preview)
+        self.state = BuildState(
+            ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview, jobs=options.jobs),
+            regroup_nearby=preview,
+        )
         self._lock: OutputLock | None = None
         self._rendering = RenderSession([options.site_dir / "templates"], options.include_unpublished, self._compiled)
         self._mirror: mirror.ImageMirror | None = None

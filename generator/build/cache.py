@@ -38,6 +38,7 @@ It must never make a build wrong, so anything doubtful means "no cache":
 - it records the output's mark; if the output was changed by anything else
   (the mark differs, or a file it lists is gone) the cache is ignored.
 """
+
 from __future__ import annotations
 
 import gc

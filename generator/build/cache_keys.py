@@ -5,6 +5,7 @@ A pickle or marshalled code runs when loaded, so nothing is loaded before its ke
 whoever can write a cache folder but not the secret (kept outside every cache folder) can only make a
 build start afresh.
 """
+
 from __future__ import annotations
 
 import hashlib

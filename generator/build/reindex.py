@@ -3,6 +3,7 @@
 The build (builder.py) decides when; this module does it, on the :class:`BuildState`
 one build leaves for the next, and says which pages must be rendered again.
 """
+
 from __future__ import annotations
 
 import operator
@@ -106,7 +107,7 @@ def rebuild_index_and_plan(
         days_memo=state.days_memo,
         described=state.described,
     )
-    facts.retain(state.index.articles.keys())
+    facts.retain_articles(state.index.articles.keys())
     state.replan(plan_site(state.index, state.config, state.plan_memo))
     state.stale = False
     changed = changed_inputs(state)

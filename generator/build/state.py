@@ -10,6 +10,7 @@ keeps what it was made from and is checked before use.
 Process-bound things (the lock, the Jinja environment, rendered fragments)
 stay in the Builder.
 """
+
 from __future__ import annotations
 
 import operator
@@ -19,7 +20,7 @@ from typing import Any
 
 from generator.content.files import ContentFiles, FileStat
 from generator.content.metadata import Metadata
-from generator.core.memo import ArticleMemo
+from generator.core.memo import ArticleMemo, RoundMemo
 from generator.core.models import Article, OutputPage, Problem, SiteConfig, SiteIndex
 from generator.index import site_index as index
 from generator.index.days import DayMemo
@@ -38,7 +39,6 @@ _structure_of = operator.attrgetter(*STRUCTURE_FIELDS)  # one C call per article
 def structure(article: Article) -> tuple[Any, ...]:
     found: tuple[Any, ...] = _structure_of(article)
     return found
-
 
 
 # What a build sets once its pages are rendered and published; everything else is settled before they render.
@@ -76,7 +76,7 @@ class BuildState:
         default_factory=dict
     )  # remote picture URL -> mirror.Mirrored, or None: not mirrored
     plan_memo: PlanMemo = field(default_factory=PlanMemo, repr=False, compare=False)  # the last plan's pages, per unit
-    days_memo: DayMemo = field(default_factory=dict, repr=False, compare=False)  # each day as last built
+    days_memo: DayMemo = field(default_factory=RoundMemo, repr=False, compare=False)  # each day as last built
     article_facts: ArticleMemo[Any] = field(
         default_factory=ArticleMemo, repr=False, compare=False
     )  # per article, while unchanged

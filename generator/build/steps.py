@@ -1,4 +1,5 @@
 """The build steps that run after rendering (the search index)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,8 +10,9 @@ from generator.publish.write import Publisher
 from generator.search.pagefind import BUNDLE, SearchUnavailable
 
 
-def run_steps(steps: Sequence[OutputStep], given: StepInput, publisher: Publisher,
-              strict: bool) -> tuple[list[Problem], str]:
+def run_steps(
+    steps: Sequence[OutputStep], given: StepInput, publisher: Publisher, strict: bool
+) -> tuple[list[Problem], str]:
     """Run each step and plan its files; returns (problems, why the build fails or "")."""
     problems, failed = [], ""
     for step in steps:

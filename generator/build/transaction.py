@@ -1,5 +1,6 @@
 """A publish as a transaction: claim the output, stage everything, then commit; anything that stops the staging
 leaves the output as it was and marks the build's state stale, so the next build starts over."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,8 +23,13 @@ def claim_output(options: BuildOptions, preview: bool) -> OutputLock:
     build then removes what an interrupted build left beside it, whatever this build turns out to do."""
     site = options.site_dir
     own = [site / "templates", site / "static", Path(__file__).resolve().parents[1]]  # the generator's code too
-    check_output(options.output_dir, options.content_dir, own + ([options.config_path] if options.config_path else []),
-                 force=options.force, preview=preview)
+    check_output(
+        options.output_dir,
+        options.content_dir,
+        own + ([options.config_path] if options.config_path else []),
+        force=options.force,
+        preview=preview,
+    )
     lock = OutputLock(place_of(options.output_dir, options.cache_dir))
     lock.acquire()
     if not preview:
@@ -64,8 +70,16 @@ def staging(publisher: Publisher, state: BuildState) -> Iterator[Staged]:
 
 def publishing_problems(publisher: Publisher, output_dir: Path) -> list[Problem]:
     """What publishing did around files that are not the build's: moved aside, or a mark's entry refused."""
-    moved = [Problem(str(output_dir / path), 0, f"not made by this build and in the way of a page; moved to {aside}",
-                     "warning", in_content=False) for path, aside in publisher.moved_aside]
+    moved = [
+        Problem(
+            str(output_dir / path),
+            0,
+            f"not made by this build and in the way of a page; moved to {aside}",
+            "warning",
+            in_content=False,
+        )
+        for path, aside in publisher.moved_aside
+    ]
     return moved + [
         Problem(
             str(output_dir / MARK),

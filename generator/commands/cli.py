@@ -1,4 +1,5 @@
 """The command line: ``newsdigest build|serve|digest|fetch|init`` (also ``python -m generator``)."""
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ Built with the standard library's :class:`email.message.EmailMessage` from the
 same planned pages and templates as ``digest/<day>/email.html`` and
 ``email.txt``, so the message and the published edition never differ.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

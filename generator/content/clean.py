@@ -3,6 +3,7 @@
 Every function here is total: it returns a cleaned value (or ``None``) and
 never raises on odd input, so callers decide what to report.
 """
+
 from __future__ import annotations
 
 import functools

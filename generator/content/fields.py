@@ -1,5 +1,6 @@
 """Pure: the nested values of an article's front matter (its outlet, topics, pictures and related coverage),
 each checked, cleaned and reported as ``file:line: message`` when it cannot be used."""
+
 from __future__ import annotations
 
 import functools

@@ -9,6 +9,7 @@ fingerprint means the same in the next process. The sets of
 files with problems and of unpublished files are kept up to date as files
 are read, so a build's summary costs nothing per unchanged file.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Split a file into YAML front matter and body, and parse the YAML safely."""
+
 from __future__ import annotations
 
 import re
@@ -136,5 +137,3 @@ def duplicate_keys(yaml_text: str, first_line: int = 1) -> list[tuple[int, str]]
             repeats.append((first_line + yaml_text.count("\n", 0, match.start()), key))
         seen.add(key)
     return repeats
-
-

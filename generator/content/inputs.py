@@ -6,6 +6,7 @@ same settings bytes, day and output), nothing it could make would differ, so
 it need not load the last build's state at all. A file changed while a build
 runs has another stat by then, so the next build looks at it again.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ a reference to a missing file would be a broken image on every page that
 shows the outlet. Such images are dropped (a logo falls back to a monogram)
 and each missing file is reported once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -34,8 +35,12 @@ def _article_images(article: Article) -> Iterable[Image]:
             yield story.provider.logo
 
 
-def missing_images(articles: Iterable[Article], metadata: Metadata, available: Collection[str],
-                   local_images: Callable[[Article], tuple[str, ...]] | None = None) -> dict[str, str]:
+def missing_images(
+    articles: Iterable[Article],
+    metadata: Metadata,
+    available: Collection[str],
+    local_images: Callable[[Article], tuple[str, ...]] | None = None,
+) -> dict[str, str]:
     """Output path of each missing site-relative image -> the first file (content-relative) that uses it.
     ``local_images``: :func:`local_images_of`, or a memo of it (the preview keeps one per article)."""
     missing: dict[str, str] = {}

@@ -20,6 +20,7 @@ Any body then renders in well under a second. Abbreviations (part of "extra")
 are left out: each definition is a pattern run over the whole body, and a news
 body has no use for them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +34,44 @@ import nh3
 from generator.content.clean import clean_url
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "figcaption",
-    "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "s",
-    "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -110,7 +146,7 @@ def bounded(text: str) -> Bounded:
             plain[token] = block
             block = token
         parsed.append(block)
-    return Bounded("\n\n".join(parsed), plain, [block for block in blocks[len(parsed):] if block.strip()])
+    return Bounded("\n\n".join(parsed), plain, [block for block in blocks[len(parsed) :] if block.strip()])
 
 
 def _as_text(block: str) -> str:

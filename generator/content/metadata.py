@@ -5,6 +5,7 @@ are (multi-document) YAML, organisation files are front-matter blocks, some
 without a ``.md`` ending. A topic is matched to articles by the slug of its
 name, an organisation by its normalised domain.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,8 +42,12 @@ def load_metadata(content_dir: Path) -> Metadata:
 M = TypeVar("M", TopicMeta, ProviderMeta)
 
 
-def _load_each(content_dir: Path, folder: Path, parse: Callable[[dict[str, Any], str, list[Problem]], M | None],
-               problems: list[Problem]) -> dict[str, M]:
+def _load_each(
+    content_dir: Path,
+    folder: Path,
+    parse: Callable[[dict[str, Any], str, list[Problem]], M | None],
+    problems: list[Problem],
+) -> dict[str, M]:
     """Each file of one metadata folder, by the key of what it describes; the first file wins a key."""
     found: dict[str, M] = {}
     for path in _files(content_dir / folder):

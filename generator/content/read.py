@@ -5,6 +5,7 @@ untrusted: text is cleaned, URLs are filtered to http(s)/site-relative, the
 Markdown body is sanitised, and ``secured`` is dropped here, so no later step
 can ever see it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -46,9 +47,24 @@ from generator.core.words import words_of
 # Fields we turn into typed attributes; anything else is kept in ``extra``.
 # ``secured`` is listed so that it is never kept anywhere: it is simply not read.
 KNOWN_FIELDS = {
-    "title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl", "webUrl",
-    "type", "quality", "heat", "published", "category", "provider", "topics", "images",
-    "related", "slug", "secured", "draft",
+    "title",
+    "excerpt",
+    "publishedDateTime",
+    "updatedDateTime",
+    "originalUrl",
+    "webUrl",
+    "type",
+    "quality",
+    "heat",
+    "published",
+    "category",
+    "provider",
+    "topics",
+    "images",
+    "related",
+    "slug",
+    "secured",
+    "draft",
 }
 KNOWN_LOWER = {name.lower(): name for name in KNOWN_FIELDS}
 # The crawler's own fields the site does not use: kept in ``extra`` like any other, and no typo of a known one.
@@ -75,8 +91,9 @@ class ReadResult:
     digest: str = ""  # of the file's bytes: what a page fingerprint records, the same in every process
 
 
-def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = None,
-                 limits: ReadLimits = ReadLimits()) -> ReadResult:
+def read_article(
+    path: Path, source: str, tz: tzinfo, now: datetime | None = None, limits: ReadLimits = ReadLimits()
+) -> ReadResult:
     try:
         # Non-blocking: a FIFO put where an article was must not hold the build (nor be read).
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as file:
@@ -85,8 +102,10 @@ def read_article(path: Path, source: str, tz: tzinfo, now: datetime | None = Non
                 return ReadResult(None, (Problem(source, 1, "not a regular file (a FIFO, socket or device); skipped"),))
             size = status.st_size
             if size > limits.max_bytes:
-                message = (f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
-                           "(max_article_bytes in site.yaml); left out")
+                message = (
+                    f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
+                    "(max_article_bytes in site.yaml); left out"
+                )
                 return ReadResult(None, (Problem(source, 1, message),))
             raw = file.read()
     except OSError as exc:
@@ -103,8 +122,9 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def parse_article(text: str, source: str, tz: tzinfo, now: datetime | None = None,
-                  limits: ReadLimits = ReadLimits()) -> ReadResult:
+def parse_article(
+    text: str, source: str, tz: tzinfo, now: datetime | None = None, limits: ReadLimits = ReadLimits()
+) -> ReadResult:
     if "\r" in text:  # CRLF and old Mac CR-only files: every line end becomes "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, repaired_line = repair_document(text)

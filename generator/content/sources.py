@@ -1,4 +1,5 @@
 """Find the input files: articles, metadata, and assets to copy."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Files that are whole or absent: written beside their place under a hidden name, then renamed over it."""
+
 from __future__ import annotations
 
 import os

@@ -14,6 +14,7 @@ anchors, tags, tabs, unusual characters, anything PyYAML would reject) returns
 None and the caller uses PyYAML. Tests compare both on real, generated and
 hostile files.
 """
+
 from __future__ import annotations
 
 import functools

@@ -3,6 +3,7 @@
 Read with the same YAML 1.2 loader as the content (so ``language: no`` stays
 the text "no"), every problem reported as ``site.yaml:LINE: message``.
 """
+
 from __future__ import annotations
 
 import difflib

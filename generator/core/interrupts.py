@@ -8,6 +8,7 @@ just after the new site is complete, never half way. Forked workers ignore
 SIGINT (the terminal sends it to the whole group: the parent alone decides) and
 die of SIGTERM, which is how the parent stops them.
 """
+
 from __future__ import annotations
 
 import os

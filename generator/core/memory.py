@@ -1,5 +1,6 @@
 """The cyclic garbage collector around a build, set by the programs that run builds (the command line and
 the preview), never by the library: a program embedding the builder keeps its own collector settings."""
+
 from __future__ import annotations
 
 import gc

@@ -4,6 +4,7 @@ Nothing here does I/O or knows about templates. Objects refer to each other
 by key (article slug, topic slug, provider key), never by mutual references,
 so each step can be rebuilt on its own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -239,7 +240,7 @@ class Collection:
 
     @property
     def about(self) -> str:
-        """"Stories about Robotics": the wording of feeds and meta descriptions."""
+        """ "Stories about Robotics": the wording of feeds and meta descriptions."""
         return f"Stories {self.kind.preposition} {self.name}"
 
     def path(self, page: int = 1) -> str:

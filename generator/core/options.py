@@ -1,4 +1,5 @@
 """What a build is asked to do (:class:`BuildOptions`, :class:`Changes`) and what it reports (:class:`BuildResult`)."""
+
 from __future__ import annotations
 
 import os
@@ -43,7 +44,6 @@ class BuildOptions:
 @dataclass
 class WriteReport:
     """What publishing did: the files written and removed, and how many were already as planned."""
-
 
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)

@@ -10,6 +10,7 @@ items (pages showing the same articles, whose cards each worker makes once)
 stay with one worker. Never used by the preview server, whose threads make
 forking unsafe.
 """
+
 from __future__ import annotations
 
 import gc
@@ -39,9 +40,14 @@ def worker_count(items: int, jobs: int | None = None) -> int:
     return max(1, min(jobs or os.cpu_count() or 1, 8))
 
 
-def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int | None = None,
-               done: Callable[[int], None] = lambda count: None, collect: bool = False,
-               meanwhile: Callable[[], None] | None = None) -> list[R]:
+def map_chunks(
+    work: Callable[[Sequence[T]], R],
+    items: Sequence[T],
+    jobs: int | None = None,
+    done: Callable[[int], None] = lambda count: None,
+    collect: bool = False,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[R]:
     """``work(chunk)`` for consecutive chunks of ``items``, in parallel when worthwhile; results in order.
 
     ``done(count)`` is called here as each chunk finishes. An exception in any worker is raised here.
@@ -57,7 +63,7 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
     """
     workers = worker_count(len(items), jobs)
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
     results: list[Any] = []
     if workers == 1:  # in this process, chunk by chunk so that progress shows
         for chunk in chunks:
@@ -85,8 +91,9 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int |
             gc.enable()
 
 
-def _serve_chunks(work: Callable[[Sequence[Any]], Any], chunks: list[Sequence[Any]], runs: _Runs, worker: int,
-                  collect: bool, out: Any) -> None:
+def _serve_chunks(
+    work: Callable[[Sequence[Any]], Any], chunks: list[Sequence[Any]], runs: _Runs, worker: int, collect: bool, out: Any
+) -> None:
     """In a forked worker: take chunks until none is left, sending (number, result) for each."""
     gc.freeze()  # what the worker inherited lives until it exits: the collector need not scan it
     if collect:
@@ -180,8 +187,8 @@ class _Workers:
                         buffer = pending[fd]
                         buffer += data
                         while len(buffer) >= 8 and len(buffer) >= 8 + (size := int.from_bytes(buffer[:8], "little")):
-                            self._arrived.put((pid, bytes(buffer[8:8 + size])))
-                            del buffer[:8 + size]
+                            self._arrived.put((pid, bytes(buffer[8 : 8 + size])))
+                            del buffer[: 8 + size]
         except (OSError, ValueError):  # the pipes were closed under it: the call is over
             return
 

@@ -1,4 +1,5 @@
 """The progress bar of long builds: on a terminal only, once the build has taken a second."""
+
 from __future__ import annotations
 
 import os

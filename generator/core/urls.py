@@ -1,4 +1,5 @@
 """The URL map, in one place. Paths are relative to the site root ("news/x/")."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

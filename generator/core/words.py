@@ -6,6 +6,7 @@ Transportation Safety Board" / "NTSB"), so a hyphenated word counts as its
 parts and as one word, and a run of three or more capitalised words adds its
 initials.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,13 +20,15 @@ _WORD = re.compile(r"[a-z0-9]+")
 # "[a-z0-9]+(?:[-.][a-z0-9]+)+", which backtracks through every word of a text.
 _COMPOUND = re.compile(r"(?<![a-z0-9])[a-z0-9]++(?:[-.][a-z0-9]++)+")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][a-z]+ ){2,}[A-Z][a-z]+")
-_STOP = frozenset("""
+_STOP = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below between both
 but by can could did do does doing down during each few for from further had has have having he her here hers him his
 how i if in into is it its itself just me more most my new no nor not now of off on once only or other our ours out over
 own same she should so some such than that the their theirs them then there these they this those through to too under
 until up very was we were what when where which while who whom why will with would you your says said say how one two
-""".split())
+""".split()
+)
 
 
 def terms(text: str) -> list[str]:

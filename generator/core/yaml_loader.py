@@ -1,5 +1,6 @@
 """YAML as the site reads it, settings and content alike: PyYAML's safe loader with YAML 1.2 scalars, no
 aliases, and errors located by file line."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,8 @@ class ContentLoader(_BaseLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases (&name / *name) are not allowed", node.start_mark)
+                None, None, "anchors and aliases (&name / *name) are not allowed", node.start_mark
+            )
         return super().construct_object(node, deep=deep)
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:

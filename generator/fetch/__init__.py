@@ -4,6 +4,7 @@ feedlist (what to fetch) -> generator.net.download (how to ask) -> parse (what c
 entries (one article file each) -> store (what is new, written once); run
 puts them together.
 """
+
 from generator.fetch.run import FeedReport, FetchResult, fetch
 
 __all__ = ["FeedReport", "FetchResult", "fetch"]

@@ -3,6 +3,7 @@
 Pure: the same entry, feed and topics give the same text. Everything from the
 feed is cleaned here with the rules the build applies to crawler files.
 """
+
 from __future__ import annotations
 
 import re

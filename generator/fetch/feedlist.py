@@ -1,4 +1,5 @@
 """The list of feeds to fetch: ``feeds.yaml`` (ours) or an OPML file (what feed readers export)."""
+
 from __future__ import annotations
 
 import difflib

@@ -3,6 +3,7 @@
 Values stay as the feed gave them (HTML, odd URLs); :mod:`.entries` cleans
 them, so that a hostile value meets one set of rules whatever format carried it.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -6,6 +6,7 @@ A picture's header says its size, so asking for the first 64 KB (a ``Range``
 request; a server that ignores it is cut off there) is enough, and nothing is
 decoded.
 """
+
 from __future__ import annotations
 
 import io

@@ -5,6 +5,7 @@ feeds gets one request at a time from us). Deciding what is new and writing
 files happens afterwards in one thread, in the feeds file's order, so that a
 story carried by two feeds is written once, from the first feed listing it.
 """
+
 from __future__ import annotations
 
 import time

@@ -6,6 +6,7 @@ entry ids, each feed's ETag and Last-Modified, a permanent redirect, a
 server's request to wait. A lost or corrupt state costs conditional requests,
 never a duplicate: stories already in the folder are found by their URLs.
 """
+
 from __future__ import annotations
 
 import contextlib

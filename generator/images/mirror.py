@@ -15,6 +15,7 @@ A picture's published files are named by its URL, and a URL's outcome is
 fixed once decided, so a page that shows it renders to the same bytes on
 every build (the build re-renders everything if an outcome changes).
 """
+
 from __future__ import annotations
 
 import hashlib

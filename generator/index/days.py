@@ -5,13 +5,15 @@ Within a day, stories rank by how many outlets cover them, then heat, quality
 and time: what a morning briefing leads with. One pass over the articles,
 newest first: near-linear at any size.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
-from typing import Any
+from functools import partial
 
+from generator.core.memo import RoundMemo
 from generator.core.models import Article, Day, DayEntry
 from generator.stories.reach import outlet_keys, reach
 
@@ -20,7 +22,7 @@ def local_day(article: Article, tz: tzinfo) -> date:
     return article.published.astimezone(tz).date()
 
 
-DayMemo = dict[date, tuple[tuple[Any, ...], Day]]  # each day as last built: what it was built from, and the Day
+DayMemo = RoundMemo[date, Day]  # each day as last built, while its articles and their stories are the same
 
 
 def build_days(
@@ -42,24 +44,25 @@ def build_days(
         by_day[day_of[article.slug]].append(article)
     if memo is None:
         return {day: _day(day, articles, story_of, shown_first, outlets_of) for day, articles in by_day.items()}
-    built: DayMemo = {}
-    for day, articles in by_day.items():  # newest day first, as the articles come
-        inputs = (
-            tuple(articles),
-            tuple(
-                (story, shown_first[story], outlets_of[story]) if (story := story_of.get(a.slug)) is not None else None
-                for a in articles
+    memo.begin()
+    built = {
+        day: memo.take(
+            day,
+            (
+                tuple(articles),
+                tuple(
+                    (story, shown_first[story], outlets_of[story])
+                    if (story := story_of.get(a.slug)) is not None
+                    else None
+                    for a in articles
+                ),
             ),
+            partial(_day, day, articles, story_of, shown_first, outlets_of),
         )
-        kept = memo.get(day)
-        built[day] = (
-            kept
-            if kept is not None and kept[0] == inputs
-            else (inputs, _day(day, articles, story_of, shown_first, outlets_of))
-        )
-    memo.clear()
-    memo.update(built)
-    return {day: found for day, (_inputs, found) in built.items()}
+        for day, articles in by_day.items()  # newest day first, as the articles come
+    }
+    memo.end()
+    return built
 
 
 def _day(

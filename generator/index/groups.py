@@ -6,6 +6,7 @@ its pages live and which groups an article belongs to; a
 index pages of every kind are planned by the same code from these two, so a
 new kind of group is one more entry in ``COLLECTION_KINDS``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,4 @@
-""""More on <topic>": other articles ranked by shared topics, then closeness in time.
+""" "More on <topic>": other articles ranked by shared topics, then closeness in time.
 
 Comparing every pair of articles is quadratic, and one topic (say "AI") may
 hold every article of the site. Instead each article looks only at its
@@ -8,6 +8,7 @@ the topics they share (rarer topics weigh more). Cost: O(articles x topics x
 window). "Recency" means closeness in publish time rather than newest-first,
 which also keeps an edit from changing every sidebar of the site.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,10 +79,12 @@ def more_on_topic(
         # back faster than half a million strings.
         order = list(articles)
         place = {slug: n for n, slug in enumerate(order)}
-        lists = map_chunks(lambda chunk: [tuple(map(place.__getitem__, shown)) for shown in ranker.rank(chunk)],
-                           todo, jobs)
-        result.update(zip(todo, (tuple(map(order.__getitem__, shown)) for part in lists for shown in part),
-                          strict=True))
+        lists = map_chunks(
+            lambda chunk: [tuple(map(place.__getitem__, shown)) for shown in ranker.rank(chunk)], todo, jobs
+        )
+        result.update(
+            zip(todo, (tuple(map(order.__getitem__, shown)) for part in lists for shown in part), strict=True)
+        )
     result.update(kept)
     return {slug: result[slug] for slug in articles}
 

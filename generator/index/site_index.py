@@ -1,12 +1,15 @@
 """Pure: articles (+ optional metadata) -> :class:`SiteIndex`."""
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta, tzinfo
+from functools import partial
 
 from generator.content.metadata import Metadata
+from generator.core.memo import RoundMemo
 from generator.core.models import Article, Collection, CollectionKind, Image, Provider, SiteIndex, Story, lead_rank
 from generator.index import similar as similar_module
 from generator.index.days import DayMemo, build_days, local_day
@@ -20,8 +23,11 @@ TOP_WINDOW = timedelta(hours=48)
 # The article fields the index reads (order, groups, top stories, and "More on" as similar.py declares
 # it); an edit touching none of them leaves the index as it is. tests/unit/test_declared_reads.py fails
 # on an undeclared read.
-READS = frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality",
-                   "is_published"}) | similar_module.READS | reach_module.READS
+READS = (
+    frozenset({"source", "slug", "published", "topics", "provider", "related", "heat", "quality", "is_published"})
+    | similar_module.READS
+    | reach_module.READS
+)
 
 
 def newest_first_key(article: Article) -> tuple[float, str]:
@@ -205,24 +211,22 @@ def _described(provider: Provider | None, metadata: Metadata) -> Provider | None
 
 class DescribedMemo:
     """Each article with the metadata applied, as the last index made it, kept while the article is the same
-    object and the metadata equal: an index rebuilt after one new file keeps its other articles' objects, which
+    and the metadata equal: an index rebuilt after one new file keeps its other articles' objects, which
     the planning memos compare by identity first (comparing 10,000 described copies field by field cost more
     than planning them)."""
 
     def __init__(self) -> None:
         self._metadata: Metadata | None = None
-        self._made: dict[str, tuple[Article, Article]] = {}  # source -> (article as given, described)
+        self._made: RoundMemo[str, Article] = RoundMemo()  # source -> described, made from the article as given
 
     def apply(self, articles: Iterable[Article], metadata: Metadata) -> list[Article]:
-        kept = self._made if metadata == self._metadata else {}
-        made: dict[str, tuple[Article, Article]] = {}
-        for article in articles:
-            hit = kept.get(article.source)
-            made[article.source] = (
-                hit if hit is not None and hit[0] is article else (article, apply_metadata(article, metadata))
-            )
-        self._metadata, self._made = metadata, made
-        return [described for _given, described in made.values()]
+        self._made.begin(forget=metadata != self._metadata)
+        self._metadata = metadata
+        described = [
+            self._made.take(article.source, article, partial(apply_metadata, article, metadata)) for article in articles
+        ]
+        self._made.end()
+        return described
 
 
 def top_stories(

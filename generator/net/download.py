@@ -13,6 +13,7 @@ URL carries one. Redirects are followed by hand so that each hop is checked
 (http(s) only, and never from a public address to a loopback or private one)
 and recorded.
 """
+
 from __future__ import annotations
 
 import base64
@@ -57,6 +58,8 @@ class HostGate:
             lock = self._locks.setdefault((urlsplit(url).hostname or "").lower(), threading.Lock())
         with lock:
             yield
+
+
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 THROTTLED = (429, 503)
@@ -96,8 +99,13 @@ class FetchError(Exception):
         self.retry_after = retry_after  # seconds the server asked us to wait (429/503)
 
 
-def get(url: str, headers: dict[str, str] | None = None, limits: Limits = Limits(), truncate: bool = False,
-        types: tuple[str, ...] = ()) -> Response:
+def get(
+    url: str,
+    headers: dict[str, str] | None = None,
+    limits: Limits = Limits(),
+    truncate: bool = False,
+    types: tuple[str, ...] = (),
+) -> Response:
     """GET ``url`` following at most ``limits.max_redirects`` redirects.
 
     ``truncate`` stops quietly at ``max_bytes`` (enough of a picture to read

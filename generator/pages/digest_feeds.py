@@ -6,6 +6,7 @@ edition, so a feed reader or a newsletter service's RSS-to-e-mail feature can fo
 ``/topics/<t>/digest.xml`` lists the topic's stories per day. Like every machine-readable output they
 are made of published articles only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,12 +16,12 @@ from functools import partial
 from typing import Any
 
 from generator.core import urls
+from generator.core.memo import Same
 from generator.core.models import Day, OutputPage, SiteIndex
 from generator.index.groups import COLLECTION_KINDS, TOPICS
 from generator.pages.digest_pages import day_stories, edition, latest
 from generator.pages.kinds import PageKind, PlanInput, RowsStamp, Site
 from generator.pages.paging import older_page, stable_chunks, top_page
-from generator.pages.plan_memo import Same
 from generator.pages.syndication import newest_story
 
 DIGEST_FEED_DAYS = 30

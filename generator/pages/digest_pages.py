@@ -7,6 +7,7 @@ and links the day page for the rest. The archive is a calendar per month,
 newest first; with more than a year of days, each month also gets its own
 page, so any day is two clicks from the archive.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,5 +1,6 @@
 """Pure: one article as the JSON API and the JSON Feed give it (every field read but ``secured``; absolute,
 http(s) URLs only)."""
+
 from __future__ import annotations
 
 from datetime import datetime

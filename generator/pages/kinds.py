@@ -6,6 +6,7 @@ frozen dataclass holding every value a page shows besides its source
 articles: two plans with equal template, sources and stamp render the same
 bytes, so an unchanged stamp lets an incremental build skip the page.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

@@ -7,6 +7,7 @@ Article objects, is built only for pages that are actually rendered, so an
 incremental build re-renders a handful of pages without rebuilding 10,000
 contexts. Pagination lives here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -37,8 +38,9 @@ def _base_context(page: OutputPage) -> dict[str, Any]:
     return {"page_path": urls.url_path(page.path)}
 
 
-def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
-                  path_of: Callable[[int], str]) -> dict[str, Any]:
+def _list_context(
+    index: SiteIndex, slugs: Sequence[str], size: int, n: int, path_of: Callable[[int], str]
+) -> dict[str, Any]:
     """Page ``n`` of a list: only its own slice, never the whole list's pages."""
     shown = slugs[page_slice(len(slugs), size, n)]
     return {
@@ -49,8 +51,9 @@ def _list_context(index: SiteIndex, slugs: Sequence[str], size: int, n: int,
     }
 
 
-def list_stamp(name: str, logo: Image | None, items: int, size: int, n: int, common: frozenset[str],
-               today: date | None = None) -> ListStamp:
+def list_stamp(
+    name: str, logo: Image | None, items: int, size: int, n: int, common: frozenset[str], today: date | None = None
+) -> ListStamp:
     """What a list page shows besides its stories: the count and the newest page only on page 1 (see paging),
     and the topics whose pills its cards leave out."""
     return ListStamp(name, logo, items if n == 1 else 0, nav_stamp(n, top_page(items, size)), today, common)
@@ -64,13 +67,15 @@ def _plan_articles(given: PlanInput) -> list[OutputPage]:
     planned: list[OutputPage] = []
     for slug, article in index.articles.items():
         story, more, focus = index.story(slug), index.more_on_topic.get(slug, ()), index.focus_topic(article)
-        planned += given.reuse(("article", slug), (story, more, focus, common),
-                               partial(_article_page, index, slug, more, focus, common))
+        planned += given.reuse(
+            ("article", slug), (story, more, focus, common), partial(_article_page, index, slug, more, focus, common)
+        )
     return planned
 
 
-def _article_page(index: SiteIndex, slug: str, more: tuple[str, ...], focus: TopicRef | None,
-                  common: frozenset[str]) -> list[OutputPage]:
+def _article_page(
+    index: SiteIndex, slug: str, more: tuple[str, ...], focus: TopicRef | None, common: frozenset[str]
+) -> list[OutputPage]:
     return [
         OutputPage(
             path=urls.output_file(urls.article_path(slug)),

@@ -12,6 +12,7 @@ changes page 1; every ``size`` stories a new numbered page appears. A page's
 links never name the highest page number, only its neighbours and page 1
 ("Latest"), so older pages keep their bytes too.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -40,7 +41,8 @@ def stable_chunks(items: Sequence[T], size: int) -> list[tuple[int, Sequence[T]]
     """(page number, items) for each page: page 1 first, then the numbered pages from the newest."""
     top = top_page(len(items), size)
     return [(1, items[page_slice(len(items), size, 1)])] + [
-        (n, items[page_slice(len(items), size, n)]) for n in range(top, 1, -1)]
+        (n, items[page_slice(len(items), size, n)]) for n in range(top, 1, -1)
+    ]
 
 
 def older_page(number: int, top: int) -> int | None:

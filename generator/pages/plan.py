@@ -3,6 +3,7 @@
 A new kind of page (a day, a story, the search page) is one :class:`PageKind`
 entry here (or in the module that groups its kind of output) plus a template.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,7 +28,7 @@ def plan_site(index: SiteIndex, config: SiteConfig, memo: PlanMemo | None = None
     """Every page of the site, as cheap records; nothing is rendered here. ``memo``: the last plan's pages, which
     the kinds take where what they are made of is unchanged (the same pages, found sooner)."""
     if memo is not None:
-        memo.begin(index, config)
+        memo.start(index, config)
     planned: list[OutputPage] = []
     for kind in REGISTRY:
         if kind.wanted(config):

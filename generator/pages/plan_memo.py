@@ -15,57 +15,37 @@ past a doubling. A plan without a memo plans everything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Hashable
 from typing import Any, TypeVar
 
+from generator.core.memo import RoundMemo
 from generator.core.models import SiteConfig, SiteIndex
 
-Unit = tuple[str, Hashable]  # (what is planned: a page kind, a part of one; which: a slug, a day)
 T = TypeVar("T")
+Unit = tuple[str, Hashable]  # (what is planned: a page kind, a part of one; which: a slug, a day)
 PER_ARTICLE = frozenset(
     {"article"}
 )  # kinds planned one unit (of one page) per article: the cache keeps them as columns
 
 
-class Same:
-    """An input equal only to itself: for values whose equality says less than their identity (a Day the index
-    kept because its articles are unchanged, see days.py)."""
+class PlanMemo(RoundMemo[Unit, Any]):
+    """The last plan's units; a plan starts with :meth:`start`, takes units with :meth:`take` and ends with
+    :meth:`end`."""
 
-    __slots__ = ("value",)
+    def __init__(self) -> None:
+        super().__init__()
+        # The last plan's slug -> source, and its configuration.
+        self._made_with: tuple[dict[str, str], SiteConfig | None] = ({}, None)
 
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Same) and other.value is self.value
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-
-@dataclass
-class PlanMemo:
-    _last: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
-    _next: dict[Unit, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
-    # The last plan's slug -> source, and its configuration.
-    _made_with: tuple[dict[str, str], SiteConfig | None] = field(default_factory=lambda: ({}, None))
-
-    def begin(self, index: SiteIndex, config: SiteConfig) -> None:
+    def start(self, index: SiteIndex, config: SiteConfig) -> None:
         """Start a plan: forget everything if a slug moved to another file or the configuration changed."""
         sources = {slug: article.source for slug, article in index.articles.items()}
         before, config_before = self._made_with
-        if config != config_before or any(before.get(slug, source) != source for slug, source in sources.items()):
-            self._last = {}
-        self._made_with, self._next = (sources, config), {}
-
-    def take(self, unit: Unit, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The unit's pages (or a value they are planned from): the last plan's if made from equal inputs,
-        else ``make()``'s."""
-        kept = self._next.get(unit) or self._last.get(unit)  # _next: two kinds may plan from one part
-        planned: T = kept[1] if kept is not None and kept[0] == inputs else make()
-        self._next[unit] = (inputs, planned)
-        return planned
+        self._made_with = (sources, config)
+        self.begin(
+            forget=config != config_before
+            or any(before.get(slug, source) != source for slug, source in sources.items())
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         """For the build cache: the units planned per article as columns (see above)."""
@@ -94,7 +74,3 @@ class PlanMemo:
                 ((kind, key), (given, [page]))
                 for key, given, page in zip(keys, zip(*inputs, strict=True), pages, strict=True)
             )
-
-    def end(self) -> None:
-        """The plan is complete: what it made is what the next one may take (units not planned are dropped)."""
-        self._last, self._next = self._next, {}

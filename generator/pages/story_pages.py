@@ -6,6 +6,7 @@ story's other articles and the crawler's ``related`` entries in time order; the 
 ``/stories/<id>/`` lists every report, the site's and the related ones, in time order. The outlets are
 counted once, by stories/reach.py.
 """
+
 from __future__ import annotations
 
 from collections import Counter

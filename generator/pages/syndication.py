@@ -5,6 +5,7 @@ HTML pages they are planned cheaply (sources + stamp) and get their context
 only when rendered. A sitemap's stamp *is* its list of (path, lastmod), so an
 edited headline never re-renders a 10,000-URL sitemap.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

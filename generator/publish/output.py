@@ -8,6 +8,7 @@ content folder or one containing it or the site's own files) is refused
 before anything is touched, and so is a non-empty folder without the mark,
 unless the user passes ``--force``.
 """
+
 from __future__ import annotations
 
 import errno
@@ -86,8 +87,9 @@ def _contains(folder: Path, other: Path) -> bool:
     return folder == other or folder in other.parents
 
 
-def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], force: bool = False,
-                 preview: bool = False) -> None:
+def check_output(
+    output: Path, content_dir: Path, own_files: Iterable[Path], force: bool = False, preview: bool = False
+) -> None:
     """Raise :class:`OutputRefused` unless publishing into ``output`` can destroy nothing of the user's.
 
     ``own_files`` are the site's files (site.yaml, templates/, static/) and
@@ -103,8 +105,10 @@ def check_output(output: Path, content_dir: Path, own_files: Iterable[Path], for
         raise OutputRefused(f"{shown}: refusing to publish into the home folder")
     content = content_dir.resolve()
     if _contains(content, folder) and folder != content:
-        raise OutputRefused(f"{shown}: refusing to publish into a folder inside the content folder {content_dir} "
-                            "(its pages would be read as content); choose an --output outside it")
+        raise OutputRefused(
+            f"{shown}: refusing to publish into a folder inside the content folder {content_dir} "
+            "(its pages would be read as content); choose an --output outside it"
+        )
     if _contains(folder, content):
         what = "is the content folder" if folder == content else f"contains the content folder {content_dir}"
         raise OutputRefused(f"{shown}: refusing to publish into a folder that {what}")

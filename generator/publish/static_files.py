@@ -1,4 +1,5 @@
 """Theme and site static files and content assets: copied into the output, or only stat'ed when unchanged."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
@@ -11,8 +12,13 @@ from generator.publish.write import Publisher
 Copied = dict[str, tuple[Path, FileStat | None]]  # output path -> (source file, its stat)
 
 
-def copy_files(publisher: Publisher, copies: Mapping[str, Path], previous: Copied, asset_names: Mapping[str, str],
-               content_assets: Collection[str]) -> tuple[Copied, list[Problem]]:
+def copy_files(
+    publisher: Publisher,
+    copies: Mapping[str, Path],
+    previous: Copied,
+    asset_names: Mapping[str, str],
+    content_assets: Collection[str],
+) -> tuple[Copied, list[Problem]]:
     """Plan every file of ``copies`` (output path -> source) with ``publisher``; return what was copied, and problems.
 
     A file whose stat did not move since ``previous`` is kept as it is;

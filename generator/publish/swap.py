@@ -1,5 +1,6 @@
 """The output's atomic swap (Linux ``renameat2(RENAME_EXCHANGE)``) and the clean-up of what a killed or
 interrupted swap leaves beside the output: staging folders and replaced trees."""
+
 from __future__ import annotations
 
 import ctypes
@@ -13,7 +14,6 @@ from generator.publish.output import MARK, OutputPlace
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-
 
 
 def exchange_paths(a: Path, b: Path) -> bool:
@@ -69,5 +69,3 @@ def remove_in_child(folder: Path) -> int | None:
         finally:
             os._exit(0)
     return pid
-
-

@@ -22,6 +22,7 @@ file of someone else's where a page goes is moved aside (``index.html.orig``),
 never overwritten; a mount point inside the output stops the build with a
 one-line error before anything moves.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Pages link the fingerprinted name, so a host or CDN can cache it forever
 (``Cache-Control: immutable``): a changed file gets a new name. The plain
 name is published too, for links written by hand.
 """
+
 from __future__ import annotations
 
 import hashlib

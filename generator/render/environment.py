@@ -4,6 +4,7 @@ Templates are looked up first in the site's own ``templates/`` folder, then in
 the built-in theme, so a user overrides any template (or partial) by placing
 a file with the same name in their folder.
 """
+
 from __future__ import annotations
 
 import functools

@@ -10,6 +10,7 @@ suite builds the example site and the real fixture both ways and compares
 every file. Compiled templates are cached per Jinja and MarkupSafe version
 and per path (build/cache.py).
 """
+
 from __future__ import annotations
 
 import io

@@ -8,6 +8,7 @@ Two lifetimes, one vocabulary:
 - **per session**: the Jinja environment and both article memos end together (:meth:`RenderSession.end`)
   when anything that shapes every page changes: the settings, a template, a stylesheet's fingerprinted name.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -26,8 +27,9 @@ from generator.render.environment import make_environment, render_page
 
 
 class RenderSession:
-    def __init__(self, template_dirs: Sequence[Path], preview: bool,
-                 compiled: Callable[[], jinja2.BytecodeCache | None]) -> None:
+    def __init__(
+        self, template_dirs: Sequence[Path], preview: bool, compiled: Callable[[], jinja2.BytecodeCache | None]
+    ) -> None:
         self._template_dirs = tuple(template_dirs)
         self._preview = preview  # drafts are shown, and marked
         self._compiled = compiled
@@ -38,8 +40,15 @@ class RenderSession:
 
     def environment(self, config: SiteConfig, asset_names: Mapping[str, str]) -> jinja2.Environment:
         if self._env is None:
-            self._env = make_environment(config, self._template_dirs, preview=self._preview, asset_names=asset_names,
-                                         fragments=self._fragments, pictures=self.pictures, compiled=self._compiled())
+            self._env = make_environment(
+                config,
+                self._template_dirs,
+                preview=self._preview,
+                asset_names=asset_names,
+                fragments=self._fragments,
+                pictures=self.pictures,
+                compiled=self._compiled(),
+            )
         return self._env
 
     def render(self, env: jinja2.Environment, page: OutputPage, index: SiteIndex, config: SiteConfig) -> bytes:
@@ -57,7 +66,7 @@ class RenderSession:
     def retain(self, slugs: Collection[str]) -> None:
         """Forget the articles not in ``slugs`` (deleted, or no longer shown)."""
         for memo in (self._items, self._fragments):
-            memo.retain(slugs)
+            memo.retain_articles(slugs)
 
     def remembered(self) -> dict[str, set[str]]:
         """The articles whose card ("fragments") and feed item ("items") are kept for the next build."""

@@ -1,4 +1,5 @@
 """``newsdigest init DIR``: a new site with settings, two sample articles, metadata examples and a feeds list."""
+
 from __future__ import annotations
 
 import shutil
@@ -18,9 +19,11 @@ def init_site(folder: Path) -> int:
     except OSError as exc:
         print(f"error: {exc.filename or folder}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"Created a news-digest site in {folder}. Next:\n"
-          f"  cd {folder}\n"
-          "  newsdigest fetch    # after listing feeds in feeds.yaml: their new entries into content/\n"
-          "  newsdigest serve    # preview with live reload\n"
-          "  newsdigest build    # publish into public/")
+    print(
+        f"Created a news-digest site in {folder}. Next:\n"
+        f"  cd {folder}\n"
+        "  newsdigest fetch    # after listing feeds in feeds.yaml: their new entries into content/\n"
+        "  newsdigest serve    # preview with live reload\n"
+        "  newsdigest build    # publish into public/"
+    )
     return 0

@@ -15,6 +15,7 @@ the browser with ``mergeIndex``. A new or edited story re-indexes its own
 part; a part whose pages did not change keeps its bundle byte for byte.
 ``pagefind/bundles.json`` lists the bundles, newest first, for the search page.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -9,6 +9,7 @@ Parts whose pages did not change are copied from the current generation, not
 re-indexed. The folders live in a temporary directory (tmpfs when there is
 one), never in the output, and are removed when ``serve`` stops.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -78,17 +79,24 @@ class PreviewSearch:
         previous = self._current
         kept = {p.relative_to(previous).as_posix() for p in previous.rglob("*") if p.is_file()} if previous else set()
         try:
-            files = build_bundles(parts, lambda path: (self.output_dir / path).read_bytes(), kept,
-                                  (lambda path: (previous / path).read_bytes()) if previous else None,
-                                  started=self._started)
+            files = build_bundles(
+                parts,
+                lambda path: (self.output_dir / path).read_bytes(),
+                kept,
+                (lambda path: (previous / path).read_bytes()) if previous else None,
+                started=self._started,
+            )
         except SearchUnavailable as exc:
             if not self._closed:
                 print(f"warning: search: {exc}", file=sys.stderr, flush=True)
             return
         except OSError:  # a rebuild replaced the pages while they were read: its own update follows
             return
-        if previous is not None and {path for path, _ in files} == kept and all(
-                (previous / path).read_bytes() == data for path, data in files if path.endswith(INPUT_NAME)):
+        if (
+            previous is not None
+            and {path for path, _ in files} == kept
+            and all((previous / path).read_bytes() == data for path, data in files if path.endswith(INPUT_NAME))
+        ):
             return  # every part kept its pages: the index being served is this one
         self._generation += 1
         fresh = self._root / str(self._generation)

@@ -1,6 +1,7 @@
 """This machine's own names and addresses: which Host headers the preview answers when it listens on the
 network (a phone on the same Wi-Fi), and the addresses it prints to reach it. Linux: interface addresses
 come from the kernel (SIOCGIFADDR for IPv4, /proc/net/if_inet6 for IPv6); nothing is sent anywhere."""
+
 from __future__ import annotations
 
 import fcntl

@@ -5,6 +5,7 @@ page, ``css`` swaps stylesheets in place, ``problems`` shows (or clears) an
 overlay listing ``file:line: message``. It is only ever added to responses of
 the preview server, never to files on disk.
 """
+
 from __future__ import annotations
 
 import json

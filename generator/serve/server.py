@@ -4,6 +4,7 @@ The HTTP server only ever reads files inside the output folder: request paths
 are decoded, rejected if they contain "..", dot-files or NUL, and the resolved
 file must still lie inside the folder.
 """
+
 from __future__ import annotations
 
 import errno
@@ -36,10 +37,20 @@ from generator.serve.livereload import ENDPOINT, BuildEvents, format_event, inje
 from generator.serve.watch import WatchedPaths, Watcher
 
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8", ".json": "application/json; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
 }
 
 
@@ -56,7 +67,7 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
     path = unquote(urlsplit(raw_path).path, errors="strict") if "%" in raw_path else urlsplit(raw_path).path
     if not path.startswith(base_path) and path + "/" != base_path:
         return None
-    parts = path[len(base_path):].split("/")
+    parts = path[len(base_path) :].split("/")
     if any(p in (".", "..") or p.startswith(".") or "\x00" in p or "\\" in p for p in parts if p):
         return None
     if len(path.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(

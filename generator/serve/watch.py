@@ -1,4 +1,5 @@
 """Watch the site's inputs with watchdog and turn bursts of events into :class:`Changes`."""
+
 from __future__ import annotations
 
 import queue

@@ -32,6 +32,7 @@ published within its background and two windows of it: older archive changes not
 (``nearby=True``) an edit regroups the articles within the window of the change and the stories they were
 in, weighed by the articles around them; a one-off build regroups everything.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -47,8 +48,21 @@ from generator.stories.rarity import Neighbourhood, background_reach
 
 # The article fields grouping reads (tests/unit/test_declared_reads.py checks it); story_words
 # are made from title and excerpt (when reading), so they change only with them.
-READS = frozenset({"slug", "title", "excerpt", "published", "related", "link", "original_url", "quality", "heat",
-                   "provider", "story_words"})
+READS = frozenset(
+    {
+        "slug",
+        "title",
+        "excerpt",
+        "published",
+        "related",
+        "link",
+        "original_url",
+        "quality",
+        "heat",
+        "provider",
+        "story_words",
+    }
+)
 
 DEFAULT_WINDOW = timedelta(hours=72)
 PAIR_MIN = 0.36  # cosine of two articles' vectors to call them one story
@@ -77,8 +91,17 @@ def group_stories(articles: Iterable[Article], window: timedelta = DEFAULT_WINDO
 
 def _inputs(article: Article) -> tuple[Any, ...]:
     """What grouping reads of an article (of its outlet, only the key: metadata may rename it)."""
-    return (article.title, article.excerpt, article.published, article.related, article.link, article.original_url,
-            article.quality, article.heat, article.provider.key if article.provider else None)
+    return (
+        article.title,
+        article.excerpt,
+        article.published,
+        article.related,
+        article.link,
+        article.original_url,
+        article.quality,
+        article.heat,
+        article.provider.key if article.provider else None,
+    )
 
 
 class StoryGrouper:
@@ -136,14 +159,16 @@ class StoryGrouper:
         del self._words[slug], self._seen[slug]
         return self._times.pop(slug)
 
-    def _around(self, changed: list[float], ordered: list[Article],
-                times: list[float]) -> tuple[list[Article], list[Article], list[Story]]:
+    def _around(
+        self, changed: list[float], ordered: list[Article], times: list[float]
+    ) -> tuple[list[Article], list[Article], list[Story]]:
         """The articles a change can regroup (those within the window of it, with the stories they were in),
         the articles whose words weigh theirs (around those), and the stories left as they were."""
         reach = self.window
         spans = _merge_spans([(t - reach, t + reach) for t in changed])
-        near = {a.slug for lo, hi in spans
-                for a in ordered[bisect.bisect_left(times, lo) : bisect.bisect_right(times, hi)]}
+        near = {
+            a.slug for lo, hi in spans for a in ordered[bisect.bisect_left(times, lo) : bisect.bisect_right(times, hi)]
+        }
         kept, touched = [], set(near)
         for story in self.stories:
             if near.intersection(story.members):

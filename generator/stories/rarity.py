@@ -14,6 +14,7 @@ article's story depends on the articles within 15 days of it (or its 300 nearest
 and on nothing older: adding older archive changes nothing about today's stories, and a change regroups
 only its surroundings.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -5,6 +5,7 @@ agree: the distinct outlets of the story's articles, then of their ``related`` c
 of other outlets' reports), each report counted once by URL. An article that is in no story is a story of
 one, with its own ``related`` coverage.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -34,8 +35,9 @@ def reach(members: Sequence[Article]) -> Reach:
     for article in members:
         if article.provider is not None:
             outlets.setdefault(article.provider.key, article.provider)
-    related = distinct_related((entry for article in members for entry in article.related),
-                               set().union(*map(urls_of, members)))
+    related = distinct_related(
+        (entry for article in members for entry in article.related), set().union(*map(urls_of, members))
+    )
     for entry in related:
         if entry.provider is not None:
             outlets.setdefault(entry.provider.key, entry.provider)

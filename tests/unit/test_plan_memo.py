@@ -9,11 +9,12 @@ from datetime import timezone
 from test_index import NO_META, make
 
 from generator.content.metadata import Metadata
+from generator.core.memo import RoundMemo, Same
 from generator.core.models import ProviderMeta, SiteConfig
 from generator.index.days import DayMemo
 from generator.index.site_index import DescribedMemo, apply_metadata, build_index
 from generator.pages.plan import plan_site
-from generator.pages.plan_memo import PlanMemo, Same
+from generator.pages.plan_memo import PlanMemo
 
 CONFIG = SiteConfig(page_size=3)
 
@@ -28,7 +29,7 @@ def index_of(articles, days_memo: DayMemo | None = None):
 
 
 def test_a_plan_with_the_memos_equals_a_plan_without_them_after_each_change():
-    memo, days_memo = PlanMemo(), {}
+    memo, days_memo = PlanMemo(), RoundMemo()
     steps = [corpus(), corpus(1), corpus(1), [replace(a, heat=9) if a.slug == "a3" else a for a in corpus(1)],
              [replace(a, is_published=False) if a.slug == "a5" else a for a in corpus(1)], corpus()[:-2]]
     for articles in steps:
@@ -37,7 +38,7 @@ def test_a_plan_with_the_memos_equals_a_plan_without_them_after_each_change():
 
 
 def test_unchanged_parts_are_taken_as_they_were():
-    memo, days_memo = PlanMemo(), {}
+    memo, days_memo = PlanMemo(), RoundMemo()
     first = {p.path: p for p in plan_site(index_of(corpus(), days_memo), CONFIG, memo)}
     second = {p.path: p for p in plan_site(index_of(corpus(), days_memo), CONFIG, memo)}
     kept = {page.kind for path, page in second.items() if page is first[path]}
@@ -75,13 +76,13 @@ def test_a_plan_that_failed_half_way_is_not_trusted():
     memo = PlanMemo()
     plan_site(index_of(corpus()), CONFIG, memo)
     moved = [replace(a, source="renamed.md") if a.slug == "a4" else a for a in corpus()]
-    memo.begin(index_of(moved), CONFIG)  # a plan that raised before its end()
+    memo.start(index_of(moved), CONFIG)  # a plan that raised before its end()
     # The next plan sees the same slugs as the failed one, but what the memo holds was made before the move.
     assert plan_site(index_of(moved), CONFIG, memo) == plan_site(index_of(moved), CONFIG)
 
 
 def test_a_day_keeps_its_object_only_while_its_articles_are_equal():
-    days_memo: DayMemo = {}
+    days_memo: DayMemo = RoundMemo()
     first = index_of(corpus(), days_memo).days
     again = index_of(corpus(), days_memo).days
     assert all(again[d] is first[d] for d in first)
@@ -97,7 +98,7 @@ def test_same_is_identity():
 
 
 def test_a_memo_from_the_build_cache_is_used_as_before():
-    memo, days_memo = PlanMemo(), {}
+    memo, days_memo = PlanMemo(), RoundMemo()
     first = plan_site(index_of(corpus(), days_memo), CONFIG, memo)
     memo, days_memo, first = pickle.loads(pickle.dumps((memo, days_memo, first)))
     again = {p.path: p for p in plan_site(index_of(corpus(), days_memo), CONFIG, memo)}
@@ -117,7 +118,7 @@ def test_described_articles_stay_the_same_objects_while_article_and_metadata_are
     assert all(new is old for new, old in zip(second[1:], first[1:], strict=True))
     renamed = Metadata({}, {"p.example": ProviderMeta("p.example", "New Name", "p.example")}, ())
     assert {a.provider.name for a in described.apply(edited, renamed)} == {"New Name"}
-    memo, days_memo = PlanMemo(), {}
+    memo, days_memo = PlanMemo(), RoundMemo()
     for metadata in (meta, renamed):  # an index built through the memo plans as one built without it
         index = build_index(articles, metadata, timezone.utc, days_memo=days_memo, described=described)
         assert plan_site(index, CONFIG, memo) == plan_site(build_index(articles, metadata, timezone.utc), CONFIG)
