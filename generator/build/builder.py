@@ -23,26 +23,27 @@ from typing import Any
 import jinja2
 
 from generator.build.cache import Manifest, Saving, published_stats, state_cache
+from generator.build.pictures import mirror_pictures
 from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan
 from generator.build.state import BuildState
-from generator.build.steps import run_steps
-from generator.build.transaction import StrictStepFailure, claim_output, publishing_problems, record_publish, staging
+from generator.build.steps import stage_files_and_steps
+from generator.build.transaction import claim_output, open_publisher, publishing_problems, record_publish, staging
 from generator.content.files import ContentFiles, file_stat
 from generator.content.inputs import input_stats
 from generator.content.local_files import missing_problems
 from generator.content.metadata import load_metadata
-from generator.content.read import ReadLimits, ReadResult, read_article
+from generator.content.read import ReadResult, read_article, read_limits
 from generator.content.sources import scan_layered
 from generator.core import urls
 from generator.core.config import load_config
 from generator.core.interrupts import Interrupted, held_while_publishing
 from generator.core.models import Article, OutputPage, Problem
-from generator.core.options import BuildOptions, BuildResult, Changes, OutputStep, StepInput, WriteReport
+from generator.core.options import BuildOptions, BuildResult, Changes, OutputStep, WriteReport
 from generator.core.parallel import map_chunks
 from generator.core.progress import Progress
 from generator.images import mirror
+from generator.index.days import local_day_now
 from generator.publish.output import OutputLock
-from generator.publish.static_files import copy_files
 from generator.publish.write import Publisher
 from generator.render.assets import fingerprinted_names
 from generator.render.environment import BUILTIN_TEMPLATES, preload_templates, theme_folder
@@ -106,12 +107,8 @@ class Builder:
         if self._cache is None:
             return None
         site = self.options.site_dir
-        return input_stats(
-            self.options.content_dir,
-            (self.options.output_dir,),
-            (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static"),
-            self.options.config_path,
-        )
+        layered = (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static")
+        return input_stats(self.options.content_dir, (self.options.output_dir,), layered, self.options.config_path)
 
     def _unchanged_result(self, inputs: object) -> BuildResult | None:
         """Nothing changed since the last build began (inputs, day, output): its result, without loading its state."""
@@ -168,7 +165,8 @@ class Builder:
         static, changed = self._read_inputs(changes, result)
         if not result.failed:
             to_render = self._plan(changed, static, result)
-            publisher = self._publisher(result)
+            assert self._lock is not None
+            publisher = open_publisher(self._lock, self.state, self.preview, self.options.allow_empty, result)
             if not result.failed:
                 self._render_and_publish(publisher, to_render, static, changed, inputs, result)
         result.seconds = time.perf_counter() - started
@@ -211,22 +209,13 @@ class Builder:
             to_render = {p.path: p for p in self.state.pages}
         else:
             to_render = {p.path: p for s in changed for p in self.state.pages_showing(s)}
-        to_render = self._mirror_pictures(to_render, result)
+        self._mirror, to_render = mirror_pictures(
+            self.state, self.options.cache_dir, to_render, self._rendering.pictures, result
+        )
         searched = (self.options.content_dir, self.options.site_dir / "static")
         result.problems += self.state.slug_problems + missing_problems(self.state.missing, searched)
         result.unpublished_left_out = 0 if self.options.include_unpublished else len(self.state.content.unpublished)
         return to_render
-
-    def _publisher(self, result: BuildResult) -> Publisher:
-        """The publisher for this build; an empty site over an earlier one's files is refused unless asked for."""
-        assert self._lock is not None and self.state.index is not None
-        publisher = Publisher(self._lock.place, self.state.owned, preview=self.preview)
-        if not self.state.index.articles and publisher.owned and not self.options.allow_empty:
-            result.failed = (
-                f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
-                "(--allow-empty publishes an empty site)"
-            )
-        return publisher
 
     def _render_and_publish(
         self,
@@ -285,23 +274,7 @@ class Builder:
             mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
         fingerprints = {page.path: fingerprint(page) for page in pages}
-        copies = {**static, **{path: self.options.content_dir / path for path in self.state.content.assets}}
-        copied, copy_problems = copy_files(
-            publisher, copies, self.state.copied, self.state.asset_names, frozenset(self.state.content.assets)
-        )
-        result.problems += copy_problems
-        step_input = StepInput(
-            self.state.index,
-            self.state.config,
-            self.state.pages,
-            publisher.read,
-            publisher.owned,
-            publisher.read_published,
-        )
-        problems, result.failed = run_steps(self.steps, step_input, publisher, self.options.strict)
-        result.problems += problems
-        if result.failed:
-            raise StrictStepFailure
+        copied = stage_files_and_steps(publisher, self.state, self.options, self.steps, static, result)
         return fingerprints, copied
 
     def _commit(
@@ -340,25 +313,6 @@ class Builder:
         finally:
             publisher.finish()
 
-    def _mirror_pictures(self, to_render: dict[str, OutputPage], result: BuildResult) -> dict[str, OutputPage]:
-        """With ``images: {mirror: true}``: every remote picture shown, mirrored before pages render. Returns the
-        pages to render: all of them when a known picture's outcome changed."""
-        assert self.state.config is not None and self.state.index is not None and self.state.shown_metadata is not None
-        pictures = mirror.mirror_round(
-            self.state.config,
-            self.options.cache_dir / "images",
-            self.state.index.articles.values(),
-            self.state.shown_metadata,
-            self.state.mirrored,
-        )
-        self._mirror, self.state.mirrored = pictures.mirror, pictures.outcomes
-        result.problems += pictures.problems
-        self._rendering.pictures.clear()
-        self._rendering.pictures.update(
-            {url: copies for url, copies in pictures.outcomes.items() if copies is not None}
-        )
-        return {p.path: p for p in self.state.pages} if pictures.changed else to_render
-
     def _manifest(self, inputs: object | None, result: BuildResult) -> Manifest:
         """What the next build checks before loading the state: if ``inputs`` are the same, it reports ``result``."""
         assert self.state.config is not None and self.state.owned is not None
@@ -387,26 +341,18 @@ class Builder:
 
     def _load_config(self) -> None:
         config = load_config(self.options.config_path)
-        if self.options.base_url:
-            config = replace(config, base_url=self.options.base_url)
-        if config != self.state.config:
-            self.state.config = config
+        if self.state.take_config(replace(config, base_url=self.options.base_url) if self.options.base_url else config):
             self._forget_rendering()
-            self.state.stale = True
 
     def _check_templates(self) -> None:
         """Start rendering afresh if any template file was added, removed or changed."""
         files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
-        stats = {path: (source, file_stat(source)) for path, source in files.items()}
-        if stats != self.state.template_stats:
-            self.state.template_stats = stats
+        if self.state.take_template_stats({path: (source, file_stat(source)) for path, source in files.items()}):
             self._forget_rendering()
 
     def _fingerprint_assets(self, static: dict[str, Path]) -> None:
         """Published pages link stylesheets by content hash; the preview (never cached) does not."""
-        names = fingerprinted_names(static)
-        if names != self.state.asset_names:
-            self.state.asset_names = names
+        if self.state.take_asset_names(fingerprinted_names(static)):
             self._forget_rendering()
 
     def _forget_rendering(self) -> None:
@@ -416,13 +362,12 @@ class Builder:
     def _read(self, path: Path, source: str) -> ReadResult:
         config = self.state.config
         assert config is not None
-        limits = ReadLimits(
-            max_topics=config.max_topics_per_article,
-            max_bytes=config.max_article_bytes,
-            story_words=config.stories.enabled,
-        )
         return read_article(
-            path, source, config.timezone or timezone.utc, self.options.now or datetime.now(timezone.utc), limits
+            path,
+            source,
+            config.timezone or timezone.utc,
+            self.options.now or datetime.now(timezone.utc),
+            read_limits(config),
         )
 
     def _included(self, article: Article) -> bool:
@@ -438,11 +383,7 @@ class Builder:
 
     def _today(self) -> date:
         assert self.state.config is not None
-        return (
-            (self.options.now or datetime.now(timezone.utc))
-            .astimezone(self.state.config.timezone or timezone.utc)
-            .date()
-        )
+        return local_day_now(self.options.now or datetime.now(timezone.utc), self.state.config.timezone)
 
     # --- rendering --------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ from generator.build.cache_keys import (
     templates_key,
 )
 from generator.core.options import BuildOptions, OutputStep
+from generator.index.days import local_day_now
 from generator.publish.output import MARK, output_id
 
 FORMAT = b"newsdigest-cache/4"
@@ -220,7 +221,7 @@ def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, n
     except Exception:  # noqa: BLE001 - CacheIgnored, or damage it did not foresee: the state is loaded next
         return None
     file.close()
-    if manifest.inputs != inputs or manifest.today != now.astimezone(manifest.zone or timezone.utc).date():
+    if manifest.inputs != inputs or manifest.today != local_day_now(now, manifest.zone):
         return None  # the state is loaded next, and the output checked then
     return manifest.result if _output_present(manifest, output_dir) else None
 

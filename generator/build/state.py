@@ -87,6 +87,25 @@ class BuildState:
     def replan(self, pages: list[OutputPage]) -> None:
         self.pages, self._by_source = pages, None
 
+    def take_config(self, config: SiteConfig) -> bool:
+        """The settings as read now; True if they changed (everything is planned and rendered again)."""
+        if config == self.config:
+            return False
+        self.config, self.stale = config, True
+        return True
+
+    def take_template_stats(self, stats: dict[str, Any]) -> bool:
+        """Each template file's stat; True if any was added, removed or changed (every page renders again)."""
+        changed = stats != self.template_stats
+        self.template_stats = stats
+        return changed
+
+    def take_asset_names(self, names: dict[str, str]) -> bool:
+        """The fingerprinted stylesheet and script names; True if any changed (every page renders again)."""
+        changed = names != self.asset_names
+        self.asset_names = names
+        return changed
+
     def take_metadata(self, metadata: Metadata) -> None:
         """The topics' and outlets' metadata as read now; names and logos may change on any page."""
         if metadata != self.metadata:

@@ -1,11 +1,17 @@
-"""The build steps that run after rendering (the search index)."""
+"""What is staged after the pages: static files, content assets, and the steps that run after rendering (the
+search index)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+from generator.build.state import BuildState
+from generator.build.transaction import StrictStepFailure
 from generator.core.models import Problem
-from generator.core.options import OutputStep, StepInput
+from generator.core.options import BuildOptions, BuildResult, OutputStep, StepInput
+from generator.publish.static_files import copy_files
 from generator.publish.write import Publisher
 from generator.search.pagefind import BUNDLE, SearchUnavailable
 
@@ -27,3 +33,29 @@ def run_steps(
         for path, data in outputs:
             publisher.put(path, data)
     return problems, failed
+
+
+def stage_files_and_steps(
+    publisher: Publisher,
+    state: BuildState,
+    options: BuildOptions,
+    steps: Sequence[OutputStep],
+    static: dict[str, Path],
+    result: BuildResult,
+) -> Any:
+    """Copy the static files and content assets, then run the steps; returns what was copied (for the state).
+    Raises :class:`StrictStepFailure` when a step could not run under ``--strict``."""
+    assert state.index is not None and state.config is not None
+    copies = {**static, **{path: options.content_dir / path for path in state.content.assets}}
+    copied, copy_problems = copy_files(
+        publisher, copies, state.copied, state.asset_names, frozenset(state.content.assets)
+    )
+    result.problems += copy_problems
+    step_input = StepInput(
+        state.index, state.config, state.pages, publisher.read, publisher.owned, publisher.read_published
+    )
+    problems, result.failed = run_steps(steps, step_input, publisher, options.strict)
+    result.problems += problems
+    if result.failed:
+        raise StrictStepFailure
+    return copied

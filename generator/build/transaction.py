@@ -12,7 +12,7 @@ from generator.build.reindex import shown_inputs
 from generator.build.state import BuildState
 from generator.core.interrupts import Interrupted
 from generator.core.models import Problem
-from generator.core.options import BuildOptions
+from generator.core.options import BuildOptions, BuildResult
 from generator.publish.output import MARK, OutputLock, check_output, place_of
 from generator.publish.swap import remove_leftovers
 from generator.publish.write import Publisher
@@ -35,6 +35,21 @@ def claim_output(options: BuildOptions, preview: bool) -> OutputLock:
     if not preview:
         remove_leftovers(lock.place)
     return lock
+
+
+def open_publisher(
+    lock: OutputLock, state: BuildState, preview: bool, allow_empty: bool, result: BuildResult
+) -> Publisher:
+    """The publisher for this build; an empty site over an earlier one's files is refused unless asked for
+    (``result.failed`` says so)."""
+    assert state.index is not None
+    publisher = Publisher(lock.place, state.owned, preview=preview)
+    if not state.index.articles and publisher.owned and not allow_empty:
+        result.failed = (
+            f"no articles to publish over the {len(publisher.owned)} files of an earlier build "
+            "(--allow-empty publishes an empty site)"
+        )
+    return publisher
 
 
 class StrictStepFailure(Exception):

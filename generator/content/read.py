@@ -41,7 +41,7 @@ from generator.content.fields import (
 )
 from generator.content.frontmatter import Document, FrontMatterError, duplicate_keys, split_document
 from generator.content.markup import render_bounded
-from generator.core.models import Article, Problem
+from generator.core.models import Article, Problem, SiteConfig
 from generator.core.words import words_of
 
 # Fields we turn into typed attributes; anything else is kept in ``extra``.
@@ -82,6 +82,14 @@ class ReadLimits:
     max_topics: int = 50
     max_bytes: int = 2_000_000
     story_words: bool = False
+
+
+def read_limits(config: SiteConfig) -> ReadLimits:
+    return ReadLimits(
+        max_topics=config.max_topics_per_article,
+        max_bytes=config.max_article_bytes,
+        story_words=config.stories.enabled,
+    )
 
 
 @dataclass(frozen=True)

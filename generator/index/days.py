@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from functools import partial
 
 from generator.core.memo import RoundMemo
@@ -20,6 +20,11 @@ from generator.stories.reach import outlet_keys, reach
 
 def local_day(article: Article, tz: tzinfo) -> date:
     return article.published.astimezone(tz).date()
+
+
+def local_day_now(now: datetime, tz: tzinfo | None) -> date:
+    """The site's today: ``now`` in its time zone (UTC when it has none)."""
+    return now.astimezone(tz or timezone.utc).date()
 
 
 DayMemo = RoundMemo[date, Day]  # each day as last built, while its articles and their stories are the same
