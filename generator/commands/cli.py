@@ -1,16 +1,17 @@
-"""The command line: ``newsdigest build|serve|digest|fetch|init`` (also ``python -m generator``)."""
+"""The command line: ``newsdigest build|serve|digest|fetch|update|init`` (also ``python -m generator``)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator import __version__
-from generator.build.builder import BuildOptions, BuildResult, build
+from generator.build.builder import Builder, BuildOptions, BuildResult, build
 from generator.core import interrupts
 from generator.core.atomic import write_atomically
 from generator.core.config import ConfigError, load_config, normalise_base_url
@@ -35,15 +36,32 @@ def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_hel
     parser.add_argument("--quiet", action="store_true", help="print only problems and the summary")
 
 
+def _clock(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a moment such as 2026-12-06T07:00:00+01:00") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone offset, such as +01:00 or Z")
+    return moment
+
+
+def _add_clock(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--clock", type=_clock, metavar="MOMENT", help="run as if it were this moment (ISO 8601 with an offset)"
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdigest", description="Build a news-digest website from crawler article files."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,fetch,init}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,serve,digest,fetch,update,init}")
     build_cmd = commands.add_parser("build", help="build the site into the output folder")
     _add_site_arguments(build_cmd, "public", "folder to publish into (default: public)")
     build_cmd.add_argument("--base-url", help="the site's absolute URL, overriding site.yaml's base_url")
+    _add_clock(build_cmd)
     build_cmd.add_argument(
         "--force",
         action="store_true",
@@ -81,7 +99,9 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print every warning after each rebuild (by default one already shown is not repeated)",
     )
-    digest_cmd = commands.add_parser("digest", help="write one day's e-mail edition as an RFC 5322 message")
+    digest_cmd = commands.add_parser(
+        "digest", help="write one day's e-mail edition as an RFC 5322 message, or send it by SMTP"
+    )
     digest_cmd.add_argument(
         "--content", type=Path, default=Path("content"), help="folder of article files (default: content)"
     )
@@ -89,6 +109,13 @@ def make_parser() -> argparse.ArgumentParser:
     digest_cmd.add_argument("--unpublished", action="store_true", help="include articles marked 'published: false'")
     digest_cmd.add_argument("--date", help="the day, YYYY-MM-DD in the site's time zone (default: the latest day)")
     digest_cmd.add_argument("--eml", type=Path, help="write the message to this file (default: standard output)")
+    digest_cmd.add_argument(
+        "--send",
+        action="store_true",
+        help="send the edition by SMTP (digest.smtp in site.yaml) to the recipients it has not reached",
+    )
+    digest_cmd.add_argument("--resend", action="store_true", help="with --send: send it again to every recipient")
+    _add_clock(digest_cmd)
     fetch_cmd = commands.add_parser("fetch", help="write the new entries of RSS, Atom and JSON feeds as article files")
     fetch_cmd.add_argument(
         "--feeds", type=Path, help="the feeds to read, YAML or OPML (default: feeds.yaml, else feeds.opml)"
@@ -97,6 +124,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--content", type=Path, default=Path("content"), help="folder to write article files into (default: content)"
     )
     fetch_cmd.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    update_cmd = commands.add_parser(
+        "update", help="for a scheduler: fetch (if there is a feeds file), build, and send each closed day's edition"
+    )
+    _add_site_arguments(update_cmd, "public", "folder to publish into (default: public)")
+    update_cmd.add_argument(
+        "--feeds", type=Path, help="the feeds to read (default: feeds.yaml, else feeds.opml; none: no fetch)"
+    )
+    _add_clock(update_cmd)
     init_cmd = commands.add_parser("init", help="create a new site with sample content")
     init_cmd.add_argument("folder", type=Path, help="where to create the site (must not exist or be empty)")
     return parser
@@ -120,6 +155,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         force=getattr(args, "force", False),
         allow_empty=getattr(args, "allow_empty", False),
         cache=not getattr(args, "no_cache", False),
+        now=getattr(args, "clock", None),
     )
 
 
@@ -141,23 +177,51 @@ def _warn_if_local(options: BuildOptions) -> None:
 
 
 def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
-    from generator.commands.edition import EditionError, email_message
+    from generator.deliver.message import EditionError, email_message
+    from generator.deliver.send import SendError, send_edition
 
     try:
         day = date.fromisoformat(args.date) if args.date else None
     except ValueError:
         print(f"error: --date {args.date!r} is not a date such as 2026-11-22", file=sys.stderr)
         return 2
+    now = options.now or datetime.now(timezone.utc)
+    builder = Builder(options)
     try:
-        data = bytes(email_message(options, day))
+        if args.send or args.resend:
+            sent = send_edition(builder, options, day, now, os.environ, resend=args.resend)
+            *problems, summary = sent.lines()
+            for line in problems:
+                print(line, file=sys.stderr)
+            print(summary)
+            return 1 if sent.failed else 0
+        data = bytes(email_message(builder, day, now))
     except EditionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 75 if exc.temporary else 1
     if args.eml is None:
         sys.stdout.buffer.write(data)
         return 0
     write_atomically(args.eml, data)  # a reader never sees half a message
     return 0
+
+
+def _update(args: argparse.Namespace, options: BuildOptions) -> int:
+    from generator.deliver.update import update
+
+    feeds = args.feeds or next((p for p in DEFAULT_FEEDS if p.exists()), None)
+    result = update(options, feeds, os.environ)
+    for line in result.lines:
+        print(line, file=sys.stderr)
+    if result.built is not None and not args.quiet:
+        for problem in result.built.problems:
+            if problem.severity == "warning":
+                print(problem.shown_from(str(options.content_dir)), file=sys.stderr)
+    print(result.summary(), file=sys.stderr if result.status else sys.stdout)
+    return result.status
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -217,6 +281,8 @@ def _site_command(args: argparse.Namespace) -> int:
         )
     if args.command == "digest":
         return _digest(args, options)
+    if args.command == "update":
+        return _update(args, options)
     _warn_if_local(options)
     with bulk_allocation():
         result = build(options)
@@ -267,5 +333,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda: _site_command(args),
         (ConfigError, OutputRefused, OutputBusy),
         "the previous output is left as it was",
-        command_is_a_build=args.command == "build",
+        command_is_a_build=args.command in ("build", "update"),
     )

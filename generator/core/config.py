@@ -7,11 +7,13 @@ the text "no"), every problem reported as ``site.yaml:LINE: message``.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import string
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from email.headerregistry import HeaderRegistry
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from generator.core.models import DigestSettings, ImageSettings, SearchSettings, SiteConfig, StorySettings
+from generator.core.models import (
+    DigestSettings,
+    ImageSettings,
+    SearchSettings,
+    SiteConfig,
+    SmtpSettings,
+    StorySettings,
+)
 from generator.core.yaml_loader import ContentLoader, describe_yaml_error, key_line
 
 KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
@@ -36,6 +45,10 @@ _LANGUAGE_TAG = re.compile(
     r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
 )
 LOCALHOST_DEFAULT = SiteConfig().base_url
+SMTP_KEYS = tuple(f.name for f in fields(SmtpSettings))
+SMTP_SECURITY = ("starttls", "tls", "none")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?:{_LABEL}\.)*{_LABEL}$|^\[?[0-9A-Fa-f:.]+\]?$")  # a DNS name, an IPv4 or IPv6 address
 
 
 class ConfigError(Exception):
@@ -241,22 +254,94 @@ def _digest(value: Any, fail: Callable[..., ConfigError]) -> DigestSettings:
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 200:
             raise fail(f"digest.email_stories must be a whole number from 1 to 200, got {count!r}")
         settings["email_stories"] = count
-    for key in ("subject", "from", "to", "unsubscribe", "subscribe_url"):
+    for key in ("subject", "from", "unsubscribe", "subscribe_url"):
         if key in value:
-            text = value[key]
-            if not isinstance(text, str) or _LINE_BREAKS.search(text):
-                raise fail(f"digest.{key} must be one line of text without line separators, got {text!r:.80}", key)
+            text = _text_line(value[key], f"digest.{key}", partial(_failing_at, fail, key))
             problem = (
                 _subject_problem(text)
                 if key == "subject"
                 else _address_problem(key, text)
-                if key in ("from", "to")
+                if key == "from"
                 else _link_problem(key, text)
             )
             if problem:
                 raise fail(problem, key)
             settings[{yaml: name for name, yaml in _YAML_NAMES.items()}.get(key, key)] = text
+    if "to" in value:
+        settings["to"] = _recipients(value["to"], lambda message: fail(message, "to"))
+    if "smtp" in value:
+        settings["smtp"] = _smtp(value["smtp"], lambda message, key="smtp": fail(message, key))
     return DigestSettings(**settings)
+
+
+def _failing_at(fail: Callable[..., ConfigError], key: str, message: str) -> ConfigError:
+    return fail(message, key)
+
+
+def _text_line(value: Any, name: str, fail: Callable[[str], ConfigError]) -> str:
+    """A setting that must be written as text (not a number or a list), on one line."""
+    if not isinstance(value, str):
+        raise fail(f"{name} must be text, got {value!r:.80}")
+    return _one_line(value, fail, name)
+
+
+def _recipients(value: Any, fail: Callable[[str], ConfigError]) -> tuple[str, ...]:
+    """``to:``: one address, several separated by commas, or a list of them (each checked)."""
+    given = value if isinstance(value, list) else [value]
+    found: list[str] = []
+    for item in given:
+        text = _text_line(item, "digest.to", fail)
+        header = HeaderRegistry()("to", text)
+        for address in getattr(header, "addresses", ()) or [None]:
+            problem = _address_problem("to", str(address) if address is not None else text)
+            if problem:
+                raise fail(problem)
+            found.append(str(address))
+    if len(set(a.lower() for a in found)) != len(found):
+        raise fail("digest.to names one address twice")
+    return tuple(found)
+
+
+def _smtp(value: Any, fail: Callable[..., ConfigError]) -> SmtpSettings:
+    """``smtp: {host, port, security}``; the login is refused here (it belongs in the environment)."""
+    if not isinstance(value, dict):
+        raise fail(f"digest.smtp must be a mapping such as {{host: smtp.example.org}}, got {value!r:.80}")
+    for key in map(str, value):
+        if key.lower() in ("user", "username", "login", "password", "pass"):
+            raise fail(
+                f"digest.smtp.{key}: the SMTP login is read from the environment variables NEWSDIGEST_SMTP_USER and "
+                "NEWSDIGEST_SMTP_PASSWORD, never from site.yaml",
+                key,
+            )
+        if key not in SMTP_KEYS:
+            raise fail(f"unknown digest.smtp setting {key!r} (known: {', '.join(SMTP_KEYS)})", key)
+    host = _text_line(value.get("host", ""), "digest.smtp.host", lambda message: fail(message, "host"))
+    if not _HOST_NAME.match(host):
+        raise fail(
+            f"digest.smtp.host must be a host name or address such as smtp.example.org, got {host!r:.80}", "host"
+        )
+    port = value.get("port", 0)
+    if "port" in value and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
+        raise fail(f"digest.smtp.port must be a port number from 1 to 65535, got {port!r}", "port")
+    security = value.get("security", SmtpSettings.security)
+    if security not in SMTP_SECURITY:
+        raise fail(f"digest.smtp.security must be one of {', '.join(SMTP_SECURITY)}, got {security!r}", "security")
+    if security == "none" and not is_loopback(host):
+        raise fail(
+            "digest.smtp.security: none sends the login and the edition in the clear; it is allowed only to this "
+            f"machine (localhost, 127.0.0.1, ::1), not to {host!r}",
+            "security",
+        )
+    return SmtpSettings(host=host, port=port, security=security)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _link_problem(key: str, value: str) -> str | None:

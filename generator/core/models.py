@@ -148,15 +148,30 @@ class FeatureSection:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """``digest.smtp:``: the server that sends the e-mail edition. The login is never in ``site.yaml``: it comes
+    from the environment (NEWSDIGEST_SMTP_USER, NEWSDIGEST_SMTP_PASSWORD)."""
+
+    host: str = ""  # no host: the edition is not sent
+    port: int = 0  # 0: the standard port of the security (587 starttls, 465 tls, 25 none)
+    security: str = "starttls"  # starttls, tls or none (none only to this machine)
+
+    @property
+    def port_or_default(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465}.get(self.security, 25)
+
+
+@dataclass(frozen=True)
 class DigestSettings(FeatureSection):
     """``digest:``: day pages, their e-mail editions, the archive and the digest feeds (``digest: false``: none)."""
 
     email_stories: int = 20  # stories in full in the e-mail before "N more stories"
     subject: str = "{title}: {date}"  # "{title}" and "{date}" are filled in
     sender: str = ""  # ``from:`` (a Python keyword, hence the field's name)
-    to: str = ""
+    to: tuple[str, ...] = ()  # each subscriber's address, or one mailing list's
     unsubscribe: str = ""  # URL or mailto of List-Unsubscribe
     subscribe_url: str = ""  # where readers sign up for the e-mail edition ("Get it by e-mail" on every page)
+    smtp: SmtpSettings = SmtpSettings()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ class FeedListError(Exception):
     """The feeds file cannot be used; ``str()`` names the file and why."""
 
 
+class NoFeedsYet(FeedListError):
+    """The list is valid but empty (a new site's): ``fetch`` says so, ``update`` goes on without fetching."""
+
+
 @dataclass(frozen=True)
 class FeedSpec:
     url: str
@@ -50,7 +54,7 @@ def load_feed_list(path: Path) -> FeedList:
     else:
         listed = _yaml_feed_list(text, path)
     if not listed.feeds:
-        raise FeedListError(f"{path}: lists no feeds yet; add their URLs under 'feeds:'")
+        raise NoFeedsYet(f"{path}: lists no feeds yet; add their URLs under 'feeds:'")
     return listed
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import re
@@ -24,6 +23,7 @@ import yaml
 
 from generator.content.sources import scan_content
 from generator.core.atomic import write_atomically
+from generator.core.locks import LockHeld, hold_lock
 from generator.fetch.entries import Draft, url_key
 
 STATE_NAME = ".fetch-state.json"
@@ -172,12 +172,11 @@ def _link_or_create(temporary: Path, target: Path, text: str) -> None:
 @contextlib.contextmanager
 def fetch_lock(content_dir: Path) -> Iterator[None]:
     """One ``fetch`` at a time per content folder (two would write the same story twice)."""
-    fd = os.open(content_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FetchBusy(f"{content_dir}: another fetch is running into this folder") from None
+        fd = hold_lock(content_dir / LOCK_NAME)
+    except LockHeld:
+        raise FetchBusy(f"{content_dir}: another fetch is running into this folder") from None
+    try:
         yield
     finally:
         os.close(fd)

@@ -11,12 +11,9 @@ unless the user passes ``--force``.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any
 import orjson
 
 from generator.core.atomic import process_umask
+from generator.core.locks import LockHeld, hold_lock
 
 MARK = ".newsdigest-output"
 MARK_FORMAT = "newsdigest-output/2"
@@ -211,25 +209,10 @@ class OutputLock:
     def acquire(self) -> None:
         if self._fd is not None:
             return
-        self.place.lock_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.place.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    os.close(fd)
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                    os.close(fd)
-                    raise OutputBusy(f"{self.place.folder}: another build is running (pid {holder})") from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
+        try:
+            self._fd = hold_lock(self.place.lock_path, self.wait)
+        except LockHeld as held:
+            raise OutputBusy(f"{self.place.folder}: another build is running (pid {held.holder})") from None
 
     def release(self) -> None:
         if self._fd is not None:

@@ -111,7 +111,7 @@ def test_version_and_help_name_the_console_script(tmp_path):
 
     done = run(tmp_path, "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"newsdigest {__version__}"
-    assert "{build,serve,digest,fetch,init}" in run(tmp_path, "--help").stdout
+    assert "{build,serve,digest,fetch,update,init}" in run(tmp_path, "--help").stdout
 
 
 def test_config_errors_name_the_file_and_line(tmp_path):
@@ -262,3 +262,30 @@ def test_an_unknown_key_in_a_feeds_entry_is_an_error_with_a_suggestion(tmp_path)
     done = run(tmp_path, "fetch")
     assert done.returncode == 2
     assert done.stderr == "error: feeds.yaml:5: feed 2: unknown key 'topic'; did you mean 'topics'?\n"
+
+
+def test_init_writes_the_schedule_recipes_for_this_folder_and_the_cron_line_runs_update(tmp_path):
+    import stat
+
+    import yaml
+
+    assert run(tmp_path, "init", "my site").returncode == 0
+    site = (tmp_path / "my site").resolve()
+    service = (site / "deploy/newsdigest-update.service").read_text()
+    assert f"WorkingDirectory={site}\n" in service and " update --quiet" in service and "{" not in service
+    assert "OnUnitActiveSec=30min" in (site / "deploy/newsdigest-update.timer").read_text()
+    assert stat.S_IMODE((site / "deploy/smtp.env").stat().st_mode) == 0o600
+    assert "/deploy/smtp.env" in (site / ".gitignore").read_text().splitlines()
+    workflow = yaml.safe_load((site / ".github/workflows/update.yml").read_text())
+    steps = workflow["jobs"]["update"]["steps"]
+    assert any(step.get("run") == "newsdigest update" for step in steps)
+    assert str(tmp_path) not in (site / ".github/workflows/update.yml").read_text()  # it runs on GitHub's machines
+    cron = next(line for line in (site / "deploy/crontab.txt").read_text().splitlines() if not line.startswith("#"))
+    schedule, command = cron.split(" ", 5)[:5], cron.split(" ", 5)[5]
+    assert schedule == ["*/30", "*", "*", "*", "*"]
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, (site / "deploy/update.log").read_text()
+    log = (site / "deploy/update.log").read_text()
+    assert log.startswith("update: ") and "no edition to send" in log  # a new site: nothing to fetch or send yet
+    assert (site / "public/index.html").is_file()

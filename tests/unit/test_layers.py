@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "generator"
 # Lowest first. A stage may import its own modules and any stage before it, never one after it.
 LAYERS = ["core", "content", "stories", "index", "pages", "render", "publish", "net", "images", "search", "build",
-          "serve", "fetch", "scaffold", "commands"]
+          "serve", "fetch", "deliver", "scaffold", "commands"]
 
 
 def modules() -> dict[str, Path]:
