@@ -8,7 +8,7 @@ TESTING := $(VENV)/.installed-test
 AXE_VERSION := 4.10.3
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: help build serve test check lint bench clean
+.PHONY: help build serve test check lint bench clean translations
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -50,6 +50,14 @@ test: lint $(AXE) ## lint, type checks and the whole test suite
 
 check: lint ## while working: lint, types, unit and fast site tests (no browser, no slow tests), in about a minute
 	$(PY) -m pytest -q -m "not slow and not browser" -p no:cacheprovider tests/unit tests/site
+
+LOCALE := generator/locale
+translations: $(RUNTIME) ## update the strings' template (messages.pot) and every catalog from the templates and code
+	$(VENV)/bin/pybabel -q extract -F $(LOCALE)/babel.cfg -k translate -k plural_forms:1,2 -o $(LOCALE)/messages.pot \
+		--no-location --sort-output --project=newsdigest --copyright-holder="newsdigest authors" .
+	@for po in $(wildcard $(LOCALE)/*.po); do \
+		$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching \
+			|| exit 1; done
 
 bench: $(TESTING) ## build-speed benchmark (tmpfs)
 	$(PY) bench/bench.py

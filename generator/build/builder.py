@@ -73,7 +73,9 @@ class Builder:
             regroup_nearby=preview,
         )
         self._lock: OutputLock | None = None
-        self._rendering = RenderSession([options.site_dir / "templates"], options.include_unpublished, self._compiled)
+        self._rendering = RenderSession(
+            [options.site_dir / "templates"], options.include_unpublished, self._compiled, options.site_dir
+        )
         self._mirror: mirror.ImageMirror | None = None
         # A one-off build starts from the last one's state; serve keeps its state in memory instead.
         self._cache = None if preview else state_cache(options, self.steps)
@@ -107,7 +109,7 @@ class Builder:
         if self._cache is None:
             return None
         site = self.options.site_dir
-        layered = (BUILTIN_TEMPLATES, site / "templates", BUILTIN_STATIC, site / "static")
+        layered = (BUILTIN_TEMPLATES, site / "templates", site / "i18n", BUILTIN_STATIC, site / "static")
         return input_stats(self.options.content_dir, (self.options.output_dir,), layered, self.options.config_path)
 
     def _unchanged_result(self, inputs: object) -> BuildResult | None:
@@ -190,7 +192,10 @@ class Builder:
         if metadata_changed:
             self.state.take_metadata(load_metadata(self.options.content_dir))
         assert self.state.config is not None and self.state.metadata is not None
-        result.problems = self.state.content.problems() + list(self.state.metadata.problems) + static_problems
+        language = list(self._rendering.language(self.state.config).problems)
+        result.problems = (
+            self.state.content.problems() + list(self.state.metadata.problems) + static_problems + language
+        )
         result.skipped = self.state.content.skipped()
         if self.options.strict and result.errors:
             result.failed = f"{len(result.errors)} content errors with --strict"
@@ -347,6 +352,7 @@ class Builder:
     def _check_templates(self) -> None:
         """Start rendering afresh if any template file was added, removed or changed."""
         files = scan_layered([BUILTIN_TEMPLATES, self.options.site_dir / "templates"])
+        files.update({f"i18n/{name}": path for name, path in scan_layered([self.options.site_dir / "i18n"]).items()})
         if self.state.take_template_stats({path: (source, file_stat(source)) for path, source in files.items()}):
             self._forget_rendering()
 

@@ -141,10 +141,10 @@ class KeyedBytecodeCache(jinja2.BytecodeCache):
 
 @cache
 def _code_digest() -> bytes:
-    """The generator's own source: any change to the code makes earlier caches foreign."""
+    """The generator's own source and catalogs: any change to them makes earlier caches foreign."""
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
     package = Path(__file__).resolve().parents[1]  # generator/, every stage
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.glob("locale/*.po")]):  # the shipped catalogs too
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from generator.build.builder import Builder
 from generator.core.config import subject_line
 from generator.core.models import SiteConfig
+from generator.render.language import site_language
 
 
 class EditionError(Exception):
@@ -63,9 +64,8 @@ def email_message(builder: Builder, day: date | None, now: datetime, message_id:
     html, text = builder.render(pages["html"]).decode("utf-8"), builder.render(pages["txt"]).decode("utf-8")
 
     message = EmailMessage()
-    message["Subject"] = subject_line(
-        config.digest.subject, title=config.title, date=f"{chosen:%A} {chosen.day} {chosen:%B %Y}"
-    )
+    written = site_language(config.language, builder.options.site_dir).weekday_date(chosen)  # as the pages write it
+    message["Subject"] = subject_line(config.digest.subject, title=config.title, date=written)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id or edition_message_id(config, chosen)
     if config.digest.sender:

@@ -196,11 +196,15 @@ def day_context(site: Site, page: OutputPage) -> dict[str, Any]:
     )
 
 
-def _calendar(days: Sequence[tuple[date, int]], year: int, month: int, path: str | None) -> MonthGrid:
+def _calendar(
+    days: Sequence[tuple[date, int]], year: int, month: int, path: str | None, first_weekday: int = 0
+) -> MonthGrid:
+    """``first_weekday``: the column weeks start in, 0 for Monday (ISO 8601) to 6 for Sunday, as the site's
+    language has it."""
     counts = dict(days)
     first = date(year, month, 1)
     following = date(year + month // 12, month % 12 + 1, 1)
-    cells: list[tuple[date, int] | None] = [None] * first.weekday()  # weeks start on Monday (ISO 8601)
+    cells: list[tuple[date, int] | None] = [None] * ((first.weekday() - first_weekday) % 7)
     current = first
     while current < following:
         cells.append((current, counts.get(current, 0)))
@@ -251,7 +255,8 @@ def _calendar_context(site: Site, page: OutputPage) -> dict[str, Any]:
     paged = page.kind == "digest_month" or len(_months(site.index)) > MONTHS_ON_ARCHIVE
     shown = sorted({(d.year, d.month) for d, _count in stamp.days}, reverse=True)
     grids = [
-        _calendar(stamp.days, year, month, urls.month_path(year, month) if paged else None) for year, month in shown
+        _calendar(stamp.days, year, month, urls.month_path(year, month) if paged else None, site.first_weekday)
+        for year, month in shown
     ]
     return {
         "page_path": urls.url_path(page.path),

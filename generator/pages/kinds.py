@@ -84,11 +84,14 @@ class PlanInput:
 
 @dataclass(frozen=True)
 class Site:
-    """What a context function may read."""
+    """What a context function may read. ``translate``: an interface string in the site's language, filled in
+    (``translate("%(about)s on %(site)s.", about=..., site=...)``); the few strings made in Python use it."""
 
     index: SiteIndex
     config: SiteConfig
     items: ArticleMemo[dict[str, Any]]  # feed and API items, made once per article
+    translate: Callable[..., str] = lambda message, **values: message % values if values else message  # noqa: E731
+    first_weekday: int = 0  # the calendar's first column: 0 Monday ... 6 Sunday
 
 
 @dataclass(frozen=True)

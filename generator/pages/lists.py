@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -139,27 +139,24 @@ def _side_column(index: SiteIndex) -> tuple[Any, ...]:
     )
 
 
-def _day_label(day: date, today: date | None) -> str:
-    if today is not None and day == today:
-        return "Today"
-    if today is not None and day == today - timedelta(days=1):
-        return "Yesterday"
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _short_day(day: date, today: date | None) -> str:
-    label = _day_label(day, today)
-    return label if label in ("Today", "Yesterday") else f"{day.day} {day:%B %Y}"
-
-
 @dataclass(frozen=True)
 class RiverSection:
-    """A run of the home page's river under one heading: a day, or quiet days that share one."""
+    """A run of the home page's river under one heading: a day, or quiet days that share one (the template writes
+    the heading in the site's language: "Today", the date, or the span from ``first`` to ``last``)."""
 
-    label: str
-    day: date | None  # its day page, when the section is one day
+    first: date  # the newest day of the run
+    last: date  # its oldest (the same day for one day)
     articles: list[Article]
-    dated: bool  # each entry says its date (the section spans days), not only its time
+
+    @property
+    def day(self) -> date | None:
+        """Its day page, when the section is one day."""
+        return self.first if self.first == self.last else None
+
+    @property
+    def dated(self) -> bool:
+        """Each entry says its date (the section spans days), not only its time."""
+        return self.day is None
 
 
 def river_sections(
@@ -177,11 +174,8 @@ def river_sections(
     run: list[tuple[date, list[Article]]] = []
 
     def close_run() -> None:
-        if len(run) == 1:
-            sections.append(RiverSection(_day_label(run[0][0], today), run[0][0], run[0][1], dated=False))
-        elif run:
-            span = f"{_short_day(run[0][0], today)} – {_short_day(run[-1][0], today)}"
-            sections.append(RiverSection(span, None, [a for _, day_articles in run for a in day_articles], dated=True))
+        if run:
+            sections.append(RiverSection(run[0][0], run[-1][0], [a for _, day_articles in run for a in day_articles]))
         run.clear()
 
     for day, day_articles in days:
@@ -189,7 +183,7 @@ def river_sections(
             run.append((day, day_articles))
             continue
         close_run()
-        sections.append(RiverSection(_day_label(day, today), day, day_articles, dated=False))
+        sections.append(RiverSection(day, day, day_articles))
     close_run()
     return sections
 
@@ -202,6 +196,7 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     context = {
         **_base_context(page),
         **listed,
+        "today": index.today,
         "top_stories": _articles(index, top),
         "updated": newest.published if newest else None,
         "sections": river_sections(listed["articles"], lambda a: index.day_of[a.slug], index.today),
@@ -210,7 +205,7 @@ def _home_context(site: Site, page: OutputPage) -> dict[str, Any]:
     if page.number == 1 and newest is not None:
         context.update(_summary(index, index.day_of[newest.slug]))
         days, topics = _side_column(index)
-        context["side_days"] = [(day, _day_label(day, index.today), count) for day, count in days]
+        context["side_days"] = days
         context["side_topics"] = topics
     return context
 
@@ -225,7 +220,6 @@ def _summary(index: SiteIndex, day: date) -> dict[str, Any]:
         stories, outlets = len(shown), len(outlet_keys(shown))
     return {
         "summary_day": day,
-        "summary_label": _short_day(day, index.today),
         "summary_stories": stories,
         "summary_outlets": outlets,
     }

@@ -85,7 +85,7 @@ def related_items(related: Iterable[RelatedStory]) -> list[CoverageItem]:
         CoverageItem(
             entry.title,
             entry.url,
-            entry.provider.name if entry.provider else "Elsewhere",
+            entry.provider.name if entry.provider else "",  # the template names an unknown outlet
             entry.published,
             entry.image,
             external=True,

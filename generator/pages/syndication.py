@@ -107,7 +107,11 @@ def _feed(site: Site, page: OutputPage) -> dict[str, Any]:
     folder = _feed_folder(site.index, stamp.scope, page.key)
     return {
         "title": f"{config.title} · {stamp.title}" if stamp.title else config.title,
-        "description": f"{group.about} on {config.title}" if group else config.description,
+        "description": (
+            site.translate("%(about)s on %(site)s.", about=group.about, site=config.title)
+            if group
+            else config.description
+        ),
         "home_url": _absolute(config, folder),
         "atom_url": _absolute(config, folder + "feed.xml"),
         "json_url": _absolute(config, folder + "feed.json"),

@@ -12,8 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ from generator.core.urls import (
     topic_path,
 )
 from generator.render.fast_jinja import check_globals, environment_class
+from generator.render.language import Language, site_language
+from generator.render.language import install as install_language
 
 # Open Graph wants language_TERRITORY; a bare language gets its most common territory.
 _DEFAULT_TERRITORY = {
@@ -136,10 +137,12 @@ def make_environment(
     fragments: ArticleMemo[Markup] | None = None,
     compiled: jinja2.BytecodeCache | None = None,
     pictures: Mapping[str, Any] | None = None,
+    language: Language | None = None,
 ) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
     ``compiled``: where compiled templates are kept, so a new process does not compile them again (Jinja checks
-    each against its source's checksum)."""
+    each against its source's checksum). ``language``: the site's (default: ``site.language`` with the shipped
+    catalogs only)."""
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
     env = environment_class()(
@@ -181,19 +184,9 @@ def make_environment(
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
         f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths
     )
-    # Each article's moment is written on many pages (its card, "More on", feeds): converted to the site's
-    # zone once and every form of it written then. Equal moments are one instant, shown here in one zone,
-    # so they format alike (not so for ``iso``, below).
-    in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment: LocalMoment.of(moment.astimezone(tz)))
-    env.filters["local_date"] = lambda moment: in_zone(moment).date
-    env.filters["local_day"] = lambda moment: in_zone(moment).day
-    env.filters["local_year"] = lambda moment: in_zone(moment).year
-    env.filters["local_datetime"] = lambda moment: in_zone(moment).date_time
-    env.filters["local_time"] = lambda moment: in_zone(moment).time
+    install_language(env, language or site_language(config.language, None), tz)
     env.filters["iso"] = _iso_writer()
     env.filters["hue"] = hue
-    env.filters["long_date"] = lambda day: f"{day:%A} {day.day} {day:%B %Y}"
-    env.globals["month_name"] = lambda year, month: f"{date(year, month, 1):%B %Y}"
     env.filters["inline_css"] = inline_css
     env.filters["og_locale"] = og_locale
     env.filters["without_empty"] = without_empty
@@ -313,40 +306,6 @@ def _iso_writer() -> Callable[[datetime], str]:
         return text
 
     return iso
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # as strftime's %B writes them in the C locale, the only one builds use
-
-
-@dataclass(frozen=True)
-class LocalMoment:
-    """A moment as the site writes it in its own zone: "3 March 2026", "3 March", 2026, "3 March 2026, 09:05",
-    "09:05"."""
-
-    date: str
-    day: str
-    year: int
-    date_time: str
-    time: str
-
-    @classmethod
-    def of(cls, local: datetime) -> LocalMoment:
-        day = f"{local.day} {MONTHS[local.month - 1]}"
-        time = f"{local.hour:02d}:{local.minute:02d}"
-        return cls(f"{day} {local.year}", day, local.year, f"{day} {local.year}, {time}", time)
 
 
 # Characters XML 1.0 forbids; feed text is cleaned when read, this is the last guard.

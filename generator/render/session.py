@@ -24,19 +24,32 @@ from generator.core.parallel import worker_count
 from generator.pages.kinds import Site
 from generator.pages.plan import page_context
 from generator.render.environment import make_environment, render_page
+from generator.render.language import Language, site_language
 
 
 class RenderSession:
     def __init__(
-        self, template_dirs: Sequence[Path], preview: bool, compiled: Callable[[], jinja2.BytecodeCache | None]
+        self,
+        template_dirs: Sequence[Path],
+        preview: bool,
+        compiled: Callable[[], jinja2.BytecodeCache | None],
+        site_dir: Path | None = None,
     ) -> None:
         self._template_dirs = tuple(template_dirs)
+        self._site_dir = site_dir  # its i18n/ overrides the shipped catalogs
+        self._language: Language | None = None
         self._preview = preview  # drafts are shown, and marked
         self._compiled = compiled
         self._env: jinja2.Environment | None = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
         self.pictures: dict[str, Any] = {}  # remote URL -> its mirrored copies: what templates show (images/mirror.py)
+
+    def language(self, config: SiteConfig) -> Language:
+        """The site's language, its catalogs read once per session."""
+        if self._language is None or self._language.tag != config.language:
+            self._language = site_language(config.language, self._site_dir)
+        return self._language
 
     def environment(self, config: SiteConfig, asset_names: Mapping[str, str]) -> jinja2.Environment:
         if self._env is None:
@@ -48,6 +61,7 @@ class RenderSession:
                 fragments=self._fragments,
                 pictures=self.pictures,
                 compiled=self._compiled(),
+                language=self.language(config),
             )
         return self._env
 
@@ -55,11 +69,12 @@ class RenderSession:
         return render_page(env, page, self.context(page, index, config))
 
     def context(self, page: OutputPage, index: SiteIndex, config: SiteConfig) -> dict[str, Any]:
-        return page_context(Site(index, config, self._items), page)
+        language = self.language(config)
+        return page_context(Site(index, config, self._items, language.formatted, language.first_weekday), page)
 
     def end(self) -> None:
         """Settings, a template or a stylesheet name changed: nothing rendered so far may be reused."""
-        self._env = None
+        self._env = self._language = None
         self._items = ArticleMemo()
         self._fragments = ArticleMemo()
 

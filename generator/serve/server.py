@@ -288,7 +288,7 @@ def serve(
     watcher = Watcher(
         WatchedPaths(
             content=options.content_dir.resolve(),
-            templates=tuple({(site / "templates").resolve(), BUILTIN_TEMPLATES}),
+            templates=tuple({(site / "templates").resolve(), (site / "i18n").resolve(), BUILTIN_TEMPLATES}),
             static=tuple({(site / "static").resolve(), BUILTIN_STATIC}),
             config=options.config_path.resolve() if options.config_path else None,
             ignore=(options.output_dir.resolve(),),

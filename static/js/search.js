@@ -17,7 +17,14 @@
   const base = root.dataset.base;
   const BATCH = 10; // results whose data is fetched at a time: each is a download ("More results" fetches more)
   const next = root.querySelector(".search-next");
-  const FILTERS = { topic: "Topic", outlet: "Outlet", type: "Kind" };
+  // The page's words, in its language (search.html writes them: see its header); plurals by Intl.PluralRules.
+  const TEXT = JSON.parse(document.getElementById("search-text").textContent);
+  const plurals = new Intl.PluralRules(document.documentElement.lang || undefined);
+  function counted(forms, n, query) {
+    const form = forms[plurals.select(n)] || forms.other;
+    return form.replace("{n}", n.toLocaleString(document.documentElement.lang || undefined)).replace("{query}", query || "");
+  }
+  const FILTERS = { topic: TEXT.topic, outlet: TEXT.outlet, type: TEXT.kind };
   let pagefind = null;
   let shownFor = null;
   let shown = null; // the search on the page: its query, Pagefind's results and the data fetched so far
@@ -105,7 +112,7 @@
     text.append(excerpt);
     if (others.length) {
       const more = element("details", { class: "search-more" });
-      more.append(element("summary", {}, others.length + (others.length === 1 ? " more report" : " more reports")));
+      more.append(element("summary", {}, counted(TEXT.moreReports, others.length)));
       const reports = element("ul");
       for (const other of others) {
         const link = element("a", { href: other.url, dir: "auto" });
@@ -139,7 +146,7 @@
       filterList.append(group);
       offered += values.length;
     }
-    if (!offered) filterList.append(element("p", { class: "count" }, "No filter narrows these results."));
+    if (!offered) filterList.append(element("p", { class: "count" }, TEXT.noFilter));
   }
 
   // push: a new entry in the history (a submitted query, a changed order or filter); keep: leave the address
@@ -164,7 +171,7 @@
       if (wantedState.sort === "newest") options.sort = { date: "desc" };
       found = await engine.search(wantedState.q, options);
     } catch (error) {
-      status.textContent = "The search index is not available yet. Please reload this page in a moment.";
+      status.textContent = TEXT.unavailable;
       return;
     }
     if (ticket !== wanted) return; // a newer search has started
@@ -186,9 +193,8 @@
     list.replaceChildren(...groups.map(result));
     const total = current.found.results.length;
     const q = current.query.q;
-    status.textContent = total === 0 ? "No stories match “" + q + "”."
-      : total + (total === 1 ? " page matches" : " pages match") + " “" + q + "”"
-        + (current.query.sort === "newest" ? ", newest first." : ", best match first.");
+    status.textContent = total === 0 ? TEXT.noMatch.replace("{query}", q)
+      : counted(current.query.sort === "newest" ? TEXT.matchesNewest : TEXT.matchesBest, total, q);
     next.hidden = current.fragments.length >= total;
   }
 

@@ -18,14 +18,17 @@
       if (image.complete && image.naturalWidth === 0 && image.getAttribute("src")) failed(image);
     }
   }
-  // Times of the last day read as relative ("3 h ago"); the page itself carries the absolute time, which
-  // stays in the title.
+  // Times of the last day read as relative ("3 hr. ago", "vor 3 Std.") in the page's language, by the browser's
+  // own CLDR data (Intl.RelativeTimeFormat); the page itself carries the absolute time, which stays in the title.
+  let said = null;
   function ago(element, now) {
     const then = Date.parse(element.getAttribute("datetime"));
     const minutes = Math.round((now - then) / 60000);
-    if (isNaN(minutes) || minutes < -5 || minutes >= 24 * 60) return;
+    if (isNaN(minutes) || minutes < -5 || minutes >= 24 * 60 || typeof Intl.RelativeTimeFormat !== "function") return;
+    said = said || new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto", style: "short" });
     if (!element.title) element.title = element.textContent.trim();
-    element.textContent = minutes < 1 ? "just now" : minutes < 60 ? minutes + " min ago" : Math.floor(minutes / 60) + " h ago";
+    element.textContent = minutes < 1 ? said.format(0, "minute") : minutes < 60 ? said.format(-minutes, "minute")
+      : said.format(-Math.floor(minutes / 60), "hour");
   }
   function relative() {
     const now = Date.now();

@@ -101,9 +101,10 @@ def test_moments_format_by_instant_and_iso_keeps_each_offset(tmp_path):
     utc = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)
     same_instant = utc.astimezone(timezone(timedelta(hours=-5)))
     template = env.get_template("t.html")
-    assert template.render(m=utc) == "2 March 2026, 00:30 2026-03-01T23:30:00Z"
-    assert template.render(m=same_instant) == "2 March 2026, 00:30 2026-03-01T18:30:00-05:00"
-    assert template.render(m=utc + timedelta(minutes=1)) == "2 March 2026, 00:31 2026-03-01T23:31:00Z"
+    # CLDR's English: the date month first, the time on a 12-hour clock with a narrow no-break space before AM
+    assert template.render(m=utc) == "March 2, 2026, 12:30\u202fAM 2026-03-01T23:30:00Z"
+    assert template.render(m=same_instant) == "March 2, 2026, 12:30\u202fAM 2026-03-01T18:30:00-05:00"
+    assert template.render(m=utc + timedelta(minutes=1)) == "March 2, 2026, 12:31\u202fAM 2026-03-01T23:31:00Z"
 
 
 def test_json_is_the_standard_librarys_compact_json_and_takes_what_orjson_refuses():
