@@ -138,19 +138,17 @@ def run_axe(page) -> list[str]:
     return [f"{rule} ({impact}): {targets}" for rule, impact, targets in json.loads(found)]
 
 
-def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_scrolls_sideways(
-    reader_site, offline_browser
-):
-    base, public = reader_site
+def axe_and_overflow_problems(base: str, public: Path, browser: Browser, widths=(1280, 360)) -> list[str]:
+    """axe-core's violations on every page kind, light and dark, at each width; and any sideways scroll at 360 px."""
     kinds = page_kinds(public)
     assert all(
         (public / path.split("?")[0].removesuffix("/") / ("" if path.endswith(".html") else "index.html")).exists()
         for path in kinds.values()
         if path
     ), kinds
-    page = offline_browser.new_page()
+    page = browser.new_page()
     problems = []
-    for width in (1280, 360):
+    for width in widths:
         for dark in (False, True):
             page.emulate(width, dark)
             for kind, path in kinds.items():
@@ -167,6 +165,39 @@ def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_
                     if overflow > 0:
                         problems.append(f"{mode}: scrolls sideways by {overflow} px")
     page.close()
+    return problems
+
+
+def test_every_page_kind_passes_axe_in_light_and_dark_wide_and_narrow_and_never_scrolls_sideways(
+    reader_site, offline_browser
+):
+    base, public = reader_site
+    problems = axe_and_overflow_problems(base, public, offline_browser)
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_right_to_left_site_mirrors_passes_axe_and_never_scrolls_sideways(tmp_path, offline_browser):
+    site = tmp_path / "site"
+    write_reader_site(site)
+    write_config(site, page_size=3, title="Harbour Digest", description="Robots at sea, every day", language="ar")
+    result = build_site(site)
+    assert not result.failed and not result.errors, result.problems
+    assert not [p for p in result.warnings if "catalog" in p.message]  # the Arabic catalog is complete
+    server = serve_folder(site / "public")
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        page = offline_browser.new_page()
+        page.emulate(360, False)
+        page.navigate(base)
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        # The mirror: the site title starts at the right edge, the reports' timeline rule is on the right.
+        assert page.evaluate("document.querySelector('.site-title').getBoundingClientRect().right") > 300
+        assert page.evaluate("document.querySelector('.top-stories h2, .day-heading').textContent").strip() != ""
+        page.close()
+        problems = axe_and_overflow_problems(base, site / "public", offline_browser, widths=(360,))
+    finally:
+        server.shutdown()
     assert problems == [], "\n".join(problems)
 
 
