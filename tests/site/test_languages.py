@@ -64,6 +64,7 @@ def build_in(tmp_path: Path, language: str, **settings) -> Path:
     return site / "public"
 
 
+@pytest.mark.slow  # nine builds of the example site
 @pytest.mark.parametrize("language", SHIPPED)
 def test_each_shipped_language_leaves_no_english_interface_phrase_and_writes_its_own_month_names(
     tmp_path, language, content_words
