@@ -20,9 +20,10 @@ class LockHeld(Exception):
         self.holder = holder
 
 
-def hold_lock(path: Path, wait: float = 0.0) -> int:
+def hold_lock(path: Path, wait: float = 0.0, name_holder: bool = True) -> int:
     """Take the lock of ``path`` (created if missing), waiting up to ``wait`` seconds; returns the descriptor that
-    holds it, with this process's id written in the file for the next one to name."""
+    holds it. ``name_holder``: write this process's id in the file for the next one to name (not for a lock file
+    in the user's own folders, which would then change at every run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     deadline = time.monotonic() + wait
@@ -39,8 +40,9 @@ def hold_lock(path: Path, wait: float = 0.0) -> int:
                 os.close(fd)
                 raise LockHeld(holder) from None
             time.sleep(0.05)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    if name_holder:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
 
 

@@ -173,7 +173,7 @@ def _link_or_create(temporary: Path, target: Path, text: str) -> None:
 def fetch_lock(content_dir: Path) -> Iterator[None]:
     """One ``fetch`` at a time per content folder (two would write the same story twice)."""
     try:
-        fd = hold_lock(content_dir / LOCK_NAME)
+        fd = hold_lock(content_dir / LOCK_NAME, name_holder=False)  # in the user's content folder
     except LockHeld:
         raise FetchBusy(f"{content_dir}: another fetch is running into this folder") from None
     try:

@@ -78,7 +78,7 @@ def test_the_home_page_starts_a_screenful_of_stories_and_says_which_day_and_how_
     page.navigate(base)
     assert page.evaluate(STORIES_IN_VIEW.format(height=height)) >= least
     summary = " ".join(page.evaluate("document.querySelector('.home-summary').textContent").split())
-    assert re.search(r"5 September 2023: \d+ stor(y|ies) from \d+ outlets?", summary), summary  # the newest day
+    assert re.search(r"September 5, 2023: \d+ stor(y|ies) from \d+ outlets?", summary), summary  # the newest day
     page.close()
 
 

@@ -136,12 +136,12 @@ def test_config_errors_name_the_file_and_line(tmp_path):
         assert len(done.stderr.strip().splitlines()) == 1
     (tmp_path / "site.yaml").write_text("title: X\nlanguage: pt-BR\nbase_url: https://x.example/\n")
     assert run(tmp_path, "build").returncode == 0
-    assert '<html lang="pt-BR">' in (tmp_path / "public/index.html").read_text()
+    assert '<html lang="pt-BR" dir="ltr">' in (tmp_path / "public/index.html").read_text()
     (tmp_path / "site.yaml").write_text(
         "title: X\nlanguage: no\nbase_url: https://x.example/\n"
     )  # Norwegian, not False
     assert run(tmp_path, "build").returncode == 0
-    assert '<html lang="no">' in (tmp_path / "public/index.html").read_text()
+    assert '<html lang="no" dir="ltr">' in (tmp_path / "public/index.html").read_text()
 
 
 def test_base_url_flag_overrides_the_config_and_localhost_warns(tmp_path):

@@ -59,7 +59,7 @@ def test_an_article_belongs_to_its_local_day(tmp_path):
 
 def test_a_day_page_links_every_article_of_the_day_once_with_counts_and_neighbours(site):
     page = soup(site / "public/digest/2026-11-20/index.html")
-    assert page.h1.get_text() == "Friday 20 November 2026"
+    assert page.h1.get_text() == "Friday, November 20, 2026"
     linked = [a["href"] for a in page.select(".day-entry-title a, .day-entry-others a")]
     expected = {f"/news/2026-11-20-b{n}/" for n in range(60)}
     assert sorted(linked) == sorted(expected)  # every article, each once
@@ -136,7 +136,7 @@ def test_the_digest_command_writes_a_multipart_message(site):
     assert done.returncode == 0, done.stderr
     message = email.message_from_bytes((site / "day.eml").read_bytes(), policy=email.policy.default)
     assert message.get_content_type() == "multipart/alternative"
-    assert message["Subject"] == "Test Digest: Friday 20 November 2026"
+    assert message["Subject"] == "Test Digest: Friday, November 20, 2026"
     assert message["From"] == "Digest <d@news.example>" and message["To"] == "r@news.example"
     assert message["Date"] and re.fullmatch(r"<.+@news\.example>", message["Message-ID"].strip())
     assert message["List-Unsubscribe"] == "<https://news.example/unsubscribe>"
@@ -146,7 +146,7 @@ def test_the_digest_command_writes_a_multipart_message(site):
     assert text.get_content_charset() == html.get_content_charset() == "utf-8"
     assert html.get_content().rstrip("\n") == (site / "public/digest/2026-11-20/email.html").read_text()
     latest = run_digest(site)  # the latest day, to standard output
-    assert latest.returncode == 0 and "Friday 20 November 2026" in latest.stdout
+    assert latest.returncode == 0 and "Friday, November 20, 2026" in latest.stdout
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_the_home_page_is_today_s_river(tmp_path):
     assert len(top) == 5 and not set(top) & set(river)  # never repeated below
     assert len(top) + len(river) == 16  # every story once
     labels = [h.get_text() for h in home.select(".river-section:not(.top-stories) h2")]
-    assert labels[:2] == ["Today", "Yesterday"] and labels[-1] == "Tuesday 17 November 2026"
+    assert labels[:2] == ["Today", "Yesterday"] and labels[-1] == "Tuesday, November 17, 2026"
     assert all(href.startswith("/news/2026-11-2") for href in top)  # from the last two days only
     # One lead story (the first top story) with its excerpt, then one dense line per story.
     assert [a["href"] for a in home.select(".lead-story .headline-title a")] == top[:1] and home.select_one(

@@ -46,7 +46,7 @@ def test_runs_across_a_day_boundary_send_exactly_one_edition(tmp_path):
     assert len(messages) == 1
     message, envelope = messages[0]
     assert envelope["to"] == ["list@readers.example"]
-    assert "1 December 2026" in message["Subject"]
+    assert "December 1, 2026" in message["Subject"]
     assert "Pier reopens after storm repairs" in message.get_body(("plain",)).get_content()
 
 
