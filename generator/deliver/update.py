@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from generator.build.builder import Builder
+from generator.core.config import load_config
 from generator.core.locks import LockHeld, locked
 from generator.core.options import BuildOptions, BuildResult
 from generator.deliver.message import edition_days
@@ -96,8 +97,7 @@ def _update(options: BuildOptions, feeds: Path | None, environment: Mapping[str,
     if report.built.failed:
         report.fail(f"error: {report.built.failed}")
         return
-    config = builder.state.config
-    assert config is not None
+    config = builder.state.config or load_config(options.config_path)  # a build that found nothing new loads none
     if not (config.digest.enabled and config.digest.smtp.host):
         return  # sending is not set up: update is fetch and build
     try:

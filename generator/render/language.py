@@ -42,6 +42,7 @@ class Language:
     locale: Locale
     translations: NullTranslations = field(compare=False)
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+    _written: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def direction(self) -> str:
@@ -70,30 +71,42 @@ class Language:
         return self.translations.ngettext(singular, plural, count)
 
     def number(self, value: int) -> str:
-        return str(format_decimal(value, locale=self.locale))
+        return self._once(("number", value), lambda: format_decimal(value, locale=self.locale))
 
     def weekday_date(self, day: date) -> str:
         """ "Tuesday, November 2, 2021", "Dienstag, 2. November 2021"."""
-        return str(format_date(day, "full", locale=self.locale))
+        return self._once(("weekday date", day), lambda: format_date(day, "full", locale=self.locale))
 
     def date_text(self, day: date) -> str:
         """ "November 2, 2021", "2. November 2021"."""
-        return str(format_date(day, "long", locale=self.locale))
+        return self._once(("date", day), lambda: format_date(day, "long", locale=self.locale))
 
     def day_month(self, day: date) -> str:
         """ "November 2", "2. November"."""
-        return str(format_skeleton("MMMMd", day, locale=self.locale))
+        return self._once(("day", day), lambda: format_skeleton("MMMMd", day, locale=self.locale))
 
     def month(self, year: int, month: int) -> str:
         """ "November 2021", "November 2021", "2021年11月"."""
-        return str(format_skeleton("yMMMM", date(year, month, 1), locale=self.locale))
+        return self._once(
+            ("month", year, month), lambda: format_skeleton("yMMMM", date(year, month, 1), locale=self.locale)
+        )
 
     def time(self, moment: datetime) -> str:
-        return str(format_time(moment, "short", locale=self.locale))
+        """ "9:05 AM", "09:05": the locale's short time, which names no zone (the site's zone is the page's)."""
+        hour, minute = moment.hour, moment.minute
+        return self._once(("time", hour, minute), lambda: format_time(moment, "short", locale=self.locale))
 
     def date_time(self, moment: datetime) -> str:
-        glue = str(self.locale.datetime_formats["medium"])
+        glue = self._once(("glue",), lambda: self.locale.datetime_formats["medium"])
         return glue.replace("{1}", self.date_text(moment.date())).replace("{0}", self.time(moment))
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], object]) -> str:
+        """Babel's formatting is pure and runs Python per field; a site writes the same days and minutes
+        thousands of times, so each is written once per language."""
+        written = self._written.get(key)
+        if written is None:
+            written = self._written[key] = str(make())
+        return written
 
     def day_heading(self, day: date, today: date | None) -> str:
         """ "Today", "Yesterday", else the full date."""

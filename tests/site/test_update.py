@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from feed_server import feed_server
-from helpers import write_config
+from helpers import article_fields, write_article, write_config
 from smtp_server import received, smtp_server
 
 pytestmark = pytest.mark.slow  # real SMTP server processes
@@ -48,6 +48,24 @@ def test_runs_across_a_day_boundary_send_exactly_one_edition(tmp_path):
     assert envelope["to"] == ["list@readers.example"]
     assert "December 1, 2026" in message["Subject"]
     assert "Pier reopens after storm repairs" in message.get_body(("plain",)).get_content()
+
+
+def test_an_update_that_finds_nothing_new_still_sends_what_is_due_and_nothing_twice(tmp_path):
+    site = tmp_path / "site"
+    write_article(site / "content", "a.md", article_fields(0, publishedDateTime="2026-12-01T09:00:00Z"))
+    with smtp_server(tmp_path / "mail") as port:
+        write_config(site, timezone="UTC", digest={
+            "from": "digest@news.example", "to": "list@readers.example",
+            "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}})
+        built = update(site, "2026-12-01T20:00:00Z")
+        assert built.returncode == 0 and "no edition to send" in built.stdout, built.stderr
+        unchanged = update(site, "2026-12-01T21:00:00Z")  # nothing changed: the build reports from its cache
+        assert unchanged.returncode == 0 and "no edition to send" in unchanged.stdout, unchanged.stderr
+        sent = update(site, "2026-12-02T06:00:00Z")
+        assert sent.returncode == 0 and "sent 2026-12-01 to 1" in sent.stdout, sent.stderr
+        again = update(site, "2026-12-02T06:30:00Z")
+        assert again.returncode == 0 and "no edition to send" in again.stdout, again.stderr
+    assert len(received(tmp_path / "mail")) == 1
 
 
 def test_a_second_update_waits_for_the_first_with_status_75(tmp_path):
