@@ -316,8 +316,10 @@ class SiteIndex:
     below_top: tuple[str, ...] = ()  # the river without the stories "Top stories" shows: the home page's pages
     stories: Mapping[str, Story] = field(default_factory=dict)  # by id
     story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
-    # Story id -> outlets that reported it (stories/reach.py).
+    # Story id -> outlets that reported it, and its whole reach (a stories.reach.Reach: outlets, reports, related),
+    # made once here for the many lists that show each story.
     story_outlets: Mapping[str, int] = field(default_factory=dict)
+    story_reach: Mapping[str, Any] = field(default_factory=dict)
     days: Mapping[date, Day] = field(default_factory=dict)  # newest first
     day_of: Mapping[str, date] = field(default_factory=dict)  # article slug -> its local day
     today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)

@@ -74,7 +74,8 @@ def build_index(
     topic_members = {key: group.articles for key, group in collections["topic"].items()}
     newest = tuple(by_slug)
     river = one_per_story(newest)
-    outlets = {story.id: len(reach([by_slug[m] for m in story.members]).outlets) for story in by_id.values()}
+    reaches = {story.id: reach([by_slug[m] for m in story.members]) for story in by_id.values()}
+    outlets = {story_id: len(found.outlets) for story_id, found in reaches.items()}
     top = top_stories([by_slug[s] for s in river], outlets, story_of)
     before = (
         None
@@ -97,6 +98,7 @@ def build_index(
         stories=by_id,
         story_of=story_of,
         story_outlets=outlets,
+        story_reach=reaches,
         days=build_days(ordered, story_of, shown_first, outlets, day_of, days_memo) if days else {},
         day_of=day_of,
         today=today,
