@@ -24,8 +24,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -170,26 +172,60 @@ def build_bundles(
         raise SearchUnavailable(
             "the Pagefind binary is not installed for this platform; the site is built without search"
         )
+    fingerprints = [_fingerprint(binary, part, read) for part in parts]
+    kept = [
+        _kept_bundle(fingerprint, part.bundle + INPUT_NAME, previous, read_previous)
+        for part, fingerprint in zip(parts, fingerprints, strict=True)
+    ]
+    # Pagefind files differ between runs on the same input (its filters' hash-map order): unchanged pages keep
+    # their bundle, so a build without changes writes no index file. The others are indexed side by side.
+    made = _index_parts(binary, [part for part, found in zip(parts, kept, strict=True) if found is None], read, started)
     files: list[tuple[str, bytes]] = []
-    for part in parts:
-        fingerprint = _fingerprint(binary, part, read)
-        input_path = part.bundle + INPUT_NAME
-        kept = _kept_bundle(fingerprint, input_path, previous, read_previous)
-        if kept is not None:
-            # Pagefind's filter files differ between runs on the same input (hash-map order): unchanged pages
-            # keep their bundle, so a build without changes writes no index file.
-            files += kept
-        else:
-            made = [(part.bundle + path, data) for path, data in _run_pagefind(binary, part, read, started)]
-            files += made
-            files.append(
-                (
-                    input_path,
-                    fingerprint + b"".join(b"\n" + _digest(data) + b" " + path.encode() for path, data in made),
-                )
-            )
+    for part, fingerprint, found in zip(parts, fingerprints, kept, strict=True):
+        if found is not None:
+            files += found
+            continue
+        bundle = [(part.bundle + path, data) for path, data in made[part.bundle]]
+        digests = b"".join(b"\n" + _digest(data) + b" " + path.encode() for path, data in bundle)
+        files += [*bundle, (part.bundle + INPUT_NAME, fingerprint + digests)]
     bundles = {"bundles": [part.bundle for part in parts]}
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
+
+
+def _index_parts(
+    binary: Path,
+    parts: Sequence[Part],
+    read: Callable[[str], bytes],
+    started: Callable[[subprocess.Popen[str]], None] | None,
+) -> dict[str, list[tuple[str, bytes]]]:
+    """Each part's bundle files, by bundle. Parts are indexed side by side, one Pagefind per core (one at a time,
+    at low priority, in the preview): each spends part of its time in one thread. Whatever stops the build
+    stops every Pagefind it started, and none starts after that."""
+    together = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
+    running: set[subprocess.Popen[str]] = set()
+    guard = threading.Lock()
+    stopped = False
+
+    def track(process: subprocess.Popen[str]) -> None:
+        with guard:
+            running.add(process)
+            if stopped:
+                process.kill()
+        if started is not None:
+            started(process)
+
+    pool = ThreadPoolExecutor(max_workers=together, thread_name_prefix="pagefind")
+    try:
+        jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, track) for part in parts}
+        return {bundle: job.result() for bundle, job in jobs.items()}
+    except BaseException:
+        with guard:
+            stopped = True
+            for process in running:
+                process.kill()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _kept_bundle(

@@ -3,8 +3,10 @@ published site whole (as before, or the new one in full), the lock released and 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -99,3 +101,54 @@ def test_thirty_interrupts_at_random_moments_of_a_parallel_build(tmp_path):
     (leftover / "page.html").write_text("half")
     again = build(site)
     assert again.wait(timeout=300) == 0 and not leftover.exists()
+
+
+def pagefind_children(pid: int) -> list[int]:
+    """Pagefind processes ``pid`` started, from any of its threads (/proc/PID/task/TID/children)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                if Path(f"/proc/{child}/comm").read_text().strip() == "pagefind":
+                    found.append(int(child))
+            except OSError:
+                continue
+    return found
+
+
+def test_an_interrupt_while_parts_are_indexed_side_by_side_stops_every_pagefind(tmp_path):
+    """The search index's parts are indexed by several Pagefind processes at once: an interrupt then stops all
+    of them at once (the build does not wait for them), and it ends in one line with the output as it was."""
+    site = tmp_path / "site"
+    write_config(site)  # search on
+    write_corpus(2400, site / "content", seed=6)
+    files = sorted((site / "content").glob("*.md"))
+    for n, path in enumerate(files):  # over three weeks and a day: parts of the index of similar size
+        text = re.sub(r"publishedDateTime: \S+", f"publishedDateTime: 2026-11-{1 + n % 21:02d}T10:00:00Z",
+                      path.read_text(encoding="utf-8"))
+        path.write_text(text, encoding="utf-8")
+    assert build(site).wait(timeout=300) == 0
+    assert len(json.loads((site / "public/pagefind/bundles.json").read_text())["bundles"]) >= 3
+    published = fingerprint(site / "public")
+    for victim in files[:21]:  # one article of each day: every part is indexed again
+        edited = victim.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1)
+        victim.write_text(edited, encoding="utf-8")
+    process = build(site, "--no-cache")
+    deadline, seen = time.monotonic() + 120, []
+    while time.monotonic() < deadline and len(seen) < 2 and process.poll() is None:
+        seen = pagefind_children(process.pid)  # two at once: the parts are indexed side by side
+    assert len(seen) >= 2, "never saw two Pagefind processes at once"
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    ended = time.monotonic() - sent
+    assert process.returncode == 130 and ended < 0.3, (process.returncode, ended, err)  # not waiting for Pagefind
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for pid in seen:
+        assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    assert fingerprint(site / "public") == published
+    assert build(site).wait(timeout=300) == 0  # and the next build is fine
