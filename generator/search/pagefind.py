@@ -27,7 +27,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -192,6 +192,31 @@ def build_bundles(
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
 
 
+class _Indexing:
+    """The Pagefind processes of one index, so that whatever stops the build stops every one of them at once: those
+    running are killed, and a part still copying its pages, or about to start, gives up."""
+
+    def __init__(self, started: Callable[[subprocess.Popen[str]], None] | None) -> None:
+        self.started = started  # the preview's: each process is handed over, and runs at low priority
+        self.stopping = False
+        self._running: set[subprocess.Popen[str]] = set()
+        self._guard = threading.Lock()
+
+    def track(self, process: subprocess.Popen[str]) -> None:
+        with self._guard:
+            self._running.add(process)
+            if self.stopping:
+                process.kill()
+        if self.started is not None:
+            self.started(process)
+
+    def stop(self) -> None:
+        with self._guard:
+            self.stopping = True
+            for process in self._running:
+                process.kill()
+
+
 def _index_parts(
     binary: Path,
     parts: Sequence[Part],
@@ -199,30 +224,22 @@ def _index_parts(
     started: Callable[[subprocess.Popen[str]], None] | None,
 ) -> dict[str, list[tuple[str, bytes]]]:
     """Each part's bundle files, by bundle. Parts are indexed side by side, one Pagefind per core (one at a time,
-    at low priority, in the preview): each spends part of its time in one thread. Whatever stops the build
-    stops every Pagefind it started, and none starts after that."""
+    at low priority, in the preview): each spends part of its time in one thread."""
     together = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
-    running: set[subprocess.Popen[str]] = set()
-    guard = threading.Lock()
-    stopped = False
-
-    def track(process: subprocess.Popen[str]) -> None:
-        with guard:
-            running.add(process)
-            if stopped:
-                process.kill()
-        if started is not None:
-            started(process)
-
+    indexing = _Indexing(started)
     pool = ThreadPoolExecutor(max_workers=together, thread_name_prefix="pagefind")
     try:
-        jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, track) for part in parts}
+        jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, indexing) for part in parts}
+        waiting = set(jobs.values())
+        while waiting:
+            # In short waits: a signal the kernel hands to one of the pool's threads wakes the main thread only
+            # when it next runs Python, and an interrupt must not wait for a whole part to be indexed.
+            done, waiting = wait(waiting, timeout=0.05, return_when=FIRST_EXCEPTION)
+            for job in done:
+                job.result()  # a part that failed stops the others
         return {bundle: job.result() for bundle, job in jobs.items()}
     except BaseException:
-        with guard:
-            stopped = True
-            for process in running:
-                process.kill()
+        indexing.stop()
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -303,22 +320,23 @@ def _alive(pid: int) -> bool:
 
 
 def _run_pagefind(
-    binary: Path, part: Part, read: Callable[[str], bytes], started: Callable[[subprocess.Popen[str]], None] | None
+    binary: Path, part: Part, read: Callable[[str], bytes], indexing: _Indexing
 ) -> list[tuple[str, bytes]]:
     folder = scratch("search")
     try:
         site, bundle = folder / "site", folder / "bundle"
         for path in part.pages:
+            if indexing.stopping:
+                raise SearchUnavailable("the build was stopped")
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(read(path))
         command = [str(binary), "--site", str(site), "--output-path", str(bundle), "--silent"]
-        if started is not None and shutil.which("nice"):
+        if indexing.started is not None and shutil.which("nice"):
             command = ["nice", "-n", "10", *command]
         try:
             with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
-                if started is not None:
-                    started(process)
+                indexing.track(process)
                 try:
                     stdout, stderr = process.communicate(timeout=TIMEOUT)
                 except BaseException:  # timed out, or the build was interrupted: Pagefind must not outlive it
