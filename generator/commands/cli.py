@@ -17,12 +17,12 @@ from generator.core.atomic import write_atomically
 from generator.core.config import ConfigError, load_config, normalise_base_url
 from generator.core.interrupts import Interrupted
 from generator.core.memory import bulk_allocation
+from generator.core.urls import is_loopback
 from generator.publish.output import OutputBusy, OutputRefused
 from generator.render.environment import RenderError
 
 DEFAULT_CONFIG = Path("site.yaml")
 DEFAULT_FEEDS = (Path("feeds.yaml"), Path("feeds.opml"))
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _add_site_arguments(parser: argparse.ArgumentParser, output: str, output_help: str) -> None:
@@ -168,7 +168,7 @@ def report(result: BuildResult, options: BuildOptions) -> None:
 
 def _warn_if_local(options: BuildOptions) -> None:
     base_url = options.base_url or load_config(options.config_path).base_url
-    if urlsplit(base_url).hostname in LOCAL_HOSTS:
+    if is_loopback(urlsplit(base_url).hostname or ""):
         print(
             f"warning: publishing with base_url {base_url}: feeds, sitemaps and canonical links will point at "
             "this machine; set base_url in site.yaml or pass --base-url",
@@ -178,7 +178,8 @@ def _warn_if_local(options: BuildOptions) -> None:
 
 def _digest(args: argparse.Namespace, options: BuildOptions) -> int:
     from generator.deliver.message import EditionError, email_message
-    from generator.deliver.send import SendError, send_edition
+    from generator.deliver.send import send_edition
+    from generator.deliver.smtp import SendError
 
     try:
         day = date.fromisoformat(args.date) if args.date else None

@@ -7,7 +7,6 @@ the text "no"), every problem reported as ``site.yaml:LINE: message``.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 import string
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from generator.core.models import (
     SmtpSettings,
     StorySettings,
 )
+from generator.core.urls import is_loopback
 from generator.core.yaml_loader import ContentLoader, describe_yaml_error, key_line
 
 KNOWN_KEYS = {f.name for f in fields(SiteConfig)} - {"timezone_name"}
@@ -333,15 +333,6 @@ def _smtp(value: Any, fail: Callable[..., ConfigError]) -> SmtpSettings:
             "security",
         )
     return SmtpSettings(host=host, port=port, security=security)
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _link_problem(key: str, value: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from datetime import date
 
@@ -91,3 +92,13 @@ def api_path(section: str, key: str | None = None, page: int = 1) -> str:
     """ "api/news/", "api/topics/<slug>/page/2/", ... (each served as index.json)."""
     path = f"api/{section}/" + (f"{key}/" if key else "")
     return path + ("" if page == 1 else f"page/{page}/")
+
+
+def is_loopback(host: str) -> bool:
+    """A name or address of this machine itself ("localhost", 127.0.0.0/8, ::1)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from generator.build.builder import Builder
 from generator.core.locks import LockHeld, locked
 from generator.core.models import SiteConfig
 from generator.core.options import BuildOptions
+from generator.core.urls import is_loopback
 from generator.deliver.ledger import LEDGER_NAME, Ledger
-from generator.deliver.message import EditionError, edition_day, edition_message_id, email_message, planned
+from generator.deliver.message import edition_day, edition_message_id, email_message, planned
 from generator.deliver.smtp import SendError, deliver_each, login_from, smtp_session
 
 
@@ -67,7 +69,7 @@ def check_sending(config: SiteConfig, environment: Mapping[str, str]) -> None:
     ]
     if missing:
         raise SendError(f"sending the edition needs {', '.join(missing)} in the site settings")
-    if config.base_url.startswith(("http://127.", "http://localhost")):
+    if is_loopback(urlsplit(config.base_url).hostname or ""):
         raise SendError(f"base_url is {config.base_url}: the edition's links would point at this machine")
     login_from(environment)
 
@@ -125,6 +127,3 @@ def _send_pending(
         deferred=tuple(outcomes["deferred"]),
         already=already,
     )
-
-
-__all__ = ["EditionError", "SendError", "SendReport", "check_sending", "send_edition"]

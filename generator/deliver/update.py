@@ -19,7 +19,8 @@ from generator.core.config import load_config
 from generator.core.locks import LockHeld, locked
 from generator.core.options import BuildOptions, BuildResult
 from generator.deliver.message import edition_days
-from generator.deliver.send import SendError, SendReport, check_sending, send_edition, site_ledger
+from generator.deliver.send import SendReport, check_sending, send_edition, site_ledger
+from generator.deliver.smtp import SendError
 from generator.fetch import FetchResult, fetch
 from generator.fetch.feedlist import FeedListError, NoFeedsYet
 from generator.fetch.store import FetchBusy

@@ -9,17 +9,10 @@ import ipaddress
 import socket
 import struct
 
+from generator.core.urls import is_loopback
+
 SIOCGIFADDR = 0x8915
 WILDCARDS = ("0.0.0.0", "::", "")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def interface_addresses() -> list[str]:

@@ -85,7 +85,6 @@ def test_each_shipped_language_leaves_no_english_interface_phrase_and_writes_its
     day = (public / "digest/2026-11-20/index.html").read_text(encoding="utf-8")
     heading = re.search(r"<h1>(.*?)</h1>", day).group(1)
     assert november in heading, heading
-    assert november not in "November" or language in ("de", "nl")  # (German and Dutch spell it alike)
     assert f'lang="{language}"' in day and f'dir="{"rtl" if language == "ar" else "ltr"}"' in day
 
 
@@ -132,8 +131,8 @@ def test_a_language_without_a_catalog_falls_back_to_english_with_one_warning(tmp
     result = build_site(site, now=NOW)
     said = [p.message for p in result.problems if "catalog" in p.message]
     assert said == ["no translation catalog for language 'sw'; the interface is in English"]
-    assert "Top stories" in (site / "public/index.html").read_text() or "Latest" in (
-        site / "public/index.html").read_text()
+    home = (site / "public/index.html").read_text()
+    assert '<html lang="sw" dir="ltr">' in home and ">Latest</a>" in home  # English words, the site's own tag
     (site / "i18n").mkdir()
     (site / "i18n/sw.po").write_text('msgid ""\nmsgstr ""\n\nmsgid "Latest"\nmsgstr "Habari mpya"\n', encoding="utf-8")
     again = build_site(site, now=NOW)
