@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from generator.core.interrupts import Interrupted, install
+from generator.core.interrupts import Interrupted, held_from_now, install
 
 
 def run() -> None:
@@ -15,7 +15,9 @@ def run() -> None:
     except Interrupted as interrupt:  # while starting: nothing has been read or written yet
         print(interrupt, file=sys.stderr)
         sys.exit(interrupt.exit_status)
-    sys.exit(main())
+    status = main()
+    held_from_now()
+    sys.exit(status)
 
 
 if __name__ == "__main__":

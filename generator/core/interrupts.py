@@ -48,6 +48,12 @@ def install() -> None:
         signal.signal(number, _raise)
 
 
+def held_from_now() -> None:
+    """For the end of a command: its work is done and reported, so a signal that comes later must not turn it
+    into one killed by that signal (Python puts the default handlers back while it shuts down)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+
+
 def in_worker() -> None:
     """For a forked worker: SIGINT is the parent's to act on; SIGTERM ends the worker at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -165,3 +165,20 @@ def test_an_interrupt_while_parts_are_indexed_side_by_side_stops_every_pagefind(
     assert not any(map(alive, seen))
     assert fingerprint(site / "public") == published
     assert build(site).wait(timeout=300) == 0  # and the next build is fine
+
+
+def test_a_signal_after_the_command_ended_does_not_kill_it(tmp_path):
+    """While Python shuts down, a signal either raises in an exit hook or, once the default handlers are back,
+    kills a build that has finished and published (exit -15 with the new site out). Once ``main`` has returned,
+    the status is its own."""
+    script = ("import os, signal, sys, time\n"
+              "import generator.__main__ as entry\n"
+              "import generator.commands.cli as cli\n"
+              "cli.main = lambda: 0\n"
+              "def finalize():\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    time.sleep(0.2)\n"
+              "import atexit; atexit.register(finalize)\n"  # runs after run() returned, during shutdown
+              "entry.run()\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stderr) == (0, "")
