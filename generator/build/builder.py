@@ -69,8 +69,7 @@ class Builder:
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
         self.state = BuildState(
-            ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview, jobs=options.jobs),
-            regroup_nearby=preview,
+            ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview, jobs=options.jobs)
         )
         self._lock: OutputLock | None = None
         self._rendering = RenderSession(
@@ -279,7 +278,8 @@ class Builder:
             mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
         fingerprints = {page.path: fingerprint(page) for page in pages}
-        copied = stage_files_and_steps(publisher, self.state, self.options, self.steps, static, result)
+        # The cache's first part is written while Pagefind indexes, if the pages were rendered here.
+        copied = stage_files_and_steps(publisher, self.state, self.options, self.steps, static, result, saving.begin)
         return fingerprints, copied
 
     def _commit(

@@ -30,14 +30,14 @@ Included = Callable[[Article], bool]  # is this article on the site (published, 
 
 
 def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
-    """Group coverage across outlets; in the preview, after an edit, only the articles within the window of it."""
+    """Group coverage across outlets; after a change, only around it (as grouping everything would)."""
     assert state.config is not None
     if not state.config.stories.enabled:
         return ()
     window = timedelta(hours=state.config.stories.window_hours)
     grouper = state.grouper
-    if grouper is None or grouper.window != window.total_seconds() or grouper.nearby != state.regroup_nearby:
-        state.grouper = grouper = StoryGrouper(window, nearby=state.regroup_nearby)
+    if grouper is None or grouper.window != window.total_seconds():
+        state.grouper = grouper = StoryGrouper(window)
     return grouper.update(articles)
 
 

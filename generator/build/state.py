@@ -42,7 +42,7 @@ def structure(article: Article) -> tuple[Any, ...]:
 
 
 # What a build sets once its pages are rendered and published; everything else is settled before they render.
-SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned", "published")
+SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned", "published", "step_memo")
 
 
 @dataclass
@@ -71,7 +71,7 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for the next change
-    regroup_nearby: bool = False
+    step_memo: dict[str, Any] = field(default_factory=dict)  # the steps' own record (core/options.StepInput)
     mirrored: dict[str, Any] = field(
         default_factory=dict
     )  # remote picture URL -> mirror.Mirrored, or None: not mirrored

@@ -3,7 +3,7 @@ search index)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ def stage_files_and_steps(
     steps: Sequence[OutputStep],
     static: dict[str, Path],
     result: BuildResult,
+    while_waiting: Callable[[], None] = lambda: None,
 ) -> Any:
     """Copy the static files and content assets, then run the steps; returns what was copied (for the state).
     Raises :class:`StrictStepFailure` when a step could not run under ``--strict``."""
@@ -52,7 +53,15 @@ def stage_files_and_steps(
     )
     result.problems += copy_problems
     step_input = StepInput(
-        state.index, state.config, state.pages, publisher.read, publisher.owned, publisher.read_published
+        state.index,
+        state.config,
+        state.pages,
+        publisher.read,
+        publisher.owned,
+        publisher.read_published,
+        restaged=publisher.staged_paths(),
+        memo=state.step_memo,
+        while_waiting=while_waiting,
     )
     problems, result.failed = run_steps(steps, step_input, publisher, options.strict)
     result.problems += problems

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from generator.core.models import OutputPage, Problem, SiteConfig, SiteIndex
 
@@ -116,6 +117,12 @@ class StepInput:
     read: Callable[[str], bytes]  # an output file's bytes as this build publishes it, staged or unchanged
     owned: Collection[str] = ()  # what the output held from earlier builds (its mark), for a step to keep
     published: Callable[[str], bytes] | None = None  # one of those files' bytes as they are now
+    # The files this build stages anew (None: unknown). Every other planned file is as the last build made it.
+    restaged: Collection[str] | None = None
+    # The steps' own record, kept with the build state from one build to the next (None: none is kept).
+    memo: dict[str, Any] | None = None
+    # Called once by a step while it waits for other processes, so that this one works meanwhile.
+    while_waiting: Callable[[], None] = lambda: None
 
 
 # A step returns (output path, bytes) pairs. They go through the publisher like pages: part of the

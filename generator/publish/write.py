@@ -135,6 +135,10 @@ class Publisher:
         self._staged.append(path)
         return True
 
+    def staged_paths(self) -> frozenset[str]:
+        """The files staged so far: every other planned file is as the output holds it."""
+        return frozenset(self._staged)
+
     def read(self, path: str) -> bytes:
         """A planned file's bytes as this build will publish them (staged, else already in the output)."""
         if path not in self.planned:

@@ -150,11 +150,37 @@ def search_parts(pages: Sequence[OutputPage], index: SiteIndex, config: SiteConf
     return plan_parts(indexed_pages(pages), index, config.search.split_above)
 
 
+REGIONS = "pagefind-regions"  # in the steps' memo: each indexed page's region digest, as last published
+
+
 def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
     """The Pagefind bundles of this build's pages, as (output path, bytes)."""
     if not given.config.search.enabled:
         return []
-    return build_bundles(search_parts(given.pages, given.index, given.config), given.read, given.owned, given.published)
+    parts = search_parts(given.pages, given.index, given.config)
+    return build_bundles(
+        parts,
+        given.read,
+        given.owned,
+        given.published,
+        digest_of=_remembered(given, parts),
+        meanwhile=given.while_waiting,
+    )
+
+
+def _remembered(given: StepInput, parts: Sequence[Part]) -> Callable[[str], bytes]:
+    """Each page's region digest: read again only for the pages this build staged anew (every other page is
+    as the last build published it, when it recorded the digest)."""
+    if given.memo is None or given.restaged is None:
+        return lambda path: region_digest(given.read(path))
+    known: dict[str, bytes] = given.memo.get(REGIONS, {})
+    restaged, current = given.restaged, {}
+    for part in parts:
+        for path in part.pages:
+            found = known.get(path)
+            current[path] = found if found is not None and path not in restaged else region_digest(given.read(path))
+    given.memo[REGIONS] = current  # the pages of this build only
+    return current.__getitem__
 
 
 def build_bundles(
@@ -163,23 +189,30 @@ def build_bundles(
     previous: Collection[str],
     read_previous: Callable[[str], bytes] | None,
     started: Callable[[subprocess.Popen[str]], None] | None = None,
+    digest_of: Callable[[str], bytes] | None = None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[tuple[str, bytes]]:
     """Every file of /pagefind/: each part's bundle (kept from ``previous`` when its pages did not change),
     the shared UI files and the list of bundles. ``started``, if given, runs Pagefind at low CPU priority
-    (the preview) and is handed each Pagefind process, to stop it when the preview stops."""
+    (the preview) and is handed each Pagefind process, to stop it when the preview stops. ``digest_of``
+    gives a page's :func:`region_digest` (by default, of its bytes from ``read``); ``meanwhile`` is called once while
+    Pagefind runs."""
     binary = pagefind_binary()
     if binary is None:
         raise SearchUnavailable(
             "the Pagefind binary is not installed for this platform; the site is built without search"
         )
-    fingerprints = [_fingerprint(binary, part, read) for part in parts]
+    page_digest = digest_of or (lambda path: region_digest(read(path)))
+    fingerprints = [_fingerprint(binary, part, page_digest) for part in parts]
     kept = [
         _kept_bundle(fingerprint, part.bundle + INPUT_NAME, previous, read_previous)
         for part, fingerprint in zip(parts, fingerprints, strict=True)
     ]
     # Pagefind files differ between runs on the same input (its filters' hash-map order): unchanged pages keep
     # their bundle, so a build without changes writes no index file. The others are indexed side by side.
-    made = _index_parts(binary, [part for part, found in zip(parts, kept, strict=True) if found is None], read, started)
+    made = _index_parts(
+        binary, [part for part, found in zip(parts, kept, strict=True) if found is None], read, started, meanwhile
+    )
     files: list[tuple[str, bytes]] = []
     for part, fingerprint, found in zip(parts, fingerprints, kept, strict=True):
         if found is not None:
@@ -222,14 +255,18 @@ def _index_parts(
     parts: Sequence[Part],
     read: Callable[[str], bytes],
     started: Callable[[subprocess.Popen[str]], None] | None,
+    meanwhile: Callable[[], None],
 ) -> dict[str, list[tuple[str, bytes]]]:
     """Each part's bundle files, by bundle. Parts are indexed side by side, one Pagefind per core (one at a time,
-    at low priority, in the preview): each spends part of its time in one thread."""
+    at low priority, in the preview): each spends part of its time in one thread. ``meanwhile`` is called once
+    they run (not at all when there is nothing to index)."""
     together = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
     indexing = _Indexing(started)
     pool = ThreadPoolExecutor(max_workers=together, thread_name_prefix="pagefind")
     try:
         jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, indexing) for part in parts}
+        if jobs:
+            meanwhile()
         waiting = set(jobs.values())
         while waiting:
             # In short waits: a signal the kernel hands to one of the pool's threads wakes the main thread only
@@ -271,11 +308,15 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
 
 
-def _fingerprint(binary: Path, part: Part, read: Callable[[str], bytes]) -> bytes:
+def _fingerprint(binary: Path, part: Part, digest_of: Callable[[str], bytes]) -> bytes:
     digest = hashlib.blake2b(binary.name.encode() + b"\0" + part.key.encode(), digest_size=16)
     for path in part.pages:
-        digest.update(path.encode() + b"\0" + hashlib.blake2b(indexed_region(read(path)), digest_size=16).digest())
+        digest.update(path.encode() + b"\0" + digest_of(path))
     return digest.hexdigest().encode()
+
+
+def region_digest(page: bytes) -> bytes:
+    return hashlib.blake2b(indexed_region(page), digest_size=16).digest()
 
 
 def indexed_region(page: bytes) -> bytes:

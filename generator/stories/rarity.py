@@ -119,3 +119,19 @@ def _nearest(ordered: Sequence[float], when: float, count: int) -> float:
         else:
             high = first
     return max(when - ordered[low], ordered[low + count - 1] - when)
+
+
+def weighed_span(ordered: Sequence[float], when: float) -> tuple[float, float]:
+    """A span of time holding ``when`` and every article (of those at ``ordered``) whose background holds ``when``:
+    the only articles whose word weights an article at ``when`` takes part in."""
+    before, after = bisect.bisect_left(ordered, when), bisect.bisect_right(ordered, when)
+    # Further than BACKGROUND from ``when``, with BACKGROUND_ARTICLES others strictly between, an article has
+    # that many nearer than ``when``: its background stops short of it. Between these bounds, each is looked at.
+    first = before - BACKGROUND_ARTICLES if before >= BACKGROUND_ARTICLES else 0
+    last = after + BACKGROUND_ARTICLES if len(ordered) - after >= BACKGROUND_ARTICLES else len(ordered)
+    first, last = (
+        min(first, bisect.bisect_left(ordered, when - BACKGROUND)),
+        max(last, bisect.bisect_right(ordered, when + BACKGROUND)),
+    )
+    held = [at for at in ordered[first:last] if abs(at - when) <= background_reach(ordered, at)]
+    return min([when, *held[:1]]), max([when, *held[-1:]])

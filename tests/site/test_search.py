@@ -99,6 +99,13 @@ def test_the_index_is_split_in_time_and_a_new_story_reindexes_only_its_own_part(
         assert not [p for p in written if p.startswith(kept)], kept
         files = {p: d for p, d in after.items() if p.startswith(kept)}
         assert files and files == {p: d for p, d in before.items() if p.startswith(kept)}
+    # An edited headline in an older part (the build cache knows every other page as it was published).
+    edited = tmp_path / "content/2026-04-05-s4.md"
+    edited.write_text(edited.read_text().replace("title: ", "title: Zephyrine ", 1))
+    written = build_site(tmp_path).report.written
+    assert "news/2026-04-05-s4/index.html" in written
+    assert any(p.startswith("pagefind/2026-04/") for p in written)
+    assert not [p for p in written if p.startswith(("pagefind/2026-02/", "pagefind/2025/"))]
     (tmp_path / "content/2026-10-01-new.md").unlink()  # the newest week goes, and its bundle with it
     assert not build_site(tmp_path).failed
     assert "pagefind/2026-09-01/" in page_counts(public) and not (public / "pagefind/2026-10-01").exists()
