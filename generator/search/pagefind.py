@@ -9,9 +9,8 @@ folder (the wrapper's per-page API is far slower than indexing a folder of files
 
 Pagefind has no incremental mode and its memory grows with the pages it
 holds (about 90 KB a page), so the index is split in time at every size: one
-bundle per calendar period (the newest month's weeks, the eleven months
-before, then years, a crowded year in halves, quarters or months), merged in
-the browser with ``mergeIndex``. A new or edited story re-indexes its own
+bundle per calendar period (the newest month's weeks, then years, a crowded
+year in halves, quarters or months), merged in the browser with ``mergeIndex``. A new or edited story re-indexes its own
 part; a part whose pages did not change keeps its bundle byte for byte.
 ``pagefind/bundles.json`` lists the bundles, newest first, for the search page.
 """
@@ -80,12 +79,12 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
     """The bundles to build, newest first, split in time at every size, so that a new or edited story re-indexes
     only its own part and every other part is kept byte for byte.
 
-    Parts follow fixed calendar periods counted back from the newest story: each week of its month, each of the
-    eleven months before (by week when one holds more than ``PART_PAGES``), then each year (in halves, quarters or
-    months while a part holds more). A part stays small enough to index again in a second or two, and
-    ``split_above`` bounds it too (Pagefind's memory grows with the pages it indexes). Pages without a day (topic
-    and outlet landing pages) go with the newest part. When a new month begins, the last one's weeks become one
-    part, once.
+    Parts follow fixed calendar periods: each week of the newest story's month (where new stories land), and
+    before it the longest periods (a year, then its halves, quarters or months) that hold at most ``PART_PAGES``
+    pages, a month holding more going by week. A part is small enough to index again in about a second, and
+    there are few enough for a one-word search to fetch little; ``split_above`` bounds parts too (Pagefind's
+    memory grows with the pages it indexes). Pages without a day (topic and outlet landing pages) go with the
+    newest part. When a new month begins, the last one's weeks join their period's part, once.
     """
     limit = min(split_above, PART_PAGES)
     days = {p.path: index.day_of.get(p.key or "") if p.kind in ("article", "story") else None for p in pages}
@@ -93,36 +92,28 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
     newest = max(dated, default=index.today or date.min)
     months = Counter((day.year, day.month) for day in dated)
     by_week = {month for month, count in months.items() if count > limit} | {(newest.year, newest.month)}
+    periods = Counter({month: count for month, count in months.items() if month not in by_week})
     key_of: dict[tuple[int, int], str] = {}
-    for year in sorted({day.year for day in dated if _months_back(day, newest) >= RECENT_MONTHS}):
-        _assign(year, 1, 0, months, limit, key_of)
+    for year in sorted({year for year, _month in periods}):
+        _assign(year, 1, 0, periods, limit, key_of)
     grouped: dict[str, list[str]] = {}
     order: dict[str, date] = {}
     for path, day in days.items():
         when = day or newest
-        key = _period_of(when, newest, key_of, by_week)
+        month = (when.year, when.month)
+        # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
+        key = (
+            (when - timedelta(days=min(when.weekday(), when.day - 1))).isoformat()
+            if month in by_week
+            else key_of[month]
+        )
         grouped.setdefault(key, []).append(path)
         order[key] = max(order.get(key, when), when)
     newest_first = sorted(grouped, key=lambda key: (order[key], key), reverse=True)
     return [Part(key, tuple(sorted(grouped[key]))) for key in newest_first]
 
 
-RECENT_MONTHS = 12  # the newest story's month (by week) and the eleven before (by month); then years
-PART_PAGES = 2_000  # pages a part may hold: what Pagefind indexes again in a second or two
-
-
-def _months_back(day: date, newest: date) -> int:
-    return (newest.year - day.year) * 12 + newest.month - day.month
-
-
-def _period_of(day: date, newest: date, key_of: dict[tuple[int, int], str], by_week: set[tuple[int, int]]) -> str:
-    back = _months_back(day, newest)
-    if back < RECENT_MONTHS and (day.year, day.month) in by_week:
-        # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
-        return (day - timedelta(days=min(day.weekday(), day.day - 1))).isoformat()
-    if back < RECENT_MONTHS:
-        return f"{day.year}-{day.month:02d}"
-    return key_of[(day.year, day.month)]
+PART_PAGES = 1_000  # pages a part may hold: what Pagefind indexes again in about a second
 
 
 def _assign(

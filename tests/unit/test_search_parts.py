@@ -23,15 +23,14 @@ def every_day(start: date, count: int) -> list[date]:
     return [start + timedelta(days=n) for n in range(count)]
 
 
-def test_every_site_is_split_in_time_newest_first_by_week_then_month_then_year():
+def test_every_site_is_split_in_time_newest_first_by_week_then_year():
     days = every_day(date(2024, 1, 1), 366 + 365)  # 2024 and 2025, a page a day
     pages, index = site(days)
     parts = plan_parts(pages, index, split_above=400)
     weeks = ["2025-12-29", "2025-12-22", "2025-12-15", "2025-12-08", "2025-12-01"]  # from Monday, or the 1st
-    months = [f"2025-{m:02d}" for m in range(11, 0, -1)]
-    assert [p.key for p in parts] == [*weeks, *months, "2024"]  # newest first: the search page's primary bundle
+    assert [p.key for p in parts] == [*weeks, "2025", "2024"]  # newest first: the search page's primary bundle
     sizes = {p.key: len(p.pages) for p in parts}
-    assert sizes["2025-12-29"] == 3 + 1 and sizes["2025-12-01"] == 7 and sizes["2025-02"] == 28 and sizes["2024"] == 367
+    assert sizes["2025-12-29"] == 3 + 1 and sizes["2025-12-01"] == 7 and sizes["2025"] == 334 and sizes["2024"] == 367
     assert "topics/ai/index.html" in parts[0].pages  # pages without a day go with the newest part
     assert "stories/a0/index.html" in parts[-1].pages  # a story goes with its first article's day
     assert sum(sizes.values()) == len(pages) and all(p.bundle == f"pagefind/{p.key}/" for p in parts)
@@ -43,11 +42,14 @@ def test_a_small_site_is_split_by_week_too():
     assert [p.key for p in parts] == ["2025-01-27", "2025-01-20", "2025-01-13", "2025-01-06", "2025-01-01"]
 
 
-def test_a_crowded_older_year_is_cut_into_smaller_periods():
+def test_a_crowded_year_is_cut_into_smaller_periods():
     days = every_day(date(2023, 1, 1), 365) * 2 + every_day(date(2024, 1, 1), 366 + 365)  # 2023 twice as crowded
     pages, index = site(days)
     keys = [p.key for p in plan_parts(pages, index, split_above=400)]
-    assert keys[-3:] == ["2024", "2023h2", "2023h1"]
+    assert keys[-4:] == ["2025", "2024", "2023h2", "2023h1"]
+    days = every_day(date(2025, 1, 1), 334) * 3 + every_day(date(2025, 12, 1), 10)  # this year, three times over
+    keys = [p.key for p in plan_parts(*site(days), split_above=400)]
+    assert keys[-4:] == ["2025q4", "2025q3", "2025q2", "2025q1"]
 
 
 def test_a_new_story_changes_only_its_own_part():
@@ -90,4 +92,4 @@ def test_a_crowded_recent_month_is_split_by_week_so_an_edit_reindexes_a_week():
     pages, index = site(days)
     keys = [p.key for p in plan_parts(pages, index, split_above=60)]
     assert "2025-10" not in keys and {"2025-10-01", "2025-10-06", "2025-10-27"} <= set(keys)
-    assert "2025-09" in keys  # an ordinary month stays one part
+    assert "2025-09" in keys  # an ordinary month is a part of its own (here, where a quarter is too many pages)
