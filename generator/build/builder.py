@@ -69,7 +69,8 @@ class Builder:
         # version on the site, and replaced output trees are deleted in the background.
         self.preview = preview
         self.state = BuildState(
-            ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview, jobs=options.jobs)
+            ContentFiles(options.content_dir, exclude=(options.output_dir,), keep_last_good=preview, jobs=options.jobs),
+            regroup_nearby=preview,
         )
         self._lock: OutputLock | None = None
         self._rendering = RenderSession(

@@ -30,14 +30,15 @@ Included = Callable[[Article], bool]  # is this article on the site (published, 
 
 
 def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
-    """Group coverage across outlets; after a change, only around it (as grouping everything would)."""
+    """Group coverage across outlets; after a change, only around it (exactly as grouping everything would, but
+    in the preview, which regroups only the window around it)."""
     assert state.config is not None
     if not state.config.stories.enabled:
         return ()
     window = timedelta(hours=state.config.stories.window_hours)
     grouper = state.grouper
-    if grouper is None or grouper.window != window.total_seconds():
-        state.grouper = grouper = StoryGrouper(window)
+    if grouper is None or grouper.window != window.total_seconds() or grouper.nearby != state.regroup_nearby:
+        state.grouper = grouper = StoryGrouper(window, nearby=state.regroup_nearby)
     return grouper.update(articles)
 
 

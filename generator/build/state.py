@@ -71,6 +71,7 @@ class BuildState:
     template_stats: dict[str, Any] = field(default_factory=dict)
     asset_names: dict[str, str] = field(default_factory=dict)  # css/site.css -> css/site.<hash>.css
     grouper: StoryGrouper | None = None  # the stories, with each article's words, for the next change
+    regroup_nearby: bool = False  # the preview's faster, nearly exact regrouping (stories/grouping.py)
     step_memo: dict[str, Any] = field(default_factory=dict)  # the steps' own record (core/options.StepInput)
     mirrored: dict[str, Any] = field(
         default_factory=dict

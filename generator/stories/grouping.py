@@ -47,6 +47,7 @@ READS = frozenset(
 
 DEFAULT_WINDOW = timedelta(hours=72)
 FULL_REGROUP_SHARE = 0.2  # when more articles than this changed, regroup everything
+REACHED_SHARE = 0.5  # and when a change reaches more than this (a crowded site's weeks): it costs less
 
 Span = tuple[float, float]
 EVERYTHING: list[Span] = [(float("-inf"), float("inf"))]
@@ -75,8 +76,11 @@ def _inputs(article: Article) -> tuple[Any, ...]:
 class StoryGrouper:
     """The stories of the articles last given, and what each article contributed, for the next change."""
 
-    def __init__(self, window: timedelta = DEFAULT_WINDOW) -> None:
+    def __init__(self, window: timedelta = DEFAULT_WINDOW, nearby: bool = False) -> None:
         self.window = window.total_seconds()
+        # The preview's: a change looks for pairs again only within one window of it. Articles further away
+        # whose word weights it shifts keep their pairs until a build, which regroups exactly.
+        self.nearby = nearby
         self.stories: tuple[Story, ...] = ()
         self.regrouped = 0  # articles the last update looked for pairs from (the cost of a change)
         self._seen: dict[str, Article] = {}  # each article as last grouped
@@ -113,14 +117,19 @@ class StoryGrouper:
         ordered = [current[slug] for slug in self._order]
         if not self._grouped or len(changed) > FULL_REGROUP_SHARE * len(ordered):
             weighed = EVERYTHING
+        elif self.nearby:
+            weighed = _merge_spans([(at - self.window, at + self.window) for at in changed])
         else:  # the articles whose weights the change takes part in, before or after it
             weighed = _merge_spans(
                 [weighed_span(times, at) for at in changed for times in (before, self._ordered_times)]
             )
-        # Pairs are found from an article by its weights and those of the articles in the window after it.
-        sources = _merge_spans([(low - self.window, high) for low, high in weighed])
-        weighing = self._find_pairs(ordered, sources)
-        self.stories = self._merge(ordered, weighed, sources, weighing)
+        # Pairs are found from an article by its weights and those of the articles in the window after it (in the
+        # preview, the window around the change holds the pairs it makes or breaks).
+        sources = weighed if self.nearby else _merge_spans([(low - self.window, high) for low, high in weighed])
+        if sum(len(span) for span in self._positions(sources)) > REACHED_SHARE * len(ordered):
+            weighed = sources = EVERYTHING  # most of a crowded site: everything at once costs less
+        weighings = self._find_pairs(ordered, sources)
+        self.stories = self._merge(ordered, weighed, sources, weighings)
         self._grouped = True
         return self.stories
 
@@ -148,13 +157,15 @@ class StoryGrouper:
         )
         return Weighing([ordered[k] for span in self._positions(backgrounds) for k in span], self._words, self.window)
 
-    def _find_pairs(self, ordered: list[Article], sources: list[Span]) -> Weighing | None:
-        """Look for the pairs from each article within ``sources`` again. Returns the weighing used when
-        that was every article (it serves merging too)."""
-        self.regrouped, weighing = 0, None
+    def _find_pairs(self, ordered: list[Article], sources: list[Span]) -> list[tuple[range, Weighing]]:
+        """Look for the pairs from each article within ``sources`` again. Returns the weighings made, each with
+        the positions it weighs (a window either side of its sources: merging reuses it)."""
+        self.regrouped, weighings = 0, []
         for found, (low, high) in zip(self._positions(sources), sources, strict=True):
             (span,) = self._positions([(low, high + self.window)])  # and every article within the window after
-            weighing = self._weighing(ordered, span)
+            (weighed,) = self._positions([(low - self.window, high + self.window)])
+            weighing = self._weighing(ordered, weighed)
+            weighings.append((weighed, weighing))
             slugs = self._order[span.start : span.stop]
             pairs: dict[str, list[tuple[str, float]]] = {slug: [] for slug in self._order[found.start : found.stop]}
             sourced = range(found.start - span.start, found.stop - span.start)
@@ -162,10 +173,10 @@ class StoryGrouper:
                 pairs[slugs[i]].append((slugs[j], score))
             self._pairs.update((slug, tuple(found_pairs)) for slug, found_pairs in pairs.items())
             self.regrouped += len(found)
-        return weighing if sources == EVERYTHING else None
+        return weighings
 
     def _merge(
-        self, ordered: list[Article], weighed: list[Span], sources: list[Span], weighing: Weighing | None
+        self, ordered: list[Article], weighed: list[Span], sources: list[Span], weighings: list[tuple[range, Weighing]]
     ) -> tuple[Story, ...]:
         """Merge the pairs again in each group of pairs (connected component) that holds an article whose weights
         or pairs may have changed, or one of a story that did; keep every other story."""
@@ -180,7 +191,7 @@ class StoryGrouper:
                     scored.append((score, rank[slug], rank[other]))
         region: Sequence[int] = range(len(ordered))
         kept: list[Story] = []
-        if weighing is None:  # part of the site
+        if sources != EVERYTHING:  # part of the site
             touched = {i for span in self._positions(_merge_spans(weighed + sources)) for i in span}
             for story in self.stories:
                 if any(rank.get(slug, -1) in touched or slug not in rank for slug in story.members):
@@ -189,15 +200,16 @@ class StoryGrouper:
             roots = {component[i] for i in touched}
             region = [i for i in range(len(ordered)) if component[i] in roots]
             kept = [s for s in self.stories if all(m in rank and component[rank[m]] not in roots for m in s.members)]
-            weighing = self._weighing(ordered, region)
+        weighing = next(
+            (found for span, found in weighings if not region or (region[0] in span and region[-1] in span)), None
+        ) or self._weighing(ordered, region)
         local = {position: n for n, position in enumerate(region)}  # a component is in the region whole, or not
         # Strong evidence first (the crawler's links, one headline from two outlets), then text pairs strongest
         # first; ties by position.
-        edges = [(local[a], local[b], True) for a, b in sorted(strong) if a in local]
+        edges = [(local[a], local[b], True) for a, b in sorted(pair for pair in strong if pair[0] in local)]
         edges += [
             (local[a], local[b], False)
-            for _score, a, b in sorted(scored, key=lambda edge: (-edge[0], edge[1], edge[2]))
-            if a in local
+            for _score, a, b in sorted((edge for edge in scored if edge[1] in local), key=lambda e: (-e[0], e[1], e[2]))
         ]
         members = [ordered[i] for i in region]
         times = [self._ordered_times[i] for i in region]
