@@ -64,7 +64,7 @@ def served(tmp_path_factory, browser):
 
 @pytest.fixture(scope="module")
 def served_in_parts(tmp_path_factory, browser):
-    """A site split in time: the newest month by week, the months before, older years; merged in the browser."""
+    """A site split in time: the newest month by week, then years; merged in the browser."""
     articles = [
         (
             f"{year}-0{month}-1{n}-p{year}{n}.md",
@@ -134,7 +134,7 @@ def test_the_header_form_leads_to_the_results(served):
 def test_a_site_indexed_in_parts_is_searched_as_one(served_in_parts):
     base, browser = served_in_parts
     with urllib.request.urlopen(base + "pagefind/bundles.json") as response:
-        keys = ("2026-08-10", "2026-05", "2026-02", "2025", "2024")
+        keys = ("2026-08-10", "2026", "2025", "2024")
         assert json.load(response)["bundles"] == [f"pagefind/{key}/" for key in keys]
     page = browser.new_page()
     page.navigate(base + "search/?q=Quillon")  # only in 2024, the oldest part
