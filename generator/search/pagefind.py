@@ -10,8 +10,9 @@ folder (the wrapper's per-page API is far slower than indexing a folder of files
 Pagefind has no incremental mode and its memory grows with the pages it
 holds (about 90 KB a page), so the index is split in time at every size: one
 bundle per calendar period (the newest month's weeks, then years, a crowded
-year in halves, quarters or months), merged in the browser with ``mergeIndex``. A new or edited story re-indexes its own
-part; a part whose pages did not change keeps its bundle byte for byte.
+year in halves, quarters or months), merged in the browser with
+``mergeIndex``. A new or edited story re-indexes its own part; a part whose
+pages did not change keeps its bundle byte for byte.
 ``pagefind/bundles.json`` lists the bundles, newest first, for the search page.
 """
 

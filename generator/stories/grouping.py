@@ -11,7 +11,8 @@ background, and the pairs found from it on those within the window after it. So 
 edited, removed or moved) looks for pairs again only from the articles whose inputs it can have changed, and
 merges again only the groups of pairs (connected components) that hold one of them; every other story is kept
 as it was. The result is exactly what grouping everything again gives (tests/unit/test_stories.py checks it
-on random changes), at the cost of the weeks around the change.
+on random changes), at the cost of the weeks around the change. The preview (``nearby``) looks only within one
+window of the change: faster, and nearly the same; the next build is exact again.
 """
 
 from __future__ import annotations
