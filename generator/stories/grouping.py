@@ -25,7 +25,7 @@ from typing import Any
 from generator.core.models import Article, Story, lead_rank
 from generator.core.words import Words, words_of
 from generator.stories.merging import components, merged
-from generator.stories.pairs import STRONG, Weighing, related_pairs, text_pairs
+from generator.stories.pairs import STRONG, Surroundings, Weighing, related_pairs, text_pairs
 from generator.stories.rarity import background_reach, weighed_span
 
 # The article fields grouping reads (tests/unit/test_declared_reads.py checks it); story_words
@@ -91,6 +91,7 @@ class StoryGrouper:
         self._grouped = False
         self._order: list[str] = []  # every slug by (time, slug)
         self._ordered_times: list[float] = []  # their times
+        self._surroundings: Surroundings | None = None  # the preview's, of every article, kept up to date
 
     def update(self, articles: Iterable[Article]) -> tuple[Story, ...]:
         current = {a.slug: a for a in articles}
@@ -137,9 +138,13 @@ class StoryGrouper:
     def _learn(self, article: Article) -> None:
         words = article.story_words or words_of(article.title, article.excerpt)
         self._seen[article.slug], self._words[article.slug] = article, words
-        self._times[article.slug] = article.published.timestamp()
+        self._times[article.slug] = when = article.published.timestamp()
+        if self._surroundings is not None:
+            self._surroundings.add(when, words)
 
     def _forget(self, slug: str) -> float:
+        if self._surroundings is not None:
+            self._surroundings.remove(self._times[slug], self._words[slug])
         del self._words[slug], self._seen[slug]
         self._pairs.pop(slug, None)
         return self._times.pop(slug)
@@ -151,12 +156,18 @@ class StoryGrouper:
     def _weighing(self, ordered: list[Article], positions: Sequence[int]) -> Weighing:
         """The weights of the articles at ``positions``, made from the articles in their backgrounds."""
         times = self._ordered_times
+        if self._surroundings is not None:  # the preview's, of every article
+            return Weighing(self._surroundings, self._words)
         if len(positions) == len(ordered):
-            return Weighing(ordered, self._words, self.window)
+            everything = Surroundings(ordered, self._words, self.window, changing=self.nearby)
+            if self.nearby:  # kept up to date from now on: a change then weighs without counting its weeks again
+                self._surroundings = everything
+            return Weighing(everything, self._words)
         backgrounds = _merge_spans(
             [(times[k] - reach, times[k] + reach) for k in positions for reach in (background_reach(times, times[k]),)]
         )
-        return Weighing([ordered[k] for span in self._positions(backgrounds) for k in span], self._words, self.window)
+        context = [ordered[k] for span in self._positions(backgrounds) for k in span]
+        return Weighing(Surroundings(context, self._words, self.window), self._words)
 
     def _find_pairs(self, ordered: list[Article], sources: list[Span]) -> list[tuple[range, Weighing]]:
         """Look for the pairs from each article within ``sources`` again. Returns the weighings made, each with

@@ -48,19 +48,38 @@ KEY_DF_FLOOR, KEY_DF_SHARE = 50, 0.005  # a key word is in at most max(50, 0.5% 
 STRONG = math.inf  # the score of a pair that is one story whatever the text says (the same headline)
 
 
-class Weighing:
-    """Articles' word vectors, each weighed by the articles around it. ``context`` (in time order) must hold every
-    article in the background of each article weighed; vectors are made once, when first asked for."""
+class Surroundings:
+    """What the articles around a moment say: their word counts, and which headlines they carry when."""
 
-    def __init__(self, context: Sequence[Article], words: Mapping[str, Words], window: float) -> None:
-        self.around = Neighbourhood(((a.published.timestamp(), words[a.slug].distinct) for a in context), window)
-        self.words = words
+    def __init__(
+        self, context: Sequence[Article], words: Mapping[str, Words], window: float, changing: bool = False
+    ) -> None:
+        """``changing``: articles will be added and removed."""
+        stamped = [(a.published.timestamp(), words[a.slug]) for a in context]
+        self.around = Neighbourhood(((when, own.distinct) for when, own in stamped), window, changing)
+        carried: dict[frozenset[str], list[float]] = defaultdict(list)
+        for when, own in stamped:  # in time order
+            carried[frozenset(own.title)].append(when)
+        self.carried = carried
+
+    def add(self, when: float, own: Words) -> None:
+        self.around.add(when, own.distinct)
+        bisect.insort(self.carried[frozenset(own.title)], when)
+
+    def remove(self, when: float, own: Words) -> None:
+        self.around.remove(when, own.distinct)
+        times = self.carried[frozenset(own.title)]
+        del times[bisect.bisect_left(times, when)]
+
+
+class Weighing:
+    """Articles' word vectors, each weighed by the articles around it (``surroundings`` must hold every article in
+    the background of each article weighed); vectors are made once, when first asked for."""
+
+    def __init__(self, surroundings: Surroundings, words: Mapping[str, Words]) -> None:
+        self.surroundings, self.around, self.words = surroundings, surroundings.around, words
         self._combined: dict[str, dict[str, float]] = {}
         self._excerpts: dict[str, dict[str, float]] = {}
-        carried: dict[frozenset[str], list[float]] = defaultdict(list)
-        for article in context:
-            carried[frozenset(words[article.slug].title)].append(article.published.timestamp())
-        self._carried = carried
 
     def combined(self, slug: str, when: float) -> dict[str, float]:
         """Headline and excerpt words together (headline words twice): what two reports of one story share."""
@@ -84,7 +103,7 @@ class Weighing:
 
     def headline_repeats(self, headline: frozenset[str], when: float) -> int:
         """How many articles around ``when`` carry this headline's words, word for word."""
-        found, reach = self._carried.get(headline, []), self.around.reach(when)
+        found, reach = self.surroundings.carried.get(headline, []), self.around.reach(when)
         return bisect.bisect_right(found, when + reach) - bisect.bisect_left(found, when - reach)
 
 

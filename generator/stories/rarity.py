@@ -31,7 +31,8 @@ COMMON_RARITY = 0.5  # below this a word says nothing about which story ("AI" on
 class Neighbourhood:
     """Word counts around any moment, from each article's (time, distinct words)."""
 
-    def __init__(self, articles: Iterable[tuple[float, Sequence[str]]], window: float) -> None:
+    def __init__(self, articles: Iterable[tuple[float, Sequence[str]]], window: float, changing: bool = False) -> None:
+        """``changing``: articles will be added and removed (every word is kept, those of one article too)."""
         self.window = window
         times: list[float] = []
         uses: dict[str, list[float]] = defaultdict(list)
@@ -40,8 +41,26 @@ class Neighbourhood:
             for word in words:
                 uses[word].append(when)
         self.times = times
-        self.uses = {word: used for word, used in uses.items() if len(used) > 1}  # a word of one article counts 0
+        # A word of one article counts as none (every measure below needs two), so it need not be kept.
+        self.uses = dict(uses) if changing else {word: used for word, used in uses.items() if len(used) > 1}
         self._reach: dict[float, float] = {}
+
+    def add(self, when: float, words: Iterable[str]) -> None:
+        """One more article (its distinct words), in a neighbourhood made ``changing``."""
+        bisect.insort(self.times, when)
+        for word in words:
+            bisect.insort(self.uses.setdefault(word, []), when)
+        self._reach.clear()
+
+    def remove(self, when: float, words: Iterable[str]) -> None:
+        """An article gone (as it was added)."""
+        del self.times[bisect.bisect_left(self.times, when)]
+        for word in words:
+            used = self.uses[word]
+            del used[bisect.bisect_left(used, when)]
+            if not used:
+                del self.uses[word]
+        self._reach.clear()
 
     def reach(self, when: float) -> float:
         """How far either side of ``when`` its background goes: BACKGROUND, or as far as its
