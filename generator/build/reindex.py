@@ -29,7 +29,7 @@ from generator.stories.grouping import StoryGrouper
 Included = Callable[[Article], bool]  # is this article on the site (published, or drafts shown)
 
 
-def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, ...]:
+def stories_of(state: BuildState, articles: Iterable[Article], jobs: int | None = 1) -> tuple[Story, ...]:
     """Group coverage across outlets; after a change, only around it (exactly as grouping everything would, but
     in the preview, which regroups only the window around it)."""
     assert state.config is not None
@@ -39,7 +39,7 @@ def stories_of(state: BuildState, articles: Iterable[Article]) -> tuple[Story, .
     grouper = state.grouper
     if grouper is None or grouper.window != window.total_seconds() or grouper.nearby != state.regroup_nearby:
         state.grouper = grouper = StoryGrouper(window, nearby=state.regroup_nearby)
-    return grouper.update(articles)
+    return grouper.update(articles, jobs)
 
 
 def patch_index(state: BuildState, changed: set[str], included: Included) -> bool:
@@ -100,7 +100,7 @@ def rebuild_index_and_plan(
         articles,
         state.shown_metadata,
         tz,
-        stories_of(state, articles),
+        stories_of(state, articles, jobs),
         today,
         days=state.config.digest.enabled,
         previous=state.index,

@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from generator.core.models import Article, Story, lead_rank
+from generator.core.parallel import map_chunks
 from generator.core.words import Words, words_of
 from generator.stories.merging import components, merged
 from generator.stories.pairs import STRONG, Surroundings, Weighing, related_pairs, text_pairs
@@ -93,7 +94,8 @@ class StoryGrouper:
         self._ordered_times: list[float] = []  # their times
         self._surroundings: Surroundings | None = None  # the preview's, of every article, kept up to date
 
-    def update(self, articles: Iterable[Article]) -> tuple[Story, ...]:
+    def update(self, articles: Iterable[Article], jobs: int | None = 1) -> tuple[Story, ...]:
+        """The stories of ``articles`` (``jobs``: worker processes it may fork to look for pairs)."""
         current = {a.slug: a for a in articles}
         changed: list[float] = []  # times (before and after) of every article added, edited or removed
         reordered = False
@@ -130,7 +132,7 @@ class StoryGrouper:
         sources = weighed if self.nearby else _merge_spans([(low - self.window, high) for low, high in weighed])
         if sum(len(span) for span in self._positions(sources)) > REACHED_SHARE * len(ordered):
             weighed = sources = EVERYTHING  # most of a crowded site: everything at once costs less
-        weighings = self._find_pairs(ordered, sources)
+        weighings = self._find_pairs(ordered, sources, jobs)
         self.stories = self._merge(ordered, weighed, sources, weighings)
         self._grouped = True
         return self.stories
@@ -169,23 +171,41 @@ class StoryGrouper:
         context = [ordered[k] for span in self._positions(backgrounds) for k in span]
         return Weighing(Surroundings(context, self._words, self.window), self._words)
 
-    def _find_pairs(self, ordered: list[Article], sources: list[Span]) -> list[tuple[range, Weighing]]:
+    def _find_pairs(
+        self, ordered: list[Article], sources: list[Span], jobs: int | None
+    ) -> list[tuple[range, Weighing]]:
         """Look for the pairs from each article within ``sources`` again. Returns the weighings made, each with
         the positions it weighs (a window either side of its sources: merging reuses it)."""
         self.regrouped, weighings = 0, []
         for found, (low, high) in zip(self._positions(sources), sources, strict=True):
-            (span,) = self._positions([(low, high + self.window)])  # and every article within the window after
             (weighed,) = self._positions([(low - self.window, high + self.window)])
             weighing = self._weighing(ordered, weighed)
             weighings.append((weighed, weighing))
-            slugs = self._order[span.start : span.stop]
-            pairs: dict[str, list[tuple[str, float]]] = {slug: [] for slug in self._order[found.start : found.stop]}
-            sourced = range(found.start - span.start, found.stop - span.start)
-            for score, i, j in text_pairs(ordered[span.start : span.stop], sourced, weighing, self.window):
+            slugs = self._order
+            pairs: dict[str, list[tuple[str, float]]] = {slug: [] for slug in slugs[found.start : found.stop]}
+            for score, i, j in self._text_pairs(ordered, found, weighing, jobs):
                 pairs[slugs[i]].append((slugs[j], score))
             self._pairs.update((slug, tuple(found_pairs)) for slug, found_pairs in pairs.items())
             self.regrouped += len(found)
         return weighings
+
+    def _text_pairs(
+        self, ordered: list[Article], found: range, weighing: Weighing, jobs: int | None
+    ) -> list[tuple[float, int, int]]:
+        """The pairs (score, i, j) from the articles at positions ``found``, in forked workers when many (each
+        weighs by the weighing it inherits, made once here)."""
+        times = self._ordered_times
+
+        def chunk_pairs(chunk: Sequence[int]) -> list[tuple[float, int, int]]:
+            first, stop = chunk[0], chunk[-1] + 1
+            end = bisect.bisect_right(times, times[stop - 1] + self.window)  # every article within the window after
+            span = ordered[first:end]
+            return [
+                (score, first + i, first + j)
+                for score, i, j in text_pairs(span, range(stop - first), weighing, self.window)
+            ]
+
+        return [pair for pairs in map_chunks(chunk_pairs, found, jobs) for pair in pairs]
 
     def _merge(
         self, ordered: list[Article], weighed: list[Span], sources: list[Span], weighings: list[tuple[range, Weighing]]

@@ -435,3 +435,15 @@ def test_a_story_is_found_by_names_its_headlines_leave_to_the_excerpts():
         outlet="b",
     )
     assert grouped(background() + [one, two]) == {frozenset({"deal-1", "deal-2"})}
+
+
+def test_pairs_found_in_forked_workers_group_as_in_one_process():
+    """A large one-off build looks for pairs in worker processes, each inheriting the weights: same stories."""
+    from generator.core.parallel import worker_count
+    from generator.stories.grouping import StoryGrouper
+
+    articles = long_archive(random.Random(11), days=100, per_day=12, events=60)
+    assert worker_count(len(articles), 2) == 2  # enough articles to fork
+    forked = StoryGrouper().update(articles, jobs=2)
+    assert forked == StoryGrouper().update(articles, jobs=1) == group_stories(articles)
+    assert sum(len(story.members) > 1 for story in forked) >= 30
