@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from generator.core.models import Article, Story, lead_rank
-from generator.core.parallel import map_chunks
+from generator.core.parallel import map_chunks, worker_count
 from generator.core.words import Words, words_of
 from generator.stories.merging import components, merged
 from generator.stories.pairs import STRONG, Surroundings, Weighing, related_pairs, text_pairs
@@ -205,6 +205,10 @@ class StoryGrouper:
                 for score, i, j in text_pairs(span, range(stop - first), weighing, self.window)
             ]
 
+        if not found:
+            return []
+        if worker_count(len(found), jobs) == 1:  # in one piece: chunks would each find their window's keys again
+            return chunk_pairs(found)
         return [pair for pairs in map_chunks(chunk_pairs, found, jobs) for pair in pairs]
 
     def _merge(
