@@ -182,6 +182,15 @@ class SearchSettings(FeatureSection):
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Every outlet that reported a story (stories/reach.py makes it)."""
+
+    outlets: tuple[Provider, ...]  # distinct outlets (by key), in order: the site's articles, then related coverage
+    reports: int  # the site's articles plus the related reports not among them
+    related: tuple[RelatedStory, ...]  # those related reports, each URL once, in the order found
+
+
+@dataclass(frozen=True)
 class StorySettings(FeatureSection):
     """``stories:``: group each story's coverage across outlets."""
 
@@ -316,10 +325,8 @@ class SiteIndex:
     below_top: tuple[str, ...] = ()  # the river without the stories "Top stories" shows: the home page's pages
     stories: Mapping[str, Story] = field(default_factory=dict)  # by id
     story_of: Mapping[str, str] = field(default_factory=dict)  # article slug -> its story's id, if it has one
-    # Story id -> outlets that reported it, and its whole reach (a stories.reach.Reach: outlets, reports, related),
-    # made once here for the many lists that show each story.
-    story_outlets: Mapping[str, int] = field(default_factory=dict)
-    story_reach: Mapping[str, Any] = field(default_factory=dict)
+    # Story id -> every outlet that reported it, made once here for the many lists that show each story.
+    story_reach: Mapping[str, Reach] = field(default_factory=dict)
     days: Mapping[date, Day] = field(default_factory=dict)  # newest first
     day_of: Mapping[str, date] = field(default_factory=dict)  # article slug -> its local day
     today: date | None = None  # the build's date in the site's time zone ("Today", "Yesterday" on the home page)

@@ -97,7 +97,6 @@ def build_index(
         river=river,
         stories=by_id,
         story_of=story_of,
-        story_outlets=outlets,
         story_reach=reaches,
         days=build_days(ordered, story_of, shown_first, outlets, day_of, days_memo) if days else {},
         day_of=day_of,

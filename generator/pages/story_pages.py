@@ -52,9 +52,7 @@ class CoverageItem:
 def coverage(index: SiteIndex, slug: str) -> Coverage | None:
     """The reach of ``slug``'s story (or of the article alone); None when no other report is known."""
     story = index.story(slug)
-    found = index.story_reach.get(story.id) if story else None
-    if found is None:
-        found = reach([index.articles[m] for m in story.members] if story else [index.articles[slug]])
+    found = index.story_reach[story.id] if story else reach([index.articles[slug]])
     if found.reports < 2:
         return None
     path = urls.story_path(story.id) if story else urls.article_path(slug) + "#coverage"

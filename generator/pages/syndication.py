@@ -217,7 +217,7 @@ def _plan_api_lists(given: PlanInput) -> list[OutputPage]:
     for scope in _scopes(given.index):
         # Each item's story and its count of outlets (which the story's other articles change).
         stories = tuple(
-            (story, given.index.story_outlets[story] if story else 0)
+            (story, len(given.index.story_reach[story].outlets) if story else 0)
             for story in map(given.index.story_of.get, scope.slugs)
         )
         pages += given.reuse(

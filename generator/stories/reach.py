@@ -9,20 +9,12 @@ one, with its own ``related`` coverage.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from generator.core.models import Article, Provider, RelatedStory
+from generator.core.models import Article, Provider, Reach, RelatedStory
 
 # The Article fields a reach is made of (the index declares what it reads: build/reindex.py relies on it).
 READS = frozenset({"provider", "related", "link", "original_url"})
-
-
-@dataclass(frozen=True)
-class Reach:
-    outlets: tuple[Provider, ...]  # distinct outlets (by key), in order: the site's articles, then related coverage
-    reports: int  # the site's articles plus the related reports not among them
-    related: tuple[RelatedStory, ...]  # those related reports, each URL once, in the order found
 
 
 def urls_of(article: Article) -> set[str]:
