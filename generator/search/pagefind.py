@@ -160,11 +160,11 @@ def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
     )
 
 
-def _remembered(given: StepInput, parts: Sequence[Part]) -> Callable[[str], bytes]:
+def _remembered(given: StepInput, parts: Sequence[Part]) -> Callable[[str], bytes] | None:
     """Each page's region digest: read again only for the pages this build staged anew (every other page is
-    as the last build published it, when it recorded the digest)."""
+    as the last build published it, when it recorded the digest). None: this build keeps no record."""
     if given.memo is None or given.restaged is None:
-        return lambda path: region_digest(given.read(path))
+        return None
     known: dict[str, bytes] = given.memo.get(REGIONS, {})
     restaged, current = given.restaged, {}
     for part in parts:

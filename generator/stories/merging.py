@@ -41,10 +41,7 @@ class _Groups:
         self.span = [(t, t) for t in times]
 
     def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
+        return _root(self.parent, i)
 
     def merge(self, a: int, b: int, window: float, strong: bool) -> None:
         """Join the groups of ``a`` and ``b`` if the result stays one story (``strong`` evidence: no text check)."""
@@ -91,15 +88,16 @@ class _Groups:
 def components(size: int, links: Iterable[tuple[int, int]]) -> list[int]:
     """Each position's component (a representative position) in the graph of ``links``."""
     parent = list(range(size))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for a, b in links:
-        ra, rb = find(a), find(b)
+        ra, rb = _root(parent, a), _root(parent, b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    return [find(i) for i in range(size)]
+    return [_root(parent, i) for i in range(size)]
+
+
+def _root(parent: list[int], i: int) -> int:
+    """The representative of ``i`` in a union-find forest (halving the path on the way)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
