@@ -447,3 +447,43 @@ def test_pairs_found_in_forked_workers_group_as_in_one_process():
     forked = StoryGrouper().update(articles, jobs=2)
     assert forked == StoryGrouper().update(articles, jobs=1) == group_stories(articles)
     assert sum(len(story.members) > 1 for story in forked) >= 30
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 400 * 86400, allow_nan=False), min_size=0, max_size=900),
+    st.floats(-20 * 86400, 420 * 86400, allow_nan=False),
+)
+def test_the_span_a_change_reaches_holds_every_article_whose_background_holds_it(times, when):
+    from generator.stories.rarity import background_reach, weighed_span
+
+    ordered = sorted(times)
+    low, high = weighed_span(ordered, when)
+    assert low <= when <= high
+    assert all(low <= t <= high for t in ordered if abs(t - when) <= background_reach(ordered, t))
+
+
+def test_surroundings_kept_up_to_date_count_as_surroundings_made_afresh():
+    """The preview adds and removes articles from its word counts instead of counting again: the same counts."""
+    from generator.core.words import words_of
+    from generator.stories.pairs import Surroundings, Weighing
+
+    rng = random.Random(3)
+    articles = long_archive(rng, days=40, per_day=10, events=20)
+    words = {a.slug: words_of(a.title, a.excerpt) for a in articles}
+    by_time = sorted(articles, key=lambda a: (a.published, a.slug))
+    kept = Surroundings(by_time[:300], words, 72 * 3600.0, changing=True)
+    for article in by_time[300:]:
+        kept.add(article.published.timestamp(), words[article.slug])
+    gone = rng.sample(by_time, 80)
+    for article in gone:
+        kept.remove(article.published.timestamp(), words[article.slug])
+    left = [a for a in by_time if a not in gone]
+    fresh = Surroundings(left, words, 72 * 3600.0)
+    for article in rng.sample(left, 40) + gone[:20]:  # the headlines gone too
+        when, own = article.published.timestamp(), words[article.slug]
+        assert kept.around.articles(when) == fresh.around.articles(when)
+        assert kept.around.weights(own.distinct, when) == fresh.around.weights(own.distinct, when)
+        assert Weighing(kept, words).headline_repeats(frozenset(own.title), when) == Weighing(
+            fresh, words
+        ).headline_repeats(frozenset(own.title), when)
