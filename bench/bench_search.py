@@ -29,40 +29,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))  
 from generator.build.builder import Builder, BuildOptions  # noqa: E402
 from generator.search.pagefind import pagefind_binary, scratch_folder, search_parts  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
-from measure import timed_command  # noqa: E402
+from measure import timed_command, timed_tree  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORD = "benchmark"  # a headline word of the synthetic corpus: a search with many results
 
 
 def clean_builds(site: Path, runs: int) -> dict[str, float]:
-    """Median clean builds with search off and on, alternating."""
+    """Median clean builds with search off and on, alternating; and the highest peak memory of the whole process
+    tree (forked workers and Pagefind included) of those with search."""
     seconds: dict[bool, list[float]] = {False: [], True: []}
+    peaks: list[int] = []
     for _ in range(runs):
         for search in (False, True):
             (site / "site.yaml").write_text(
                 f"title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: {str(search).lower()}\n"
             )
             shutil.rmtree(site / "public", ignore_errors=True)
-            seconds[search].append(
-                timed_command(
-                    [
-                        sys.executable,
-                        "-m",
-                        "generator",
-                        "build",
-                        "--quiet",
-                        "--content",
-                        str(site / "content"),
-                        "--output",
-                        str(site / "public"),
-                        "--config",
-                        str(site / "site.yaml"),
-                    ],
-                    REPO,
-                )[0]
+            seconds_taken, peak = timed_tree(
+                [
+                    sys.executable,
+                    "-m",
+                    "generator",
+                    "build",
+                    "--quiet",
+                    "--content",
+                    str(site / "content"),
+                    "--output",
+                    str(site / "public"),
+                    "--config",
+                    str(site / "site.yaml"),
+                ],
+                REPO,
             )
-    return {"off": statistics.median(seconds[False]), "on": statistics.median(seconds[True])}
+            seconds[search].append(seconds_taken)
+            if search:
+                peaks.append(peak)
+    return {"off": statistics.median(seconds[False]), "on": statistics.median(seconds[True]), "peak": max(peaks)}
 
 
 def pagefind_alone(site: Path) -> tuple[list[tuple[str, int, float, int]], int]:
@@ -152,7 +155,8 @@ def main(sizes: list[int], runs: int = 3) -> None:
             print(
                 f"\n{size} articles: clean build {builds['off']:.2f} s without search, {builds['on']:.2f} s with it "
                 f"(+{100 * (builds['on'] / builds['off'] - 1):.0f}%; "
-                f"medians of {runs if size <= 10000 else 1}, alternating)"
+                f"medians of {runs if size <= 10000 else 1}, alternating); with search, the whole process tree "
+                f"peaks at {builds['peak']} MiB (PSS)"
             )
             for key, pages, seconds, mib in figures:
                 print(f"  Pagefind {key}: {pages} pages in {seconds:.2f} s, peak {mib} MiB")
