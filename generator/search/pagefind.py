@@ -18,6 +18,7 @@ pages did not change keeps its bundle byte for byte.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from generator.core.models import OutputPage, SiteConfig, SiteIndex
@@ -102,12 +103,7 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
     for path, day in days.items():
         when = day or newest
         month = (when.year, when.month)
-        # by week (from Monday, or the 1st), named by its first day in the month: "2026-11-24"
-        key = (
-            (when - timedelta(days=min(when.weekday(), when.day - 1))).isoformat()
-            if month in by_week
-            else key_of[month]
-        )
+        key = _week_of(when).isoformat() if month in by_week else key_of[month]
         grouped.setdefault(key, []).append(path)
         order[key] = max(order.get(key, when), when)
     newest_first = sorted(grouped, key=lambda key: (order[key], key), reverse=True)
@@ -115,6 +111,19 @@ def plan_parts(pages: Sequence[OutputPage], index: SiteIndex, split_above: int) 
 
 
 PART_PAGES = 1_000  # pages a part may hold: what Pagefind indexes again in about a second
+
+
+def _week_of(day: date) -> date:
+    """The first day of the week part ``day`` falls in, in a month indexed by week.
+
+    Weeks run from Monday to Sunday within the month; the days before the month's first Monday join its first
+    week and the days after its last Sunday its last, so that every part is a whole week or more: each part
+    costs a search one more download, and a stub of a few days is not worth one.
+    """
+    last = calendar.monthrange(day.year, day.month)[1]
+    first_monday = 1 + (7 - day.replace(day=1).weekday()) % 7
+    starts = range(first_monday + 7, last - 5, 7)  # the Mondays with a whole week before them and after
+    return day.replace(day=max((start for start in starts if start <= day.day), default=1))
 
 
 def _assign(
@@ -308,18 +317,23 @@ def _fingerprint(binary: Path, part: Part, digest_of: Callable[[str], bytes]) ->
 
 
 def region_digest(page: bytes) -> bytes:
-    return hashlib.blake2b(indexed_region(page), digest_size=16).digest()
+    return hashlib.blake2b(indexed_document(page), digest_size=16).digest()
 
 
-def indexed_region(page: bytes) -> bytes:
-    """What Pagefind reads of a page: from its first ``data-pagefind-body`` to the end of ``<main>`` (the theme
-    keeps every indexed element, filter and meta there; the sidebar's "More on", which a new story elsewhere
-    changes, lies after it). A page without that shape counts whole."""
-    start = page.find(b"data-pagefind-body")
-    if start < 0:
+def indexed_document(page: bytes) -> bytes:
+    """What Pagefind is given of a page: its ``<html>`` tag (the language) and the element marked
+    ``data-pagefind-body`` to the end of ``<main>``. The theme keeps every indexed element, filter and meta there;
+    the sidebar's "More on", which a new story elsewhere changes, lies after it, and its pictures must not become
+    the page's. Less to parse, and a page whose document is the same indexes the same. A page without that
+    shape is given whole."""
+    marked = page.find(b"data-pagefind-body")
+    start = page.rfind(b"<", 0, marked)
+    end = page.find(b"</main>", marked)
+    if marked < 0 or start < 0 or end < 0:
         return page
-    end = page.find(b"</main>", start)
-    return page[start:end] if end >= 0 else page
+    opened = page.find(b"<html")
+    html = page[opened : page.index(b">", opened) + 1] if 0 <= opened < start else b"<html>"
+    return html + b"<body>" + page[start : end + len(b"</main>")] + b"</body></html>"
 
 
 def scratch_folder() -> Path | None:
@@ -363,7 +377,7 @@ def _run_pagefind(
                 raise SearchUnavailable("the build was stopped")
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(read(path))
+            target.write_bytes(indexed_document(read(path)))
         command = [str(binary), "--site", str(site), "--output-path", str(bundle), "--silent"]
         if indexing.started is not None and shutil.which("nice"):
             command = ["nice", "-n", "10", *command]

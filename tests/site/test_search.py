@@ -1,6 +1,7 @@
 """The search index as part of the build: what is indexed, the no-change rule, the off switch and failures."""
 from __future__ import annotations
 
+import gzip
 import json
 
 from generator.search import pagefind as search
@@ -25,8 +26,9 @@ def test_the_index_covers_articles_and_landing_pages_and_a_rebuild_writes_nothin
     site = make_site(tmp_path)
     assert not build_site(site).failed
     # Six articles, the topic and outlet landing pages (page 1 of each): list pages and feeds are left out. Split in
-    # time at every size: 1 November (a Sunday) is its own week, and the landing pages go with the newest week.
-    assert page_counts(site / "public") == {"pagefind/2026-11-02/": 5 + 2 + 3, "pagefind/2026-11-01/": 1}
+    # time at every size: 1 November (a Sunday) joins the week after it (a part is a whole week or more), and the
+    # landing pages go with the newest week.
+    assert page_counts(site / "public") == {"pagefind/2026-11-01/": 6 + 2 + 3}
     article = soup(site / "public/news/2026-11-02-s1/index.html")
     body = article.select_one("[data-pagefind-body]")
     assert body.name == "article" and not body.find_parent("aside")
@@ -132,3 +134,46 @@ def test_filters_leave_out_what_nearly_every_page_has_and_follow_when_that_chang
         write_article(tmp_path / "content", f"2026-11-0{n - 23}-g{n}.md", article_fields(n, topics=["Energy"]))
     build_site(tmp_path)
     assert filters("2026-11-02-f1") == ({"AI", "Robotics"}, [])
+
+
+def fragments(public) -> dict[str, dict]:
+    """Each indexed page's Pagefind fragment (what a result shows), by URL."""
+    found = {}
+    for path in (public / "pagefind").glob("*/fragment/*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])
+        found[fragment["url"]] = fragment
+    return found
+
+
+def test_pagefind_reads_only_the_indexed_region_and_the_language(tmp_path):
+    """Pictures of other stories (the sidebar's) never become a page's; a new language re-indexes every part."""
+    site = make_site(tmp_path)
+    write_article(site / "content", "2026-11-03-bare.md", article_fields(7, images=None, topics=["AI", "Robotics"]))
+    assert not build_site(site).failed
+    page = soup(site / "public/news/2026-11-03-bare/index.html")
+    assert page.select("img")  # other stories' pictures: the bare article has none of its own
+    bare = fragments(site / "public")["/news/2026-11-03-bare/"]
+    assert bare["meta"]["title"] == "Story number 7" and "image" not in bare["meta"] and "thumb" not in bare["meta"]
+    assert fragments(site / "public")["/news/2026-11-02-s1/"]["meta"]["thumb"] == "https://img.example/1.jpg"
+    write_config(site, language="de")
+    assert not build_site(site).failed
+    entry = json.loads((site / "public/pagefind/2026-11-01/pagefind-entry.json").read_text())
+    assert list(entry["languages"]) == ["de"]
+
+
+def test_the_document_given_to_pagefind_keeps_the_marked_element_whole():
+    page = (
+        b'<!doctype html><html lang="ar" dir="rtl"><head><title>T</title></head><body><nav><img src="n.png"></nav>'
+        b'<main id="m"><article class="story" data-pagefind-body><h1>Head</h1></article><p>after</p></main>'
+        b'<aside><img src="other.jpg"></aside></body></html>'
+    )
+    document = search.indexed_document(page)
+    assert document == (
+        b'<html lang="ar" dir="rtl"><body><article class="story" data-pagefind-body><h1>Head</h1></article>'
+        b"<p>after</p></main></body></html>"
+    )
+    assert search.region_digest(page) == search.region_digest(page.replace(b"other.jpg", b"changed.jpg"))
+    assert search.region_digest(page) != search.region_digest(page.replace(b'lang="ar"', b'lang="en"'))
+    unmarked = b"<html><body><main><h1>Head</h1></main></body></html>"
+    assert search.indexed_document(unmarked) == unmarked  # a page without that shape is given whole

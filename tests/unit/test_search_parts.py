@@ -1,6 +1,7 @@
 """How a large site's search index is cut into parts: fixed calendar periods, newest first, stable under new stories."""
 from __future__ import annotations
 
+import calendar
 import os
 import tempfile
 from datetime import date, timedelta
@@ -27,10 +28,10 @@ def test_every_site_is_split_in_time_newest_first_by_week_then_year():
     days = every_day(date(2024, 1, 1), 366 + 365)  # 2024 and 2025, a page a day
     pages, index = site(days)
     parts = plan_parts(pages, index, split_above=400)
-    weeks = ["2025-12-29", "2025-12-22", "2025-12-15", "2025-12-08", "2025-12-01"]  # from Monday, or the 1st
+    weeks = ["2025-12-22", "2025-12-15", "2025-12-08", "2025-12-01"]  # Monday to Sunday; the 29th to 31st join a week
     assert [p.key for p in parts] == [*weeks, "2025", "2024"]  # newest first: the search page's primary bundle
     sizes = {p.key: len(p.pages) for p in parts}
-    assert sizes["2025-12-29"] == 3 + 1 and sizes["2025-12-01"] == 7 and sizes["2025"] == 334 and sizes["2024"] == 367
+    assert sizes["2025-12-22"] == 10 + 1 and sizes["2025-12-01"] == 7 and sizes["2025"] == 334 and sizes["2024"] == 367
     assert "topics/ai/index.html" in parts[0].pages  # pages without a day go with the newest part
     assert "stories/a0/index.html" in parts[-1].pages  # a story goes with its first article's day
     assert sum(sizes.values()) == len(pages) and all(p.bundle == f"pagefind/{p.key}/" for p in parts)
@@ -39,7 +40,7 @@ def test_every_site_is_split_in_time_newest_first_by_week_then_year():
 def test_a_small_site_is_split_by_week_too():
     pages, index = site(every_day(date(2025, 1, 1), 30))
     parts = plan_parts(pages, index, split_above=20_000)
-    assert [p.key for p in parts] == ["2025-01-27", "2025-01-20", "2025-01-13", "2025-01-06", "2025-01-01"]
+    assert [p.key for p in parts] == ["2025-01-20", "2025-01-13", "2025-01-01"]  # the 1st to the 5th join a week
 
 
 def test_a_crowded_year_is_cut_into_smaller_periods():
@@ -91,5 +92,24 @@ def test_a_crowded_recent_month_is_split_by_week_so_an_edit_reindexes_a_week():
     days = every_day(date(2025, 1, 1), 334) + every_day(date(2025, 10, 1), 31) * 3  # October 2025 three times over
     pages, index = site(days)
     keys = [p.key for p in plan_parts(pages, index, split_above=60)]
-    assert "2025-10" not in keys and {"2025-10-01", "2025-10-06", "2025-10-27"} <= set(keys)
+    assert "2025-10" not in keys and {"2025-10-01", "2025-10-13", "2025-10-20"} <= set(keys)
     assert "2025-09" in keys  # an ordinary month is a part of its own (here, where a quarter is too many pages)
+
+
+def test_every_week_part_is_a_whole_week_or_more_within_its_month():
+    """A stub of a few days at either end of a month joins its neighbour: each part is one more download."""
+    days = every_day(date(2024, 1, 1), 366 + 365 + 365)  # every month of three years
+    pages, index = site(days * 2)  # each month crowded enough to go by week
+    spans: dict[str, list[date]] = {}
+    for part in plan_parts(pages, index, split_above=10):
+        spans[part.key] = [index.day_of[p.split("/")[1]] for p in part.pages if p.startswith("news/")]
+    for key, covered in spans.items():
+        first, last = min(covered), max(covered)
+        assert first.isoformat() == key and first.month == last.month
+        assert 7 <= (last - first).days + 1 <= 13, key
+        assert first.day == 1 or first.weekday() == 0  # Monday, or the month's first day
+    # A month's parts: its first, and one from each Monday with a whole week before it and after it in the month.
+    whole_weeks_from = [
+        d for d in days if d.weekday() == 0 and 8 <= d.day <= calendar.monthrange(d.year, d.month)[1] - 6
+    ]
+    assert len(spans) == 36 + len(whole_weeks_from)
