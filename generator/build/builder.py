@@ -13,7 +13,7 @@ only the pages that show them. A one-off build is a Builder used once.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import partial
@@ -333,10 +333,21 @@ class Builder:
     def _render_chunk(self, publisher: Publisher, pages: Sequence[OutputPage]) -> tuple[list[str], int, set[str]]:
         """Render pages into the staging folder; runs in a forked worker for large one-off builds."""
         env = self._environment()
+        if not self.preview:
+            # Pages come in runs ordered by time (render_order): the cards and items made for articles no page of
+            # this chunk shows are seldom wanted again in this build, and a worker would keep them to its end.
+            # The preview keeps them all for its next build.
+            self._rendering.retain({slug for page in pages for slug in self._shown_slugs(page)})
         staging = publisher.share()
         for page in pages:
             staging.put(page.path, self._render(env, page))
         return staging.results()
+
+    def _shown_slugs(self, page: OutputPage) -> Iterator[str]:
+        for source in page.sources:
+            slug = self.state.slugs.get(source)
+            if slug is not None:
+                yield slug
 
     def page_of(self, source: str) -> str | None:
         """The output path of a content file's article page, if the last build made one."""

@@ -174,6 +174,20 @@ def test_parallel_one_off_build_equals_sequential_build(tmp_path):
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
 
 
+def test_a_one_off_build_keeps_cards_only_while_its_run_of_pages_shows_them(site):
+    """Pages render in runs ordered by time (each forked worker takes runs): a card made for one run is dropped
+    when a later run does not show its article, so no worker holds every article's HTML to its end. The preview
+    keeps them all for its next build."""
+    one_off = Builder(options(site))
+    assert not one_off.build().failed
+    preview = Builder(options(site, "preview"), preview=True)
+    assert not preview.build().failed
+    everything = preview.remembered()["fragments"]
+    assert len(everything) == 24
+    assert len(one_off.remembered()["fragments"]) < len(everything) // 2  # the last run: pages showing few or none
+    preview.close()
+
+
 def test_preview_caches_forget_deleted_articles(site):
     builder = Builder(options(site), preview=True)
     builder.build()
