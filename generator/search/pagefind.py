@@ -40,6 +40,9 @@ INDEXED_KINDS = frozenset({"article", "story", "topic", "provider"})  # topic an
 BUNDLE = "pagefind/"
 BUNDLES = BUNDLE + "bundles.json"  # the bundles the search page loads, newest first
 INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it was made from, and of its files
+# Pagefind's ready-made search interfaces, in every bundle it writes: the search page uses its JavaScript API
+# (pagefind.js, its worker and WebAssembly) instead, so they are not published (some 400 KB a part).
+UNUSED_UI = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
 TIMEOUT = 600  # seconds: 50,000 pages take about 40 s on two cores
 # An older year's part: the year, then its halves, quarters and months, until every part is small enough.
 PERIODS = ((12, "{year}"), (6, "{year}h{n}"), (3, "{year}q{n}"), (1, "{year}-{month:02d}"))
@@ -397,7 +400,7 @@ def _run_pagefind(
         return [
             (path.relative_to(bundle).as_posix(), path.read_bytes())
             for path in sorted(bundle.rglob("*"))
-            if path.is_file()
+            if path.is_file() and not path.name.startswith(UNUSED_UI)
         ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

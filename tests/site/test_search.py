@@ -29,6 +29,9 @@ def test_the_index_covers_articles_and_landing_pages_and_a_rebuild_writes_nothin
     # time at every size: 1 November (a Sunday) joins the week after it (a part is a whole week or more), and the
     # landing pages go with the newest week.
     assert page_counts(site / "public") == {"pagefind/2026-11-01/": 6 + 2 + 3}
+    bundle = site / "public/pagefind/2026-11-01"
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
+    assert list(bundle.glob("wasm.*.pagefind")) and not list(bundle.glob("pagefind-*ui*"))  # the API, not its UIs
     article = soup(site / "public/news/2026-11-02-s1/index.html")
     body = article.select_one("[data-pagefind-body]")
     assert body.name == "article" and not body.find_parent("aside")
