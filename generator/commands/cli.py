@@ -14,6 +14,7 @@ from generator import __version__
 from generator.build.builder import Builder, BuildOptions, BuildResult, build
 from generator.core import interrupts
 from generator.core.atomic import write_atomically
+from generator.core.budget import BadLimit, memory_budget
 from generator.core.config import ConfigError, load_config, normalise_base_url
 from generator.core.interrupts import Interrupted
 from generator.core.memory import bulk_allocation
@@ -267,6 +268,7 @@ def _site_command(args: argparse.Namespace) -> int:
     options = options_from(args)
     if options.config_path is not None and not options.config_path.is_file():
         raise ConfigError(f"{options.config_path}: no such settings file")
+    memory_budget()  # a NEWSDIGEST_MEMORY_LIMIT that is no size is refused before anything starts
     if not _is_content_folder(args.content):
         return 2
     if args.command == "serve":
@@ -332,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     return _one_line_failures(
         lambda: _site_command(args),
-        (ConfigError, OutputRefused, OutputBusy),
+        (ConfigError, OutputRefused, OutputBusy, BadLimit),
         "the previous output is left as it was",
         command_is_a_build=args.command in ("build", "update"),
     )

@@ -26,6 +26,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from generator.core import interrupts
+from generator.core.budget import affordable, own_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,9 +36,14 @@ CHUNKS_PER_WORKER = 8  # enough for the workers to even out, few enough that eac
 
 
 def worker_count(items: int, jobs: int | None = None) -> int:
+    """Processes to fork for ``items``: one per core (or ``jobs``), as many as the memory budget holds beside this
+    process (each is expected to come to hold as much as this one: core/budget.py), and none (1: the work stays
+    in this process) when fewer than two would fit or there is too little work."""
     if items < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(jobs or os.cpu_count() or 1, 8))
+    wanted = max(1, min(jobs or os.cpu_count() or 1, 8))
+    workers = affordable(own_memory(), wanted) if wanted > 1 else 1
+    return workers if workers > 1 else 1
 
 
 def map_chunks(

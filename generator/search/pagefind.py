@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator.core.budget import affordable
 from generator.core.models import OutputPage, SiteConfig, SiteIndex
 from generator.core.options import StepInput
 
@@ -43,6 +44,7 @@ INPUT_NAME = "newsdigest-input.txt"  # in each bundle: a digest of the pages it 
 # Pagefind's ready-made search interfaces, in every bundle it writes: the search page uses its JavaScript API
 # (pagefind.js, its worker and WebAssembly) instead, so they are not published (some 400 KB a part).
 UNUSED_UI = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
+PAGEFIND_PAGE_MEMORY = 150 * 1024  # bytes a Pagefind process holds per page it indexes, with room to spare
 TIMEOUT = 600  # seconds: 50,000 pages take about 40 s on two cores
 # An older year's part: the year, then its halves, quarters and months, until every part is small enough.
 PERIODS = ((12, "{year}"), (6, "{year}h{n}"), (3, "{year}q{n}"), (1, "{year}-{month:02d}"))
@@ -264,7 +266,8 @@ def _index_parts(
     """Each part's bundle files, by bundle. Parts are indexed side by side, one Pagefind per core (one at a time,
     at low priority, in the preview): each spends part of its time in one thread. ``meanwhile`` is called once
     they run (not at all when there is nothing to index)."""
-    together = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
+    wanted = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
+    together = affordable(PAGEFIND_PAGE_MEMORY * max((len(part.pages) for part in parts), default=0), wanted)
     indexing = _Indexing(started)
     pool = ThreadPoolExecutor(max_workers=together, thread_name_prefix="pagefind")
     try:

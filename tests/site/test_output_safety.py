@@ -442,3 +442,14 @@ def test_a_symlinked_output_is_published_into_its_target(tmp_path):
     assert run(site, "build").returncode == 0
     assert (site / "public").is_symlink() and (target / "topics/linked/index.html").is_file()
     assert not list(tmp_path.glob("site/.public*staging*"))
+
+
+def test_a_memory_limit_that_is_no_size_is_one_line_and_nothing_is_built(tmp_path):
+    site = make_site(tmp_path)
+    result = run(site, "build", env={"NEWSDIGEST_MEMORY_LIMIT": "plenty"})
+    assert result.returncode == 2 and not (site / "public").exists()
+    assert result.stderr.strip().splitlines() == [
+        "error: NEWSDIGEST_MEMORY_LIMIT='plenty' is not a size (for example 2G or 1500M)"
+    ]
+    small = run(site, "build", env={"NEWSDIGEST_MEMORY_LIMIT": "1M"})  # too small for workers: built in one
+    assert small.returncode == 0 and (site / "public/index.html").is_file()

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.core.parallel import _Runs, map_chunks
+from generator.core import budget, parallel
+from generator.core.parallel import MIN_ITEMS, _Runs, map_chunks
 
 
 @settings(max_examples=200, deadline=None)
@@ -49,3 +50,31 @@ def test_forked_workers_give_every_result_in_order_and_mostly_neighbours_each():
     assert len(set(workers)) == 2 and os.getpid() not in workers
     switches = sum(1 for a, b in zip(workers, workers[1:], strict=False) if a != b)
     assert switches <= 4  # two runs, each maybe ended by the other worker: not a chunk-by-chunk interleave
+
+
+def test_a_memory_limit_is_read_in_binary_units_and_a_bad_one_is_refused():
+    assert budget.parse_size("2G") == 2 * 2**30 and budget.parse_size("1500M") == 1500 * 2**20
+    assert budget.parse_size("512k") == 512 * 1024 and budget.parse_size("1.5GiB") == 3 * 2**29
+    assert budget.parse_size("4096") == 4096
+    for bad in ("", "lots", "2T", "-1G", "0"):
+        with pytest.raises(budget.BadLimit, match="NEWSDIGEST_MEMORY_LIMIT"):
+            budget.parse_size(bad)
+
+
+def test_workers_are_forked_only_as_far_as_the_memory_budget_holds_them(monkeypatch):
+    """Each forked worker is counted as holding as much as this process: a budget for fewer than two beside it
+    keeps the work in this process."""
+    own = budget.own_memory()
+    assert own > 10 * 2**20  # this process's own memory is measured (Linux)
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(own * 3 + own // 2))
+    assert parallel.worker_count(MIN_ITEMS, jobs=8) == 2
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(own * 2 + own // 2))
+    assert parallel.worker_count(MIN_ITEMS, jobs=8) == 1  # one worker beside this process would only add memory
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "1M")
+    assert parallel.worker_count(MIN_ITEMS, jobs=8) == 1
+    results = parallel.map_chunks(sum, list(range(MIN_ITEMS)), jobs=8)
+    assert sum(results) == sum(range(MIN_ITEMS))  # done, in this process
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "1000G")
+    assert parallel.worker_count(MIN_ITEMS, jobs=3) == 3 and parallel.worker_count(MIN_ITEMS - 1, jobs=3) == 1
+    monkeypatch.delenv(budget.LIMIT_VARIABLE)
+    assert budget.memory_budget() is not None  # the machine's available memory (or the cgroup's limit)
