@@ -261,7 +261,7 @@ class Builder:
         Returns each rendered page's fingerprint and what was copied."""
         assert self.state.index is not None and self.state.config is not None
         publisher.keep_all(p.path for p in self.state.pages if p.path not in to_render)
-        pages = render_order(to_render.values(), self.state.index, self._worker_jobs)
+        pages = render_order(to_render.values(), self.state.index, by_time=not self.preview)
         publisher.prepare()  # one staging folder, made before any worker forks
         preload_templates(self._environment(), {page.template for page in pages})  # forked workers inherit them
         with self._progress.counting(len(pages), "Rendering") as done:
@@ -335,8 +335,8 @@ class Builder:
         env = self._environment()
         if not self.preview:
             # Pages come in runs ordered by time (render_order): the cards and items made for articles no page of
-            # this chunk shows are seldom wanted again in this build, and a worker would keep them to its end.
-            # The preview keeps them all for its next build.
+            # this run shows are seldom wanted again in this build, and would be kept to its end (in a forked
+            # worker, or in this process). The preview keeps them all for its next build.
             self._rendering.retain({slug for page in pages for slug in self._shown_slugs(page)})
         staging = publisher.share()
         for page in pages:

@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from generator.core.memo import ArticleMemo
 from generator.core.models import OutputPage, SiteConfig, SiteIndex
-from generator.core.parallel import worker_count
 from generator.pages.kinds import Site
 from generator.pages.plan import page_context
 from generator.render.environment import make_environment, render_page
@@ -88,15 +87,17 @@ class RenderSession:
         return {"fragments": self._fragments.slugs(), "items": self._items.slugs()}
 
 
-def render_order(pages: Iterable[OutputPage], index: SiteIndex, jobs: int | None) -> list[OutputPage]:
-    """Pages by the time of the first article each shows, newest first (pages showing none last).
+def render_order(pages: Iterable[OutputPage], index: SiteIndex, by_time: bool) -> list[OutputPage]:
+    """Pages by the time of the first article each shows, newest first (pages showing none last), if ``by_time``.
 
-    Each worker renders a run of consecutive pages (core/parallel.py), so an article's page, its day's
-    and its topics' and outlet's list pages mostly fall to one worker, which makes its card and
-    "More on" entry once: in any order, each worker made most of every article's fragments again.
+    A one-off build renders in runs of consecutive pages (core/parallel.py: each forked worker takes runs, one
+    process goes through them in order) and keeps an article's card and "More on" entry only while its run
+    shows the article, so that memory does not grow with the site: in time order an article's page, its day's
+    and its topics' and outlet's list pages mostly fall in one run, which makes them once. The preview keeps
+    every card, so its order does not matter.
     """
     pages = list(pages)
-    if worker_count(len(pages), jobs) == 1:
-        return pages  # rendered in this process: any order makes each fragment once
+    if not by_time:
+        return pages
     when = {a.source: a.published.timestamp() for a in index.articles.values()}
     return sorted(pages, key=lambda page: -when.get(page.sources[0], 0.0) if page.sources else 1.0)
