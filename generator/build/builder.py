@@ -35,6 +35,7 @@ from generator.content.metadata import load_metadata
 from generator.content.read import ReadResult, read_article, read_limits
 from generator.content.sources import scan_layered
 from generator.core import urls
+from generator.core.budget import roomy
 from generator.core.config import load_config
 from generator.core.interrupts import Interrupted, held_while_publishing
 from generator.core.models import Article, OutputPage, Problem
@@ -53,6 +54,11 @@ from generator.search.pagefind import search_index
 __all__ = ["BuildOptions", "BuildResult", "Builder", "Changes", "build"]
 
 BUILTIN_STATIC = theme_folder("static")
+
+
+# Writing the build cache holds a table of every object it writes, and what it made for them, until the cache is
+# finished (a fifth to a quarter of the build's own memory), and Pagefind's processes run beside it.
+CACHE_WRITING_SHARE = 0.5
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -279,8 +285,10 @@ class Builder:
             mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
         fingerprints = {page.path: fingerprint(page) for page in pages}
-        # The cache's first part is written while Pagefind indexes, if the pages were rendered here.
-        copied = stage_files_and_steps(publisher, self.state, self.options, self.steps, static, result, saving.begin)
+        # The cache's first part is written while Pagefind indexes, if the pages were rendered here and the memory
+        # budget has room for the pickler's table beside Pagefind; else once the new site is out.
+        meanwhile = saving.begin if roomy(CACHE_WRITING_SHARE) else lambda: None
+        copied = stage_files_and_steps(publisher, self.state, self.options, self.steps, static, result, meanwhile)
         return fingerprints, copied
 
     def _commit(

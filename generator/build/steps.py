@@ -3,6 +3,7 @@ search index)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from generator.core.models import Problem
 from generator.core.options import BuildOptions, BuildResult, OutputStep, StepInput
 from generator.publish.static_files import copy_files
 from generator.publish.write import Publisher
-from generator.search.pagefind import BUNDLE, SearchUnavailable
+from generator.search.pagefind import BUNDLE, SearchUnavailable, scratch
 
 
 def run_steps(
@@ -31,7 +32,10 @@ def run_steps(
             publisher.keep_all(path for path in publisher.owned if path.startswith(BUNDLE))
             continue
         for path, data in outputs:
-            publisher.put(path, data)
+            if isinstance(data, Path):
+                publisher.put_file(path, data)
+            else:
+                publisher.put(path, data)
     return problems, failed
 
 
@@ -52,18 +56,23 @@ def stage_files_and_steps(
         publisher, copies, state.copied, state.asset_names, frozenset(state.content.assets)
     )
     result.problems += copy_problems
-    step_input = StepInput(
-        state.index,
-        state.config,
-        state.pages,
-        publisher.read,
-        publisher.owned,
-        publisher.read_published,
-        restaged=publisher.staged_paths(),
-        memo=state.step_memo,
-        while_waiting=while_waiting,
-    )
-    problems, result.failed = run_steps(steps, step_input, publisher, options.strict)
+    folder = scratch("steps")
+    try:
+        step_input = StepInput(
+            state.index,
+            state.config,
+            state.pages,
+            publisher.read,
+            publisher.owned,
+            publisher.published_file,
+            restaged=publisher.staged_paths(),
+            memo=state.step_memo,
+            while_waiting=while_waiting,
+            scratch=folder,
+        )
+        problems, result.failed = run_steps(steps, step_input, publisher, options.strict)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     result.problems += problems
     if result.failed:
         raise StrictStepFailure

@@ -60,6 +60,12 @@ def affordable(each: int, wanted: int) -> int:
     return max(1, min(wanted, (budget - own_memory()) // each))
 
 
+def roomy(share: float) -> bool:
+    """Whether the budget holds this process with ``share`` of its memory more."""
+    budget = memory_budget()
+    return budget is None or budget >= own_memory() * (1 + share)
+
+
 def _cgroup_limit() -> int | None:
     """cgroup v2's memory.max for this process, if it has one."""
     try:

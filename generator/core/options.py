@@ -116,15 +116,19 @@ class StepInput:
     pages: Sequence[OutputPage]
     read: Callable[[str], bytes]  # an output file's bytes as this build publishes it, staged or unchanged
     owned: Collection[str] = ()  # what the output held from earlier builds (its mark), for a step to keep
-    published: Callable[[str], bytes] | None = None  # one of those files' bytes as they are now
+    published: Callable[[str], Path] | None = None  # where one of those files is now
     # The files this build stages anew (None: unknown). Every other planned file is as the last build made it.
     restaged: Collection[str] | None = None
     # The steps' own record, kept with the build state from one build to the next (None: none is kept).
     memo: dict[str, Any] | None = None
     # Called once by a step while it waits for other processes, so that this one works meanwhile.
     while_waiting: Callable[[], None] = lambda: None
+    # A folder a step may leave the files it returns in (as Paths); removed once they are staged.
+    scratch: Path | None = None
 
 
-# A step returns (output path, bytes) pairs. They go through the publisher like pages: part of the
-# atomic publish, never rewritten when unchanged, removed when a later build no longer makes them.
-OutputStep = Callable[[StepInput], Iterable[tuple[str, bytes]]]
+# A step returns (output path, bytes) pairs, or (output path, a file holding them): a large output need not sit
+# in memory. They go through the publisher like pages: part of the atomic publish, never rewritten when
+# unchanged, removed when a later build no longer makes them.
+StepOutput = tuple[str, bytes | Path]
+OutputStep = Callable[[StepInput], Iterable[StepOutput]]

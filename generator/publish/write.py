@@ -146,11 +146,11 @@ class Publisher:
         staged = self._staging / path if self._staging is not None else None
         return staged.read_bytes() if staged is not None and staged.is_file() else (self.output_dir / path).read_bytes()
 
-    def read_published(self, path: str) -> bytes:
-        """A file an earlier build published here, as it is now."""
+    def published_file(self, path: str) -> Path:
+        """Where a file an earlier build published here is."""
         if path not in self.owned:
             raise FileNotFoundError(path)
-        return (self.output_dir / path).read_bytes()
+        return self.output_dir / path
 
     def put_file(self, path: str, source: Path) -> bool:
         return self.put(path, source.read_bytes())

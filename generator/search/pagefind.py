@@ -35,7 +35,7 @@ from pathlib import Path
 
 from generator.core.budget import affordable
 from generator.core.models import OutputPage, SiteConfig, SiteIndex
-from generator.core.options import StepInput
+from generator.core.options import StepInput, StepOutput
 
 INDEXED_KINDS = frozenset({"article", "story", "topic", "provider"})  # topic and provider: page 1 only
 BUNDLE = "pagefind/"
@@ -159,16 +159,18 @@ def search_parts(pages: Sequence[OutputPage], index: SiteIndex, config: SiteConf
 REGIONS = "pagefind-regions"  # in the steps' memo: each indexed page's region digest, as last published
 
 
-def search_index(given: StepInput) -> Iterable[tuple[str, bytes]]:
-    """The Pagefind bundles of this build's pages, as (output path, bytes)."""
+def search_index(given: StepInput) -> Iterable[StepOutput]:
+    """The Pagefind bundles of this build's pages, as (output path, the file holding it, or its bytes)."""
     if not given.config.search.enabled:
         return []
     parts = search_parts(given.pages, given.index, given.config)
+    assert given.scratch is not None, "the build gives its steps a scratch folder"
     return build_bundles(
         parts,
         given.read,
         given.owned,
         given.published,
+        given.scratch,
         digest_of=_remembered(given, parts),
         meanwhile=given.while_waiting,
     )
@@ -193,16 +195,18 @@ def build_bundles(
     parts: Sequence[Part],
     read: Callable[[str], bytes],
     previous: Collection[str],
-    read_previous: Callable[[str], bytes] | None,
+    previous_file: Callable[[str], Path] | None,
+    into: Path,
     started: Callable[[subprocess.Popen[str]], None] | None = None,
     digest_of: Callable[[str], bytes] | None = None,
     meanwhile: Callable[[], None] = lambda: None,
-) -> list[tuple[str, bytes]]:
-    """Every file of /pagefind/: each part's bundle (kept from ``previous`` when its pages did not change),
-    the shared UI files and the list of bundles. ``started``, if given, runs Pagefind at low CPU priority
-    (the preview) and is handed each Pagefind process, to stop it when the preview stops. ``digest_of``
-    gives a page's :func:`region_digest` (by default, of its bytes from ``read``); ``meanwhile`` is called once while
-    Pagefind runs."""
+) -> list[StepOutput]:
+    """Every file of /pagefind/: each part's bundle (kept from ``previous``, where ``previous_file`` finds them,
+    when its pages did not change) and the list of bundles. Files are given as Paths (new ones left in ``into``,
+    which must outlive their use), the small ones Pagefind does not make as bytes: a large site's index need not
+    sit in memory. ``started``, if given, runs Pagefind at low CPU priority (the preview) and is handed each
+    Pagefind process, to stop it when the preview stops. ``digest_of`` gives a page's :func:`region_digest` (by
+    default, of its bytes from ``read``); ``meanwhile`` is called once while Pagefind runs."""
     binary = pagefind_binary()
     if binary is None:
         raise SearchUnavailable(
@@ -211,21 +215,21 @@ def build_bundles(
     page_digest = digest_of or (lambda path: region_digest(read(path)))
     fingerprints = [_fingerprint(binary, part, page_digest) for part in parts]
     kept = [
-        _kept_bundle(fingerprint, part.bundle + INPUT_NAME, previous, read_previous)
+        _kept_bundle(fingerprint, part.bundle + INPUT_NAME, previous, previous_file)
         for part, fingerprint in zip(parts, fingerprints, strict=True)
     ]
     # Pagefind files differ between runs on the same input (its filters' hash-map order): unchanged pages keep
     # their bundle, so a build without changes writes no index file. The others are indexed side by side.
     made = _index_parts(
-        binary, [part for part, found in zip(parts, kept, strict=True) if found is None], read, started, meanwhile
+        binary, [part for part, found in zip(parts, kept, strict=True) if found is None], read, started, meanwhile, into
     )
-    files: list[tuple[str, bytes]] = []
+    files: list[StepOutput] = []
     for part, fingerprint, found in zip(parts, fingerprints, kept, strict=True):
         if found is not None:
             files += found
             continue
-        bundle = [(part.bundle + path, data) for path, data in made[part.bundle]]
-        digests = b"".join(b"\n" + _digest(data) + b" " + path.encode() for path, data in bundle)
+        bundle = [(part.bundle + path, file) for path, file in made[part.bundle]]
+        digests = b"".join(b"\n" + _digest(file.read_bytes()) + b" " + path.encode() for path, file in bundle)
         files += [*bundle, (part.bundle + INPUT_NAME, fingerprint + digests)]
     bundles = {"bundles": [part.bundle for part in parts]}
     return [*files, (BUNDLES, (json.dumps(bundles, indent=1) + "\n").encode())]
@@ -262,8 +266,10 @@ def _index_parts(
     read: Callable[[str], bytes],
     started: Callable[[subprocess.Popen[str]], None] | None,
     meanwhile: Callable[[], None],
-) -> dict[str, list[tuple[str, bytes]]]:
-    """Each part's bundle files, by bundle. Parts are indexed side by side, one Pagefind per core (one at a time,
+    into: Path,
+) -> dict[str, list[tuple[str, Path]]]:
+    """Each part's bundle files (their paths in the bundle, and the files Pagefind left in ``into``), by bundle.
+    Parts are indexed side by side, one Pagefind per core as far as the memory budget holds them (one at a time,
     at low priority, in the preview): each spends part of its time in one thread. ``meanwhile`` is called once
     they run (not at all when there is nothing to index)."""
     wanted = 1 if started is not None else max(1, min(os.cpu_count() or 1, 4))
@@ -271,7 +277,7 @@ def _index_parts(
     indexing = _Indexing(started)
     pool = ThreadPoolExecutor(max_workers=together, thread_name_prefix="pagefind")
     try:
-        jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, indexing) for part in parts}
+        jobs = {part.bundle: pool.submit(_run_pagefind, binary, part, read, indexing, into) for part in parts}
         if jobs:
             meanwhile()
         waiting = set(jobs.values())
@@ -290,24 +296,24 @@ def _index_parts(
 
 
 def _kept_bundle(
-    fingerprint: bytes, input_path: str, previous: Collection[str], read_previous: Callable[[str], bytes] | None
-) -> list[tuple[str, bytes]] | None:
+    fingerprint: bytes, input_path: str, previous: Collection[str], previous_file: Callable[[str], Path] | None
+) -> list[StepOutput] | None:
     """The bundle as published, if it was made from the same pages and every file of it is still as made."""
-    if read_previous is None or input_path not in previous:
+    if previous_file is None or input_path not in previous:
         return None
-    made_from, *listed = read_previous(input_path).split(b"\n")
+    made_from, *listed = previous_file(input_path).read_bytes().split(b"\n")
     if made_from != fingerprint or not listed:
         return None
-    kept = [(input_path, read_previous(input_path))]
+    kept: list[StepOutput] = [(input_path, previous_file(input_path))]
     for line in listed:
         digest, _, name = line.partition(b" ")
         path = name.decode("utf-8", "replace")
         if path not in previous:
             return None
-        data = read_previous(path)
-        if _digest(data) != digest:
+        file = previous_file(path)
+        if _digest(file.read_bytes()) != digest:
             return None  # damaged since: made again
-        kept.append((path, data))
+        kept.append((path, file))
     return kept
 
 
@@ -373,11 +379,11 @@ def _alive(pid: int) -> bool:
 
 
 def _run_pagefind(
-    binary: Path, part: Part, read: Callable[[str], bytes], indexing: _Indexing
-) -> list[tuple[str, bytes]]:
+    binary: Path, part: Part, read: Callable[[str], bytes], indexing: _Indexing, into: Path
+) -> list[tuple[str, Path]]:
     folder = scratch("search")
     try:
-        site, bundle = folder / "site", folder / "bundle"
+        site, bundle = folder / "site", into / part.key
         for path in part.pages:
             if indexing.stopping:
                 raise SearchUnavailable("the build was stopped")
@@ -401,7 +407,7 @@ def _run_pagefind(
             detail = (stderr or stdout).strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
             raise SearchUnavailable(f"Pagefind failed ({detail[0]}); the site is built without search")
         return [
-            (path.relative_to(bundle).as_posix(), path.read_bytes())
+            (path.relative_to(bundle).as_posix(), path)
             for path in sorted(bundle.rglob("*"))
             if path.is_file() and not path.name.startswith(UNUSED_UI)
         ]

@@ -78,12 +78,20 @@ class PreviewSearch:
         started = time.perf_counter()
         previous = self._current
         kept = {p.relative_to(previous).as_posix() for p in previous.rglob("*") if p.is_file()} if previous else set()
+        made = scratch("preview-bundles")
+        try:
+            self._publish(parts, previous, kept, made, started)
+        finally:
+            shutil.rmtree(made, ignore_errors=True)
+
+    def _publish(self, parts: Sequence[Part], previous: Path | None, kept: set[str], made: Path, began: float) -> None:
         try:
             files = build_bundles(
                 parts,
                 lambda path: (self.output_dir / path).read_bytes(),
                 kept,
-                (lambda path: (previous / path).read_bytes()) if previous else None,
+                (lambda path: previous / path) if previous else None,
+                made,
                 started=self._started,
             )
         except SearchUnavailable as exc:
@@ -103,10 +111,13 @@ class PreviewSearch:
         for path, data in files:
             target = fresh / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if isinstance(data, Path):
+                shutil.copyfile(data, target)
+            else:
+                target.write_bytes(data)
         self._current = fresh  # one reference swap: requests from now on read the new index
         for old in self._root.iterdir():  # the one before stays for requests that are still reading it
             if old.name not in (fresh.name, previous.name if previous else ""):
                 shutil.rmtree(old, ignore_errors=True)
         pages = sum(len(part.pages) for part in parts)
-        print(f"Search index updated: {pages} pages ({time.perf_counter() - started:.2f} s)", flush=True)
+        print(f"Search index updated: {pages} pages ({time.perf_counter() - began:.2f} s)", flush=True)

@@ -78,3 +78,11 @@ def test_workers_are_forked_only_as_far_as_the_memory_budget_holds_them(monkeypa
     assert parallel.worker_count(MIN_ITEMS, jobs=3) == 3 and parallel.worker_count(MIN_ITEMS - 1, jobs=3) == 1
     monkeypatch.delenv(budget.LIMIT_VARIABLE)
     assert budget.memory_budget() is not None  # the machine's available memory (or the cgroup's limit)
+
+
+def test_work_beside_the_build_waits_when_the_budget_has_no_room_for_it(monkeypatch):
+    own = budget.own_memory()
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(int(own * 1.6)))
+    assert budget.roomy(0.5) and not budget.roomy(0.7)
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "1M")
+    assert not budget.roomy(0.1)
