@@ -234,6 +234,26 @@ def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_chang
     assert removed.report.removed == ["steps/pages.txt"] and not (site / "public/steps").exists()
 
 
+def test_a_step_may_hand_its_files_over_as_files_left_in_its_scratch_folder(site):
+    """A large output need not sit in memory: the step leaves it in the folder the build gives it, which the build
+    removes once the file is staged."""
+    from generator.core.options import StepInput
+
+    seen = []
+
+    def large(step: StepInput):
+        assert step.scratch is not None and step.scratch.is_dir()
+        seen.append(step.scratch)
+        (step.scratch / "big.bin").write_bytes(b"x" * 100_000)
+        return [("steps/big.bin", step.scratch / "big.bin"), ("steps/small.txt", b"small")]
+
+    first = Builder(options(site), steps=[large]).build()
+    assert {"steps/big.bin", "steps/small.txt"} <= set(first.report.written)
+    assert (site / "public/steps/big.bin").read_bytes() == b"x" * 100_000 and not seen[0].exists()
+    again = Builder(options(site), steps=[large]).build()
+    assert again.report.written == [] and not seen[1].exists()  # unchanged: not rewritten
+
+
 def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch):
     """What the README promises for days, stories and search: no other code changes."""
     from generator.core.models import OutputPage
