@@ -281,6 +281,10 @@ class Builder:
             )
         for results in chunks:
             publisher.absorb(results)
+        if not self.preview:
+            # What rendering kept (cards, feed items, editions, formatted dates) is of no use to the steps after it;
+            # freed, its memory serves them and the writing of the cache. A later build makes it again.
+            self._rendering.end()
         if self._mirror is not None:
             mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
