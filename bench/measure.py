@@ -18,11 +18,16 @@ def timed_command(args: list[str], cwd: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss // 1024
 
 
-def timed_tree(args: list[str], cwd: Path, every: float = 0.2) -> tuple[float, int]:
+def timed_tree(
+    args: list[str], cwd: Path, every: float = 0.2, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     """Wall seconds and the peak memory (MiB) of a child process and every process it starts (forked workers,
-    Pagefind), summed as PSS so that pages forked workers still share count once; sampled every ``every`` s."""
+    Pagefind), summed as PSS so that pages forked workers still share count once; sampled every ``every`` s.
+    ``env``: variables set for the child beside this process's."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, sum(_pss_kib(pid) for pid in _tree(process.pid)))
