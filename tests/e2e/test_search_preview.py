@@ -27,14 +27,19 @@ def test_the_preview_indexes_in_the_background_and_search_follows_an_edit(tmp_pa
         write_article(
             site / "content",
             f"2026-11-0{n + 1}-s{n}.md",
-            article_fields(n, title=f"Harbour report {n}" + (" on Zephyrine" if n == 4 else ""), images=None),
+            article_fields(
+                n,
+                title=f"Harbour report {n}" + (" on Zephyrine" if n == 4 else ""),
+                images=None,
+                **({"publishedDateTime": "2026-10-20T09:00:00Z"} if n == 0 else {}),  # an older part
+            ),
         )
     server = ServeProcess(site)
     browser = Browser()
     try:
         wait_until(lambda: any(line.startswith(INDEXED) for line in server.lines), timeout=60, what="the first index")
         status, body = server.get("pagefind/bundles.json")
-        assert status == 200 and json.loads(body)["bundles"] == ["pagefind/2026-11-02/", "pagefind/2026-11-01/"]
+        assert status == 200 and json.loads(body)["bundles"] == ["pagefind/2026-11-01/", "pagefind/2026/"]
         assert not (
             server.output / "pagefind"
         ).exists()  # the index lives beside the preview, never in a published tree
