@@ -153,6 +153,11 @@ class Publisher:
         return self.output_dir / path
 
     def put_file(self, path: str, source: Path) -> bool:
+        """Plan ``path`` with ``source``'s bytes; a file put from where this output already holds it is unchanged
+        (a search part kept as published), and is not read again."""
+        if path in self.owned and source == self.output_dir / path:
+            self.keep(path)
+            return False
         return self.put(path, source.read_bytes())
 
     def keep(self, path: str) -> None:
