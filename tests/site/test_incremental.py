@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -174,17 +175,26 @@ def test_parallel_one_off_build_equals_sequential_build(tmp_path):
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
 
 
-def test_a_one_off_build_keeps_cards_only_while_its_run_of_pages_shows_them(site):
+def test_a_one_off_build_keeps_cards_only_while_its_run_of_pages_shows_them(site, monkeypatch):
     """Pages render in runs ordered by time (each forked worker takes runs): a card made for one run is dropped
-    when a later run does not show its article, so no worker holds every article's HTML to its end. The preview
-    keeps them all for its next build."""
+    when a later run does not show its article, so no process holds every article's HTML to its end; once the
+    pages are staged the build lets go of them all. The preview keeps them all for its next build."""
+    held = []  # the cards kept as each run of pages ends
+    render_chunk = Builder._render_chunk
+
+    def recording(self, publisher, pages):
+        results = render_chunk(self, publisher, pages)
+        held.append(len(self.remembered()["fragments"]))
+        return results
+
+    monkeypatch.setattr(Builder, "_render_chunk", recording)
     one_off = Builder(options(site))
     assert not one_off.build().failed
+    assert len(held) > 2 and max(held) < 24 and sum(held) > 0  # never every article's card at once
+    assert one_off.remembered()["fragments"] == set()  # let go of once the pages are staged
     preview = Builder(options(site, "preview"), preview=True)
     assert not preview.build().failed
-    everything = preview.remembered()["fragments"]
-    assert len(everything) == 24
-    assert len(one_off.remembered()["fragments"]) < len(everything) // 2  # the last run: pages showing few or none
+    assert len(preview.remembered()["fragments"]) == 24
     preview.close()
 
 
@@ -234,7 +244,7 @@ def test_build_steps_add_outputs_that_publish_atomically_and_follow_the_no_chang
     assert removed.report.removed == ["steps/pages.txt"] and not (site / "public/steps").exists()
 
 
-def test_a_step_may_hand_its_files_over_as_files_left_in_its_scratch_folder(site):
+def test_a_step_may_hand_its_files_over_as_files_left_in_its_scratch_folder(site, monkeypatch):
     """A large output need not sit in memory: the step leaves it in the folder the build gives it, which the build
     removes once the file is staged."""
     from generator.core.options import StepInput
@@ -252,6 +262,16 @@ def test_a_step_may_hand_its_files_over_as_files_left_in_its_scratch_folder(site
     assert (site / "public/steps/big.bin").read_bytes() == b"x" * 100_000 and not seen[0].exists()
     again = Builder(options(site), steps=[large]).build()
     assert again.report.written == [] and not seen[1].exists()  # unchanged: not rewritten
+
+    def kept(step: StepInput):  # as the search step hands over a part it keeps: the published file itself
+        assert step.published is not None
+        return [("steps/big.bin", step.published("steps/big.bin")), ("steps/small.txt", b"small")]
+
+    read = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or read_bytes(self))
+    third = Builder(options(site), steps=[kept]).build()
+    assert third.report.written == [] and third.report.removed == [] and "big.bin" not in read  # kept, not read
 
 
 def test_a_new_page_kind_is_one_registry_entry_and_a_template(site, monkeypatch):
