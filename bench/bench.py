@@ -28,7 +28,7 @@ import bench_search  # noqa: E402
 import bench_stories  # noqa: E402
 from generator.build.builder import Builder, BuildOptions, Changes  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
-from measure import timed_command  # noqa: E402
+from measure import build_command, timed_command  # noqa: E402
 from serving import ServeProcess, wait_until  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,9 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def full_builds(content: Path, output: Path, runs: int, config: Path | None = None) -> tuple[float, int, float]:
     """Median clean-build time, its peak memory, and the median no-change rebuild time."""
-    args = [sys.executable, "-m", "generator", "build", "--quiet", "--content", str(content), "--output", str(output)]
-    if config:
-        args += ["--config", str(config)]
+    args = build_command(content, output, config)
     clean, memory, again = [], [], []
     for _ in range(runs):
         shutil.rmtree(output, ignore_errors=True)
@@ -204,20 +202,7 @@ def main() -> None:
             write_corpus(size, content)
             (site / "site.yaml").write_text("title: Bench\nbase_url: http://127.0.0.1:8000/\n")
             seconds, mib, again = full_builds(content, work / f"out-{size}", 3)
-            disk_seconds, _ = timed_command(
-                [
-                    sys.executable,
-                    "-m",
-                    "generator",
-                    "build",
-                    "--quiet",
-                    "--content",
-                    str(content),
-                    "--output",
-                    str(disk / f"out-{size}"),
-                ],
-                REPO,
-            )
+            disk_seconds, _ = timed_command(build_command(content, disk / f"out-{size}"), REPO)
             files = sum(1 for p in (work / f"out-{size}").rglob("*") if p.is_file())
             print(f"\n{size} articles -> {files} files")
             print(

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))  
 from generator.build.builder import Builder, BuildOptions  # noqa: E402
 from generator.search.pagefind import pagefind_binary, scratch_folder, search_parts  # noqa: E402
 from make_corpus import write_corpus  # noqa: E402
-from measure import timed_command, timed_tree  # noqa: E402
+from measure import build_command, timed_command, timed_tree  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORD = "benchmark"  # a headline word of the synthetic corpus: a search with many results
@@ -46,22 +46,7 @@ def clean_builds(site: Path, runs: int) -> dict[str, float]:
                 f"title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: {str(search).lower()}\n"
             )
             shutil.rmtree(site / "public", ignore_errors=True)
-            seconds_taken, peak = timed_tree(
-                [
-                    sys.executable,
-                    "-m",
-                    "generator",
-                    "build",
-                    "--quiet",
-                    "--content",
-                    str(site / "content"),
-                    "--output",
-                    str(site / "public"),
-                    "--config",
-                    str(site / "site.yaml"),
-                ],
-                REPO,
-            )
+            seconds_taken, peak = timed_tree(build_command(site / "content", site / "public", site / "site.yaml"), REPO)
             seconds[search].append(seconds_taken)
             if search:
                 peaks.append(peak)
@@ -76,8 +61,7 @@ def budgeted_build(site: Path) -> tuple[float, int]:
     """One clean build with search on within a memory budget of ``LIMIT``: wall seconds and whole-tree peak MiB."""
     (site / "site.yaml").write_text("title: Bench\nbase_url: http://127.0.0.1:8000/\nsearch: true\n")
     shutil.rmtree(site / "public", ignore_errors=True)
-    command = [sys.executable, "-m", "generator", "build", "--quiet", "--content", str(site / "content"),
-               "--output", str(site / "public"), "--config", str(site / "site.yaml")]
+    command = build_command(site / "content", site / "public", site / "site.yaml")
     return timed_tree(command, REPO, env={"NEWSDIGEST_MEMORY_LIMIT": LIMIT})
 
 

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+
+def build_command(content: Path, output: Path, config: Path | None = None) -> list[str]:
+    """A quiet one-off build of ``content`` into ``output`` in a new process, as the benchmarks run it."""
+    command = [sys.executable, "-m", "generator", "build", "--quiet"]
+    command += ["--content", str(content), "--output", str(output)]
+    return [*command, "--config", str(config)] if config else command
 
 
 def timed_command(args: list[str], cwd: Path) -> tuple[float, int]:
