@@ -25,7 +25,7 @@ import jinja2
 from generator.build.cache import Manifest, Saving, published_stats, state_cache
 from generator.build.pictures import mirror_pictures
 from generator.build.reindex import fingerprint, patch_index, rebuild_index_and_plan
-from generator.build.state import BuildState
+from generator.build.state import BuildState, shared_with_the_state
 from generator.build.steps import stage_files_and_steps
 from generator.build.transaction import claim_output, open_publisher, publishing_problems, record_publish, staging
 from generator.content.files import ContentFiles, file_stat
@@ -132,9 +132,9 @@ class Builder:
         """Start from the cached state of the last build into this output (once, with the output locked)."""
         if self._cache is None or not self.options.cache or self.state.index is not None:
             return []
-        parts, note = self._cache.load()
-        if parts is not None:
-            state = BuildState.from_cache(*parts)
+        loaded, note = self._cache.load(shared_with_the_state)
+        if loaded is not None:
+            state = BuildState.from_cache(*loaded)
             state.content.jobs = self.options.jobs
             self.state = state
         return [Problem("cache", 0, note, "note", in_content=False)] if note else []
@@ -241,7 +241,9 @@ class Builder:
         restatted, self.state.content.restatted = self.state.content.restatted, False  # before the state is saved
         # The cache's first part is written while the workers render (this process would only wait for them);
         # a build that fails or changes nothing leaves no cache being written.
-        with Saving(self._cache, self.state.settled_before_render) as saving:
+        with Saving(
+            self._cache, self.state.cache_records, shared_with_the_state, self.state.settled_before_render
+        ) as saving:
             with staging(publisher, self.state) as staged:
                 fingerprints, copied = self._stage(publisher, to_render, static, saving, result)
             if not staged.done:  # --strict and a step could not run: nothing is published

@@ -11,10 +11,16 @@ whose fingerprint changed.
 The file's small last part, the :class:`Manifest`, lists every input file's stat as the last build
 began (content/inputs.py), its day and its result: a build that finds the same files, day and output reports
 that result without loading the state (large for a large site) at all. The state before
-it is one pickle stream in parts (:class:`Saving`): what is settled before pages render is written
-while the workers render (the build's own process has nothing else to do then, and writing the state of a
-large site takes seconds), the rest once the output is published, sharing the first part's
-objects.
+it is a series of pickles (:class:`Saving`):
+
+- the records (each content file as read), each pickled on its own: a pickler keeps a table of every object
+  it writes until it is done, some fifty per article; written one by one, the table never holds more than
+  one article's;
+- the parts of the state, by one pickler that writes the objects the records share with them (the articles,
+  their slugs, texts and words: :data:`SharedOf`) as references to the records, so the loaded state shares
+  them as the saved one did. What is settled before pages render is written while the workers render (the
+  build's own process has nothing else to do then, and writing the state of a large site takes seconds),
+  the rest once the output is published, sharing the first part's objects.
 
 It must never make a build wrong, so anything doubtful means "no cache":
 
@@ -61,11 +67,23 @@ from generator.build.cache_keys import (
     secret_key,
     templates_key,
 )
+from generator.build.cache_layout import (
+    FORMAT,
+    HEADER_SIZE,
+    Hashing,
+    Header,
+    Referring,
+    Resolving,
+    SharedOf,
+    digest_of,
+    read_records,
+    shared,
+    write_records,
+)
 from generator.core.options import BuildOptions, OutputStep
 from generator.index.days import local_day_now
 from generator.publish.output import MARK, output_id
 
-FORMAT = b"newsdigest-cache/4"
 STATE_PARTS = 2  # the state as settled before pages render, then what publishing settles (state.py)
 
 
@@ -83,31 +101,6 @@ class Manifest:
     zone: tzinfo | None  # that time zone
     published: dict[str, int]  # every file the output's mark lists -> published_stat() as last published
     result: Any  # the BuildResult a build with nothing changed reports (problems, counts)
-
-
-@dataclass(frozen=True)
-class _Header:
-    key: bytes
-    payload: bytes  # digest
-    mark: bytes  # digest of the output's mark
-    manifest: bytes  # digest
-    payload_size: int  # the payload (the state's parts) follows the header, the manifest follows the payload
-    manifest_size: int
-
-    def encode(self) -> bytes:
-        lines = [
-            FORMAT,
-            self.key,
-            self.payload,
-            self.mark,
-            self.manifest,
-            b"%016d" % self.payload_size,
-            b"%016d" % self.manifest_size,
-        ]
-        return b"\n".join(lines) + b"\n\n"
-
-
-HEADER_SIZE = len(_Header(b"0" * 32, b"0" * 32, b"0" * 32, b"0" * 32, 0, 0).encode())  # every field has a fixed width
 
 
 def published_stat(path: str) -> int:
@@ -143,7 +136,7 @@ def _output_present(manifest: Manifest, output_dir: Path) -> bool:
     return all(published_stat(join(folder, name)) == known for name, known in manifest.published.items())
 
 
-def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool = True) -> tuple[Any, _Header, Manifest]:
+def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool = True) -> tuple[Any, Header, Manifest]:
     """The open cache file (after its manifest), its header and manifest; CacheIgnored unless all can be trusted
     (``check_output=False``: except that the output still holds its files, which the caller checks if it needs to)."""
     try:
@@ -162,7 +155,7 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
             or not lines[6].isdigit()
         ):
             raise CacheIgnored("not a cache of this format")
-        header = _Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]), int(lines[6]))
+        header = Header(lines[1], lines[2], lines[3], lines[4], int(lines[5]), int(lines[6]))
         if HEADER_SIZE + header.payload_size + header.manifest_size != os.fstat(file.fileno()).st_size:
             raise CacheIgnored("truncated or corrupt")
         if header.key != key:
@@ -171,11 +164,11 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
             mark = (output_dir / MARK).read_bytes()
         except OSError:
             mark = b""
-        if _digest(mark) != header.mark:  # checked first: a clean build into an empty folder pays nothing
+        if digest_of(mark) != header.mark:  # checked first: a clean build into an empty folder pays nothing
             raise CacheIgnored("the output was changed by something else")
         file.seek(HEADER_SIZE + header.payload_size)
         data = file.read(header.manifest_size)
-        if _digest(data) != header.manifest:
+        if digest_of(data) != header.manifest:
             raise CacheIgnored("truncated or corrupt")
         try:
             manifest = pickle.loads(data)  # noqa: S301 - our own file, checked against its digest above
@@ -191,8 +184,9 @@ def _open_checked(path: Path, key: bytes, output_dir: Path, check_output: bool =
         raise
 
 
-def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
-    """The cached state's parts for this key and output, or CacheIgnored (why) when none can be trusted."""
+def load(path: Path, key: bytes, output_dir: Path, shared_of: SharedOf) -> tuple[list[Any], tuple[Any, ...]]:
+    """The cached state's records and parts for this key and output, or CacheIgnored (why) when none can be
+    trusted."""
     file, header, _manifest = _open_checked(path, key, output_dir)
     with file:
         file.seek(HEADER_SIZE)
@@ -205,13 +199,14 @@ def load(path: Path, key: bytes, output_dir: Path) -> tuple[Any, ...]:
             raise CacheIgnored("truncated or corrupt")
         file.seek(HEADER_SIZE)
         try:
-            unpickler = pickle.Unpickler(file)  # one for all parts: later parts refer to earlier parts' objects
-            parts = tuple(unpickler.load() for _ in range(STATE_PARTS))  # noqa: S301 - our own file, digest checked
+            records = read_records(file)
+            unpickler = Resolving(file, shared(records, shared_of))  # one for all parts: later parts refer to
+            parts = tuple(unpickler.load() for _ in range(STATE_PARTS))  # noqa: S301 - earlier parts' objects
         except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
             raise CacheIgnored("unreadable") from None
         if file.tell() != HEADER_SIZE + header.payload_size:
             raise CacheIgnored("unreadable")
-        return parts
+        return records, parts
 
 
 def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, now: datetime) -> Any:
@@ -226,35 +221,22 @@ def unchanged_result(path: Path, key: bytes, output_dir: Path, inputs: object, n
     return manifest.result if _output_present(manifest, output_dir) else None
 
 
-def _digest(data: bytes) -> bytes:
-    digest = keyed_digest()
-    digest.update(data)
-    hexdigest: str = digest.hexdigest()
-    return hexdigest.encode()
-
-
-class _Hashing:
-    """A file that also digests what is written to it (the state is pickled straight to disk, never held whole)."""
-
-    def __init__(self, file: Any) -> None:
-        self.file = file
-        self.digest = keyed_digest()
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        written: int = self.file.write(data)
-        return written
-
-
 class Saving:
-    """The cache this build writes, as a context manager: the state's first part from ``begin()`` on (called
-    while the workers render), the last part and the manifest at ``finish()``, once the output is published.
+    """The cache this build writes, as a context manager: the records and the state's first part from
+    ``begin()`` on (called while the workers render), the last part and the manifest at ``finish()``, once
+    the output is published.
     Written to a temporary file renamed into place when finished; a build that leaves the block without
     finishing (it failed, or changed nothing) leaves no file. A cache that cannot be written is no error:
     the next build starts afresh. With no cache (the preview), nothing is written."""
 
-    def __init__(self, cache: StateCache | None, first_part: Callable[[], Any]) -> None:
-        self._cache, self._first_part = cache, first_part
+    def __init__(
+        self,
+        cache: StateCache | None,
+        records: Callable[[], Sequence[Any]],
+        shared_of: SharedOf,
+        first_part: Callable[[], Any],
+    ) -> None:
+        self._cache, self._records, self._shared_of, self._first_part = cache, records, shared_of, first_part
         self._begun = False
         self._file: Any = None
         self._temporary: str | None = None
@@ -277,9 +259,11 @@ class Saving:
             descriptor, self._temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
             self._file = os.fdopen(descriptor, "wb")
             self._file.write(b"\0" * HEADER_SIZE)
-            self._payload = _Hashing(self._file)
+            self._payload = Hashing(self._file)
+            records = self._records()
+            write_records(self._payload, records)
             # One pickler for every part: later parts refer to the objects of earlier ones.
-            self._pickler = pickle.Pickler(self._payload, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pickler = Referring(self._payload, shared(records, self._shared_of))
             self._pickler.dump(self._first_part())
         except (OSError, pickle.PicklingError, CacheIgnored):
             self._abandon()
@@ -299,11 +283,11 @@ class Saving:
             mark = (output_dir / MARK).read_bytes()
             self._file.seek(0)
             self._file.write(
-                _Header(
+                Header(
                     self._cache.key,
                     self._payload.digest.hexdigest().encode(),
-                    _digest(mark),
-                    _digest(manifest_data),
+                    digest_of(mark),
+                    digest_of(manifest_data),
                     payload_size,
                     len(manifest_data),
                 ).encode()
@@ -358,12 +342,13 @@ class StateCache:
             return None
         return KeyedBytecodeCache(folder) if secret_key() is not None else None
 
-    def load(self) -> tuple[tuple[Any, ...] | None, str | None]:
-        """(the cached state's parts or None, a note saying why they were not used, or None when there was none)."""
+    def load(self, shared_of: SharedOf) -> tuple[tuple[list[Any], tuple[Any, ...]] | None, str | None]:
+        """(the cached state's records and parts, or None; a note saying why they were not used, or None when
+        there was none)."""
         gc_was_enabled = gc.isenabled()
         gc.disable()  # unpickling allocates millions of objects: no use scanning them as they arrive
         try:
-            return load(self.path, self.key, self.output_dir), None
+            return load(self.path, self.key, self.output_dir, shared_of), None
         except CacheIgnored as exc:
             reason = str(exc)
         except Exception:  # noqa: BLE001 - a damaged cache of any kind means a clean build, never an error

@@ -14,11 +14,11 @@ stay in the Builder.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator.content.files import ContentFiles, FileStat
+from generator.content.files import ContentFiles, FileStat, Source
 from generator.content.metadata import Metadata
 from generator.core.memo import ArticleMemo, RoundMemo
 from generator.core.models import Article, OutputPage, Problem, SiteConfig, SiteIndex
@@ -43,6 +43,32 @@ def structure(article: Article) -> tuple[Any, ...]:
 
 # What a build sets once its pages are rendered and published; everything else is settled before they render.
 SET_BY_PUBLISHING = ("rendered", "rendered_inputs", "copied", "owned", "published", "step_memo")
+
+
+def shared_with_the_state(record: tuple[str, Source]) -> tuple[object | None, ...]:
+    """What the rest of the state refers to in a build cache record: the index, plan and stamps key by source
+    and slug, the stories hold the articles and their words, the stamps the publish time, and an article the
+    index describes with metadata (site_index.apply_metadata) is a copy holding the same texts and coverage.
+    Outlets and topics need no place here: they unpickle as one object each (core/models.py)."""
+    path, source = record
+    article = source.article
+    if article is None:
+        return (path, source.digest)
+    return (
+        path,
+        source.digest,
+        article,
+        article.slug,
+        article.title,
+        article.excerpt,
+        article.body_html,
+        article.link,
+        article.original_url,
+        article.published,
+        article.story_words,
+        *article.related,
+        *article.images,
+    )
 
 
 @dataclass
@@ -119,18 +145,26 @@ class BuildState:
             self._by_source = pages_by_source(self.pages)
         return self._by_source.get(source, [])
 
+    def cache_records(self) -> list[tuple[str, Source]]:
+        """The build cache's records: each content file as read (the cache writes each apart, build/cache.py)."""
+        return list(self.content.sources.items())
+
     def settled_before_render(self) -> dict[str, Any]:
-        """The build cache's first part: all but what publishing sets (the cache writes it while pages render)."""
-        return {k: v for k, v in self.__getstate__().items() if k not in SET_BY_PUBLISHING}
+        """The build cache's first part: all but the records and what publishing sets (the cache writes it while
+        pages render)."""
+        settled = {k: v for k, v in self.__getstate__().items() if k not in SET_BY_PUBLISHING}
+        return {**settled, "content": replace(self.content, sources={})}
 
     def settled_by_publishing(self) -> dict[str, Any]:
         """The build cache's last part."""
         return {k: self.__dict__[k] for k in SET_BY_PUBLISHING}
 
     @classmethod
-    def from_cache(cls, *parts: dict[str, Any]) -> BuildState:
+    def from_cache(cls, records: list[tuple[str, Source]], parts: tuple[dict[str, Any], ...]) -> BuildState:
+        values = {k: v for part in parts for k, v in part.items()}
+        values["content"].sources = dict(records)  # before __setstate__, which reads them
         state = cls.__new__(cls)
-        state.__setstate__({k: v for part in parts for k, v in part.items()})
+        state.__setstate__(values)
         return state
 
     def __getstate__(self) -> dict[str, Any]:

@@ -3,7 +3,6 @@ each checked, cleaned and reported as ``file:line: message`` when it cannot be u
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -21,7 +20,16 @@ from generator.content.clean import (
     slugify,
 )
 from generator.content.frontmatter import Document
-from generator.core.models import Image, Problem, Provider, RelatedStory, Severity, TopicRef
+from generator.core.models import (
+    Image,
+    Problem,
+    Provider,
+    RelatedStory,
+    Severity,
+    TopicRef,
+    shared_provider,
+    shared_topic,
+)
 
 MAX_IMAGE_SIDE = 20_000
 
@@ -144,19 +152,7 @@ def provider_field(value: Any, key: str, report: Reporter) -> Provider | None:
     logos = images_field(value.get("images"), key, report)
     if name and domain and is_domain_fragment(name, domain):
         name = domain  # "tech" for techstory.in says less than the domain (metadata, when there is some, names it)
-    return _shared_provider(provider_key, name or domain, domain, pick_logo(logos))
-
-
-# An outlet and a topic repeat across thousands of articles: one object each (per process) keeps the
-# articles small in memory, in the forked workers' results and in the build cache.
-@functools.lru_cache(maxsize=4096)
-def _shared_provider(key: str, name: str, domain: str, logo: Image | None) -> Provider:
-    return Provider(key=key, name=name, domain=domain, logo=logo)
-
-
-@functools.lru_cache(maxsize=4096)
-def _shared_topic(slug: str, name: str) -> TopicRef:
-    return TopicRef(slug=slug, name=name)
+    return shared_provider(provider_key, name or domain, domain, pick_logo(logos))
 
 
 def pick_logo(images: list[Image]) -> Image | None:
@@ -186,7 +182,7 @@ def topics_field(value: Any, report: Reporter, limit: int) -> tuple[TopicRef, ..
             report.add("topics", f"only the first {limit} topics are used (max_topics_per_article in site.yaml)")
             break
         else:
-            refs[slug] = _shared_topic(slug, name)
+            refs[slug] = shared_topic(slug, name)
     return tuple(refs.values())
 
 

@@ -7,6 +7,7 @@ so each step can be rebuilt on its own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -58,11 +59,30 @@ class Provider:
     domain: str
     logo: Image | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (shared_provider, (self.key, self.name, self.domain, self.logo))
+
 
 @dataclass(frozen=True)
 class TopicRef:
     slug: str
     name: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (shared_topic, (self.slug, self.name))
+
+
+# An outlet and a topic repeat across thousands of articles: one object each (per process) keeps the articles
+# small in memory. Reading makes them here, and unpickling too (their __reduce__), so they stay one object each
+# whatever pickle brought them (a forked worker's results, the build cache, which writes each article apart).
+@functools.lru_cache(maxsize=4096)
+def shared_provider(key: str, name: str, domain: str, logo: Image | None = None) -> Provider:
+    return Provider(key=key, name=name, domain=domain, logo=logo)
+
+
+@functools.lru_cache(maxsize=4096)
+def shared_topic(slug: str, name: str) -> TopicRef:
+    return TopicRef(slug=slug, name=name)
 
 
 @dataclass(frozen=True)

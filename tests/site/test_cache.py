@@ -332,3 +332,45 @@ def test_a_cache_written_while_workers_render_serves_the_next_builds_and_a_faile
         build_site(site, jobs=2)
     assert begun_with_workers[-1] is True
     assert not state.exists() and list(state.parent.glob(f".{state.name}.*")) == []
+
+
+def _state_loaded_from_cache(site: Path):
+    from generator.build.builder import Builder
+    from generator.core.options import BuildOptions
+
+    builder = Builder(BuildOptions(site / "content", site / "public", config_path=site / "site.yaml", now=NOW))
+    builder.claim_output()
+    try:
+        assert builder._load_cache() == []
+        return builder.state
+    finally:
+        builder.close()
+
+
+def test_the_cached_state_shares_its_objects_as_the_built_one_did(tmp_path):
+    """The cache writes each article apart (so its pickler's table stays small) and the rest of the state by
+    reference to them: once loaded, the index and stories hold the very articles read, their texts are not
+    copies, and an outlet or a topic is one object however many articles name it."""
+    site = make_site(tmp_path, count=12)
+    organizations = site / "content/_data/organizations"
+    organizations.mkdir(parents=True)
+    (organizations / "outlet1.example").write_text("---\n_id: outlet1.example\nname: Outlet One\n"
+                                                   "domain: outlet1.example\n---")
+    assert not build_site(site).failed
+    state = _state_loaded_from_cache(site)
+    read = {source.article.slug: source.article for source in state.content.sources.values()}
+    assert state.index is not None and state.grouper is not None and len(read) == 12
+    described = 0
+    for slug, article in state.index.articles.items():
+        original = read[slug]
+        if article is original:
+            continue
+        described += 1  # outlet metadata applied: a copy, holding the same texts
+        assert article.provider.name == "Outlet One" and original.provider.name == "Outlet 1"
+        assert article.title is original.title and article.body_html is original.body_html
+        assert article.slug is original.slug and article.published is original.published
+    assert described == 4  # articles 1, 4, 7, 10 are Outlet 1's
+    assert all(state.grouper._seen[slug] in (read[slug], state.index.articles[slug]) for slug in read)
+    assert len({id(topic) for a in read.values() for topic in a.topics if topic.slug == "ai"}) == 1
+    assert len({id(a.provider) for a in read.values() if a.provider.key == "outlet2.example"}) == 1
+    assert {path for path in state.rendered} == {page.path for page in state.pages}

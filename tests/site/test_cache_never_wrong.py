@@ -166,7 +166,7 @@ def test_a_forged_cache_runs_no_code(tmp_path):
         return hashlib.blake2b(data, digest_size=16).hexdigest().encode()
 
     mark = (site / "public" / ".newsdigest-output").read_bytes()
-    header = cache_module._Header(key, plain(forged_payload), plain(mark), plain(manifest), len(forged_payload),
+    header = cache_module.Header(key, plain(forged_payload), plain(mark), plain(manifest), len(forged_payload),
                                   len(manifest)).encode()
     path.write_bytes(header + forged_payload + manifest)
     result = build_site(site, now=NOW)

@@ -1,0 +1,100 @@
+"""The build cache's pickles: records each on their own, parts referring to what they share with the records."""
+from __future__ import annotations
+
+import io
+import pickle
+from dataclasses import dataclass
+
+import pytest
+
+from generator.build.cache_layout import Referring, Resolving, read_records, shared, write_records
+from generator.core.models import Provider, TopicRef, shared_topic
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    words: tuple[str, ...]
+    note: str
+
+
+def shared_of(record: tuple[str, Item | None]) -> tuple[object | None, ...]:
+    key, item = record
+    return (key, item, item.name if item else None)
+
+
+def make_records(count: int) -> list[tuple[str, Item | None]]:
+    return [
+        (f"k{n}", Item(f"item {n}", tuple(f"w{n}-{m}" for m in range(5)), f"note {n}") if n % 7 else None)
+        for n in range(count)
+    ]
+
+
+def save(records, parts) -> tuple[bytes, int]:
+    """The bytes and the size of the parts' pickler's table once it wrote every part."""
+    file = io.BytesIO()
+    write_records(file, records)
+    pickler = Referring(file, shared(records, shared_of))
+    for part in parts:
+        pickler.dump(part)
+    return file.getvalue(), len(pickler.memo.copy())
+
+
+def load(data: bytes, count: int):
+    file = io.BytesIO(data)
+    records = read_records(file)
+    unpickler = Resolving(file, shared(records, shared_of))
+    parts = [unpickler.load() for _ in range(count)]
+    assert file.tell() == len(data)
+    return records, parts
+
+
+def test_the_parts_load_holding_the_loaded_records_objects():
+    records = make_records(50)
+    items = {key: item for key, item in records if item is not None}
+    index = {item.name: item for item in items.values()}  # keyed by a shared text, holding the shared items
+    notes = [item.note for item in items.values()]  # not shared: written again
+    data, _ = save(records, [index, {"notes": notes, "keys": [key for key, _ in records]}])
+    loaded, (loaded_index, rest) = load(data, 2)
+    assert loaded == records
+    for _key, item in loaded:
+        if item is None:
+            continue
+        assert loaded_index[item.name] is item  # the record's own object, not a copy
+        assert next(name for name in loaded_index if name == item.name) is item.name
+    assert all(key is loaded_key for key, (loaded_key, _) in zip(rest["keys"], loaded, strict=True))
+    assert rest["notes"] == notes and all(
+        note is not item.note for note, item in zip(rest["notes"], (i for _, i in loaded if i), strict=True)
+    )
+
+
+def test_the_parts_pickler_holds_no_object_of_the_records():
+    """Its table grows with the parts' own objects only: written in one stream, it would hold every word of
+    every record as well."""
+    small, large = make_records(20), make_records(2000)
+    _, small_table = save(small, [{key: item for key, item in small}])
+    _, large_table = save(large, [{key: item for key, item in large}])
+    # One dict, its own: the keys and items are the records'.
+    assert small_table == large_table == 1
+    one_stream = pickle.Pickler(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL)
+    one_stream.dump(large)
+    one_stream.dump({key: item for key, item in large})
+    assert len(one_stream.memo.copy()) > 10 * 2000
+
+
+def test_a_reference_to_no_record_is_unreadable():
+    records, others = make_records(3), make_records(40)
+    file = io.BytesIO()
+    write_records(file, records)
+    Referring(file, shared(others, shared_of)).dump([key for key, _ in others])  # places past the 3 records' own
+    file.seek(0)
+    with pytest.raises(pickle.UnpicklingError):
+        Resolving(file, shared(read_records(file), shared_of)).load()
+
+
+def test_outlets_and_topics_load_as_one_object_each():
+    """However many pickles carry them (records written apart, a forked worker's results)."""
+    topic, outlet = shared_topic("ai", "AI"), Provider("o.example", "O", "o.example")
+    first, second = pickle.loads(pickle.dumps([topic, outlet])), pickle.loads(pickle.dumps([topic, outlet]))
+    assert first[0] is second[0] is topic and first[0] == TopicRef("ai", "AI")
+    assert first[1] is second[1] and first[1] == outlet
