@@ -38,6 +38,7 @@ from generator.core import urls
 from generator.core.budget import roomy
 from generator.core.config import load_config
 from generator.core.interrupts import Interrupted, held_while_publishing
+from generator.core.memory import give_back_free_memory
 from generator.core.models import Article, OutputPage, Problem
 from generator.core.options import BuildOptions, BuildResult, Changes, OutputStep, WriteReport
 from generator.core.parallel import map_chunks
@@ -287,6 +288,7 @@ class Builder:
             # What rendering kept (cards, feed items, editions, formatted dates) is of no use to the steps after it;
             # freed, its memory serves them and the writing of the cache. A later build makes it again.
             self._rendering.end()
+            give_back_free_memory()
         if self._mirror is not None:
             mirror.publish(publisher, self._mirror, set(self._rendering.pictures.values()))
         # Here, not in the workers: the fingerprints then share the plan's stamp objects (in memory and in the cache).
@@ -324,6 +326,7 @@ class Builder:
                 self.state.published = published_stats(
                     self._lock.place.folder, publisher.owned, result.report.written, self.state.published
                 )
+                give_back_free_memory()  # what publishing dropped, before the cache's writer takes its share
                 saving.finish(
                     self._manifest(inputs, result), self.state.settled_by_publishing(), self.options.output_dir
                 )
@@ -411,6 +414,8 @@ class Builder:
         to_render = rebuild_index_and_plan(self.state, available, self._included, self._today(), self._worker_jobs)
         assert self.state.index is not None
         self._rendering.retain(self.state.index.articles)
+        if not self.preview:  # story grouping dropped its word vectors (the preview, waited on, drops little)
+            give_back_free_memory()
         return to_render
 
     def _today(self) -> date:

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.build.cache_keys import keyed_digest
 
-FORMAT = b"newsdigest-cache/4"
+FORMAT = b"newsdigest-cache/5"
 
 # The objects of a record that the state's parts refer to. Only these are written as references: any other
 # object of a record the parts hold is written again, and loads as an equal copy (memory, never meaning).

@@ -1,10 +1,13 @@
-"""The cyclic garbage collector around a build, set by the programs that run builds (the command line and
-the preview), never by the library: a program embedding the builder keeps its own collector settings."""
+"""The process's memory around a build: the cyclic garbage collector, set by the programs that run builds (the
+command line and the preview), never by the library (a program embedding the builder keeps its own collector
+settings); and the C heap's free memory, given back after the steps that leave much of it."""
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -25,3 +28,26 @@ def bulk_allocation() -> Iterator[None]:
         gc.freeze()
         if collecting:
             gc.enable()
+
+
+@functools.cache
+def _trimmer() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # the symbols this process already has
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def give_back_free_memory() -> None:
+    """Return the C heap's free memory to the system, after a step that made and dropped much (story grouping's
+    word vectors, rendering's memos).
+
+    Python hands the blocks of large objects (a dict of a few dozen entries and up) to the C library's allocator,
+    which keeps what is freed for reuse; freed among objects that stay, it stays in the process, counted as its
+    memory until the process ends, and the next step's peak stands on it. Only the C library can give it back.
+    """
+    trim = _trimmer()
+    if trim is not None:
+        trim(0)
