@@ -66,6 +66,9 @@ class Memo(Generic[K, V]):
     def keys(self) -> set[K]:
         return set(self._entries)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class ArticleMemo(Memo[tuple[str, str], V]):
     """Values made from one article (its card's HTML, its feed item), keyed by (slug, variant) and made from

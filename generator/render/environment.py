@@ -138,11 +138,14 @@ def make_environment(
     compiled: jinja2.BytecodeCache | None = None,
     pictures: Mapping[str, Any] | None = None,
     language: Language | None = None,
+    emptied: list[Callable[[], None]] | None = None,
 ) -> jinja2.Environment:
     """``asset_names`` maps theme files to their fingerprinted names (see assets.py); ``asset(path)`` links them.
     ``compiled``: where compiled templates are kept, so a new process does not compile them again (Jinja checks
     each against its source's checksum). ``language``: the site's (default: ``site.language`` with the shipped
-    catalogs only)."""
+    catalogs only). ``emptied``: each memo the environment makes adds how to empty it there (RenderSession.end:
+    the environment and its templates form a cycle that only the garbage collector would free)."""
+    emptied = [] if emptied is None else emptied
     assets = dict(asset_names or {})
     search = [str(d) for d in dict.fromkeys([*template_dirs, BUILTIN_TEMPLATES]) if d.is_dir()]
     env = environment_class()(
@@ -177,15 +180,15 @@ def make_environment(
         ],
     )
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
-    env.globals["edition_html"] = _memoized_edition(env)
+    env.globals["edition_html"] = _memoized_edition(env, emptied)
     env.globals["once"] = _once()
     shown = pictures if pictures is not None else {}  # filled in by each build before pages render (images/mirror.py)
     env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
         f"{site_url(base_path, copy.path(width, kind))} {width}w" for width in copy.widths
     )
-    install_language(env, language or site_language(config.language, None), tz)
-    env.filters["iso"] = _iso_writer()
+    install_language(env, language or site_language(config.language, None), tz, emptied)
+    env.filters["iso"] = _iso_writer(emptied)
     env.filters["hue"] = hue
     env.filters["inline_css"] = inline_css
     env.filters["og_locale"] = og_locale
@@ -222,13 +225,14 @@ def _once() -> Callable[..., Markup]:
     return once
 
 
-def _memoized_edition(env: jinja2.Environment) -> Callable[[dict[str, Any]], Markup]:
+def _memoized_edition(env: jinja2.Environment, emptied: list[Callable[[], None]]) -> Callable[[dict[str, Any]], Markup]:
     """``edition_html(edition)``: a day's e-mail edition (email.html) as HTML, for the digest feeds and the API.
 
     Thirty editions go into each digest feed; an edition is rendered again only when an article it shows
     was re-read (articles are new objects then), not each time any feed re-renders.
     """
     made: dict[Any, tuple[tuple[Any, ...], Markup]] = {}
+    emptied.append(made.clear)
 
     def edition_html(edition: dict[str, Any]) -> Markup:
         key = edition["date"]
@@ -287,7 +291,7 @@ def _article_fragments(env: jinja2.Environment, memo: ArticleMemo[Markup]) -> di
     return {"article_card": article_card, "more_on_item": more_on_item}
 
 
-def _iso_writer() -> Callable[[datetime], str]:
+def _iso_writer(emptied: list[Callable[[], None]]) -> Callable[[datetime], str]:
     """``iso``: ISO 8601 in the moment's own offset, each moment written once.
 
     Equal instants in two offsets are equal keys but differ in writing, so an entry holds the zone it
@@ -295,6 +299,7 @@ def _iso_writer() -> Callable[[datetime], str]:
     moment and zone would hash the zone each time, a fiftieth of an article page).
     """
     written: dict[datetime, tuple[Any, str]] = {}
+    emptied.append(written.clear)
 
     def iso(moment: datetime) -> str:
         hit = written.get(moment)

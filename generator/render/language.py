@@ -191,8 +191,9 @@ def site_language(tag: str, site_dir: Path | None) -> Language:
     return Language(tag, locale, translations, tuple(problems))
 
 
-def install(env: jinja2.Environment, language: Language, tz: tzinfo) -> None:
-    """The interface strings, the date filters and the language's globals in ``env``.
+def install(env: jinja2.Environment, language: Language, tz: tzinfo, emptied: list[Callable[[], None]]) -> None:
+    """The interface strings, the date filters and the language's globals in ``env`` (its memo's emptying added to
+    ``emptied``).
 
     ``_("Top stories")``, ``_("Search %(site)s", site=name)`` and ``ngettext("%(num)s outlet", "%(num)s outlets",
     n, num=n|number)`` (the form for ``n``, then Python's %-formatting) return plain text: an HTML template
@@ -205,9 +206,8 @@ def install(env: jinja2.Environment, language: Language, tz: tzinfo) -> None:
         return language.ngettext(singular, plural, count) % variables
 
     env.globals.update(_=language.formatted, gettext=language.formatted, ngettext=ngettext)
-    in_zone: Callable[[datetime], LocalMoment] = functools.lru_cache(maxsize=1 << 16)(
-        lambda moment: LocalMoment.of(moment.astimezone(tz), language)
-    )
+    in_zone = functools.lru_cache(maxsize=1 << 16)(lambda moment: LocalMoment.of(moment.astimezone(tz), language))
+    emptied.append(in_zone.cache_clear)
     env.filters["local_date"] = lambda moment: in_zone(moment).date
     env.filters["local_day"] = lambda moment: in_zone(moment).day
     env.filters["local_year"] = lambda moment: in_zone(moment).year

@@ -42,6 +42,7 @@ class RenderSession:
         self._env: jinja2.Environment | None = None
         self._items: ArticleMemo[dict[str, Any]] = ArticleMemo()  # feed and API items
         self._fragments: ArticleMemo[Markup] = ArticleMemo()  # HTML shown of an article on other pages (its card)
+        self._emptied: list[Callable[[], None]] = []  # how to empty each memo the environment made
         self.pictures: dict[str, Any] = {}  # remote URL -> its mirrored copies: what templates show (images/mirror.py)
 
     def language(self, config: SiteConfig) -> Language:
@@ -61,6 +62,7 @@ class RenderSession:
                 pictures=self.pictures,
                 compiled=self._compiled(),
                 language=self.language(config),
+                emptied=self._emptied,
             )
         return self._env
 
@@ -72,10 +74,17 @@ class RenderSession:
         return page_context(Site(index, config, self._items, language.formatted, language.first_weekday), page)
 
     def end(self) -> None:
-        """Settings, a template or a stylesheet name changed: nothing rendered so far may be reused."""
+        """Settings, a template or a stylesheet name changed: nothing rendered so far may be reused.
+
+        Every memo is emptied, not only let go of: the environment and its templates refer to each other, a
+        cycle only the garbage collector frees (builds run with it off, core/memory.py), and the environment's
+        closures hold the memos it made and the card memo."""
+        for empty in self._emptied:
+            empty()
+        self._emptied = []
+        self._items.clear()
+        self._fragments.clear()
         self._env = self._language = None
-        self._items = ArticleMemo()
-        self._fragments = ArticleMemo()
 
     def retain(self, slugs: Collection[str]) -> None:
         """Forget the articles not in ``slugs`` (deleted, or no longer shown)."""

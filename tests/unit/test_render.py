@@ -228,3 +228,37 @@ def test_macros_take_their_arguments_as_jinja_gives_them(tmp_path):
         with pytest.raises(TypeError) as our_error:
             _environment(tmp_path, {"bad.html": bad}).get_template("bad.html").render()
         assert str(our_error.value) == str(stock_error.value)
+
+
+def _closure_memos(functions):
+    """The dicts and lru_caches the closures among ``functions`` hold."""
+    for function in functions:
+        for cell in getattr(function, "__closure__", None) or ():
+            value = cell.cell_contents
+            if isinstance(value, dict) or hasattr(value, "cache_info"):
+                yield value
+
+
+def _size(memo) -> int:
+    return memo.cache_info().currsize if hasattr(memo, "cache_info") else len(memo)
+
+
+def test_ending_a_render_session_empties_what_its_environment_kept(tmp_path):
+    """The environment and its templates refer to each other, so dropping the environment frees nothing while
+    the garbage collector is off (as in a build): ending the session must empty what its closures hold."""
+    from datetime import datetime, timezone
+
+    from generator.core.models import SiteConfig
+    from generator.render.session import RenderSession
+
+    (tmp_path / "moment.html").write_text("{{ when|iso }} {{ when|local_datetime }} {{ when|local_date }}")
+    session = RenderSession([tmp_path], preview=False, compiled=lambda: None)
+    env = session.environment(SiteConfig(), {})
+    for hour in range(5):
+        env.get_template("moment.html").render(when=datetime(2026, 11, 2, hour, tzinfo=timezone.utc))
+    memos = list(_closure_memos([*env.filters.values(), *env.globals.values()]))
+    filled = [memo for memo in memos if _size(memo)]
+    assert len(filled) >= 2  # the ISO writer's and the local-time formatter's
+    session.end()
+    assert [_size(memo) for memo in memos] == [0] * len(memos)
+    assert session.environment(SiteConfig(), {}) is not env
