@@ -72,13 +72,10 @@ from generator.build.cache_layout import (
     HEADER_SIZE,
     Hashing,
     Header,
-    Referring,
-    Resolving,
     SharedOf,
     digest_of,
-    read_records,
-    shared,
-    write_records,
+    start_reading,
+    start_writing,
 )
 from generator.core.options import BuildOptions, OutputStep
 from generator.index.days import local_day_now
@@ -199,8 +196,7 @@ def load(path: Path, key: bytes, output_dir: Path, shared_of: SharedOf) -> tuple
             raise CacheIgnored("truncated or corrupt")
         file.seek(HEADER_SIZE)
         try:
-            records = read_records(file)
-            unpickler = Resolving(file, shared(records, shared_of))  # one for all parts: later parts refer to
+            records, unpickler = start_reading(file, shared_of)  # one unpickler for all parts: later parts refer to
             parts = tuple(unpickler.load() for _ in range(STATE_PARTS))  # noqa: S301 - earlier parts' objects
         except Exception:  # noqa: BLE001 - whatever a damaged file does, the build starts afresh
             raise CacheIgnored("unreadable") from None
@@ -261,9 +257,8 @@ class Saving:
             self._file.write(b"\0" * HEADER_SIZE)
             self._payload = Hashing(self._file)
             records = self._records()
-            write_records(self._payload, records)
             # One pickler for every part: later parts refer to the objects of earlier ones.
-            self._pickler = Referring(self._payload, shared(records, self._shared_of))
+            self._pickler = start_writing(self._payload, records, self._shared_of)
             self._pickler.dump(self._first_part())
         except (OSError, pickle.PicklingError, CacheIgnored):
             self._abandon()

@@ -8,6 +8,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from generator.build import cache_layout
 from helpers import NOW, article_fields, build_site, site_cache, snapshot, write_article, write_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +50,15 @@ def test_a_second_build_starts_from_the_cache_and_renders_and_writes_nothing(tmp
     assert without.rendered == first.rendered and without.report.written == []
 
 
-def test_an_edit_renders_only_the_pages_that_show_it(tmp_path):
+@pytest.fixture(params=["one stream", "records apart"])
+def layout(request, monkeypatch):
+    """Both layouts of the cache file (build/cache_layout.py): a small site's, and a large site's forced."""
+    if request.param == "records apart":
+        monkeypatch.setattr(cache_layout, "RECORDS_APART_FROM", 0)
+    return request.param
+
+
+def test_an_edit_renders_only_the_pages_that_show_it(tmp_path, layout):
     site = make_site(tmp_path)
     build_site(site)
     write_article(
@@ -347,7 +358,7 @@ def _state_loaded_from_cache(site: Path):
         builder.close()
 
 
-def test_the_cached_state_shares_its_objects_as_the_built_one_did(tmp_path):
+def test_the_cached_state_shares_its_objects_as_the_built_one_did(tmp_path, layout):
     """The cache writes each article apart (so its pickler's table stays small) and the rest of the state by
     reference to them: once loaded, the index and stories hold the very articles read, their texts are not
     copies, and an outlet or a topic is one object however many articles name it."""

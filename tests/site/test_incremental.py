@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import cache_layout
 from generator.build.builder import Builder, BuildOptions, Changes
 from helpers import NOW, article_fields, snapshot, write_article, write_config
 
@@ -71,7 +72,10 @@ def test_title_edit_rerenders_only_pages_that_show_the_article(site):
 
 
 @pytest.mark.parametrize("seed", [11, 23])
-def test_random_edit_sequence_matches_clean_build(site, seed):
+def test_random_edit_sequence_matches_clean_build(site, seed, monkeypatch):
+    """The clean builds load the cache of the one before: with seed 11 in the layout of a large site."""
+    if seed == 11:
+        monkeypatch.setattr(cache_layout, "RECORDS_APART_FROM", 0)
     rng = random.Random(seed)
     builder = Builder(options(site))
     builder.build()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from generator.build.cache_layout import Referring, Resolving, read_records, shared, write_records
+from generator.build.cache_layout import Referring, shared, start_reading, start_writing
 from generator.core.models import Provider, TopicRef, shared_topic
 
 
@@ -30,11 +30,10 @@ def make_records(count: int) -> list[tuple[str, Item | None]]:
     ]
 
 
-def save(records, parts) -> tuple[bytes, int]:
+def save(records, parts, apart_from=0) -> tuple[bytes, int]:
     """The bytes and the size of the parts' pickler's table once it wrote every part."""
     file = io.BytesIO()
-    write_records(file, records)
-    pickler = Referring(file, shared(records, shared_of))
+    pickler = start_writing(file, records, shared_of, apart_from)
     for part in parts:
         pickler.dump(part)
     return file.getvalue(), len(pickler.memo.copy())
@@ -42,19 +41,19 @@ def save(records, parts) -> tuple[bytes, int]:
 
 def load(data: bytes, count: int):
     file = io.BytesIO(data)
-    records = read_records(file)
-    unpickler = Resolving(file, shared(records, shared_of))
+    records, unpickler = start_reading(file, shared_of)
     parts = [unpickler.load() for _ in range(count)]
     assert file.tell() == len(data)
     return records, parts
 
 
-def test_the_parts_load_holding_the_loaded_records_objects():
+@pytest.mark.parametrize("apart_from", [0, 51], ids=["records apart", "one stream"])
+def test_the_parts_load_holding_the_loaded_records_objects(apart_from):
     records = make_records(50)
     items = {key: item for key, item in records if item is not None}
     index = {item.name: item for item in items.values()}  # keyed by a shared text, holding the shared items
     notes = [item.note for item in items.values()]  # not shared: written again
-    data, _ = save(records, [index, {"notes": notes, "keys": [key for key, _ in records]}])
+    data, _ = save(records, [index, {"notes": notes, "keys": [key for key, _ in records]}], apart_from)
     loaded, (loaded_index, rest) = load(data, 2)
     assert loaded == records
     for _key, item in loaded:
@@ -63,9 +62,9 @@ def test_the_parts_load_holding_the_loaded_records_objects():
         assert loaded_index[item.name] is item  # the record's own object, not a copy
         assert next(name for name in loaded_index if name == item.name) is item.name
     assert all(key is loaded_key for key, (loaded_key, _) in zip(rest["keys"], loaded, strict=True))
-    assert rest["notes"] == notes and all(
-        note is not item.note for note, item in zip(rest["notes"], (i for _, i in loaded if i), strict=True)
-    )
+    items = [item for _, item in loaded if item is not None]
+    written_again = [note is not item.note for note, item in zip(rest["notes"], items, strict=True)]
+    assert rest["notes"] == notes and all(written_again) == (apart_from == 0)  # in one stream, nothing is
 
 
 def test_the_parts_pickler_holds_no_object_of_the_records():
@@ -76,20 +75,19 @@ def test_the_parts_pickler_holds_no_object_of_the_records():
     _, large_table = save(large, [{key: item for key, item in large}])
     # One dict, its own: the keys and items are the records'.
     assert small_table == large_table == 1
-    one_stream = pickle.Pickler(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL)
-    one_stream.dump(large)
-    one_stream.dump({key: item for key, item in large})
-    assert len(one_stream.memo.copy()) > 10 * 2000
+    _, one_stream_table = save(large, [{key: item for key, item in large}], apart_from=len(large) + 1)
+    assert one_stream_table > 10 * 2000
 
 
 def test_a_reference_to_no_record_is_unreadable():
     records, others = make_records(3), make_records(40)
     file = io.BytesIO()
-    write_records(file, records)
+    start_writing(file, records, shared_of, apart_from=0)
     Referring(file, shared(others, shared_of)).dump([key for key, _ in others])  # places past the 3 records' own
     file.seek(0)
+    _, unpickler = start_reading(file, shared_of)
     with pytest.raises(pickle.UnpicklingError):
-        Resolving(file, shared(read_records(file), shared_of)).load()
+        unpickler.load()
 
 
 def test_outlets_and_topics_load_as_one_object_each():
