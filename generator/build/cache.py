@@ -11,11 +11,10 @@ whose fingerprint changed.
 The file's small last part, the :class:`Manifest`, lists every input file's stat as the last build
 began (content/inputs.py), its day and its result: a build that finds the same files, day and output reports
 that result without loading the state (large for a large site) at all. The state before
-it is a series of pickles (:class:`Saving`):
+it is a series of pickles (:class:`Saving`, the layout in build/cache_layout.py):
 
-- the records (each content file as read), each pickled on its own: a pickler keeps a table of every object
-  it writes until it is done, some fifty per article; written one by one, the table never holds more than
-  one article's;
+- the records (each content file as read): for a large site each pickled on its own, as a pickler keeps a
+  table of every object it writes until it is done, some fifty per article (a small site's go in one stream);
 - the parts of the state, by one pickler that writes the objects the records share with them (the articles,
   their slugs, texts and words: :data:`SharedOf`) as references to the records, so the loaded state shares
   them as the saved one did. What is settled before pages render is written while the workers render (the

@@ -31,9 +31,7 @@ class Header:
     payload: bytes  # digest
     mark: bytes  # digest of the output's mark
     manifest: bytes  # digest
-    payload_size: (
-        int  # the payload (the state's records and parts) follows the header, the manifest follows the payload
-    )
+    payload_size: int  # the state's records and parts, after the header (the manifest follows them)
     manifest_size: int
 
     def encode(self) -> bytes:

@@ -146,7 +146,8 @@ class BuildState:
         return self._by_source.get(source, [])
 
     def cache_records(self) -> list[tuple[str, Source]]:
-        """The build cache's records: each content file as read (the cache writes each apart, build/cache.py)."""
+        """The build cache's records: each content file as read (a large site's written each apart,
+        build/cache_layout.py)."""
         return list(self.content.sources.items())
 
     def settled_before_render(self) -> dict[str, Any]:
