@@ -181,7 +181,7 @@ def make_environment(
     )
     env.globals.update(_article_fragments(env, fragments if fragments is not None else ArticleMemo()))
     env.globals["edition_html"] = _memoized_edition(env, emptied)
-    env.globals["once"] = _once()
+    env.globals["once"] = _once(emptied)
     shown = pictures if pictures is not None else {}  # filled in by each build before pages render (images/mirror.py)
     env.globals["mirrored"] = lambda image: shown.get(image.url) if isinstance(image, Image) else None
     env.globals["mirror_srcset"] = lambda copy, kind: ", ".join(
@@ -209,13 +209,14 @@ def inline_css(html: str) -> Markup:
     return Markup(inliner.inline(str(html)))
 
 
-def _once() -> Callable[..., Markup]:
+def _once(emptied: list[Callable[[], None]]) -> Callable[..., Markup]:
     """``{% call once(name) %}...{% endcall %}``: the body rendered for the first page, reused for the rest.
 
     For the markup every page repeats (site header, footer, icons): it depends only on the
     environment's globals, and this memo lives as long as the environment.
     """
     made: dict[str, Markup] = {}
+    emptied.append(made.clear)
 
     def once(name: str, caller: Callable[[], str]) -> Markup:
         if name not in made:
